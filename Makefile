@@ -11,9 +11,9 @@ PYTHON := $(VENV)/bin/python
 MODEL ?= default
 PORT ?= 8000
 RUN ?= runs/$(MODEL)/latest
-QUANTIZE ?= uint8
+QUANTIZE ?= auto
 PYTEST_ARGS ?=
-export TF_CPP_MIN_LOG_LEVEL = 2
+export TF_CPP_MIN_LOG_LEVEL = 3
 
 TFJS := node_modules/@tensorflow/tfjs/dist
 TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
@@ -52,6 +52,9 @@ convert: site/model/model.json
 
 site/model/model.json: $(RUN)/model.h5 convert.py | $(VENV)/.installed node_modules/.installed
 	$(PYTHON) convert.py --run $(RUN) --quantize $(QUANTIZE)
+
+runs/%/model.h5:
+	@echo "error: no trained model at $@; train one with: make train" >&2; exit 1
 
 # TF.js is vendored (committed) from the pinned npm package; tests check the copies are byte-identical.
 vendor: $(VENDOR_FILES)

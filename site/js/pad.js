@@ -1,0 +1,188 @@
+// Pointer drawing: mouse, touch and pen strokes kept as vector paths, drawn smooth and crisp on the visible
+// canvas (themed, any size, any pixel density) and re-rendered black on white at one fixed size for
+// recognition, so what the model receives does not depend on the screen.
+
+/** Recognition canvas side in pixels: the model was trained on digits redrawn on 280 x 280 canvases. */
+export const RECOGNITION_SIZE = 280;
+
+/** Pen width at RECOGNITION_SIZE: the middle of the 8-24 px pens the model was trained with. */
+export const RECOGNITION_PEN_WIDTH = 16;
+
+/**
+ * @typedef {{x: number, y: number}} Point CSS pixels from the canvas's top-left corner
+ * @typedef {Point[]} Stroke at least one point; one point is a dot
+ * @typedef {'start'|'move'|'end'|'clear'|'undo'|'resize'} ChangeReason
+ */
+
+/**
+ * Add one stroke to the context's current path, scaled by `scale`. Quadratic curves run from midpoint to
+ * midpoint with each sample as the control point: smooth corners without the lag of a moving average.
+ * @param {CanvasRenderingContext2D} context
+ * @param {Stroke} stroke
+ * @param {number} scale multiplies every coordinate
+ */
+export function traceStroke(context, stroke, scale) {
+  const [first] = stroke;
+  context.moveTo(first.x * scale, first.y * scale);
+  for (let i = 1; i < stroke.length - 1; i++) {
+    const control = stroke[i];
+    const next = stroke[i + 1];
+    context.quadraticCurveTo(
+      control.x * scale, control.y * scale, ((control.x + next.x) / 2) * scale, ((control.y + next.y) / 2) * scale,
+    );
+  }
+  const last = stroke[stroke.length - 1];
+  context.lineTo(last.x * scale, last.y * scale);
+}
+
+/**
+ * Draw strokes with a round pen. A one-point stroke is a dot (a tap or a click without moving).
+ * @param {CanvasRenderingContext2D} context
+ * @param {Stroke[]} strokes
+ * @param {number} scale from stroke coordinates to context units
+ * @param {number} penWidth in context units
+ * @param {string} colour any CSS colour
+ */
+function drawStrokes(context, strokes, scale, penWidth, colour) {
+  context.strokeStyle = colour;
+  context.fillStyle = colour;
+  context.lineWidth = penWidth;
+  context.lineCap = 'round';
+  context.lineJoin = 'round';
+  for (const stroke of strokes) {
+    context.beginPath();
+    if (stroke.length === 1) {
+      context.arc(stroke[0].x * scale, stroke[0].y * scale, penWidth / 2, 0, 2 * Math.PI);
+      context.fill();
+    } else {
+      traceStroke(context, stroke, scale);
+      context.stroke();
+    }
+  }
+}
+
+/**
+ * Make a square canvas drawable. The canvas's CSS size is set by the stylesheet; its `color` is the ink.
+ * @param {HTMLCanvasElement} canvas
+ * @param {{onChange: (reason: ChangeReason) => void}} options called after the drawing changes
+ * @returns {{
+ *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
+ *   toImageData: () => ImageData,
+ * }} toImageData: RECOGNITION_SIZE x RECOGNITION_SIZE RGBA, black ink on white
+ */
+export function createPad(canvas, { onChange }) {
+  /** @type {Stroke[]} */
+  const strokes = [];
+  let active = null; // {pointerId, stroke} while a pointer is down
+  let size = 0; // the canvas's CSS width (= height) in pixels
+  let frame = 0;
+  const context = canvas.getContext('2d');
+  const recognition = document.createElement('canvas');
+  recognition.width = RECOGNITION_SIZE;
+  recognition.height = RECOGNITION_SIZE;
+  const recognitionContext = recognition.getContext('2d', { willReadFrequently: true });
+
+  function render() {
+    frame = 0;
+    const pixelRatio = canvas.width / Math.max(size, 1);
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    // The pen keeps its proportion to the canvas, so what you see is what the model gets.
+    const penWidth = (size * RECOGNITION_PEN_WIDTH) / RECOGNITION_SIZE;
+    drawStrokes(context, strokes, pixelRatio, penWidth * pixelRatio, getComputedStyle(canvas).color);
+  }
+
+  const requestRender = () => {
+    if (!frame) frame = requestAnimationFrame(render);
+  };
+
+  function resize() {
+    const newSize = canvas.clientWidth;
+    const pixelRatio = window.devicePixelRatio || 1;
+    const backing = Math.round(newSize * pixelRatio);
+    if (newSize === size && canvas.width === backing) return;
+    // Strokes are in CSS pixels: rescale them so a rotated phone or a resized window keeps the drawing.
+    if (size > 0 && newSize > 0) {
+      for (const stroke of strokes) for (const point of stroke) {
+        point.x *= newSize / size;
+        point.y *= newSize / size;
+      }
+    }
+    size = newSize;
+    canvas.width = backing;
+    canvas.height = backing;
+    render();
+    onChange('resize');
+  }
+
+  function pointFrom(event) {
+    const rect = canvas.getBoundingClientRect();
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+  }
+
+  canvas.addEventListener('pointerdown', (event) => {
+    // One pen at a time: a second finger or a right click does not start a stroke.
+    if (active || !event.isPrimary || event.button !== 0) return;
+    event.preventDefault();
+    try {
+      // Keep receiving moves when the pointer leaves the canvas mid-stroke.
+      canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // Synthetic events have no active pointer to capture; the stroke still works inside the canvas.
+    }
+    active = { pointerId: event.pointerId, stroke: [pointFrom(event)] };
+    strokes.push(active.stroke);
+    requestRender();
+    onChange('start');
+  });
+
+  canvas.addEventListener('pointermove', (event) => {
+    if (!active || event.pointerId !== active.pointerId) return;
+    // Coalesced events keep the full sample rate of pens and fast mice between animation frames.
+    const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+    for (const sample of samples.length > 0 ? samples : [event]) active.stroke.push(pointFrom(sample));
+    requestRender();
+    onChange('move');
+  });
+
+  const endStroke = (event) => {
+    if (!active || event.pointerId !== active.pointerId) return;
+    active = null;
+    requestRender();
+    onChange('end');
+  };
+  canvas.addEventListener('pointerup', endStroke);
+  canvas.addEventListener('pointercancel', endStroke);
+  canvas.addEventListener('lostpointercapture', endStroke);
+
+  // The observer's first notification sizes the canvas, after the caller has its pad object.
+  new ResizeObserver(resize).observe(canvas);
+  // Zooming changes devicePixelRatio without resizing the canvas in CSS pixels.
+  window.addEventListener('resize', resize);
+  // The ink colour follows the colour scheme.
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', requestRender);
+
+  return {
+    clear() {
+      strokes.length = 0;
+      active = null;
+      requestRender();
+      onChange('clear');
+    },
+    undo() {
+      if (strokes.length === 0) return;
+      if (active && strokes[strokes.length - 1] === active.stroke) active = null;
+      strokes.pop();
+      requestRender();
+      onChange('undo');
+    },
+    isEmpty: () => strokes.length === 0,
+    isDrawing: () => active !== null,
+    toImageData() {
+      recognitionContext.fillStyle = '#fff';
+      recognitionContext.fillRect(0, 0, RECOGNITION_SIZE, RECOGNITION_SIZE);
+      drawStrokes(recognitionContext, strokes, RECOGNITION_SIZE / Math.max(size, 1), RECOGNITION_PEN_WIDTH, '#000');
+      return recognitionContext.getImageData(0, 0, RECOGNITION_SIZE, RECOGNITION_SIZE);
+    },
+  };
+}

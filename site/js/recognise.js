@@ -1,0 +1,101 @@
+// From a drawing to an answer: split the ink into characters, classify them all in one batch, and say how
+// sure the model is. No DOM. Labels, input shape, preprocessing and the confidence threshold all come from
+// metadata.json, so a retrained model with other settings needs no change here.
+
+import { predictBatch } from './model.js';
+import { segment } from './preprocess.js';
+
+/**
+ * @typedef {object} Character one drawn character, left to right
+ * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
+ * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
+ * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1
+ * @property {string} label the most probable label
+ * @property {number} confidence its probability, in [0, 1]
+ * @property {string} runnerUp the second most probable label
+ * @property {boolean} unsure confidence < metadata.display.confidenceThreshold
+ *
+ * @typedef {object} Recognition
+ * @property {Character[]} characters empty for an empty drawing
+ * @property {string} text the labels joined, e.g. "2026"; "" for an empty drawing
+ * @property {number} inferenceMilliseconds time spent in the model (one batched call)
+ * @property {number} preprocessMilliseconds time spent segmenting and preprocessing
+ */
+
+/**
+ * Name the best two labels of one character.
+ * @param {Float32Array} probabilities one per label
+ * @param {string[]} labels metadata.labels
+ * @param {number} threshold metadata.display.confidenceThreshold, in [0, 1]
+ * @returns {{label: string, confidence: number, runnerUp: string, unsure: boolean}}
+ */
+export function rank(probabilities, labels, threshold) {
+  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
+  const confidence = probabilities[order[0]];
+  return { label: labels[order[0]], confidence, runnerUp: labels[order[1]], unsure: confidence < threshold };
+}
+
+/**
+ * Recognise everything drawn.
+ * @param {object} tf the TensorFlow.js namespace, backend already chosen
+ * @param {object} model a tf.LayersModel
+ * @param {object} metadata site/model/metadata.json
+ * @param {ImageData} imageData RGBA, black ink on white
+ * @returns {Recognition}
+ */
+export function recognise(tf, model, metadata, imageData) {
+  const startPreprocess = performance.now();
+  const segments = segment(imageData, metadata.preprocess);
+  const preprocessMilliseconds = performance.now() - startPreprocess;
+  if (segments.length === 0) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds };
+
+  const inputSize = segments[0].input.length;
+  const batch = new Float32Array(segments.length * inputSize);
+  segments.forEach((character, index) => batch.set(character.input, index * inputSize));
+  const startInference = performance.now();
+  const output = predictBatch(tf, model, batch, metadata.input.shape);
+  const inferenceMilliseconds = performance.now() - startInference;
+
+  const labelCount = metadata.labels.length;
+  const characters = segments.map(({ box, input }, index) => {
+    const probabilities = output.slice(index * labelCount, (index + 1) * labelCount);
+    const ranked = rank(probabilities, metadata.labels, metadata.display.confidenceThreshold);
+    return { box, input, probabilities, ...ranked };
+  });
+  const text = characters.map((character) => character.label).join('');
+  return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
+}
+
+/**
+ * Run `task` at most once per `interval` milliseconds, on an animation frame, however often it is requested:
+ * live recognition while the pen moves must not starve the drawing of frames.
+ * @param {() => void} task
+ * @param {number} interval milliseconds
+ * @returns {{request: () => void, flush: () => void}} flush cancels a pending run and runs now
+ */
+export function throttle(task, interval) {
+  let last = -Infinity;
+  let timer = 0;
+  let frame = 0;
+  const run = () => {
+    timer = 0;
+    frame = 0;
+    last = performance.now();
+    task();
+  };
+  return {
+    request() {
+      if (timer || frame) return;
+      const wait = Math.max(0, last + interval - performance.now());
+      timer = setTimeout(() => {
+        timer = 0;
+        frame = requestAnimationFrame(run);
+      }, wait);
+    },
+    flush() {
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
+      run();
+    },
+  };
+}

@@ -1,0 +1,224 @@
+// Everything the page shows, and the buttons and keys that act on the drawing. DOM only: the numbers come
+// from recognise.js, the labels and thresholds from metadata.json.
+
+/** Whole percent, rounded down so that 99.7% never reads as a certain "100%". */
+export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}%`;
+
+const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
+
+/**
+ * One line saying how sure the model is.
+ * @param {import('./recognise.js').Character[]} characters left to right, at least one
+ * @returns {string} e.g. "98% sure", "not sure — maybe 4 or 9", "not sure about the 3rd — maybe 4 or 9"
+ */
+export function describe(characters) {
+  const unsure = characters.filter((character) => character.unsure);
+  if (characters.length === 1) {
+    const [only] = characters;
+    return only.unsure ? `not sure — maybe ${only.label} or ${only.runnerUp}` : `${percent(only.confidence)} sure`;
+  }
+  if (unsure.length === 0) {
+    const lowest = Math.min(...characters.map((character) => character.confidence));
+    return `${characters.length} digits, each at least ${percent(lowest)} sure`;
+  }
+  if (unsure.length === 1) {
+    const position = characters.indexOf(unsure[0]) + 1;
+    return `not sure about the ${ordinal(position)} — maybe ${unsure[0].label} or ${unsure[0].runnerUp}`;
+  }
+  return `not sure about ${unsure.length} of ${characters.length} digits (marked ?)`;
+}
+
+/**
+ * Paint a model input as the model sees it: brightness = ink, as in MNIST.
+ * @param {HTMLCanvasElement} canvas
+ * @param {Float32Array} input size * size values in [0, 1], 0 = paper, 1 = ink
+ */
+function paintInput(canvas, input) {
+  const size = Math.round(Math.sqrt(input.length));
+  canvas.width = size;
+  canvas.height = size;
+  const context = canvas.getContext('2d');
+  const image = context.createImageData(size, size);
+  input.forEach((value, index) => {
+    const grey = Math.round(value * 255);
+    image.data.set([grey, grey, grey, 255], index * 4);
+  });
+  context.putImageData(image, 0, 0);
+}
+
+/**
+ * Outline each character on the overlay, scaled from recognition pixels to the displayed canvas.
+ * @param {HTMLCanvasElement} overlay the same CSS size as the drawing canvas
+ * @param {import('./recognise.js').Character[]} characters boxes in recognition pixels
+ * @param {number} recognitionSize side of the recognition canvas in pixels
+ * @param {number} selected index of the highlighted character
+ */
+function paintBoxes(overlay, characters, recognitionSize, selected) {
+  const size = overlay.clientWidth;
+  const pixelRatio = window.devicePixelRatio || 1;
+  overlay.width = Math.round(size * pixelRatio);
+  overlay.height = Math.round(size * pixelRatio);
+  const context = overlay.getContext('2d');
+  context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
+  // A single confident digit needs no box: boxes explain how a number was split, or flag doubt.
+  if (characters.length < 2 && !characters.some((character) => character.unsure)) return;
+  const style = getComputedStyle(overlay);
+  const scale = size / recognitionSize;
+  const margin = 4;
+  context.font = `600 ${Math.max(12, Math.round(size / 24))}px system-ui, sans-serif`;
+  context.textBaseline = 'bottom';
+  characters.forEach((character, index) => {
+    const { top, left, bottom, right } = character.box;
+    const colour = style.getPropertyValue(character.unsure ? '--unsure' : '--box').trim();
+    context.strokeStyle = colour;
+    context.fillStyle = colour;
+    context.lineWidth = index === selected ? 2.5 : 1.5;
+    context.setLineDash(character.unsure ? [5, 4] : []);
+    const x = left * scale - margin;
+    const y = top * scale - margin;
+    context.strokeRect(x, y, (right - left + 1) * scale + 2 * margin, (bottom - top + 1) * scale + 2 * margin);
+    const tag = character.unsure ? `${character.label}?` : character.label;
+    context.fillText(tag, x, y > 18 ? y - 2 : (bottom + 1) * scale + margin + 18);
+  });
+}
+
+/**
+ * Bind the page's elements.
+ * @param {Document} root
+ */
+export function createView(root) {
+  const byId = (id) => root.getElementById(id);
+  const [pad, overlay, prompt, undoButton, clearButton] = ['pad', 'overlay', 'prompt', 'undo', 'clear'].map(byId);
+  const [status, error, answer, prediction, verdict] = ['status', 'error', 'answer', 'prediction', 'verdict'].map(byId);
+  const [characterList, bars, barsHeading] = ['characters', 'bars', 'bars-heading'].map(byId);
+  let shown = []; // the characters on screen
+  let selected = -1; // whose probabilities the bars show
+  let recognitionSize = 0;
+
+  function showSelection() {
+    const character = shown[selected];
+    Array.from(bars.children).forEach((row, index) => {
+      const probability = character ? character.probabilities[index] : 0;
+      row.querySelector('.bar-fill').style.transform = `scaleX(${probability})`;
+      row.querySelector('.bar-value').textContent = character ? percent(probability) : '';
+      row.classList.toggle('top', Boolean(character) && row.dataset.label === character.label);
+    });
+    barsHeading.textContent = shown.length > 1 ? `Probabilities — digit ${selected + 1} of ${shown.length}` : 'Probabilities';
+    Array.from(characterList.querySelectorAll('button')).forEach((button, index) => {
+      button.setAttribute('aria-pressed', String(index === selected));
+    });
+    paintBoxes(overlay, shown, recognitionSize, selected);
+  }
+
+  function characterItem(index) {
+    const item = root.createElement('li');
+    const button = root.createElement('button');
+    button.type = 'button';
+    button.className = 'character';
+    button.innerHTML = '<canvas class="seen"></canvas><span class="character-label"></span><span class="character-confidence"></span>';
+    button.addEventListener('click', () => {
+      selected = index;
+      showSelection();
+    });
+    item.append(button);
+    return item;
+  }
+
+  return {
+    /** Buttons, and the keys Esc (clear) and Ctrl/Cmd+Z (undo). */
+    bindControls({ clear, undo }) {
+      clearButton.addEventListener('click', clear);
+      undoButton.addEventListener('click', undo);
+      root.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape') {
+          clear();
+        } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
+          event.preventDefault();
+          undo();
+        }
+      });
+    },
+
+    /** Footer facts and one probability bar per label, from metadata.json. */
+    showModel(metadata, size) {
+      recognitionSize = size;
+      const facts = [`Model “${metadata.name}” ${metadata.version}`];
+      if (metadata.accuracy && typeof metadata.accuracy.mnistTest === 'number') {
+        facts.push(`${(metadata.accuracy.mnistTest * 100).toFixed(1)}% on the MNIST test set`);
+      }
+      if (metadata.parameters) facts.push(`${metadata.parameters.toLocaleString('en')} parameters`);
+      byId('model-info').textContent = facts.join(' · ');
+      byId('probabilities').hidden = false;
+      bars.replaceChildren(...metadata.labels.map((label) => {
+        const row = root.createElement('li');
+        row.dataset.label = label;
+        row.innerHTML = '<span class="bar-label"></span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-value"></span>';
+        row.querySelector('.bar-label').textContent = label;
+        return row;
+      }));
+    },
+
+    /** The chosen backend and the start-up timings of every backend tried (median ms of a few runs). */
+    showBackend({ backend, timings }) {
+      const element = byId('backend');
+      element.dataset.backend = backend;
+      element.title = `Start-up benchmark, median of 5 predictions: ${Object.entries(timings)
+        .map(([name, milliseconds]) => `${name} ${milliseconds.toFixed(1)} ms`).join(', ')}`;
+      element.textContent = `· ${backend} · ${timings[backend].toFixed(1)} ms`;
+      status.hidden = true;
+    },
+
+    /** The latest inference time, for the curious. */
+    showTiming(milliseconds) {
+      const element = byId('backend');
+      element.textContent = `· ${element.dataset.backend} · ${milliseconds.toFixed(1)} ms`;
+    },
+
+    /** A model that cannot load: say so, and keep the pad usable. */
+    showError(message) {
+      status.hidden = true;
+      error.textContent = `The recogniser could not start: ${message}. You can still draw; reload to try again.`;
+      error.hidden = false;
+      verdict.textContent = '';
+      byId('model-info').textContent = 'No model loaded';
+    },
+
+    /** While a stroke is in progress, screen readers wait for it to end before announcing the answer. */
+    setBusy(busy) {
+      answer.setAttribute('aria-busy', String(busy));
+    },
+
+    /** Prompt and buttons follow whether anything is drawn. */
+    showDrawing(empty) {
+      prompt.hidden = !empty;
+      undoButton.disabled = empty;
+      clearButton.disabled = empty;
+      pad.classList.toggle('has-ink', !empty);
+    },
+
+    /**
+     * Show a recognition; an empty one clears the answer (an empty canvas never shows a prediction).
+     * @param {import('./recognise.js').Recognition} recognition
+     */
+    showResult({ characters, text }) {
+      if (characters.length !== shown.length) {
+        characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
+        selected = characters.length - 1;
+      }
+      shown = characters;
+      prediction.textContent = text;
+      verdict.textContent = characters.length > 0 ? describe(characters) : 'The answer appears here as you draw.';
+      answer.classList.toggle('unsure', characters.some((character) => character.unsure));
+      characters.forEach((character, index) => {
+        const button = characterList.children[index].firstElementChild;
+        paintInput(button.querySelector('canvas'), character.input);
+        button.querySelector('.character-label').textContent = character.unsure ? `${character.label}?` : character.label;
+        button.querySelector('.character-confidence').textContent = percent(character.confidence);
+        button.classList.toggle('unsure', character.unsure);
+        button.setAttribute('aria-label', `Digit ${index + 1}: ${character.label}, ${percent(character.confidence)} sure${
+          character.unsure ? `, maybe ${character.runnerUp}` : ''}`);
+      });
+      showSelection();
+    },
+  };
+}

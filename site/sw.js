@@ -1,0 +1,72 @@
+// Offline and installable: precache the whole site and the model at install, serve them cache-first, and
+// delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
+// SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
+// installs the new worker, which fetches everything afresh.
+const VERSION = '000000000000';
+const CACHE = `inkwell-${VERSION}`;
+
+// Every file the page loads, relative to this worker (so any sub-path works). The model's weight files
+// are not listed here: they are whatever model/metadata.json lists, added at install.
+const APP_FILES = [
+  'index.html',
+  'manifest.webmanifest',
+  'css/style.css',
+  'js/csp-shim.js',
+  'js/main.js',
+  'js/model.js',
+  'js/pad.js',
+  'js/preprocess.js',
+  'js/recognise.js',
+  'js/ui.js',
+  'vendor/tf.min.js',
+  'vendor/tf-backend-wasm.min.js',
+  'vendor/tfjs-backend-wasm.wasm',
+  'vendor/tfjs-backend-wasm-simd.wasm',
+  'vendor/tfjs-backend-wasm-threaded-simd.wasm',
+  'icons/icon.svg',
+  'icons/icon-192.png',
+  'icons/icon-512.png',
+  'icons/icon-maskable-512.png',
+  'model/metadata.json',
+];
+
+// 'reload' bypasses the HTTP cache, so a new version never precaches a stale file.
+const fresh = (path) => new Request(path, { cache: 'reload' });
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(APP_FILES.map(fresh));
+  const metadata = await (await cache.match('model/metadata.json')).json();
+  await cache.addAll(metadata.files.map((file) => fresh(`model/${file.path}`)));
+}
+
+async function dropOldCaches() {
+  const names = await caches.keys();
+  await Promise.all(names.filter((name) => name.startsWith('inkwell-') && name !== CACHE).map((name) => caches.delete(name)));
+}
+
+/** Cache first; the network only for what was never precached. Pages map to index.html, any query. */
+async function respond(request) {
+  const url = new URL(request.url);
+  if (request.mode === 'navigate') {
+    if (url.pathname.endsWith('/')) url.pathname += 'index.html';
+    url.search = '';
+  }
+  const cached = await (await caches.open(CACHE)).match(url.href);
+  return cached || fetch(request);
+}
+
+self.addEventListener('install', (event) => {
+  // A new version takes over at once; the page already running keeps its loaded model.
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(dropOldCaches().then(() => self.clients.claim()));
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(respond(request));
+});

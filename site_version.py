@@ -1,0 +1,101 @@
+"""python site_version.py [--check] [--site DIR]  — stamp site/sw.js with a hash of everything it precaches.
+
+The service worker caches the site for offline use under a versioned name (`inkwell-<VERSION>`). Browsers
+install a new worker only when sw.js changes byte for byte, so VERSION must change whenever any precached
+file does: a new model, a new stylesheet, a new TF.js. This computes a SHA-256 over the precached files
+(sw.js's APP_FILES plus the model files listed in model/metadata.json), takes 12 hex digits and rewrites the
+one line `const VERSION = '...';` in sw.js. `--check` changes nothing and exits 1 when the line is stale.
+
+Standard library only: GitHub Actions and `make convert` run it without the virtual environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parent / "site"
+VERSION_LINE = re.compile(r"^const VERSION = '([0-9a-f]*)';$", re.MULTILINE)
+APP_FILES = re.compile(r"^const APP_FILES = \[(.*?)\];$", re.MULTILINE | re.DOTALL)
+METADATA = "model/metadata.json"
+# Files in site/ deliberately not precached: the worker itself (browsers always fetch it afresh to look for
+# updates) and GitHub Pages' marker that turns Jekyll off.
+NOT_PRECACHED = frozenset({"sw.js", ".nojekyll"})
+
+
+def precached_files(site_dir: Path = SITE) -> list[str]:
+    """Paths relative to site_dir that sw.js precaches, sorted: APP_FILES and the model's files."""
+    source = (site_dir / "sw.js").read_text(encoding="utf-8")
+    match = APP_FILES.search(source)
+    if match is None:
+        raise ValueError(f"{site_dir / 'sw.js'}: no `const APP_FILES = [...];` list")
+    paths = set(re.findall(r"'([^']+)'", match.group(1)))
+    metadata_path = site_dir / METADATA
+    if metadata_path.exists():
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        paths.update(f"model/{file['path']}" for file in metadata.get("files", []))
+    return sorted(paths)
+
+
+def compute_version(site_dir: Path = SITE) -> str:
+    """12 hex digits of a SHA-256 over every precached file's path and contents."""
+    digest = hashlib.sha256()
+    for path in precached_files(site_dir):
+        file = site_dir / path
+        if not file.is_file():
+            raise ValueError(f"{file}: precached by sw.js but missing")
+        digest.update(f"{path}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+def current_version(site_dir: Path = SITE) -> str:
+    """The VERSION written in sw.js now."""
+    match = VERSION_LINE.search((site_dir / "sw.js").read_text(encoding="utf-8"))
+    if match is None:
+        raise ValueError(f"{site_dir / 'sw.js'}: no line `const VERSION = '<hex>';`")
+    return match.group(1)
+
+
+def stamp(site_dir: Path = SITE) -> str:
+    """Rewrite sw.js's VERSION line if it is stale; returns the version."""
+    version = compute_version(site_dir)
+    if current_version(site_dir) != version:
+        sw = site_dir / "sw.js"
+        sw.write_text(VERSION_LINE.sub(f"const VERSION = '{version}';", sw.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+    return version
+
+
+def check(site_dir: Path = SITE) -> bool:
+    """True when sw.js's VERSION matches the precached files."""
+    return current_version(site_dir) == compute_version(site_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if sw.js's VERSION is stale; change nothing")
+    parser.add_argument("--site", type=Path, default=SITE, help="the site directory (default: site/)")
+    args = parser.parse_args(argv)
+    try:
+        return run(args.site, args.check)
+    except (OSError, ValueError) as error:
+        print(f"site_version.py: {error}", file=sys.stderr)
+        return 2
+
+
+def run(site_dir: Path, check_only: bool) -> int:
+    if check_only:
+        if check(site_dir):
+            print(f"sw.js VERSION {current_version(site_dir)} is current")
+            return 0
+        print(f"sw.js VERSION {current_version(site_dir)} is stale: run `python site_version.py`", file=sys.stderr)
+        return 1
+    print(f"sw.js VERSION {stamp(site_dir)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

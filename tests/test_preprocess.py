@@ -1,0 +1,126 @@
+"""Preprocessing (training/preprocess.py) and its twin site/js/preprocess.js: behaviour and parity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.drawing import compose_number, draw_on_canvas, redraw, to_rgba
+from training.preprocess import PreprocessConfig, preprocess, segment
+from training.webruntime import run_js_segment
+
+CONFIG = PreprocessConfig()
+
+
+def blank(height=280, width=280):
+    return np.zeros((height, width))
+
+
+def stroke_canvas(boxes, height=280, width=280):
+    """Ink rectangles (top, left, bottom, right), inclusive, on a blank canvas -> RGBA."""
+    ink = blank(height, width)
+    for top, left, bottom, right in boxes:
+        ink[top : bottom + 1, left : right + 1] = 1.0
+    return to_rgba(ink)
+
+
+def centre_of_mass(image):
+    image = image.reshape(28, 28)
+    rows, cols = np.mgrid[0:28, 0:28] + 0.5
+    return (image * rows).sum() / image.sum(), (image * cols).sum() / image.sum()
+
+
+def test_empty_and_transparent_canvases_give_nothing():
+    assert preprocess(to_rgba(blank())) is None
+    assert segment(to_rgba(blank())) == []
+    transparent_black = np.zeros((280, 280, 4), np.uint8)  # RGB black but alpha 0: paper.
+    assert preprocess(transparent_black) is None
+
+
+def test_a_digit_in_a_corner_is_fitted_to_20_pixels_and_centred_by_mass():
+    # A bar 120 px tall, 30 px wide, in the top-left corner.
+    result = preprocess(stroke_canvas([(5, 5, 124, 34)])).reshape(28, 28)
+    rows, cols = np.nonzero(result > 0)
+    assert rows.max() - rows.min() + 1 == 20 and cols.max() - cols.min() + 1 == 5
+    centre_y, centre_x = centre_of_mass(result)
+    assert abs(centre_y - 14) <= 0.5 and abs(centre_x - 14) <= 0.5
+    assert result.max() == pytest.approx(1.0)
+
+
+def test_small_and_large_drawings_of_the_same_shape_look_the_same(mnist_test):
+    small = to_rgba(np.pad(redraw(mnist_test.images[0], 60, 6), 20))
+    large = to_rgba(np.pad(redraw(mnist_test.images[0], 240, 24), 20))
+    assert np.abs(preprocess(small) - preprocess(large)).mean() < 0.05
+
+
+def test_stray_specks_away_from_the_digit_are_ignored():
+    digit = [(100, 120, 219, 139)]
+    clean = preprocess(stroke_canvas(digit))
+    with_specks = preprocess(stroke_canvas(digit + [(10, 10, 14, 14), (260, 250, 264, 254)]))
+    np.testing.assert_array_equal(clean, with_specks)
+
+
+def test_a_small_piece_close_to_the_digit_is_kept():
+    digit = [(100, 120, 219, 139)]
+    near = preprocess(stroke_canvas(digit + [(100, 145, 104, 149)]))  # 5 px to the right of the bar.
+    assert not np.array_equal(preprocess(stroke_canvas(digit)), near)
+
+
+def test_segment_orders_characters_left_to_right_with_their_boxes():
+    characters = segment(stroke_canvas([(50, 300, 150, 320), (60, 40, 170, 60)], width=400))
+    assert [(c.left, c.right) for c in characters] == [(40, 60), (300, 320)]
+    assert all(c.input.shape == (784,) and c.input.dtype == np.float32 for c in characters)
+
+
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        # A 5: the body, and the separate bar on top starting at the stem and reaching right.
+        [(80, 100, 90, 104), (90, 100, 130, 108), (125, 100, 200, 160), (70, 104, 80, 170)],
+        # An open 4: an L-shaped stroke, and the vertical stroke crossing its foot without touching.
+        [(60, 90, 140, 98), (140, 90, 148, 170), (70, 140, 230, 148)],
+        # A 7 whose crossbar does not touch the stem.
+        [(60, 80, 70, 180), (70, 160, 220, 170), (140, 120, 146, 165)],
+    ],
+    ids=["five-with-bar", "open-four", "crossed-seven"],
+)
+def test_multi_stroke_single_digits_are_never_split(strokes):
+    assert len(segment(stroke_canvas(strokes))) == 1
+
+
+def parity_canvases(mnist_test, count=24):
+    """Page-like drawings: single digits (with specks), numbers, and hand-made edge cases."""
+    rng = np.random.default_rng(7)
+    canvases = [draw_on_canvas(image, rng) for image in mnist_test.images[:count]]
+    canvases += [stroke_canvas([(5, 5, 124, 34)]), stroke_canvas([(100, 120, 219, 139), (10, 10, 14, 14)])]
+    canvases += [to_rgba(blank()), stroke_canvas([(0, 0, 279, 279)]), stroke_canvas([(140, 140, 140, 140)])]
+    return np.stack(canvases)
+
+
+def test_python_and_javascript_preprocessing_agree_on_single_digits(mnist_test):
+    # The same canvases through training/preprocess.py and site/js/preprocess.js (Node): identical boxes,
+    # model inputs within 0.02 per pixel.
+    canvases = parity_canvases(mnist_test)
+    javascript = run_js_segment(canvases)
+    for canvas, js_characters in zip(canvases, javascript):
+        python_characters = segment(canvas)
+        assert [(c.top, c.left, c.bottom, c.right) for c in python_characters] == [box for box, _ in js_characters]
+        for python_character, (_, js_input) in zip(python_characters, js_characters):
+            assert np.abs(python_character.input - js_input).max() <= 0.02
+
+
+def test_python_and_javascript_segment_numbers_the_same_way(mnist_test):
+    rng = np.random.default_rng(11)
+    canvases = []
+    for length in (2, 3, 4, 5, 6):
+        indices = rng.choice(len(mnist_test.images), size=length, replace=False)
+        canvas, _ = compose_number([mnist_test.images[i] for i in indices], rng, width=1000)
+        canvases.append(canvas)
+    width = max(canvas.shape[1] for canvas in canvases)
+    canvases = [np.pad(canvas, ((0, 0), (0, width - canvas.shape[1]), (0, 0)), constant_values=255) for canvas in canvases]
+    javascript = run_js_segment(np.stack(canvases))
+    for canvas, js_characters in zip(canvases, javascript):
+        python_characters = segment(canvas)
+        assert [(c.top, c.left, c.bottom, c.right) for c in python_characters] == [box for box, _ in js_characters]
+        for python_character, (_, js_input) in zip(python_characters, js_characters):
+            assert np.abs(python_character.input - js_input).max() <= 0.02

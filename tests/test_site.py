@@ -1,0 +1,363 @@
+"""The page in headless Chromium, end to end: digits drawn with real mouse, touch and pen input are read back
+in #prediction; numbers are split; Clear and Undo work by button and key; the page works offline after one
+visit, never leaves its origin, logs no errors, and says so visibly when the model is corrupt or missing.
+
+Digits are drawn as a person would: polylines in a unit box (x right, y down), placed on the pad.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+import site_version
+from tests.browser import serve
+
+pytestmark = pytest.mark.browser
+
+SITE = Path(__file__).resolve().parent.parent / "site"
+READY_TIMEOUT_MS = 60_000  # loading TF.js and benchmarking three backends takes a few seconds on CI
+
+# Strokes of (x, y) in a unit box. Digits are about 0.6 as wide as tall, as people write them.
+ONE = [[(0.55, 0.0), (0.45, 1.0)]]
+SEVEN = [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]]
+FOUR = [[(0.55, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.72, 0.3), (0.72, 1.0)]]
+ZERO = [[(0.5 + 0.45 * math.sin(2 * math.pi * t / 24), 0.5 - 0.5 * math.cos(2 * math.pi * t / 24)) for t in range(25)]]
+FIVE = [  # the down stroke and belly first, the top bar last, as many people write it
+    [(0.2, 0.02), (0.15, 0.45), (0.4, 0.38), (0.7, 0.42), (0.9, 0.6), (0.85, 0.85), (0.6, 0.98), (0.3, 0.97), (0.1, 0.85)],
+    [(0.2, 0.02), (0.9, 0.02)],
+]
+TWO = [[(0.1, 0.25), (0.3, 0.03), (0.6, 0.0), (0.85, 0.15), (0.85, 0.4), (0.5, 0.7), (0.05, 1.0), (0.95, 1.0)]]
+SIX = [[(0.8, 0.0), (0.45, 0.15), (0.2, 0.45), (0.1, 0.75), (0.3, 0.98), (0.65, 0.98), (0.85, 0.75), (0.65, 0.55), (0.3, 0.58), (0.12, 0.75)]]
+DIGIT_WIDTH = 0.6
+
+
+def open_page(page, url: str) -> None:
+    """Load the page and wait until the model is verified and a backend chosen."""
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+
+
+def pad_box(page) -> dict:
+    box = page.locator("#pad").bounding_box()
+    assert box and box["width"] > 0, "the pad is not visible"
+    return box
+
+
+def to_page(page, strokes, left: float, top: float, height: float) -> list[list[tuple[float, float]]]:
+    """Place unit strokes on the pad: left/top/height as fractions of the pad's side, width DIGIT_WIDTH * height."""
+    box = pad_box(page)
+    return [
+        [(box["x"] + (left + x * DIGIT_WIDTH * height) * box["width"], box["y"] + (top + y * height) * box["height"]) for x, y in stroke]
+        for stroke in strokes
+    ]
+
+
+def mouse_strokes(page, strokes, release_last: bool = True) -> None:
+    """Draw with the real mouse: press, move through every point in small steps, release."""
+    for index, stroke in enumerate(strokes):
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            page.mouse.move(x1, y1, steps=max(2, int(math.hypot(x1 - x0, y1 - y0) / 10)))
+        if release_last or index < len(strokes) - 1:
+            page.mouse.up()
+
+
+def draw(page, strokes, left: float = 0.3, top: float = 0.2, height: float = 0.6) -> None:
+    mouse_strokes(page, to_page(page, strokes, left, top, height))
+
+
+def assert_clean(page, url: str) -> None:
+    """No console errors or uncaught exceptions, and no request outside the page's own origin."""
+    assert page.console_errors == []
+    assert [request for request in page.requests if not request.startswith(url)] == []
+
+
+def test_empty_canvas_prompts_and_predicts_nothing(page, site_url):
+    open_page(page, site_url)
+    expect(page.locator("#prediction")).to_have_text("")
+    expect(page.locator("#prompt")).to_be_visible()
+    expect(page.locator("#clear")).to_be_disabled()
+    expect(page.locator("#backend")).to_have_text(re.compile(r"(webgl|wasm|cpu) · \d+\.\d ms"))
+    expect(page.locator("#model-info")).to_contain_text("MNIST")
+    assert page.get_attribute("#answer", "aria-live") == "polite"
+    assert_clean(page, site_url)
+
+
+@pytest.mark.parametrize(
+    ("label", "strokes"), [("1", ONE), ("7", SEVEN), ("4", FOUR), ("0", ZERO), ("5", FIVE), ("2", TWO), ("6", SIX)],
+)
+def test_single_digit_drawn_with_the_mouse(page, site_url, label, strokes):
+    open_page(page, site_url)
+    draw(page, strokes)
+    expect(page.locator("#prediction")).to_have_text(label)
+    expect(page.locator("#prompt")).to_be_hidden()
+    expect(page.locator("#characters canvas")).to_have_count(1)  # the 28 x 28 image the model sees
+    expect(page.locator("#bars li.top")).to_have_attribute("data-label", label)
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"\d+% sure|not sure — maybe \d or \d"))
+    assert_clean(page, site_url)
+
+
+@pytest.mark.parametrize(
+    ("left", "top", "height", "dot"),
+    [
+        (0.05, 0.05, 0.2, None),  # small, in the top-left corner
+        (0.2, 0.04, 0.92, None),  # as large as the pad
+        (0.6, 0.55, 0.4, None),  # off-centre, bottom right
+        (0.3, 0.2, 0.6, (0.05, 0.93)),  # with a stray dot far from the digit
+    ],
+    ids=["small", "large", "off-centre", "stray-dot"],
+)
+def test_seven_at_any_size_and_place(page, site_url, left, top, height, dot):
+    open_page(page, site_url)
+    draw(page, SEVEN, left=left, top=top, height=height)
+    if dot:
+        box = pad_box(page)
+        page.mouse.click(box["x"] + dot[0] * box["width"], box["y"] + dot[1] * box["height"])
+    expect(page.locator("#prediction")).to_have_text("7")
+    assert_clean(page, site_url)
+
+
+def test_prediction_updates_while_the_stroke_is_drawn(page, site_url):
+    open_page(page, site_url)
+    mouse_strokes(page, to_page(page, ONE, 0.3, 0.2, 0.6), release_last=False)
+    # The button is still held: only live recognition can have filled #prediction.
+    expect(page.locator("#prediction")).to_have_text("1")
+    assert page.get_attribute("#answer", "aria-busy") == "true"
+    page.mouse.up()
+    expect(page.locator("#answer")).to_have_attribute("aria-busy", "false")
+
+
+@pytest.mark.parametrize(("number", "digits"), [("1047", [ONE, ZERO, FOUR, SEVEN]), ("2026", [TWO, ZERO, TWO, SIX])])
+def test_whole_number_is_split_and_read(page, site_url, number, digits):
+    open_page(page, site_url)
+    for index, strokes in enumerate(digits):
+        draw(page, strokes, left=0.04 + index * 0.24, top=0.3, height=0.32)
+    expect(page.locator("#prediction")).to_have_text(number)
+    expect(page.locator("#characters .character")).to_have_count(4)
+    expect(page.locator("#characters .character-confidence").first).to_have_text(re.compile(r"\d+%"))
+    # The split is drawn over the pad: the overlay has ink.
+    assert page.evaluate("""() => {
+        const overlay = document.getElementById('overlay');
+        const pixels = overlay.getContext('2d').getImageData(0, 0, overlay.width, overlay.height).data;
+        return pixels.some((value, index) => index % 4 === 3 && value > 0);
+    }""")
+    # Selecting a digit shows its probabilities.
+    page.locator("#characters .character").nth(2).click()
+    expect(page.locator("#bars li.top")).to_have_attribute("data-label", number[2])
+    expect(page.locator("#bars-heading")).to_contain_text("digit 3 of 4")
+    assert_clean(page, site_url)
+
+
+def test_undo_and_clear_by_button_and_key(page, site_url):
+    open_page(page, site_url)
+    prediction = page.locator("#prediction")
+    draw(page, ONE, left=0.15)
+    draw(page, SEVEN, left=0.55)
+    expect(prediction).to_have_text("17")
+    page.click("#undo")
+    expect(prediction).to_have_text("1")
+    page.keyboard.press("Control+z")
+    expect(prediction).to_have_text("")
+    expect(page.locator("#prompt")).to_be_visible()
+    draw(page, SEVEN)
+    expect(prediction).to_have_text("7")
+    page.keyboard.press("Meta+z")
+    expect(prediction).to_have_text("")
+    draw(page, SEVEN)
+    expect(prediction).to_have_text("7")
+    page.keyboard.press("Escape")
+    expect(prediction).to_have_text("")
+    draw(page, FOUR)
+    expect(prediction).to_have_text("4")
+    page.click("#clear")
+    expect(prediction).to_have_text("")
+    expect(page.locator("#prompt")).to_be_visible()
+    expect(page.locator("#verdict")).not_to_contain_text("sure")
+    assert_clean(page, site_url)
+
+
+def record_pointer_types(page) -> None:
+    page.evaluate("""() => {
+        window.pointerTypes = [];
+        document.getElementById('pad').addEventListener('pointerdown', (event) => window.pointerTypes.push(event.pointerType));
+    }""")
+
+
+def test_touch_drawing_on_a_phone(chromium, site_url):
+    context = chromium.new_context(has_touch=True, viewport={"width": 360, "height": 740}, device_scale_factor=2)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_page(page, site_url)
+        record_pointer_types(page)
+        session = context.new_cdp_session(page)
+        for stroke in to_page(page, SEVEN, 0.3, 0.2, 0.6):
+            points = [stroke[0]]
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+                steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / 6))
+                points += [(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(1, steps + 1)]
+            session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+            for x, y in points[1:]:
+                session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+            session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        expect(page.locator("#prediction")).to_have_text("7")
+        assert page.evaluate("window.pointerTypes") == ["touch"]
+        assert page.evaluate("window.scrollY") == 0, "drawing scrolled the page"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_pen_drawing(page, site_url):
+    open_page(page, site_url)
+    record_pointer_types(page)
+    session = page.context.new_cdp_session(page)
+    for stroke in to_page(page, FOUR, 0.3, 0.2, 0.6):
+        event = {"button": "left", "pointerType": "pen", "clickCount": 1, "force": 0.5}
+        session.send("Input.dispatchMouseEvent", {**event, "type": "mousePressed", "x": stroke[0][0], "y": stroke[0][1]})
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for i in range(1, 21):
+                x, y = x0 + (x1 - x0) * i / 20, y0 + (y1 - y0) * i / 20
+                session.send("Input.dispatchMouseEvent", {**event, "type": "mouseMoved", "buttons": 1, "x": x, "y": y})
+        session.send("Input.dispatchMouseEvent", {**event, "type": "mouseReleased", "x": stroke[-1][0], "y": stroke[-1][1]})
+    expect(page.locator("#prediction")).to_have_text("4")
+    assert page.evaluate("window.pointerTypes") == ["pen", "pen"]
+    assert_clean(page, site_url)
+
+
+def test_narrow_dark_screen(chromium, site_url):
+    # 320 px wide, dark theme: no sideways scrolling, a square pad, and recognition still sees black on white.
+    context = chromium.new_context(viewport={"width": 320, "height": 640}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        box = pad_box(page)
+        assert abs(box["width"] - box["height"]) < 1 and box["width"] >= 280
+        assert page.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        expect(page.locator("#clear")).to_be_in_viewport()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("backend", ["wasm", "cpu", "webgl"])
+def test_each_backend_reads_the_same_digit(page, site_url, backend):
+    page.goto(f"{site_url}?backend={backend}")
+    page.wait_for_selector("body[data-ready]", timeout=READY_TIMEOUT_MS)
+    if backend == "webgl" and page.get_attribute("body", "data-ready") != "true":
+        pytest.skip("no WebGL in this Chromium")
+    expect(page.locator("#backend")).to_have_attribute("data-backend", backend)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    expect(page.locator("#backend")).to_have_text(re.compile(rf"{backend} · \d+\.\d ms"))
+
+
+def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
+    open_page(page, site_url)
+    result = page.evaluate("""async () => {
+        const { describe } = await import('./js/ui.js');
+        const { rank } = await import('./js/recognise.js');
+        const metadata = await (await fetch('./model/metadata.json')).json();
+        const threshold = metadata.display.confidenceThreshold;
+        const probabilities = new Float32Array(metadata.labels.length);
+        probabilities[4] = threshold - 0.05;
+        probabilities[9] = 1 - probabilities[4];
+        const doubtful = { ...rank(probabilities, metadata.labels, threshold), probabilities };
+        const sure = { label: '1', runnerUp: '7', confidence: 0.98, unsure: false };
+        return {
+            single: describe([doubtful]), number: describe([sure, doubtful, sure]), both: describe([doubtful, doubtful]),
+            label: doubtful.label, unsure: doubtful.unsure,
+        };
+    }""")
+    assert result["label"] == "4" and result["unsure"]
+    assert result["single"] == "not sure — maybe 4 or 9"
+    assert result["number"] == "not sure about the 2nd — maybe 4 or 9"
+    assert result["both"] == "not sure about 2 of 2 digits (marked ?)"
+
+
+def test_works_offline_after_one_visit(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        with serve(SITE) as url:
+            open_page(page, url)
+            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+        # The server is gone and the network is off: only the service worker's cache is left.
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        assert [request for request in requests if not request.startswith(url)] == []
+    finally:
+        context.close()
+
+
+def test_new_version_replaces_the_old_cache(page, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    with serve(copy) as url:
+        open_page(page, url)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+        assert page.evaluate("caches.keys()") == [f"inkwell-{site_version.current_version(copy)}"]
+        # Deploy a change: any precached file changes the version, so the browser installs the new worker.
+        stylesheet = copy / "css" / "style.css"
+        stylesheet.write_text(stylesheet.read_text() + "\n/* a new release */\n")
+        new_version = site_version.stamp(copy)
+        page.evaluate("navigator.serviceWorker.getRegistration().then((registration) => registration.update())")
+        page.wait_for_function(
+            f"caches.keys().then((names) => names.join() === 'inkwell-{new_version}')", timeout=READY_TIMEOUT_MS,
+        )
+
+
+def broken_site(tmp_path: Path, damage) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    damage(copy / "model")
+    return copy
+
+
+def flip_a_weight_byte(model_dir: Path) -> None:
+    metadata = json.loads((model_dir / "metadata.json").read_text())
+    weights = model_dir / next(file["path"] for file in metadata["files"] if file["path"].endswith(".bin"))
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(flip_a_weight_byte, "corrupt"), (lambda model_dir: shutil.rmtree(model_dir), "cannot fetch")],
+    ids=["corrupt-weights", "missing-model"],
+)
+def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage, message):
+    with serve(broken_site(tmp_path, damage)) as url:
+        page.goto(url)
+        alert = page.get_by_role("alert")
+        expect(alert).to_be_visible(timeout=READY_TIMEOUT_MS)
+        expect(alert).to_contain_text(message)
+        expect(page.locator("body")).to_have_attribute("data-ready", "false")
+        draw(page, SEVEN)
+        expect(page.locator("#prompt")).to_be_hidden()
+        expect(page.locator("#clear")).to_be_enabled()
+        expect(page.locator("#prediction")).to_have_text("")
+        assert page.evaluate("""() => {
+            const pad = document.getElementById('pad');
+            const pixels = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+            return pixels.some((value, index) => index % 4 === 3 && value > 0);
+        }"""), "the stroke was not drawn"
+        # Nothing thrown: the only console errors are the browser's own reports of the failed fetches.
+        assert [error for error in page.console_errors if "Failed to load resource" not in error] == []

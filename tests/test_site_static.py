@@ -1,0 +1,179 @@
+"""Fast checks of site/ without a browser: the page talks to its own origin only, every URL is relative (so
+the site works from https://<user>.github.io/<repo>/), every referenced file exists, the service worker
+precaches everything and carries the current version, and the vendored TF.js is the pinned npm release."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import site_version
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+TFJS_VERSION = "4.22.0"
+# site/vendor/<name> is a byte-for-byte copy of node_modules/<package>/dist/<name>.
+VENDORED = {
+    "tf.min.js": "@tensorflow/tfjs",
+    "tf-backend-wasm.min.js": "@tensorflow/tfjs-backend-wasm",
+    "tfjs-backend-wasm.wasm": "@tensorflow/tfjs-backend-wasm",
+    "tfjs-backend-wasm-simd.wasm": "@tensorflow/tfjs-backend-wasm",
+    "tfjs-backend-wasm-threaded-simd.wasm": "@tensorflow/tfjs-backend-wasm",
+}
+# Our own text files (vendor/ is checked by byte identity instead).
+OWN_TEXT_FILES = sorted(
+    path for pattern in ("*.html", "*.webmanifest", "css/*.css", "js/*.js", "sw.js") for path in SITE.glob(pattern)
+)
+# Only 'self' and the WASM compile permission; never 'unsafe-inline', 'unsafe-eval', a scheme or a host.
+ALLOWED_SOURCES = {"'self'", "'none'", "'wasm-unsafe-eval'"}
+
+
+class PageParser(HTMLParser):
+    """Collects the tags and attributes of index.html."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.script_text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.script_text.append(data)
+
+
+@pytest.fixture(scope="module")
+def page() -> PageParser:
+    parser = PageParser()
+    parser.feed((SITE / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def csp_directives(page: PageParser) -> dict[str, list[str]]:
+    policies = [attrs["content"] for tag, attrs in page.tags if tag == "meta" and attrs.get("http-equiv", "").lower() == "content-security-policy"]
+    assert len(policies) == 1, "index.html needs exactly one Content-Security-Policy meta tag"
+    directives = {}
+    for directive in policies[0].split(";"):
+        if directive.strip():
+            name, *sources = directive.split()
+            directives[name] = sources
+    return directives
+
+
+def test_csp_allows_only_this_origin(page):
+    directives = csp_directives(page)
+    assert directives.get("default-src") in (["'none'"], ["'self'"]), "default-src must be 'none' or 'self'"
+    assert set(directives["script-src"]) == {"'self'", "'wasm-unsafe-eval'"}
+    for name, sources in directives.items():
+        assert set(sources) <= ALLOWED_SOURCES, f"{name} allows {set(sources) - ALLOWED_SOURCES}"
+    # The CSP meta tag must come before any script or stylesheet, or those load unchecked.
+    position = next(i for i, (_, attrs) in enumerate(page.tags) if attrs.get("http-equiv", "").lower() == "content-security-policy")
+    assert not [tag for tag, _ in page.tags[:position] if tag in ("script", "link", "style")]
+
+
+def test_no_inline_script_style_or_handlers(page):
+    assert page.script_text == [], "inline <script> is blocked by the CSP; use a file"
+    for tag, attrs in page.tags:
+        assert tag != "style", "inline <style> is blocked by the CSP; use css/style.css"
+        assert "style" not in attrs, f"<{tag} style=...> is blocked by the CSP"
+        assert not [name for name in attrs if name.startswith("on")], f"<{tag}> has an inline event handler"
+        if tag == "script":
+            assert attrs.get("src"), "every script has a src"
+
+
+# A quoted string or CSS url() that starts with a scheme, '//' or '/': an absolute URL.
+ABSOLUTE_URL = re.compile(r"""(?:["'`]|url\(\s*["']?)(?:[a-z][a-z0-9+.-]*:)?//|(?:["'`]|url\(\s*["']?)/[A-Za-z0-9_.-]""")
+
+
+@pytest.mark.parametrize("path", OWN_TEXT_FILES, ids=lambda path: str(path.relative_to(SITE)))
+def test_no_absolute_urls(path):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if path.suffix == ".js" and line.lstrip().startswith("//"):
+            continue  # a comment may cite a URL; code may not load one
+        match = ABSOLUTE_URL.search(line)
+        assert match is None, f"{path.relative_to(SITE)}:{number}: absolute URL breaks sub-path hosting: {line.strip()}"
+
+
+def referenced_files() -> dict[str, set[str]]:
+    """Every local file the page, the scripts, the stylesheet and the manifest name, by who names it."""
+    references: dict[str, set[str]] = {}
+    parser = PageParser()
+    parser.feed((SITE / "index.html").read_text(encoding="utf-8"))
+    references["index.html"] = {attrs[key] for tag, attrs in parser.tags for key in ("src", "href") if key in attrs}
+    for script in (SITE / "js").glob("*.js"):
+        imports = re.findall(r"""(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]""", script.read_text(encoding="utf-8"))
+        references[f"js/{script.name}"] = {f"js/{Path(name).as_posix().removeprefix('./')}" for name in imports}
+    css = (SITE / "css" / "style.css").read_text(encoding="utf-8")
+    references["css/style.css"] = {f"css/{url}" for url in re.findall(r"""url\(\s*['"]?([^'")]+)""", css)}
+    manifest = json.loads((SITE / "manifest.webmanifest").read_text(encoding="utf-8"))
+    references["manifest.webmanifest"] = {icon["src"] for icon in manifest["icons"]}
+    return references
+
+
+def test_every_referenced_file_exists():
+    for source, names in referenced_files().items():
+        for name in names:
+            assert (SITE / name).resolve().is_file(), f"{source} refers to {name}, which does not exist"
+
+
+def test_manifest_is_installable():
+    from PIL import Image
+
+    manifest = json.loads((SITE / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["start_url"] == "./" and manifest["scope"] == "./" and manifest["display"] == "standalone"
+    assert manifest["name"] and manifest["short_name"] and manifest["theme_color"] and manifest["background_color"]
+    purposes = set()
+    for icon in manifest["icons"]:
+        purposes.add(icon.get("purpose", "any"))
+        if icon["type"] == "image/png":
+            width, height = (int(n) for n in icon["sizes"].split("x"))
+            with Image.open(SITE / icon["src"]) as image:
+                assert image.size == (width, height), f"{icon['src']} is {image.size}, manifest says {icon['sizes']}"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes and "maskable" in purposes
+
+
+def test_service_worker_precaches_every_file():
+    on_disk = {path.relative_to(SITE).as_posix() for path in SITE.rglob("*") if path.is_file()}
+    precached = set(site_version.precached_files(SITE))
+    assert precached - on_disk == set(), "sw.js precaches files that do not exist"
+    assert on_disk - precached - site_version.NOT_PRECACHED == set(), "files in site/ that sw.js would not cache offline"
+    assert "model/metadata.json" in precached and "model/model.json" in precached
+
+
+def test_service_worker_version_is_current():
+    assert site_version.check(SITE), "sw.js VERSION is stale: run `python site_version.py`"
+
+
+def test_site_version_changes_with_any_precached_file(tmp_path):
+    # A copy of site/ with a changed weight file (or any file) must get a new version, and stamp() fixes check().
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    before = site_version.compute_version(copy)
+    (copy / "css" / "style.css").write_text((copy / "css" / "style.css").read_text() + "\n/* changed */\n")
+    assert site_version.compute_version(copy) != before
+    assert not site_version.check(copy)
+    version = site_version.stamp(copy)
+    assert site_version.check(copy) and f"const VERSION = '{version}';" in (copy / "sw.js").read_text()
+    assert site_version.main(["--check", "--site", str(copy)]) == 0
+
+
+@pytest.mark.parametrize("name", sorted(VENDORED))
+def test_vendored_tfjs_is_the_pinned_release(name):
+    package = ROOT / "node_modules" / VENDORED[name]
+    version = json.loads((package / "package.json").read_text())["version"]
+    assert version == TFJS_VERSION, f"node_modules/{VENDORED[name]} is {version}, expected {TFJS_VERSION}: run npm ci"
+    assert json.loads((ROOT / "package.json").read_text())["dependencies"][VENDORED[name]] == TFJS_VERSION
+    assert (SITE / "vendor" / name).read_bytes() == (package / "dist" / name).read_bytes(), f"site/vendor/{name} differs: run make vendor"

@@ -1,0 +1,192 @@
+"""python -m training.evaluate runs/default/latest  — test-set report for a trained run.
+
+Writes into the run directory: metrics.json (updated with test accuracy, per-class accuracy, confusion
+matrix and page-drawing robustness), curves.png (training/validation accuracy and loss), confusion.png,
+misclassified.png (test digits the model gets wrong, with true and predicted labels) and report.md.
+The MNIST test set is used here only, for reporting, never for choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from training.data import DataError, load_mnist  # noqa: E402
+
+ROBUSTNESS_DIGITS = 2000
+ROBUSTNESS_SEED = 20261121
+
+
+def load_run_model(run_dir: Path):
+    """Load a run's model.h5 for inference (tf_keras; the training loss is not needed)."""
+    import tf_keras as keras
+
+    path = Path(run_dir) / "model.h5"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no trained model here; train one with `make train`")
+    return keras.models.load_model(path, compile=False)
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, classes: int = 10) -> np.ndarray:
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predictions), 1)
+    return matrix
+
+
+def canvas_robustness(model, images: np.ndarray, labels: np.ndarray, count: int = ROBUSTNESS_DIGITS, seed: int = ROBUSTNESS_SEED) -> float:
+    """Accuracy on test digits re-drawn as on the page (training/drawing.py) and preprocessed in Python."""
+    from training.drawing import draw_on_canvas
+    from training.preprocess import preprocess
+
+    rng = np.random.default_rng(seed)
+    inputs = np.stack([preprocess(draw_on_canvas(image, rng)) for image in images[:count]])
+    predictions = model.predict(inputs.reshape(-1, 28, 28, 1), batch_size=500, verbose=0).argmax(axis=1)
+    return float(np.mean(predictions == labels[:count]))
+
+
+def plot_curves(history: dict, path: Path) -> None:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    epochs = np.arange(1, len(history.get("loss", [])) + 1)
+    for key, label in (("accuracy", "training"), ("val_accuracy", "validation")):
+        if key in history:
+            left.plot(epochs, 100 * np.asarray(history[key]), label=label)
+    left.set(title="Accuracy", xlabel="epoch", ylabel="%")
+    left.legend()
+    left.grid(alpha=0.3)
+    for key, label in (("loss", "training"), ("val_loss", "validation")):
+        if key in history:
+            right.plot(epochs, history[key], label=label)
+    right.set(title="Loss", xlabel="epoch")
+    right.legend()
+    right.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_confusion(matrix: np.ndarray, path: Path) -> None:
+    figure, axis = plt.subplots(figsize=(6, 5.2))
+    shown = np.log1p(matrix)
+    axis.imshow(shown, cmap="Blues")
+    for (row, col), value in np.ndenumerate(matrix):
+        if value:
+            axis.text(col, row, str(value), ha="center", va="center", fontsize=7, color="white" if shown[row, col] > shown.max() / 2 else "black")
+    axis.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title="Confusion matrix (MNIST test)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, confidence: np.ndarray, path: Path, limit: int = 60) -> None:
+    wrong = np.flatnonzero(labels != predictions)[:limit]
+    columns = 10
+    rows = max(1, -(-len(wrong) // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.45))
+    for axis in np.asarray(axes).reshape(-1):
+        axis.axis("off")
+    for axis, index in zip(np.asarray(axes).reshape(-1), wrong):
+        axis.imshow(images[index], cmap="gray_r")
+        axis.set_title(f"true {labels[index]} → {predictions[index]}\n{100 * confidence[index]:.0f}%", fontsize=7)
+    figure.suptitle(f"Misclassified MNIST test digits ({int(np.sum(labels != predictions))} in all, first {len(wrong)} shown)", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def evaluate(run_dir: Path, model=None, data_dir: str | None = None) -> dict:
+    """Evaluate a run on the MNIST test set, write plots, metrics.json and report.md; return the metrics."""
+    run_dir = Path(run_dir)
+    model = model or load_run_model(run_dir)
+    test = load_mnist("test", data_dir)
+    inputs = test.images.astype(np.float32)[..., None] / 255.0
+    probabilities = model.predict(inputs, batch_size=1000, verbose=0)
+    predictions = probabilities.argmax(axis=1)
+    matrix = confusion_matrix(test.labels, predictions)
+    per_class = (np.diag(matrix) / matrix.sum(axis=1)).tolist()
+    metrics_path = run_dir / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    metrics.update(
+        {
+            "parameters": int(model.count_params()),
+            "test_accuracy": float(np.mean(predictions == test.labels)),
+            "test_errors": int(np.sum(predictions != test.labels)),
+            "per_class_accuracy": {str(digit): round(value, 5) for digit, value in enumerate(per_class)},
+            "confusion_matrix": matrix.tolist(),
+            "canvas_robustness": canvas_robustness(model, test.images, test.labels),
+            "canvas_robustness_digits": ROBUSTNESS_DIGITS,
+        }
+    )
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    history_path = run_dir / "history.json"
+    history = json.loads(history_path.read_text()) if history_path.is_file() else {}
+    plot_curves(history, run_dir / "curves.png")
+    plot_confusion(matrix, run_dir / "confusion.png")
+    plot_misclassified(test.images, test.labels, predictions, probabilities.max(axis=1), run_dir / "misclassified.png")
+    write_report(run_dir, metrics)
+    print(
+        f"{metrics.get('model', run_dir.name)}: test accuracy {100 * metrics['test_accuracy']:.2f}% "
+        f"({metrics['test_errors']} errors), page drawings {100 * metrics['canvas_robustness']:.2f}%, "
+        f"{metrics['parameters']:,} parameters"
+    )
+    return metrics
+
+
+def write_report(run_dir: Path, metrics: dict) -> None:
+    config_path = run_dir / "config.json"
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
+    lines = [
+        f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| parameters | {metrics['parameters']:,} |",
+        f"| MNIST test accuracy (10,000 digits) | **{100 * metrics['test_accuracy']:.2f} %** ({metrics['test_errors']} errors) |",
+        f"| page drawings ({metrics['canvas_robustness_digits']:,} test digits re-drawn, Python preprocessing) | {100 * metrics['canvas_robustness']:.2f} % |",
+        f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |",
+        f"| training time | {metrics.get('training_minutes', '?')} min |",
+        "",
+        "Per-class test accuracy (%), digits 0–9:",
+        "",
+        "| " + " | ".join(str(digit) for digit in range(10)) + " |",
+        "| " + " | ".join("---" for _ in range(10)) + " |",
+        f"| {per_class} |",
+        "",
+        "![training curves](curves.png)",
+        "",
+        "![confusion matrix](confusion.png)",
+        "",
+        "![misclassified test digits](misclassified.png)",
+        "",
+        "Configuration: `" + json.dumps(config) + "`",
+        "",
+    ]
+    (run_dir / "report.md").write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write the test-set report of a trained run.")
+    parser.add_argument("run", type=Path, help="run directory, e.g. runs/default/latest")
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args(argv)
+    try:
+        evaluate(args.run, data_dir=args.data_dir)
+    except (DataError, ValueError, FileNotFoundError) as error:
+        print(f"error: {error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

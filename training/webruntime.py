@@ -1,0 +1,91 @@
+"""python -m training.webruntime site/model  — run the page's JavaScript from Python, in Node.
+
+Two bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
+the page computes:
+- `run_tfjs`: the converted model in TensorFlow.js 4.22.0 (cpu or wasm backend), loaded through the
+  page's own site/js/model.js (tools/tfjs_predict.mjs);
+- `run_js_segment`: the page's site/js/preprocess.js on RGBA canvases (tools/preprocess_cli.mjs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+TFJS_PREDICT = ROOT / "tools" / "tfjs_predict.mjs"
+PREPROCESS_CLI = ROOT / "tools" / "preprocess_cli.mjs"
+
+
+class WebRuntimeError(Exception):
+    """The JavaScript side failed; the message is its one-line error."""
+
+
+def run_node(script: Path, arguments: list[str], what: str) -> str:
+    """Run a Node script from the repository root; return its last stdout line or raise its one-line error."""
+    try:
+        result = subprocess.run(["node", str(script), *arguments], capture_output=True, text=True, cwd=ROOT, timeout=3600)
+    except FileNotFoundError as error:
+        raise WebRuntimeError("node is not installed; the TF.js side needs Node.js 20 (make setup)") from error
+    if result.returncode != 0:
+        message = (result.stderr.strip().splitlines() or ["no output"])[-1].removeprefix("error: ")
+        raise WebRuntimeError(f"{what}: {message}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def run_tfjs(model_dir: Path, inputs: np.ndarray | None = None, backend: str = "wasm") -> tuple[np.ndarray | None, dict]:
+    """Predict float32 inputs (n, 28, 28[, 1]) with TF.js in Node; returns (probabilities (n, 10), summary)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        arguments = ["--model", f"{model_dir}/", "--backend", backend]
+        if inputs is not None:
+            inputs_path = Path(scratch) / "inputs.f32"
+            np.ascontiguousarray(inputs, dtype="<f4").tofile(inputs_path)
+            arguments += ["--inputs", str(inputs_path), "--out", str(Path(scratch) / "outputs.f32")]
+        summary = json.loads(run_node(TFJS_PREDICT, arguments, f"TF.js cannot run {model_dir}"))
+        outputs = None
+        if inputs is not None:
+            outputs = np.fromfile(Path(scratch) / "outputs.f32", dtype="<f4").reshape(len(inputs), -1)
+    return outputs, summary
+
+
+def run_js_segment(canvases: np.ndarray, metadata: Path | None = None) -> list[list[tuple[tuple[int, int, int, int], np.ndarray]]]:
+    """site/js/preprocess.js `segment` on RGBA canvases (n, H, W, 4) uint8.
+
+    Returns, per canvas, its characters left to right as ((top, left, bottom, right), input float32 (784,)).
+    """
+    canvases = np.ascontiguousarray(canvases, dtype=np.uint8)
+    count, height, width, _ = canvases.shape
+    with tempfile.TemporaryDirectory() as scratch:
+        canvases.tofile(Path(scratch) / "canvases.rgba")
+        arguments = ["--canvases", str(Path(scratch) / "canvases.rgba"), "--width", str(width), "--height", str(height)]
+        arguments += ["--out", str(Path(scratch) / "inputs.f32")] + (["--metadata", str(metadata)] if metadata else [])
+        boxes = json.loads(run_node(PREPROCESS_CLI, arguments, "preprocess.js failed"))
+        inputs = np.fromfile(Path(scratch) / "inputs.f32", dtype="<f4").reshape(-1, 784)
+    results, position = [], 0
+    for canvas_boxes in boxes:
+        results.append([(tuple(box), inputs[position + index]) for index, box in enumerate(canvas_boxes)])
+        position += len(canvas_boxes)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Load a converted model in TF.js (Node) and report how it went.")
+    parser.add_argument("model_dir", type=Path)
+    parser.add_argument("--backend", default="wasm", choices=["cpu", "wasm"])
+    args = parser.parse_args(argv)
+    try:
+        _, summary = run_tfjs(args.model_dir, None, args.backend)
+    except WebRuntimeError as error:
+        print(f"error: {error}")
+        return 1
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
