@@ -69,14 +69,13 @@ def load_keras_model(run_dir: Path):
 
 def write_tfjs_files(model, directory: Path, quantization: str) -> None:
     """model.json + weight shards in `directory` (one shard: the page verifies and fetches it once)."""
-    import contextlib
-    import io
-
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
-    with contextlib.redirect_stdout(io.StringIO()):  # tensorflow_decision_forests greets on import.
-        import tensorflowjs as tfjs
+    # tensorflowjs imports tensorflow_decision_forests, which prints a greeting, or, when stdout is not a
+    # terminal (pytest, a pipe), tries to show it as HTML through IPython and dies without it.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+    import tensorflowjs as tfjs
 
     dtype_map = None if quantization == "float32" else {quantization: True}
     tfjs.converters.save_keras_model(model, str(directory), quantization_dtype_map=dtype_map, weight_shard_size_bytes=1 << 30)
@@ -177,7 +176,10 @@ def convert(
     inputs = test.images.astype(np.float32)[..., None] / 255.0
     keras_accuracy = float(np.mean(model.predict(inputs, batch_size=1000, verbose=0).argmax(axis=1) == test.labels))
     candidates = list(QUANTIZATIONS) if quantize == "auto" else [quantize]
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as error:
+        raise ConversionError(f"{out_dir}: cannot write beside it ({error.strerror}); fix permissions or pass another --out") from error
     try:
         measured = {}
         for quantization in candidates:

@@ -104,7 +104,7 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.n
     plt.close(figure)
 
 
-def evaluate(run_dir: Path, model=None, data_dir: str | None = None) -> dict:
+def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_digits: int = ROBUSTNESS_DIGITS) -> dict:
     """Evaluate a run on the MNIST test set, write plots, metrics.json and report.md; return the metrics."""
     run_dir = Path(run_dir)
     model = model or load_run_model(run_dir)
@@ -123,8 +123,8 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None) -> dict:
             "test_errors": int(np.sum(predictions != test.labels)),
             "per_class_accuracy": {str(digit): round(value, 5) for digit, value in enumerate(per_class)},
             "confusion_matrix": matrix.tolist(),
-            "canvas_robustness": canvas_robustness(model, test.images, test.labels),
-            "canvas_robustness_digits": ROBUSTNESS_DIGITS,
+            "canvas_robustness": canvas_robustness(model, test.images, test.labels, robustness_digits),
+            "canvas_robustness_digits": robustness_digits,
         }
     )
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
