@@ -128,7 +128,8 @@ def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: Dra
     base_height = int(rng.integers(60, 140))
     pen = min(rng.uniform(spec.min_pen, spec.max_pen), spec.max_pen_fraction * base_height * 0.8)
     drawn = [redraw(image, int(base_height * rng.uniform(0.8, 1.2)), pen) for image in images]
-    gaps = [int(rng.integers(max(4, int(pen)), max(5, int(pen)) + 40)) for _ in drawn]
+    # Spaces between digits: 8-40 % of the height, as people leave when writing a number (not touching).
+    gaps = [int(base_height * rng.uniform(0.08, 0.4)) for _ in drawn]
     total = sum(ink.shape[1] for ink in drawn) + sum(gaps[1:]) + 40
     canvas = np.zeros((spec.canvas_size, max(width, total)))
     left = int(rng.integers(10, max(11, canvas.shape[1] - total + 10)))

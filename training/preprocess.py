@@ -14,9 +14,13 @@ then centred in 28x28 by the centre of mass"):
    raster order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
    kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
    vertical gaps between the boxes), otherwise it is a speck and ignored.
-4. Characters (`segment` only). Kept components are sorted by left edge, each its own group; while two
-   groups' column ranges overlap by >= mergeOverlap * the narrower group's width, the first such pair in
-   order is merged. Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
+4. Characters (`segment` only). Strokes are sorted by left edge, each its own group. While two groups'
+   column ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the
+   taller group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the
+   taller's height, shares rows with it and is at most pieceGap * that height away (the bar of a 5 or a
+   7 drawn apart), the first such pair in order is merged. Each
+   kept small component then joins the group of its nearest stroke (box gap; ties: the earlier group).
+   Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -51,6 +55,9 @@ class PreprocessConfig:
     speckSize: float = 0.3
     speckGap: float = 0.15
     mergeOverlap: float = 0.5
+    mergeGap: float = 0.04
+    pieceHeight: float = 0.6
+    pieceGap: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,21 @@ def box_gap(a: dict, b: dict) -> int:
     return max(dx, dy)
 
 
+def is_stroke(component: dict, reference: int, config: PreprocessConfig) -> bool:
+    return side(component) >= config.speckSize * reference
+
+
+def reference_side(components: list[dict]) -> int:
+    """The longer box side of the component with most pixels (ties: first in raster order)."""
+    return side(max(components, key=lambda component: (component["pixels"], -component["label"])))
+
+
 def drop_specks(components: list[dict], config: PreprocessConfig) -> list[dict]:
     """Step 3: keep strokes and the small components near them; drop specks."""
     if not components:
         return []
-    biggest = max(components, key=lambda component: (component["pixels"], -component["label"]))
-    reference = side(biggest)
-    strokes = [component for component in components if side(component) >= config.speckSize * reference]
+    reference = reference_side(components)
+    strokes = [component for component in components if is_stroke(component, reference, config)]
     return [
         component
         for component in components
@@ -118,28 +133,53 @@ def drop_specks(components: list[dict], config: PreprocessConfig) -> list[dict]:
     ]
 
 
+def extent(group: list[dict]) -> tuple[int, int, int, int]:
+    """Left, right, top and bottom of a group of components."""
+    return (
+        min(c["left"] for c in group),
+        max(c["right"] for c in group),
+        min(c["top"] for c in group),
+        max(c["bottom"] for c in group),
+    )
+
+
+def should_merge(first: list[dict], second: list[dict], config: PreprocessConfig) -> bool:
+    left_a, right_a, top_a, bottom_a = extent(first)
+    left_b, right_b, top_b, bottom_b = extent(second)
+    overlap = min(right_a, right_b) - max(left_a, left_b) + 1
+    narrower = min(right_a - left_a + 1, right_b - left_b + 1)
+    height_a, height_b = bottom_a - top_a + 1, bottom_b - top_b + 1
+    taller, shorter = max(height_a, height_b), min(height_a, height_b)
+    shares_rows = min(bottom_a, bottom_b) >= max(top_a, top_b)
+    return (
+        overlap >= config.mergeOverlap * narrower
+        or -overlap <= config.mergeGap * taller
+        or (shorter < config.pieceHeight * taller and shares_rows and -overlap <= config.pieceGap * taller)
+    )
+
+
 def group_characters(components: list[dict], config: PreprocessConfig) -> list[list[dict]]:
-    """Step 4: merge components whose column ranges overlap enough into characters, left to right."""
-    groups = [[component] for component in sorted(components, key=lambda component: (component["left"], component["label"]))]
-
-    def extent(group: list[dict]) -> tuple[int, int]:
-        return min(c["left"] for c in group), max(c["right"] for c in group)
-
+    """Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right."""
+    if not components:
+        return []
+    reference = reference_side(components)
+    strokes = [c for c in components if is_stroke(c, reference, config)]
+    groups = [[component] for component in sorted(strokes, key=lambda component: (component["left"], component["label"]))]
     merged = True
     while merged:
         merged = False
         for i in range(len(groups)):
             for j in range(i + 1, len(groups)):
-                (left_i, right_i), (left_j, right_j) = extent(groups[i]), extent(groups[j])
-                overlap = min(right_i, right_j) - max(left_i, left_j) + 1
-                narrower = min(right_i - left_i + 1, right_j - left_j + 1)
-                if overlap >= config.mergeOverlap * narrower:
+                if should_merge(groups[i], groups[j], config):
                     groups[i] = groups[i] + groups[j]
                     del groups[j]
                     merged = True
                     break
             if merged:
                 break
+    for piece in sorted((c for c in components if c not in strokes), key=lambda component: component["label"]):
+        nearest = min(range(len(groups)), key=lambda index: (min(box_gap(piece, stroke) for stroke in groups[index]), index))
+        groups[nearest] = groups[nearest] + [piece]
     return sorted(groups, key=lambda group: extent(group)[0])
 
 

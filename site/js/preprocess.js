@@ -12,8 +12,12 @@
 //    order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is kept
 //    when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
 //    vertical gaps), otherwise it is a speck and ignored.
-// 4. Characters (segment only). Kept components sorted by left edge, each its own group; while two groups'
-//    column ranges overlap by >= mergeOverlap * the narrower width, the first such pair is merged.
+// 4. Characters (segment only). Strokes sorted by left edge, each its own group. While two groups' column
+//    ranges overlap by >= mergeOverlap * the narrower width, or are at most mergeGap * the taller group's
+//    height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height,
+//    shares rows with it and is at most pieceGap * that height away (the bar of a 5 or a 7 drawn apart),
+//    the first such pair is merged. Each kept small component then
+//    joins the group of its nearest stroke (box gap; ties: the earlier group).
 // 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
 //    belongs to one of the character's components or to none (the anti-aliased fringe).
 // 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
@@ -30,6 +34,9 @@ export const DEFAULT_CONFIG = Object.freeze({
   speckSize: 0.3,
   speckGap: 0.15,
   mergeOverlap: 0.5,
+  mergeGap: 0.04,
+  pieceHeight: 0.6,
+  pieceGap: 0.25,
 });
 
 /**
@@ -96,41 +103,68 @@ function boxGap(a, b) {
   return Math.max(dx, dy);
 }
 
+/** The longer box side of the component with most pixels (ties: first in raster order). */
+function referenceSide(components) {
+  let biggest = components[0];
+  for (const c of components) if (c.pixels > biggest.pixels) biggest = c;
+  return side(biggest);
+}
+
 /** Step 3: keep strokes and the small components near them; drop specks. */
 export function dropSpecks(components, config) {
   if (components.length === 0) return [];
-  let biggest = components[0];
-  for (const c of components) if (c.pixels > biggest.pixels) biggest = c;
-  const reference = side(biggest);
+  const reference = referenceSide(components);
   const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
   return components.filter(
     (c) => strokes.includes(c) || strokes.some((stroke) => boxGap(c, stroke) <= config.speckGap * reference),
   );
 }
 
+/** Left, right, top and bottom of a group of components. */
 function extent(group) {
   let left = Infinity;
   let right = -Infinity;
+  let top = Infinity;
+  let bottom = -Infinity;
   for (const c of group) {
     left = Math.min(left, c.left);
     right = Math.max(right, c.right);
+    top = Math.min(top, c.top);
+    bottom = Math.max(bottom, c.bottom);
   }
-  return [left, right];
+  return [left, right, top, bottom];
 }
 
-/** Step 4: merge components whose column ranges overlap enough into characters, left to right. */
+function shouldMerge(first, second, config) {
+  const [leftA, rightA, topA, bottomA] = extent(first);
+  const [leftB, rightB, topB, bottomB] = extent(second);
+  const overlap = Math.min(rightA, rightB) - Math.max(leftA, leftB) + 1;
+  const narrower = Math.min(rightA - leftA + 1, rightB - leftB + 1);
+  const taller = Math.max(bottomA - topA + 1, bottomB - topB + 1);
+  const shorter = Math.min(bottomA - topA + 1, bottomB - topB + 1);
+  const sharesRows = Math.min(bottomA, bottomB) >= Math.max(topA, topB);
+  return (
+    overlap >= config.mergeOverlap * narrower ||
+    -overlap <= config.mergeGap * taller ||
+    (shorter < config.pieceHeight * taller && sharesRows && -overlap <= config.pieceGap * taller)
+  );
+}
+
+/** Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right. */
 export function groupCharacters(components, config) {
-  const groups = [...components].sort((a, b) => a.left - b.left || a.label - b.label).map((c) => [c]);
+  if (components.length === 0) return [];
+  const reference = referenceSide(components);
+  const isStroke = (c) => side(c) >= config.speckSize * reference;
+  const groups = components
+    .filter(isStroke)
+    .sort((a, b) => a.left - b.left || a.label - b.label)
+    .map((c) => [c]);
   let merged = true;
   while (merged) {
     merged = false;
     for (let i = 0; i < groups.length && !merged; i++) {
       for (let j = i + 1; j < groups.length; j++) {
-        const [leftI, rightI] = extent(groups[i]);
-        const [leftJ, rightJ] = extent(groups[j]);
-        const overlap = Math.min(rightI, rightJ) - Math.max(leftI, leftJ) + 1;
-        const narrower = Math.min(rightI - leftI + 1, rightJ - leftJ + 1);
-        if (overlap >= config.mergeOverlap * narrower) {
+        if (shouldMerge(groups[i], groups[j], config)) {
           groups[i] = groups[i].concat(groups[j]);
           groups.splice(j, 1);
           merged = true;
@@ -138,6 +172,19 @@ export function groupCharacters(components, config) {
         }
       }
     }
+  }
+  const pieces = components.filter((c) => !isStroke(c)).sort((a, b) => a.label - b.label);
+  for (const piece of pieces) {
+    let nearest = 0;
+    let nearestGap = Infinity;
+    groups.forEach((group, index) => {
+      const gap = Math.min(...group.map((stroke) => boxGap(piece, stroke)));
+      if (gap < nearestGap) {
+        nearest = index;
+        nearestGap = gap;
+      }
+    });
+    groups[nearest] = groups[nearest].concat([piece]);
   }
   return groups.sort((a, b) => extent(a)[0] - extent(b)[0]);
 }

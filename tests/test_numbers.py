@@ -1,0 +1,98 @@
+"""Whole numbers: canvases of 2-6 MNIST test digits read back exactly, through both implementations.
+
+Python: training/preprocess.py + the Keras source model (model/model.h5).
+JavaScript: site/js/preprocess.js + the shipped TF.js model (site/model/), in Node.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.drawing import compose_number, redraw, to_rgba
+from training.evaluate import load_run_model
+from training.preprocess import segment
+from training.webruntime import run_js_segment, run_tfjs
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBERS_PER_LENGTH = 60
+LENGTHS = (2, 3, 4, 5, 6)
+
+
+@pytest.fixture(scope="module")
+def numbers(mnist_test):
+    """Canvases of non-touching digits at varied sizes, spacing and baselines, with their true numbers."""
+    rng = np.random.default_rng(2026)
+    canvases, truths = [], []
+    for length in LENGTHS:
+        for _ in range(NUMBERS_PER_LENGTH):
+            indices = rng.choice(len(mnist_test.images), size=length, replace=False)
+            canvas, _ = compose_number([mnist_test.images[i] for i in indices], rng, width=1100)
+            canvases.append(canvas)
+            truths.append("".join(str(mnist_test.labels[i]) for i in indices))
+    width = max(canvas.shape[1] for canvas in canvases)
+    padded = [np.pad(c, ((0, 0), (0, width - c.shape[1]), (0, 0)), constant_values=255) for c in canvases]
+    return np.stack(padded), truths
+
+
+def exact_rate_by_length(read: list[str], truths: list[str]) -> dict[int, float]:
+    return {length: np.mean([r == t for r, t in zip(read, truths) if len(t) == length]) for length in LENGTHS}
+
+
+@pytest.mark.slow
+def test_numbers_read_back_in_python(numbers):
+    canvases, truths = numbers
+    model = load_run_model(ROOT / "model")
+    read = []
+    for canvas in canvases:
+        characters = segment(canvas)
+        if not characters:
+            read.append("")
+            continue
+        inputs = np.stack([c.input for c in characters]).reshape(-1, 28, 28, 1)
+        read.append("".join(str(d) for d in model.predict(inputs, verbose=0).argmax(axis=1)))
+    rates = exact_rate_by_length(read, truths)
+    print("Python exact-number accuracy by length:", {k: round(float(v), 4) for k, v in rates.items()})
+    assert np.mean([r == t for r, t in zip(read, truths)]) >= 0.97, rates
+
+
+@pytest.mark.slow
+def test_numbers_read_back_in_javascript(numbers):
+    canvases, truths = numbers
+    characters = run_js_segment(canvases)
+    inputs = np.stack([input_ for canvas in characters for _, input_ in canvas]).reshape(-1, 28, 28, 1)
+    probabilities, _ = run_tfjs(ROOT / "site" / "model", inputs, "wasm")
+    digits = probabilities.argmax(axis=1)
+    read, position = [], 0
+    for canvas in characters:
+        read.append("".join(str(d) for d in digits[position : position + len(canvas)]))
+        position += len(canvas)
+    rates = exact_rate_by_length(read, truths)
+    print("JavaScript exact-number accuracy by length:", {k: round(float(v), 4) for k, v in rates.items()})
+    assert np.mean([r == t for r, t in zip(read, truths)]) >= 0.97, rates
+
+
+def break_strokes(ink: np.ndarray, rng: np.random.Generator, cuts: int, radius: float) -> np.ndarray:
+    """Lift the pen: erase `cuts` small disks on the stroke so one digit becomes several pieces."""
+    ink = ink.copy()
+    rows, cols = np.nonzero(ink > 0.5)
+    yy, xx = np.mgrid[0 : ink.shape[0], 0 : ink.shape[1]]
+    for index in rng.choice(len(rows), size=cuts, replace=False):
+        ink[np.hypot(yy - rows[index], xx - cols[index]) <= radius] = 0
+    return ink
+
+
+def test_single_digits_drawn_in_several_strokes_are_not_split(mnist_test):
+    # 4s, 5s and 7s re-drawn and broken into pieces by 1-2 pen lifts, each leaving a gap of 4-8 px in
+    # the stroke at a random place: segmentation must keep each digit whole.
+    rng = np.random.default_rng(5)
+    indices = np.flatnonzero(np.isin(mnist_test.labels, [4, 5, 7]))[:150]
+    splits = 0
+    for index in indices:
+        height = int(rng.integers(80, 200))
+        pen = float(rng.uniform(8, 16))
+        ink = break_strokes(redraw(mnist_test.images[index], height, pen), rng, int(rng.integers(1, 3)), pen / 2 + rng.uniform(2, 4))
+        splits += len(segment(to_rgba(np.pad(ink, 30)))) != 1
+    assert splits / len(indices) <= 0.02, f"{splits} of {len(indices)} multi-stroke digits split"

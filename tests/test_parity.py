@@ -1,0 +1,159 @@
+"""The model in the browser is the model we trained: Keras vs the real TF.js runtime (Node and Chromium).
+
+The Keras side is model/model.h5, the committed source of the shipped site/model/ (convert.py copies it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convert import build_metadata, file_entries, write_tfjs_files
+from training.evaluate import load_run_model
+from training.webruntime import run_tfjs
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "site" / "model"
+SOURCE = ROOT / "model"
+PARITY_DIGITS = 1000
+
+
+@pytest.fixture(scope="module")
+def metadata():
+    return json.loads((SHIPPED / "metadata.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def keras_model():
+    return load_run_model(SOURCE)
+
+
+@pytest.fixture(scope="module")
+def digits(mnist_test):
+    """The first 1,000 MNIST test digits as model inputs, with labels."""
+    inputs = mnist_test.images[:PARITY_DIGITS].astype(np.float32)[..., None] / 255.0
+    return inputs, mnist_test.labels[:PARITY_DIGITS]
+
+
+@pytest.fixture(scope="module")
+def keras_probabilities(keras_model, digits):
+    return keras_model.predict(digits[0], batch_size=500, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def float32_export(keras_model, tmp_path_factory):
+    """The shipped model's source converted without quantisation, as convert.py would."""
+    directory = tmp_path_factory.mktemp("float32") / "model"
+    write_tfjs_files(keras_model, directory, "float32")
+    (directory / "metadata.json").write_text(json.dumps(build_metadata(keras_model, SOURCE, "float32", directory, {})))
+    return directory
+
+
+def chromium_predict(page, site_url: str, model_url: str, inputs: np.ndarray, backend: str) -> np.ndarray:
+    """Predict in headless Chromium with the vendored TF.js and the page's own loader (site/js/model.js)."""
+    page.goto(site_url + "model/metadata.json")
+    page.add_script_tag(url=site_url + "vendor/tf.min.js")
+    page.add_script_tag(url=site_url + "vendor/tf-backend-wasm.min.js")
+    encoded = base64.b64encode(np.ascontiguousarray(inputs, dtype="<f4").tobytes()).decode()
+    result = page.evaluate(
+        """async ([siteUrl, modelUrl, encoded, backend]) => {
+            tf.wasm.setWasmPaths(siteUrl + 'vendor/');
+            if (!(await tf.setBackend(backend))) throw new Error('backend ' + backend + ' unavailable');
+            const { loadModel, predictBatch } = await import(siteUrl + 'js/model.js');
+            const { model, metadata } = await loadModel(tf, modelUrl);
+            const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+            const outputs = predictBatch(tf, model, new Float32Array(bytes.buffer), metadata.input.shape);
+            return { backend: tf.getBackend(), outputs: Array.from(outputs) };
+        }""",
+        [site_url, model_url, encoded, backend],
+    )
+    assert result["backend"] == backend
+    return np.asarray(result["outputs"], dtype=np.float32).reshape(len(inputs), -1)
+
+
+# --- The shipped files describe themselves truthfully -------------------------------------------------
+
+
+def test_metadata_matches_the_shipped_files(metadata):
+    model_json = json.loads((SHIPPED / "model.json").read_text())
+    assert metadata["files"] == file_entries(SHIPPED)  # Same paths, sizes and SHA-256.
+    assert metadata["labels"] == [str(digit) for digit in range(10)]
+    batch_input_shape = model_json["modelTopology"]["model_config"]["config"]["layers"][0]["config"]["batch_input_shape"]
+    assert batch_input_shape[1:] == metadata["input"]["shape"] == [28, 28, 1]
+    assert metadata["input"] | {"paper": 0, "ink": 1, "dtype": "float32"} == metadata["input"]
+    assert metadata["weightBytes"] == sum(f["bytes"] for f in metadata["files"] if f["path"] != "model.json")
+    assert metadata["weightBytes"] <= 100 * 1024
+    assert sorted(path.name for path in SHIPPED.iterdir()) == sorted([f["path"] for f in metadata["files"]] + ["metadata.json"])
+
+
+def test_shipped_model_is_what_convert_makes_from_its_committed_source(metadata, keras_model, tmp_path):
+    # Re-converting model/model.h5 with the recorded quantisation reproduces the shipped files byte for byte.
+    write_tfjs_files(keras_model, tmp_path, metadata["quantization"])
+    assert file_entries(tmp_path) == metadata["files"]
+    assert json.loads((SOURCE / "config.json").read_text()) == metadata["source"]["train"]
+    assert metadata["parameters"] == keras_model.count_params()
+
+
+# --- Keras vs TF.js ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["cpu", "wasm"])
+def test_float32_export_equals_keras_in_node(float32_export, digits, keras_probabilities, backend):
+    # Keras and TF.js (Node) agree on 1,000 test digits to 1e-4 per probability, with identical argmax.
+    probabilities, summary = run_tfjs(float32_export, digits[0], backend)
+    assert summary["backend"] == backend and summary["count"] == PARITY_DIGITS
+    assert np.abs(probabilities - keras_probabilities).max() <= 1e-4
+    np.testing.assert_array_equal(probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("backend", ["wasm", "cpu"])
+def test_float32_export_equals_keras_in_chromium(page, float32_export, digits, keras_probabilities, backend, tmp_path):
+    from tests.browser import serve
+
+    # A site whose model/ is the float32 export (links to the real js/ and vendor/), on one origin.
+    for name, target in (("js", ROOT / "site" / "js"), ("vendor", ROOT / "site" / "vendor"), ("model", float32_export)):
+        (tmp_path / name).symlink_to(target, target_is_directory=True)
+    with serve(tmp_path) as site_url:
+        probabilities = chromium_predict(page, site_url, site_url + "model/", digits[0], backend)
+    assert np.abs(probabilities - keras_probabilities).max() <= 1e-4
+    np.testing.assert_array_equal(probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
+
+
+def assert_quantised_agrees(probabilities, keras_probabilities, labels):
+    agreement = np.mean(probabilities.argmax(axis=1) == keras_probabilities.argmax(axis=1))
+    tfjs_accuracy = np.mean(probabilities.argmax(axis=1) == labels)
+    keras_accuracy = np.mean(keras_probabilities.argmax(axis=1) == labels)
+    assert agreement >= 0.999
+    assert abs(tfjs_accuracy - keras_accuracy) <= 0.001
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["cpu", "wasm"])
+def test_shipped_quantised_model_agrees_with_keras_in_node(digits, keras_probabilities, backend):
+    probabilities, _ = run_tfjs(SHIPPED, digits[0], backend)
+    assert_quantised_agrees(probabilities, keras_probabilities, digits[1])
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("backend", ["wasm", "cpu"])
+def test_shipped_quantised_model_agrees_with_keras_in_chromium(page, site_url, digits, keras_probabilities, backend):
+    probabilities = chromium_predict(page, site_url, site_url + "model/", digits[0], backend)
+    assert_quantised_agrees(probabilities, keras_probabilities, digits[1])
+
+
+@pytest.mark.slow
+def test_shipped_accuracy_on_all_test_digits_in_tfjs_is_what_metadata_states(metadata, mnist_test):
+    inputs = mnist_test.images.astype(np.float32)[..., None] / 255.0
+    probabilities, summary = run_tfjs(SHIPPED, inputs, "wasm")
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == mnist_test.labels))
+    assert summary["count"] == 10_000
+    assert accuracy >= 0.996
+    assert accuracy == metadata["accuracy"]["mnistTest"]
