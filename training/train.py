@@ -53,7 +53,8 @@ class TrainConfig:
     validation_size: int = 5000
     train_limit: int = 0  # Use only the first N training digits (0 = all); for smoke tests.
     seed: int = 1
-    canvas_fraction: float = 0.5  # Share of each epoch's digits taken from the page-like re-drawings.
+    canvas_fraction: float = 0.6  # Share of each epoch's digits taken from the page-like re-drawings.
+    canvas_variants: int = 2  # Re-drawings made of each training digit (different pens and sizes).
     augment: bool = True
     rotation_degrees: float = 12.0
     scale_range: float = 0.12
@@ -161,15 +162,24 @@ def make_datasets(config: TrainConfig):
     fit_images, fit_labels = images[:-validation_size], labels[:-validation_size]
     val_images, val_labels = images[-validation_size:], labels[-validation_size:]
     data_key = "full" if not config.train_limit else f"first{config.train_limit}"
-    redraws = canvas_redraws(fit_images, config.seed, data_key) if config.canvas_fraction > 0 else fit_images
+    variants = [
+        canvas_redraws(fit_images, config.seed + 10 * variant, data_key)
+        for variant in range(config.canvas_variants if config.canvas_fraction > 0 else 0)
+    ]
+    redraws = np.stack(variants, axis=1) if config.canvas_fraction > 0 and variants else fit_images[:, None]
+    del variants
     val_redraws = canvas_redraws(val_images, config.seed + 1000, f"val-{data_key}") if config.canvas_fraction > 0 else val_images
 
     def to_float(batch):
         return tf.cast(batch, tf.float32)[..., None] / 255.0
 
     def mix_and_augment(plain, redrawn, label):
-        use_redrawn = tf.random.uniform([tf.shape(plain)[0], 1, 1, 1]) < config.canvas_fraction
-        batch = tf.where(use_redrawn, to_float(redrawn), to_float(plain))
+        # Each digit appears as published or as one of its page-like re-drawings, chosen afresh each epoch.
+        count = tf.shape(plain)[0]
+        use_redrawn = tf.random.uniform([count, 1, 1, 1]) < config.canvas_fraction
+        variant = tf.random.uniform([count], 0, tf.shape(redrawn)[1], dtype=tf.int32)
+        chosen = tf.gather(redrawn, variant, axis=1, batch_dims=1)
+        batch = tf.where(use_redrawn, to_float(chosen), to_float(plain))
         if config.augment:
             batch = augment_batch(batch, config)
         return batch, label
