@@ -17,9 +17,8 @@ export TF_CPP_MIN_LOG_LEVEL = 3
 
 TFJS := node_modules/@tensorflow/tfjs/dist
 TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
-VENDOR_FILES := site/vendor/tf.min.js site/vendor/tf-backend-wasm.min.js \
-	site/vendor/tfjs-backend-wasm.wasm site/vendor/tfjs-backend-wasm-simd.wasm \
-	site/vendor/tfjs-backend-wasm-threaded-simd.wasm
+WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm tfjs-backend-wasm-threaded-simd.wasm
+VENDOR_FILES := site/vendor/tf.min.js site/vendor/tf-backend-wasm.min.js $(addprefix site/vendor/,$(WASM_FILES))
 
 .PHONY: setup data train convert vendor serve test test-fast bench chromium clean
 
@@ -58,14 +57,14 @@ runs/%/model.h5:
 
 # TF.js is vendored (committed) from the pinned npm package; tests check the copies are byte-identical.
 vendor: $(VENDOR_FILES)
+	$(PYTHON_SYSTEM) site_version.py
 
 site/vendor/tf.min.js: $(TFJS)/tf.min.js
 	cp $< $@
-site/vendor/tf-backend-wasm.min.js: $(TFJS_WASM)/tf-backend-wasm.min.js
+site/vendor/%: $(TFJS_WASM)/%
 	cp $< $@
-site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
-	cp $< $@
-$(TFJS)/tf.min.js $(TFJS_WASM)/%: node_modules/.installed
+# npm ci unpacks these; they exist once node_modules is installed.
+$(TFJS)/tf.min.js $(addprefix $(TFJS_WASM)/,tf-backend-wasm.min.js $(WASM_FILES)): | node_modules/.installed
 
 serve:
 	@echo "Inkwell on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"

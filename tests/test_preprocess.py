@@ -88,6 +88,29 @@ def test_multi_stroke_single_digits_are_never_split(strokes):
     assert len(segment(stroke_canvas(strokes))) == 1
 
 
+def test_neighbouring_digits_written_close_together_stay_apart():
+    # Two digit-sized shapes (60 x 100 px) 4 px apart: too wide together to be one character.
+    assert len(segment(stroke_canvas([(80, 40, 179, 99), (80, 104, 179, 163)]))) == 2
+
+
+def test_a_pen_lift_gap_inside_a_digit_does_not_split_it():
+    # A 1 drawn in two strokes that stop 3 px short of each other.
+    assert len(segment(stroke_canvas([(60, 130, 119, 141), (123, 130, 200, 141)]))) == 1
+
+
+def test_parameters_are_the_same_in_python_javascript_and_metadata():
+    import dataclasses
+    import json
+    import subprocess
+
+    from training.webruntime import ROOT
+
+    script = "import('./site/js/preprocess.js').then((m) => console.log(JSON.stringify(m.DEFAULT_CONFIG)))"
+    javascript = json.loads(subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    metadata = json.loads((ROOT / "site" / "model" / "metadata.json").read_text())["preprocess"]
+    assert javascript == dataclasses.asdict(CONFIG) == metadata
+
+
 def parity_canvases(mnist_test, count=24):
     """Page-like drawings: single digits (with specks), numbers, and hand-made edge cases."""
     rng = np.random.default_rng(7)

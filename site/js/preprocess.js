@@ -16,7 +16,8 @@
 //    ranges overlap by >= mergeOverlap * the narrower width, or are at most mergeGap * the taller group's
 //    height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height,
 //    shares rows with it and is at most pieceGap * that height away (the bar of a 5 or a 7 drawn apart),
-//    the first such pair is merged. Each kept small component then
+//    these two only while the merged box is at most maxAspect times as wide as it is tall (so neighbouring
+//    digits written close together stay apart); the first such pair is merged. Each kept small component then
 //    joins the group of its nearest stroke (box gap; ties: the earlier group).
 // 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
 //    belongs to one of the character's components or to none (the anti-aliased fringe).
@@ -37,6 +38,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   mergeGap: 0.04,
   pieceHeight: 0.6,
   pieceGap: 0.25,
+  maxAspect: 1.1,
 });
 
 /**
@@ -143,10 +145,14 @@ function shouldMerge(first, second, config) {
   const taller = Math.max(bottomA - topA + 1, bottomB - topB + 1);
   const shorter = Math.min(bottomA - topA + 1, bottomB - topB + 1);
   const sharesRows = Math.min(bottomA, bottomB) >= Math.max(topA, topB);
+  const mergedWidth = Math.max(rightA, rightB) - Math.min(leftA, leftB) + 1;
+  const mergedHeight = Math.max(bottomA, bottomB) - Math.min(topA, topB) + 1;
+  const oneCharacterWide = mergedWidth <= config.maxAspect * mergedHeight;
   return (
     overlap >= config.mergeOverlap * narrower ||
-    -overlap <= config.mergeGap * taller ||
-    (shorter < config.pieceHeight * taller && sharesRows && -overlap <= config.pieceGap * taller)
+    (oneCharacterWide &&
+      (-overlap <= config.mergeGap * taller ||
+        (shorter < config.pieceHeight * taller && sharesRows && -overlap <= config.pieceGap * taller)))
   );
 }
 

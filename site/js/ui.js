@@ -127,6 +127,7 @@ export function createView(root) {
   return {
     /** Buttons, and the keys Esc (clear) and Ctrl/Cmd+Z (undo). */
     bindControls({ clear, undo }) {
+      if (/Mac|iPhone|iPad/.test(navigator.platform)) undoButton.querySelector('kbd').textContent = '⌘ Z';
       clearButton.addEventListener('click', clear);
       undoButton.addEventListener('click', undo);
       root.addEventListener('keydown', (event) => {
