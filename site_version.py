@@ -23,8 +23,9 @@ VERSION_LINE = re.compile(r"^const VERSION = '([0-9a-f]*)';$", re.MULTILINE)
 APP_FILES = re.compile(r"^const APP_FILES = \[(.*?)\];$", re.MULTILINE | re.DOTALL)
 METADATA = "model/metadata.json"
 # Files in site/ deliberately not precached: the worker itself (browsers always fetch it afresh to look for
-# updates) and GitHub Pages' marker that turns Jekyll off.
-NOT_PRECACHED = frozenset({"sw.js", ".nojekyll"})
+# updates), GitHub Pages' marker that turns Jekyll off, and the threaded WASM build, which TF.js uses only
+# on cross-origin-isolated pages; GitHub Pages sets no COOP/COEP headers, so it is never fetched there.
+NOT_PRECACHED = frozenset({"sw.js", ".nojekyll", "vendor/tfjs-backend-wasm-threaded-simd.wasm"})
 
 
 def precached_files(site_dir: Path = SITE) -> list[str]:

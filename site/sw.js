@@ -22,7 +22,6 @@ const APP_FILES = [
   'vendor/tf-backend-wasm.min.js',
   'vendor/tfjs-backend-wasm.wasm',
   'vendor/tfjs-backend-wasm-simd.wasm',
-  'vendor/tfjs-backend-wasm-threaded-simd.wasm',
   'icons/icon.svg',
   'icons/icon-192.png',
   'icons/icon-512.png',
@@ -30,8 +29,9 @@ const APP_FILES = [
   'model/metadata.json',
 ];
 
-// 'reload' bypasses the HTTP cache, so a new version never precaches a stale file.
-const fresh = (path) => new Request(path, { cache: 'reload' });
+// 'no-cache' revalidates with the server, so a new version never precaches a stale file, yet a file the
+// page has just downloaded comes back as a 304 instead of being downloaded a second time.
+const fresh = (path) => new Request(path, { cache: 'no-cache' });
 
 async function precache() {
   const cache = await caches.open(CACHE);

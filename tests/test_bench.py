@@ -1,0 +1,262 @@
+"""The benchmark's pure parts: percentiles, gzip accounting, the paired test, the verdict, the tables, atomic
+writes and run selection. Nothing here trains, converts or opens a browser, and nothing is timed."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import math
+
+import numpy as np
+import pytest
+
+from bench import latency, models, report, transfer
+from bench.run import BenchSettings, paired
+
+
+def model_entry(name, parameters, accuracy, drawn, matches=True):
+    return {
+        "model": name,
+        "status": "ok",
+        "note": "reused",
+        "run": f"runs/{name}/20260101-000000",
+        "matches_defaults": matches,
+        "parameters": parameters,
+        "weight_bytes": {"float32": 4 * parameters, "uint8": parameters},
+        "weight_gzip_bytes": {"float32": 4 * parameters - 10, "uint8": parameters - 10},
+        "keras_test_accuracy": accuracy,
+        "tfjs_test_accuracy": {"float32": accuracy, "uint8": accuracy - 0.0001},
+        "robustness": {"accuracy": drawn, "correct": int(1000 * drawn), "canvases": 1000, "single_character": 990, "no_character": 2, "several_characters": 8},
+    }
+
+
+@pytest.mark.parametrize("q", [0, 5, 50, 95, 99, 100])
+def test_percentile_matches_numpy_linear_interpolation(q):
+    values = np.random.default_rng(0).exponential(3.0, size=137)
+    # Our pure percentile and numpy's default ("linear") agree to float precision.
+    assert report.percentile(values.tolist(), q) == pytest.approx(float(np.percentile(values, q)), abs=1e-12)
+
+
+def test_percentile_rejects_nonsense():
+    assert report.percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError, match="no values"):
+        report.percentile([], 50)
+    with pytest.raises(ValueError, match="0 to 100"):
+        report.percentile([1.0, 2.0], 101)
+
+
+def test_gzip_size_is_level_9_and_independent_of_the_clock():
+    body = b"the same line of JavaScript, again and again;\n" * 500
+    assert report.gzip_size(body) == len(gzip.compress(body, compresslevel=9, mtime=0))
+    assert report.gzip_size(body) < len(body) / 20  # repetitive text compresses a lot
+    random_bytes = np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    assert report.gzip_size(random_bytes) > len(random_bytes)  # and noise does not (gzip adds a header)
+
+
+def test_paired_p_value_is_the_exact_two_sided_sign_test():
+    assert report.paired_p_value(0, 0) == 1.0
+    assert report.paired_p_value(5, 0) == pytest.approx(2 * 0.5**5)
+    assert report.paired_p_value(3, 7) == report.paired_p_value(7, 3)
+    assert report.paired_p_value(10, 10) == 1.0
+    # Against scipy's exact binomial test, including counts where 0.5 ** n underflows a float.
+    from scipy.stats import binomtest
+
+    for first, second in [(12, 30), (40, 60), (700, 820), (2000, 2300)]:
+        expected = binomtest(min(first, second), first + second, 0.5).pvalue
+        assert report.paired_p_value(first, second) == pytest.approx(expected, rel=1e-6, abs=1e-300)
+
+
+def test_paired_counts_discordant_items_against_default():
+    correct = {"default": np.array([1, 1, 0, 1, 0], bool), "seed001": np.array([1, 0, 1, 0, 0], bool)}
+    result = paired(correct)
+    assert result["seed001"]["only_default"] == 2 and result["seed001"]["only_seed"] == 1
+    assert paired({"seed001": correct["seed001"]}) == {}
+
+
+def test_verdict_names_every_measure_where_default_is_not_ahead_and_why():
+    described = {
+        "default": model_entry("default", 79_906, 0.995, 0.97),
+        "seed001": model_entry("seed001", 65_788, 0.990, 0.90),
+        "seed000": model_entry("seed000", 2_374_506, 0.996, 0.95),
+        "seed003": {"model": "seed003", "status": "missing", "note": "missing: no runs/seed003/latest/model.h5"},
+    }
+    lines = report.verdict(described, {"seed001": {"mnist_test": {"p_value": 0.01}, "robustness": {"p_value": 0.0}}, "seed000": {"mnist_test": {"p_value": 0.3}}})
+    by_key = {(line["seed"], line["measure"]): line for line in lines}
+    assert by_key[("seed001", "uint8 weight bytes")]["ahead"] is False  # fewer parameters, fewer bytes
+    assert by_key[("seed001", "TF.js MNIST test accuracy (uint8)")]["ahead"] is True
+    assert by_key[("seed000", "TF.js MNIST test accuracy (uint8)")]["ahead"] is False
+    assert by_key[("seed000", "uint8 weight bytes")]["ahead"] is True
+    assert by_key[("seed003", "all")]["missing"] is True
+    text = "\n".join(report.verdict_text(lines))
+    assert text.startswith("The shipped model is not ahead on: ")
+    assert "seed001 on uint8 weight bytes" in text and "seed000 on TF.js MNIST test accuracy (uint8)" in text
+    assert "79,906 vs 65,788 parameters" in text  # the reason, spelt out
+    assert "seed003 (not measured)" in text
+    assert "p = 0.01" in text and "p < 1e-300" in text and "p = 0.3, not significant at this sample size" in text
+
+
+def test_verdict_says_so_when_default_wins_everywhere():
+    described = {"default": model_entry("default", 79_906, 0.995, 0.97), "seed003": model_entry("seed003", 3_274_634, 0.99, 0.9)}
+    text = report.verdict_text(report.verdict(described, {}))
+    assert text[0] == "The shipped model is ahead of every seed design on every measure."
+
+
+def test_model_table_has_one_row_per_model_and_equal_columns():
+    described = {"default": model_entry("default", 79_906, 0.995, 0.97, matches=False), "seed000": {"status": "missing", "note": "no run"}}
+    rows = report.model_table(described)
+    assert len(rows) == 4
+    assert len({row.count("|") for row in rows}) == 1, rows
+    assert "| 79,906 | 319,624 | 79,906 |" in rows[2] and "99.50 %" in rows[2] and "(not default schedule)" in rows[2]
+
+
+def results_fixture():
+    described = {"default": model_entry("default", 79_906, 0.995, 0.97), "seed001": model_entry("seed001", 65_788, 0.99, 0.9)}
+    measured = {
+        "backends": {
+            "wasm": {"available": True, "details": {"simd": True}, "models": {
+                name: {"load_ms": 40.0, "first_prediction_ms": 20.0, "p50_ms": p50, "p95_ms": 2 * p50, "samples": 200, "rounds": 4}
+                for name, p50 in (("default", 2.0), ("seed001", 0.5))
+            }},
+            "webgl": {"available": False, "error": "tf.setBackend('webgl') failed"},
+        },
+        "samples_per_model": 200,
+        "rounds": 4,
+    }
+    files = [
+        {"path": "/index.html", "status": 200, "by": "page", "bytes": 3000, "gzip_bytes": 1200},
+        {"path": "/vendor/tf.min.js", "status": 200, "by": "service worker", "bytes": 1_000_000, "gzip_bytes": 300_000},
+    ]
+    return {
+        "mode": "quick",
+        "date": "2026-01-01T00:00:00+00:00",
+        "machine": {"cpu": "Test CPU", "cores": 2, "ram_gb": 8.0, "load_average": "0.1, 0.1, 0.1"},
+        "versions": {"python": "3.11", "tensorflow": "2.18.0", "tf_keras": "2.18.0", "tensorflowjs": "4.22.0", "tfjs": "4.22.0", "node": "v20", "chromium": "1"},
+        "settings": dataclasses.asdict(BenchSettings.quick()),
+        "models": described,
+        "latency": measured,
+        "latency_ratios": latency.ratios(measured),
+        "verdict": report.verdict(described, {}),
+        "transfer": {"ready": True, "ready_ms": 900.0, "errors": [], "model_served": "site/model", "files": files, "totals": transfer.totals(files)},
+    }
+
+
+def test_markdown_has_every_section_and_the_latency_ratio():
+    text = report.markdown(results_fixture())
+    for heading in ("## Models", "## Verdict", "## Latency in the browser", "## First visit: transfer size"):
+        assert heading in text
+    assert "Every model trained on the same data with the same schedule" in text
+    assert "Test CPU, 2 cores, 8.0 GB RAM" in text and "TF.js 4.22.0" in text and "Chromium 1" in text
+    assert "| default | 40.0 | 20.0 | 2.00 | 4.00 | 1 (reference) |" in text
+    assert "| seed001 | 40.0 | 20.0 | 0.50 | 1.00 | 4.00 |" in text  # the shipped model is 4x slower here
+    assert "**webgl**: unavailable in this browser (tf.setBackend('webgl') failed)." in text
+    assert "| first visit, in all | 2 | 1,003,000 | 301,200 |" in text
+    assert "the shipped model's p50 is wasm 4.00× seed001's" in text
+    assert "exactly one character on 990 of the 1,000 drawings (none on 2, several on 8)" in text
+
+
+def test_latency_summarise_pools_rounds():
+    rounds = [
+        {"loadMs": 10.0, "firstMs": 30.0, "backendMs": 1.0, "times": [1.0, 2.0, 3.0]},
+        {"loadMs": 20.0, "firstMs": 50.0, "backendMs": 3.0, "times": [4.0, 5.0]},
+    ]
+    summary = latency.summarise(rounds)
+    assert summary["samples"] == 5 and summary["rounds"] == 2
+    assert summary["p50_ms"] == 3.0 and summary["load_ms"] == 15.0 and summary["first_prediction_ms"] == 40.0
+
+
+def test_transfer_totals_split_page_and_service_worker():
+    files = [
+        {"by": "page", "bytes": 100, "gzip_bytes": 40},
+        {"by": "page", "bytes": 50, "gzip_bytes": 30},
+        {"by": "service worker", "bytes": 100, "gzip_bytes": 40},
+    ]
+    totals = transfer.totals(files)
+    assert totals["page"] == {"responses": 2, "bytes": 150, "gzip_bytes": 70}
+    assert totals["service_worker"] == {"responses": 1, "bytes": 100, "gzip_bytes": 40}
+    assert totals["all"] == {"responses": 3, "bytes": 250, "gzip_bytes": 110}
+
+
+def test_served_file_maps_urls_to_what_the_static_server_sends(tmp_path):
+    (tmp_path / "js").mkdir()
+    assert transfer.served_file(tmp_path, "/") == tmp_path / "index.html"
+    assert transfer.served_file(tmp_path, "/js/model%20copy.js") == tmp_path / "js" / "model copy.js"
+
+
+def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "results.json"
+    report.write_atomic(path, b"old")
+    report.write_atomic(path, json.dumps({"new": True}).encode())
+    assert json.loads(path.read_text()) == {"new": True}
+    assert [entry.name for entry in tmp_path.iterdir()] == ["results.json"]
+
+
+def make_run(runs_dir, model, config):
+    run = runs_dir / model / "20260101-000000"
+    run.mkdir(parents=True)
+    (run / "model.h5").write_bytes(b"not really a model")
+    (run / "config.json").write_text(json.dumps(config))
+    (runs_dir / model / "latest").symlink_to(run.name)
+    return run
+
+
+def test_choose_run_reuses_only_runs_trained_with_the_defaults(tmp_path):
+    defaults = models.default_config("seed001")
+    run = make_run(tmp_path, "seed001", defaults)
+    choice = models.choose_run("seed001", tmp_path, allow_training=False)
+    assert choice.run_dir == run.resolve() and choice.matches_defaults and not choice.trained_here
+
+    make_run(tmp_path, "default", {**models.default_config("default"), "epochs": 1})
+    choice = models.choose_run("default", tmp_path, allow_training=False)
+    assert choice.run_dir is not None and not choice.matches_defaults and "NOT trained with the TrainConfig defaults" in choice.note
+
+    choice = models.choose_run("seed000", tmp_path, allow_training=False)
+    assert choice.run_dir is None and choice.note.startswith("missing")
+    assert models.describe_model(choice)["status"] == "missing"
+
+
+def test_quick_settings_measure_less_than_the_full_run():
+    quick, full = BenchSettings.quick(), BenchSettings()
+    assert full.robustness_canvases == 10_000 and quick.robustness_canvases == 1_000
+    assert quick.latency_samples < full.latency_samples == 200
+    assert quick.robustness_seed == full.robustness_seed  # the quick canvases are the first of the full run's
+    assert math.isclose(full.latency_samples / full.latency_rounds, 50)
+
+
+def test_config_differences_name_each_field():
+    defaults = {"epochs": 30, "canvas_fraction": 0.6, "canvas_variants": 2}
+    assert models.config_differences(dict(defaults), defaults) == ""
+    assert models.config_differences({"epochs": 30, "canvas_fraction": 0.5}, defaults) == (
+        "canvas_fraction 0.5 (default 0.6), canvas_variants absent (default 2)"
+    )
+    assert models.config_differences(None, defaults) == "no readable config.json"
+
+
+def test_verdict_marks_only_the_seed_whose_run_is_off_schedule():
+    seed001 = model_entry("seed001", 65_788, 0.99, 0.9)
+    del seed001["robustness"]  # robustness not measured: two lines for this seed, not three
+    described = {"default": model_entry("default", 79_906, 0.995, 0.97), "seed000": model_entry("seed000", 2_374_506, 0.99, 0.9, matches=False), "seed001": seed001}
+    lines = report.verdict(described, {})
+    assert [line["matches_defaults"] for line in lines if line["seed"] == "seed000"] == [False, False, False]
+    assert [line["matches_defaults"] for line in lines if line["seed"] == "seed001"] == [True, True]
+
+
+def test_plot_writes_a_png_and_skips_missing_models(tmp_path):
+    from bench.plot import plot
+
+    models_measured = results_fixture()["models"] | {"seed003": {"status": "missing", "note": "no run"}}
+    plot(models_measured, tmp_path / "accuracy_vs_bytes.png")
+    assert (tmp_path / "accuracy_vs_bytes.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert [entry.name for entry in tmp_path.iterdir()] == ["accuracy_vs_bytes.png"]
+
+
+def test_verdict_with_no_seed_claims_nothing():
+    assert report.verdict_text(report.verdict({"default": model_entry("default", 79_906, 0.995, 0.97)}, {}))[0] == (
+        "No seed design was measured: nothing to compare."
+    )
+
+
+def test_markdown_says_which_runs_are_off_schedule_and_how():
+    results = results_fixture()
+    results["models"]["default"].update(matches_defaults=False, note="reused, but NOT trained with the TrainConfig defaults: canvas_fraction 0.5 (default 0.6)")
+    assert "compare with care** (default: canvas_fraction 0.5 (default 0.6))." in report.markdown(results)
