@@ -57,9 +57,12 @@ def config_differences(config: dict | None, defaults: dict) -> str:
     missing = object()
     parts = []
     for key in sorted(set(config) | set(defaults)):
-        ours, theirs = config.get(key, missing), defaults.get(key, missing)
+        # A field added to TrainConfig after a run defaults to the behaviour runs had before it existed
+        # (TrainConfig's rule), so a config.json without it is read as having the default.
+        theirs = defaults.get(key, missing)
+        ours = config.get(key, theirs)
         if ours != theirs:
-            parts.append(f"{key} {'absent' if ours is missing else json.dumps(ours)} (default {'absent' if theirs is missing else json.dumps(theirs)})")
+            parts.append(f"{key} {json.dumps(ours)} (default {'absent' if theirs is missing else json.dumps(theirs)})")
     return ", ".join(parts)
 
 

@@ -226,9 +226,9 @@ def test_quick_settings_measure_less_than_the_full_run():
 def test_config_differences_name_each_field():
     defaults = {"epochs": 30, "canvas_fraction": 0.6, "canvas_variants": 2}
     assert models.config_differences(dict(defaults), defaults) == ""
-    assert models.config_differences({"epochs": 30, "canvas_fraction": 0.5}, defaults) == (
-        "canvas_fraction 0.5 (default 0.6), canvas_variants absent (default 2)"
-    )
+    # canvas_variants is absent: a run from before the field existed, read as having the default.
+    assert models.config_differences({"epochs": 30, "canvas_fraction": 0.5}, defaults) == "canvas_fraction 0.5 (default 0.6)"
+    assert models.config_differences({**defaults, "retired_field": 1}, defaults) == "retired_field 1 (default absent)"
     assert models.config_differences(None, defaults) == "no readable config.json"
 
 
