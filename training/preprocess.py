@@ -17,8 +17,8 @@ then centred in 28x28 by the centre of mass"):
 4. Characters (`segment` only). Strokes are sorted by left edge, each its own group. While two groups'
    column ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the
    taller group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the
-   taller's height, shares rows with it and is at most pieceGap * that height away (the bar of a 5 or a
-   7 drawn apart) — these two only while the merged box is at most maxAspect times as wide as it is tall,
+   taller's height and its box is at most pieceGap * that height from the taller's box (the bar of a 5
+   or a 7 drawn apart) — these two only while the merged box is at most maxAspect times as wide as it is tall,
    so neighbouring digits written close together stay apart — the first such pair in order is merged. Each
    kept small component then joins the group of its nearest stroke (box gap; ties: the earlier group).
    Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
@@ -58,7 +58,7 @@ class PreprocessConfig:
     mergeOverlap: float = 0.5
     mergeGap: float = 0.04
     pieceHeight: float = 0.6
-    pieceGap: float = 0.25
+    pieceGap: float = 0.35
     maxAspect: float = 1.1
 
 
@@ -152,7 +152,8 @@ def should_merge(first: list[dict], second: list[dict], config: PreprocessConfig
     narrower = min(right_a - left_a + 1, right_b - left_b + 1)
     height_a, height_b = bottom_a - top_a + 1, bottom_b - top_b + 1
     taller, shorter = max(height_a, height_b), min(height_a, height_b)
-    shares_rows = min(bottom_a, bottom_b) >= max(top_a, top_b)
+    row_gap = max(0, max(top_a, top_b) - min(bottom_a, bottom_b) - 1)
+    box_distance = max(row_gap, -overlap)
     merged_width = max(right_a, right_b) - min(left_a, left_b) + 1
     merged_height = max(bottom_a, bottom_b) - min(top_a, top_b) + 1
     one_character_wide = merged_width <= config.maxAspect * merged_height
@@ -160,7 +161,7 @@ def should_merge(first: list[dict], second: list[dict], config: PreprocessConfig
         one_character_wide
         and (
             -overlap <= config.mergeGap * taller
-            or (shorter < config.pieceHeight * taller and shares_rows and -overlap <= config.pieceGap * taller)
+            or (shorter < config.pieceHeight * taller and box_distance <= config.pieceGap * taller)
         )
     )
 

@@ -14,8 +14,8 @@
 //    vertical gaps), otherwise it is a speck and ignored.
 // 4. Characters (segment only). Strokes sorted by left edge, each its own group. While two groups' column
 //    ranges overlap by >= mergeOverlap * the narrower width, or are at most mergeGap * the taller group's
-//    height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height,
-//    shares rows with it and is at most pieceGap * that height away (the bar of a 5 or a 7 drawn apart),
+//    height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height and
+//    its box is at most pieceGap * that height from the taller's box (the bar of a 5 or a 7 drawn apart),
 //    these two only while the merged box is at most maxAspect times as wide as it is tall (so neighbouring
 //    digits written close together stay apart); the first such pair is merged. Each kept small component then
 //    joins the group of its nearest stroke (box gap; ties: the earlier group).
@@ -37,7 +37,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   mergeOverlap: 0.5,
   mergeGap: 0.04,
   pieceHeight: 0.6,
-  pieceGap: 0.25,
+  pieceGap: 0.35,
   maxAspect: 1.1,
 });
 
@@ -144,7 +144,8 @@ function shouldMerge(first, second, config) {
   const narrower = Math.min(rightA - leftA + 1, rightB - leftB + 1);
   const taller = Math.max(bottomA - topA + 1, bottomB - topB + 1);
   const shorter = Math.min(bottomA - topA + 1, bottomB - topB + 1);
-  const sharesRows = Math.min(bottomA, bottomB) >= Math.max(topA, topB);
+  const rowGap = Math.max(0, Math.max(topA, topB) - Math.min(bottomA, bottomB) - 1);
+  const boxDistance = Math.max(rowGap, -overlap);
   const mergedWidth = Math.max(rightA, rightB) - Math.min(leftA, leftB) + 1;
   const mergedHeight = Math.max(bottomA, bottomB) - Math.min(topA, topB) + 1;
   const oneCharacterWide = mergedWidth <= config.maxAspect * mergedHeight;
@@ -152,7 +153,7 @@ function shouldMerge(first, second, config) {
     overlap >= config.mergeOverlap * narrower ||
     (oneCharacterWide &&
       (-overlap <= config.mergeGap * taller ||
-        (shorter < config.pieceHeight * taller && sharesRows && -overlap <= config.pieceGap * taller)))
+        (shorter < config.pieceHeight * taller && boxDistance <= config.pieceGap * taller)))
   );
 }
 
