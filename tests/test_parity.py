@@ -113,7 +113,7 @@ def test_float32_export_equals_keras_in_node(float32_export, digits, keras_proba
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("backend", ["wasm", "cpu"])
+@pytest.mark.parametrize("backend", ["wasm", "cpu", "webgl"])  # webgl: SwiftShader here, no GPU.
 def test_float32_export_equals_keras_in_chromium(page, float32_export, digits, keras_probabilities, backend, tmp_path):
     from tests.browser import serve
 
