@@ -56,18 +56,22 @@ def canvas_robustness(model, images: np.ndarray, labels: np.ndarray, count: int 
 
 
 def plot_curves(history: dict, path: Path) -> None:
+    """Error rate on a log scale (the last tenths of a per cent stay visible) and loss, per epoch."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     for key, label in (("accuracy", "training"), ("val_accuracy", "validation")):
         if key in history:
-            left.plot(epochs, 100 * np.asarray(history[key]), label=label)
-    left.set(title="Accuracy", xlabel="epoch", ylabel="%")
+            left.plot(epochs, 100 * (1 - np.asarray(history[key])), label=label)
+    left.set(title="Error rate (augmented training digits; validation)", xlabel="epoch", ylabel="% wrong", yscale="log")
     left.legend()
-    left.grid(alpha=0.3)
+    left.grid(alpha=0.3, which="both")
     for key, label in (("loss", "training"), ("val_loss", "validation")):
         if key in history:
             right.plot(epochs, history[key], label=label)
-    right.set(title="Loss", xlabel="epoch")
+    later = [value for key in ("loss", "val_loss") for value in history.get(key, [])[1:]]
+    if later:
+        right.set_ylim(min(later) * 0.95, max(later) * 1.05)  # The first epoch's loss would flatten the rest.
+    right.set(title="Loss (with label smoothing)", xlabel="epoch")
     right.legend()
     right.grid(alpha=0.3)
     figure.tight_layout()
