@@ -1,4 +1,4 @@
-"""python -m bench.plot bench/results.json  — redraw bench/accuracy_vs_bytes.png from saved results.
+"""python -m bench.report bench/results.json  — redraws this plot (and results.md) from saved results.
 
 Accuracy against weight bytes on a log scale, float32 and uint8 for each model: MNIST test accuracy in
 TF.js on the left, accuracy on page-like drawings (uint8, the shipped quantisation) on the right.
@@ -6,9 +6,7 @@ TF.js on the left, accuracy on page-like drawings (uint8, the shipped quantisati
 
 from __future__ import annotations
 
-import argparse
 import io
-import json
 from pathlib import Path
 
 from bench.report import write_atomic
@@ -45,20 +43,3 @@ def plot(models: dict, path: Path) -> None:
     plt.close(figure)
     write_atomic(path, buffer.getvalue())
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Redraw accuracy_vs_bytes.png beside a saved results.json.")
-    parser.add_argument("results", type=Path, nargs="?", default=Path(__file__).resolve().parent / "results.json")
-    args = parser.parse_args(argv)
-    try:
-        results = json.loads(args.results.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        print(f"error: {args.results}: cannot read benchmark results ({error}); run `make bench` first")
-        return 1
-    plot(results["models"], args.results.with_name("accuracy_vs_bytes.png"))
-    print(f"wrote {args.results.with_name('accuracy_vs_bytes.png')}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
