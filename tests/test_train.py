@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from training.evaluate import evaluate
-from training.train import TrainConfig, augment_batch, train
+from training.augment import augment_batch
+from training.train import TrainConfig, train
 
 
 @pytest.mark.slow
