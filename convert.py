@@ -55,14 +55,14 @@ def tfjs_version() -> str:
 
 
 def load_keras_model(run_dir: Path):
-    """The run's tf_keras model, or a one-line ConversionError."""
-    import tf_keras as keras
+    """The run's tf_keras model (training.evaluate's loader), or a one-line ConversionError."""
+    from training.evaluate import load_run_model
 
     path = Path(run_dir) / "model.h5"
-    if not path.is_file():
-        raise ConversionError(f"{path}: no trained model; train one with `make train` or pass --run DIR")
     try:
-        return keras.models.load_model(path, compile=False)
+        return load_run_model(run_dir)
+    except FileNotFoundError as error:
+        raise ConversionError(f"{path}: no trained model; train one with `make train` or pass --run DIR") from error
     except Exception as error:  # h5py and Keras raise many types for an unreadable file.
         raise ConversionError(f"{path}: cannot be read as a Keras model ({type(error).__name__}: {error}); retrain it") from error
 

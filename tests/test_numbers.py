@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.drawing import compose_number, redraw, to_rgba
+from training.drawing import compose_number, redraw, stack_canvases, to_rgba
 from training.evaluate import load_run_model
 from training.preprocess import segment
 from training.webruntime import run_js_segment, run_tfjs
@@ -39,9 +39,7 @@ def numbers(mnist_test):
             canvas, _ = compose_number([mnist_test.images[i] for i in indices], rng, width=1100)
             canvases.append(canvas)
             truths.append("".join(str(mnist_test.labels[i]) for i in indices))
-    width = max(canvas.shape[1] for canvas in canvases)
-    padded = [np.pad(c, ((0, 0), (0, width - c.shape[1]), (0, 0)), constant_values=255) for c in canvases]
-    return np.stack(padded), truths
+    return stack_canvases(canvases), truths
 
 
 def exact_rate_by_length(read: list[str], truths: list[str]) -> dict[int, float]:

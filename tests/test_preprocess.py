@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.drawing import compose_number, draw_on_canvas, redraw, to_rgba
+from training.drawing import compose_number, draw_on_canvas, redraw, stack_canvases, to_rgba
 from training.preprocess import PreprocessConfig, preprocess, segment
 from training.webruntime import run_js_segment
 
@@ -139,9 +139,8 @@ def test_python_and_javascript_segment_numbers_the_same_way(mnist_test):
         indices = rng.choice(len(mnist_test.images), size=length, replace=False)
         canvas, _ = compose_number([mnist_test.images[i] for i in indices], rng, width=1000)
         canvases.append(canvas)
-    width = max(canvas.shape[1] for canvas in canvases)
-    canvases = [np.pad(canvas, ((0, 0), (0, width - canvas.shape[1]), (0, 0)), constant_values=255) for canvas in canvases]
-    javascript = run_js_segment(np.stack(canvases))
+    canvases = stack_canvases(canvases)
+    javascript = run_js_segment(canvases)
     for canvas, js_characters in zip(canvases, javascript):
         python_characters = segment(canvas)
         assert [(c.top, c.left, c.bottom, c.right) for c in python_characters] == [box for box, _ in js_characters]

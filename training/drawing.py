@@ -144,6 +144,12 @@ def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: Dra
     return to_rgba(canvas), columns
 
 
+def stack_canvases(canvases: list[np.ndarray]) -> np.ndarray:
+    """Canvases of one height but varied widths (compose_number's) as one batch, widened with white paper."""
+    width = max(canvas.shape[1] for canvas in canvases)
+    return np.stack([np.pad(canvas, ((0, 0), (0, width - canvas.shape[1]), (0, 0)), constant_values=255) for canvas in canvases])
+
+
 def main(argv: list[str] | None = None) -> int:
     import matplotlib
 

@@ -236,19 +236,22 @@ def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], conf
     return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(crop, config))
 
 
-def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:
-    """Split a drawing into characters, left to right, each preprocessed like a single digit."""
+def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Steps 1-3: ink, the component label image and the components that are not specks."""
     ink = ink_from_rgba(rgba)
     labels, components = find_components(ink, config)
-    kept = drop_specks(components, config)
+    return ink, labels, drop_specks(components, config)
+
+
+def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:
+    """Split a drawing into characters, left to right, each preprocessed like a single digit."""
+    ink, labels, kept = kept_components(rgba, config)
     return [character_input(ink, labels, group, config) for group in group_characters(kept, config)]
 
 
 def preprocess(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray | None:
     """A drawing of one digit -> float32 (784,) model input, 0 = paper, 1 = ink; None when nothing is drawn."""
-    ink = ink_from_rgba(rgba)
-    labels, components = find_components(ink, config)
-    kept = drop_specks(components, config)
+    ink, labels, kept = kept_components(rgba, config)
     if not kept:
         return None
     return character_input(ink, labels, kept, config).input

@@ -109,8 +109,7 @@ def make_datasets(config: TrainConfig):
         canvas_redraws(fit_images, config.seed + 10 * variant, data_key)
         for variant in range(config.canvas_variants if config.canvas_fraction > 0 else 0)
     ]
-    redraws = np.stack(variants, axis=1) if config.canvas_fraction > 0 and variants else fit_images[:, None]
-    del variants
+    redraws = np.stack(variants, axis=1) if variants else fit_images[:, None]
     val_redraws = canvas_redraws(val_images, config.seed + 1000, f"val-{data_key}") if config.canvas_fraction > 0 else val_images
 
     def to_float(batch):

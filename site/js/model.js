@@ -43,9 +43,9 @@ export async function loadModel(tf, baseUrl = './model/', fetchFile = (url) => f
   const expected = new Map((metadata.files || []).map((file) => [file.path, file.sha256]));
   let bytes = 0;
   const verified = async (path) => {
+    if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`);
     const buffer = await fetchBuffer(fetchFile, `${baseUrl}${path}`);
     const actual = await sha256Hex(buffer);
-    if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`);
     if (actual !== expected.get(path)) {
       throw new ModelError(`${baseUrl}${path} is corrupt: SHA-256 ${actual.slice(0, 12)}… expected ${expected.get(path).slice(0, 12)}…`);
     }
