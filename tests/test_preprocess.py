@@ -120,16 +120,19 @@ def parity_canvases(mnist_test, count=24):
     return np.stack(canvases)
 
 
-def test_python_and_javascript_preprocessing_agree_on_single_digits(mnist_test):
+def assert_python_and_javascript_agree(canvases):
     # The same canvases through training/preprocess.py and site/js/preprocess.js (Node): identical boxes,
     # model inputs within 0.02 per pixel.
-    canvases = parity_canvases(mnist_test)
     javascript = run_js_segment(canvases)
     for canvas, js_characters in zip(canvases, javascript):
         python_characters = segment(canvas)
         assert [(c.top, c.left, c.bottom, c.right) for c in python_characters] == [box for box, _ in js_characters]
         for python_character, (_, js_input) in zip(python_characters, js_characters):
             assert np.abs(python_character.input - js_input).max() <= 0.02
+
+
+def test_python_and_javascript_preprocessing_agree_on_single_digits(mnist_test):
+    assert_python_and_javascript_agree(parity_canvases(mnist_test))
 
 
 def test_python_and_javascript_segment_numbers_the_same_way(mnist_test):
@@ -139,10 +142,4 @@ def test_python_and_javascript_segment_numbers_the_same_way(mnist_test):
         indices = rng.choice(len(mnist_test.images), size=length, replace=False)
         canvas, _ = compose_number([mnist_test.images[i] for i in indices], rng, width=1000)
         canvases.append(canvas)
-    canvases = stack_canvases(canvases)
-    javascript = run_js_segment(canvases)
-    for canvas, js_characters in zip(canvases, javascript):
-        python_characters = segment(canvas)
-        assert [(c.top, c.left, c.bottom, c.right) for c in python_characters] == [box for box, _ in js_characters]
-        for python_character, (_, js_input) in zip(python_characters, js_characters):
-            assert np.abs(python_character.input - js_input).max() <= 0.02
+    assert_python_and_javascript_agree(stack_canvases(canvases))
