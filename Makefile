@@ -49,7 +49,7 @@ train: $(VENV)/.installed node_modules/.installed
 
 convert: site/model/model.json
 
-site/model/model.json: $(RUN)/model.h5 convert.py training/preprocess.py | $(VENV)/.installed node_modules/.installed
+site/model/model.json: $(RUN)/model.h5 convert.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
 	$(PYTHON) convert.py --run $(RUN) --quantize $(QUANTIZE)
 
 runs/%/model.h5:

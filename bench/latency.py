@@ -20,7 +20,6 @@ from pathlib import Path
 from bench.report import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "site"
 BACKENDS = ("wasm", "webgl", "cpu")
 VENDOR_SCRIPTS = ("vendor/tf.min.js", "vendor/tf-backend-wasm.min.js")
 WARMUP = 10
@@ -74,11 +73,9 @@ async ({ backend, modelUrl, samples, warmup }) => {
 
 def bench_site(scratch: Path, model_dirs: dict[str, Path]) -> None:
     """A served directory with the page's js/ and vendor/, one model per models/<name>/, and a blank page."""
-    (scratch / "js").symlink_to(SITE / "js")
-    (scratch / "vendor").symlink_to(SITE / "vendor")
-    (scratch / "models").mkdir()
-    for name, directory in model_dirs.items():
-        (scratch / "models" / name).symlink_to(Path(directory).resolve())
+    from training.webruntime import link_site
+
+    link_site(scratch, {f"models/{name}": directory for name, directory in model_dirs.items()})
     (scratch / "bench.html").write_text("<!doctype html><meta charset='utf-8'><title>Inkwell latency</title>\n")
 
 

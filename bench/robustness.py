@@ -1,4 +1,4 @@
-"""python -m bench.robustness --count 1000 --model-dir bench/.cache/default/uint8  — accuracy on page-like drawings.
+"""python -m bench.robustness --count 1000 --model-dir site/model  — accuracy on page-like drawings.
 
 The first `count` MNIST test digits are re-drawn as a person would on the page (training/drawing.py, one
 random generator with a fixed seed, so the first 1,000 canvases of a 10,000 run are the 1,000 of a quick
@@ -36,23 +36,28 @@ class Segmented:
     inputs: np.ndarray  # (single, 784) float32, for the canvases where exactly one character was found
 
 
-def cache_path(count: int, seed: int, metadata: Path | None = None, cache_dir: Path = CACHE_DIR) -> Path:
+def cache_path(count: int, seed: int, metadata: Path | None = None, cache_dir: Path = CACHE_DIR, spec=None) -> Path:
     digest = hashlib.sha256()
     for name in SOURCES:
         digest.update((ROOT / name).read_bytes())
+    if spec is not None:  # Another simulation than DrawSpec's defaults (e.g. skeleton-only re-drawing).
+        digest.update(repr(spec).encode())
     if metadata is not None:  # Its "preprocess" section configures preprocess.js.
         digest.update(json.dumps(json.loads(Path(metadata).read_text()).get("preprocess"), sort_keys=True).encode())
     return cache_dir / f"robustness-{count}-seed{seed}-{digest.hexdigest()[:12]}.npz"
 
 
-def segment_drawings(count: int, seed: int = SEED, metadata: Path | None = None, cache_dir: Path = CACHE_DIR) -> Segmented:
-    """Draw the first `count` test digits on canvases and segment them with preprocess.js (cached)."""
-    path = cache_path(count, seed, metadata, cache_dir)
+def segment_drawings(count: int, seed: int = SEED, metadata: Path | None = None, cache_dir: Path = CACHE_DIR, spec=None) -> Segmented:
+    """Draw the first `count` test digits on canvases and segment them with preprocess.js (cached).
+
+    `spec`: a training.drawing.DrawSpec other than the default, or None for the default.
+    """
+    path = cache_path(count, seed, metadata, cache_dir, spec)
     if path.is_file():
         with np.load(path) as saved:
             return Segmented(saved["labels"], saved["characters"], saved["inputs"])
     from training.data import load_mnist
-    from training.drawing import draw_on_canvas
+    from training.drawing import DrawSpec, draw_on_canvas
     from training.webruntime import run_js_segment
 
     test = load_mnist("test")
@@ -63,7 +68,7 @@ def segment_drawings(count: int, seed: int = SEED, metadata: Path | None = None,
     characters, inputs = [], []
     for start in range(0, count, CHUNK):
         images = test.images[start : min(count, start + CHUNK)]
-        canvases = np.stack([draw_on_canvas(image, rng) for image in images])
+        canvases = np.stack([draw_on_canvas(image, rng, spec or DrawSpec()) for image in images])
         for found in run_js_segment(canvases, metadata):
             characters.append(len(found))
             if len(found) == 1:
@@ -106,11 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--model-dir", type=Path, default=CACHE_DIR / "default" / "uint8")
+    parser.add_argument("--blob-factor", type=float, default=None, help="training/drawing.py's DrawSpec.blob_factor; 0 re-draws along the skeleton only (the simulation before blobs were kept)")
     args = parser.parse_args(argv)
+    from training.drawing import DrawSpec
     from training.webruntime import WebRuntimeError
 
+    spec = None if args.blob_factor is None else DrawSpec(blob_factor=args.blob_factor)
     try:
-        segmented = segment_drawings(args.count, args.seed)
+        segmented = segment_drawings(args.count, args.seed, spec=spec)
         print(summarise(segmented, correct_per_canvas(segmented, args.model_dir)))
     except (ValueError, WebRuntimeError) as error:
         print(f"error: {error}")

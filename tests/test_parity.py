@@ -116,10 +116,10 @@ def test_float32_export_equals_keras_in_node(float32_export, digits, keras_proba
 @pytest.mark.parametrize("backend", ["wasm", "cpu", "webgl"])  # webgl: SwiftShader here, no GPU.
 def test_float32_export_equals_keras_in_chromium(page, float32_export, digits, keras_probabilities, backend, tmp_path):
     from tests.browser import serve
+    from training.webruntime import link_site
 
     # A site whose model/ is the float32 export (links to the real js/ and vendor/), on one origin.
-    for name, target in (("js", ROOT / "site" / "js"), ("vendor", ROOT / "site" / "vendor"), ("model", float32_export)):
-        (tmp_path / name).symlink_to(target, target_is_directory=True)
+    link_site(tmp_path, {"model": float32_export})
     with serve(tmp_path) as site_url:
         probabilities = chromium_predict(page, site_url, site_url + "model/", digits[0], backend)
     assert np.abs(probabilities - keras_probabilities).max() <= 1e-4

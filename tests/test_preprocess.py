@@ -93,6 +93,22 @@ def test_neighbouring_digits_written_close_together_stay_apart():
     assert len(segment(stroke_canvas([(80, 40, 179, 99), (80, 104, 179, 163)]))) == 2
 
 
+# A 1, then a 5 whose bar, drawn apart, reaches well past its body: together the 5 and its bar are too wide
+# for the merge rules, so the bar is attached as a bar. Canvas 400 px wide.
+ONE_THEN_FIVE_WITH_LONG_BAR = [(60, 40, 200, 52), (90, 120, 130, 128), (125, 120, 200, 175), (70, 160, 80, 290)]
+
+
+def test_the_bar_of_a_five_drawn_apart_joins_its_body_not_its_neighbour():
+    characters = segment(stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400))
+    assert [(c.left, c.right) for c in characters] == [(40, 52), (120, 290)]
+
+
+def test_a_dash_far_from_every_digit_stays_apart():
+    # Not close enough to any digit to be its bar (more than pieceGap * its height away): nothing is dropped.
+    characters = segment(stroke_canvas([(60, 40, 200, 52), (20, 250, 30, 330)], width=400))
+    assert [(c.left, c.right) for c in characters] == [(40, 52), (250, 330)]
+
+
 def test_a_pen_lift_gap_inside_a_digit_does_not_split_it():
     # A 1 drawn in two strokes that stop 3 px short of each other.
     assert len(segment(stroke_canvas([(60, 130, 119, 141), (123, 130, 200, 141)]))) == 1
@@ -105,10 +121,20 @@ def test_parameters_are_the_same_in_python_javascript_and_metadata():
 
     from training.webruntime import ROOT
 
-    script = "import('./site/js/preprocess.js').then((m) => console.log(JSON.stringify(m.DEFAULT_CONFIG)))"
-    javascript = json.loads(subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-    metadata = json.loads((ROOT / "site" / "model" / "metadata.json").read_text())["preprocess"]
-    assert javascript == dataclasses.asdict(CONFIG) == metadata
+    from training.drawing import DrawSpec
+
+    # pad.js only exports its defaults at the top level, so it imports in Node without a DOM.
+    script = (
+        "Promise.all([import('./site/js/preprocess.js'), import('./site/js/pad.js')])"
+        ".then(([p, d]) => console.log(JSON.stringify([p.DEFAULT_CONFIG, d.DEFAULT_DRAWING])))"
+    )
+    output = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    javascript_preprocess, javascript_drawing = json.loads(output)
+    metadata = json.loads((ROOT / "site" / "model" / "metadata.json").read_text())
+    assert javascript_preprocess == dataclasses.asdict(CONFIG) == metadata["preprocess"]
+    # The canvas and pen the page draws with are the ones the training simulation assumes.
+    python_drawing = {"canvasSize": DrawSpec().canvas_size, "penWidth": DrawSpec().page_pen}
+    assert javascript_drawing == python_drawing == metadata["drawing"]
 
 
 def parity_canvases(mnist_test, count=24):
@@ -117,6 +143,7 @@ def parity_canvases(mnist_test, count=24):
     canvases = [draw_on_canvas(image, rng) for image in mnist_test.images[:count]]
     canvases += [stroke_canvas([(5, 5, 124, 34)]), stroke_canvas([(100, 120, 219, 139), (10, 10, 14, 14)])]
     canvases += [to_rgba(blank()), stroke_canvas([(0, 0, 279, 279)]), stroke_canvas([(140, 140, 140, 140)])]
+    canvases += [stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400)[:, :280]]
     return np.stack(canvases)
 
 

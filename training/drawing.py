@@ -3,8 +3,8 @@
 Simulates what a person's drawing looks like to the page, so that training, tests and benchmarks see
 canvas-like digits: an MNIST digit is enlarged to the size someone draws (50-250 px tall on a 280x280
 canvas), reduced to its skeleton (the path of the pen) and re-drawn with a round pen thinner or bolder than
-the original stroke, placed off-centre, sometimes with stray specks. The result is RGBA, dark ink on white,
-exactly what `site/js/preprocess.js` receives from the page.
+the original stroke (keeping the blobs the writer filled in), placed off-centre, sometimes with stray
+specks. The result is RGBA, dark ink on white, exactly what `site/js/preprocess.js` receives from the page.
 """
 
 from __future__ import annotations
@@ -27,16 +27,24 @@ class DrawSpec:
     canvas_size: int = 280
     min_height: int = 50
     max_height: int = 250
+    page_pen: float = 16.0  # The page's own pen (site/js/pad.js, via metadata.json): the middle of these.
     min_pen: float = 8.0
     max_pen: float = 24.0
     max_pen_fraction: float = 0.3  # A pen wider than this fraction of the digit's height makes a blot.
     speck_probability: float = 0.3
     max_specks: int = 3
     speck_clearance: float = 0.25  # Specks stay this fraction of the digit's height away from its box.
+    blob_factor: float = 1.6  # See `redraw`; 0 re-draws every digit along its skeleton only.
 
 
-def redraw(image: np.ndarray, height: int, pen_width: float) -> np.ndarray:
-    """Re-draw a 28x28 digit `height` pixels tall along its skeleton with a round pen; ink float64 in [0, 1]."""
+def redraw(image: np.ndarray, height: int, pen_width: float, blob_factor: float = 1.6) -> np.ndarray:
+    """Re-draw a 28x28 digit `height` pixels tall along its skeleton with a round pen; ink float64 in [0, 1].
+
+    Blobs stay blobs: where the writer's ink is more than `blob_factor` times as wide as their usual stroke
+    and wider than the new pen (a loop they filled in, an overdrawn corner), the skeleton is a single line
+    through the blob, not what they drew, and a filled 9 re-drawn that way reads as a 7. There the blob is
+    kept, scaled with the digit, as the union of its inscribed discs. 0 turns this off (skeleton only).
+    """
     rows, cols = np.nonzero(image > 0.3 * image.max())
     crop = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(np.float64)
     zoom = height / crop.shape[0]
@@ -45,11 +53,21 @@ def redraw(image: np.ndarray, height: int, pen_width: float) -> np.ndarray:
     skeleton = skeletonize(shape)
     if not skeleton.any():
         skeleton = shape
-    pad = int(np.ceil(pen_width / 2)) + 2
-    skeleton = np.pad(skeleton, pad)
+    # On the skeleton: half the writer's local stroke width (padded, so the crop's edge counts as paper).
+    radius = ndimage.distance_transform_edt(np.pad(shape, 1))[1:-1, 1:-1]
+    pad = int(np.ceil(pen_width / 2)) + 2  # Blobs need none: each disc lies inside the writer's ink.
+    skeleton, radius = np.pad(skeleton, pad), np.pad(radius, pad)
     distance = ndimage.distance_transform_edt(~skeleton)
     # A round pen of this width, anti-aliased over one pixel like the canvas 2D context.
-    return np.clip(pen_width / 2 + 0.5 - distance, 0.0, 1.0)
+    ink = np.clip(pen_width / 2 + 0.5 - distance, 0.0, 1.0)
+    if blob_factor > 0:
+        typical = np.median(radius[skeleton])
+        blob = skeleton & (radius > blob_factor * typical) & (radius > pen_width / 2)
+        for disc_radius in np.unique(np.round(2 * radius[blob]) / 2):  # Discs grouped by radius, 0.5 px apart.
+            centres = blob & (np.abs(radius - disc_radius) <= 0.25)
+            disc = np.clip(disc_radius + 0.5 - ndimage.distance_transform_edt(~centres), 0.0, 1.0)
+            np.maximum(ink, disc, out=ink)
+    return ink
 
 
 def to_rgba(ink: np.ndarray) -> np.ndarray:
@@ -88,7 +106,7 @@ def draw_on_canvas(image: np.ndarray, rng: np.random.Generator, spec: DrawSpec =
     """One MNIST digit as someone might draw it on the page: RGBA uint8 (canvas, canvas, 4)."""
     height = int(rng.integers(spec.min_height, spec.max_height + 1))
     pen = min(rng.uniform(spec.min_pen, spec.max_pen), spec.max_pen_fraction * height)
-    ink = redraw(image, height, pen)
+    ink = redraw(image, height, pen, spec.blob_factor)
     ink = ink[: spec.canvas_size, : spec.canvas_size]
     canvas = np.zeros((spec.canvas_size, spec.canvas_size))
     top = int(rng.integers(0, spec.canvas_size - ink.shape[0] + 1))
@@ -113,7 +131,7 @@ def training_redraws(images: np.ndarray, seed: int, spec: DrawSpec = DrawSpec(),
         page_height = rng.integers(spec.min_height, spec.max_height + 1)
         ratio = min(rng.uniform(spec.min_pen, spec.max_pen), spec.max_pen_fraction * page_height) / page_height
         height = int(rng.integers(48, 97))
-        ink = redraw(image, height, ratio * height)
+        ink = redraw(image, height, ratio * height, spec.blob_factor)
         result = preprocess(to_rgba(np.pad(ink, 4)), config)
         if result is not None:
             out[index] = np.round(255 * result.reshape(config.imageSize, config.imageSize)).astype(np.uint8)
@@ -127,7 +145,7 @@ def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: Dra
     """
     base_height = int(rng.integers(60, 140))
     pen = min(rng.uniform(spec.min_pen, spec.max_pen), spec.max_pen_fraction * base_height * 0.8)
-    drawn = [redraw(image, int(base_height * rng.uniform(0.8, 1.2)), pen) for image in images]
+    drawn = [redraw(image, int(base_height * rng.uniform(0.8, 1.2)), pen, spec.blob_factor) for image in images]
     # Spaces between digits: 8-40 % of the height, as people leave when writing a number (not touching).
     gaps = [int(base_height * rng.uniform(0.08, 0.4)) for _ in drawn]
     total = sum(ink.shape[1] for ink in drawn) + sum(gaps[1:]) + 40

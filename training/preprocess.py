@@ -19,9 +19,12 @@ then centred in 28x28 by the centre of mass"):
    taller group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the
    taller's height and its box is at most pieceGap * that height from the taller's box (the bar of a 5
    or a 7 drawn apart) — these two only while the merged box is at most maxAspect times as wide as it is tall,
-   so neighbouring digits written close together stay apart — the first such pair in order is merged. Each
-   kept small component then joins the group of its nearest stroke (box gap; ties: the earlier group).
-   Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
+   so neighbouring digits written close together stay apart — the first such pair in order is merged. Then
+   each group that is one stroke at least barAspect times as wide as tall (a bar: no digit is one, but the
+   bar of a 5 drawn apart often reaches past its body, too wide for the rules above), taken left to right,
+   joins the nearest group that is not such a bar (box gap; ties: the earlier) if that gap is at most
+   pieceGap * the group's height. Each kept small component then joins the group of its nearest stroke
+   (box gap; ties: the earlier group). Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -60,6 +63,7 @@ class PreprocessConfig:
     pieceHeight: float = 0.6
     pieceGap: float = 0.35
     maxAspect: float = 1.1
+    barAspect: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,30 @@ def should_merge(first: list[dict], second: list[dict], config: PreprocessConfig
     )
 
 
+def is_bar(group: list[dict], config: PreprocessConfig) -> bool:
+    left, right, top, bottom = extent(group)
+    return len(group) == 1 and right - left + 1 >= config.barAspect * (bottom - top + 1)
+
+
+def group_gap(piece: dict, group: list[dict]) -> int:
+    return min(box_gap(piece, stroke) for stroke in group)
+
+
+def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list[dict]]:
+    """A lone flat stroke joins the nearest character close enough to own it (see the spec, step 4)."""
+    bars = [group for group in groups if is_bar(group, config)]
+    characters = [group for group in groups if not is_bar(group, config)]
+    for bar in bars:
+        if characters:
+            nearest = min(range(len(characters)), key=lambda index: (group_gap(bar[0], characters[index]), index))
+            left, right, top, bottom = extent(characters[nearest])
+            if group_gap(bar[0], characters[nearest]) <= config.pieceGap * (bottom - top + 1):
+                characters[nearest] = characters[nearest] + bar
+                continue
+        characters.append(bar)
+    return sorted(characters, key=lambda group: extent(group)[0])
+
+
 def group_characters(components: list[dict], config: PreprocessConfig) -> list[list[dict]]:
     """Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right."""
     if not components:
@@ -185,8 +213,9 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
                     break
             if merged:
                 break
+    groups = attach_bars(groups, config)
     for piece in sorted((c for c in components if c not in strokes), key=lambda component: component["label"]):
-        nearest = min(range(len(groups)), key=lambda index: (min(box_gap(piece, stroke) for stroke in groups[index]), index))
+        nearest = min(range(len(groups)), key=lambda index: (group_gap(piece, groups[index]), index))
         groups[nearest] = groups[nearest] + [piece]
     return sorted(groups, key=lambda group: extent(group)[0])
 

@@ -5,6 +5,7 @@ the page computes:
 - `run_tfjs`: the converted model in TensorFlow.js 4.22.0 (cpu or wasm backend), loaded through the
   page's own site/js/model.js (tools/tfjs_predict.mjs);
 - `run_js_segment`: the page's site/js/preprocess.js on RGBA canvases (tools/preprocess_cli.mjs).
+And `link_site`, for the browser measurements: the page's own code served beside another model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 TFJS_PREDICT = ROOT / "tools" / "tfjs_predict.mjs"
 PREPROCESS_CLI = ROOT / "tools" / "preprocess_cli.mjs"
+
+
+def link_site(directory: Path, models: dict[str, Path]) -> None:
+    """Make `directory` servable like site/: js/ and vendor/ linked from site/ (nothing copied), and each
+    model directory linked at its path, e.g. {"model": float32_export} or {"models/seed001": ...}."""
+    for name, target in {"js": ROOT / "site" / "js", "vendor": ROOT / "site" / "vendor", **models}.items():
+        link = Path(directory) / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(Path(target).resolve(), target_is_directory=True)
 
 
 class WebRuntimeError(Exception):

@@ -1,6 +1,6 @@
 // Inkwell's wiring: a pad to draw on, a model to read it, a view to show the answer, a worker for offline.
 import { chooseFastestBackend, loadModel, ModelError } from './model.js';
-import { createPad, RECOGNITION_SIZE } from './pad.js';
+import { createPad } from './pad.js';
 import { recognise, throttle } from './recognise.js';
 import { createView } from './ui.js';
 
@@ -34,7 +34,8 @@ async function start(tf) {
   // Relative, so the .wasm files load from any sub-path. Without the WASM script, WebGL and CPU remain.
   if (tf.wasm) tf.wasm.setWasmPaths('./vendor/');
   const { model, metadata } = await loadModel(tf);
-  view.showModel(metadata, RECOGNITION_SIZE);
+  pad.setDrawing(metadata.drawing);
+  view.showModel(metadata, metadata.drawing.canvasSize);
   const forced = new URLSearchParams(location.search).get('backend');
   view.showBackend(await chooseFastestBackend(tf, model, metadata.input.shape, forced ? [forced] : BACKENDS));
   read = (imageData) => recognise(tf, model, metadata, imageData);

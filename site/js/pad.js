@@ -2,11 +2,13 @@
 // canvas (themed, any size, any pixel density) and re-rendered black on white at one fixed size for
 // recognition, so what the model receives does not depend on the screen.
 
-/** Recognition canvas side in pixels: the model was trained on digits redrawn on 280 x 280 canvases. */
-export const RECOGNITION_SIZE = 280;
-
-/** Pen width at RECOGNITION_SIZE: the middle of the 8-24 px pens the model was trained with. */
-export const RECOGNITION_PEN_WIDTH = 16;
+/**
+ * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from
+ * training/drawing.py's DrawSpec (a test keeps these equal). Used until `setDrawing` gives the loaded
+ * model's values, so the pad draws the same whether or not a model ever loads.
+ * @type {{canvasSize: number, penWidth: number}} canvas side and pen width, in recognition pixels
+ */
+export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16 });
 
 /**
  * @typedef {{x: number, y: number}} Point CSS pixels from the canvas's top-left corner
@@ -67,8 +69,8 @@ function drawStrokes(context, strokes, scale, penWidth, colour) {
  * @param {{onChange: (reason: ChangeReason) => void}} options called after the drawing changes
  * @returns {{
  *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
- *   toImageData: () => ImageData,
- * }} toImageData: RECOGNITION_SIZE x RECOGNITION_SIZE RGBA, black ink on white
+ *   setDrawing: (drawing: {canvasSize: number, penWidth: number}) => void, toImageData: () => ImageData,
+ * }} toImageData: canvasSize x canvasSize RGBA, black ink on white
  */
 export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */
@@ -77,9 +79,8 @@ export function createPad(canvas, { onChange }) {
   let size = 0; // the canvas's CSS width (= height) in pixels
   let frame = 0;
   const context = canvas.getContext('2d');
+  let drawing = DEFAULT_DRAWING;
   const recognition = document.createElement('canvas');
-  recognition.width = RECOGNITION_SIZE;
-  recognition.height = RECOGNITION_SIZE;
   const recognitionContext = recognition.getContext('2d', { willReadFrequently: true });
 
   function render() {
@@ -88,7 +89,7 @@ export function createPad(canvas, { onChange }) {
     context.setTransform(1, 0, 0, 1, 0, 0);
     context.clearRect(0, 0, canvas.width, canvas.height);
     // The pen keeps its proportion to the canvas, so what you see is what the model gets.
-    const penWidth = (size * RECOGNITION_PEN_WIDTH) / RECOGNITION_SIZE;
+    const penWidth = (size * drawing.penWidth) / drawing.canvasSize;
     drawStrokes(context, strokes, pixelRatio, penWidth * pixelRatio, getComputedStyle(canvas).color);
   }
 
@@ -178,11 +179,17 @@ export function createPad(canvas, { onChange }) {
     },
     isEmpty: () => strokes.length === 0,
     isDrawing: () => active !== null,
+    setDrawing(newDrawing) {
+      drawing = newDrawing;
+      requestRender();
+    },
     toImageData() {
+      const { canvasSize, penWidth } = drawing;
+      if (recognition.width !== canvasSize) recognition.width = recognition.height = canvasSize;
       recognitionContext.fillStyle = '#fff';
-      recognitionContext.fillRect(0, 0, RECOGNITION_SIZE, RECOGNITION_SIZE);
-      drawStrokes(recognitionContext, strokes, RECOGNITION_SIZE / Math.max(size, 1), RECOGNITION_PEN_WIDTH, '#000');
-      return recognitionContext.getImageData(0, 0, RECOGNITION_SIZE, RECOGNITION_SIZE);
+      recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
+      drawStrokes(recognitionContext, strokes, canvasSize / Math.max(size, 1), penWidth, '#000');
+      return recognitionContext.getImageData(0, 0, canvasSize, canvasSize);
     },
   };
 }

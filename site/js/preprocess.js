@@ -17,8 +17,12 @@
 //    height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height and
 //    its box is at most pieceGap * that height from the taller's box (the bar of a 5 or a 7 drawn apart),
 //    these two only while the merged box is at most maxAspect times as wide as it is tall (so neighbouring
-//    digits written close together stay apart); the first such pair is merged. Each kept small component then
-//    joins the group of its nearest stroke (box gap; ties: the earlier group).
+//    digits written close together stay apart); the first such pair is merged. Then each group that is one
+//    stroke at least barAspect times as wide as tall (a bar: no digit is one, but the bar of a 5 drawn apart
+//    often reaches past its body, too wide for the rules above), taken left to right, joins the nearest
+//    group that is not such a bar (box gap; ties: the earlier) if that gap is at most pieceGap * the group's
+//    height. Each kept small component then joins the group of its nearest stroke (box gap; ties: the
+//    earlier group).
 // 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
 //    belongs to one of the character's components or to none (the anti-aliased fringe).
 // 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
@@ -39,6 +43,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   pieceHeight: 0.6,
   pieceGap: 0.35,
   maxAspect: 1.1,
+  barAspect: 2.0,
 });
 
 /**
@@ -157,6 +162,46 @@ function shouldMerge(first, second, config) {
   );
 }
 
+function isBar(group, config) {
+  const [left, right, top, bottom] = extent(group);
+  return group.length === 1 && right - left + 1 >= config.barAspect * (bottom - top + 1);
+}
+
+const groupGap = (piece, group) => Math.min(...group.map((stroke) => boxGap(piece, stroke)));
+
+/** Index of the group nearest to `piece` (box gap; ties: the earlier group). */
+function nearestGroup(piece, groups) {
+  let nearest = 0;
+  let nearestGap = Infinity;
+  groups.forEach((group, index) => {
+    const gap = groupGap(piece, group);
+    if (gap < nearestGap) {
+      nearest = index;
+      nearestGap = gap;
+    }
+  });
+  return nearest;
+}
+
+const byLeftEdge = (a, b) => extent(a)[0] - extent(b)[0];
+
+/** A lone flat stroke joins the nearest character close enough to own it (see the spec, step 4). */
+function attachBars(groups, config) {
+  const characters = groups.filter((group) => !isBar(group, config));
+  for (const bar of groups.filter((group) => isBar(group, config))) {
+    if (characters.length > 0) {
+      const nearest = nearestGroup(bar[0], characters);
+      const [, , top, bottom] = extent(characters[nearest]);
+      if (groupGap(bar[0], characters[nearest]) <= config.pieceGap * (bottom - top + 1)) {
+        characters[nearest] = characters[nearest].concat(bar);
+        continue;
+      }
+    }
+    characters.push(bar);
+  }
+  return characters.sort(byLeftEdge);
+}
+
 /** Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right. */
 export function groupCharacters(components, config) {
   if (components.length === 0) return [];
@@ -180,20 +225,13 @@ export function groupCharacters(components, config) {
       }
     }
   }
+  const characters = attachBars(groups, config);
   const pieces = components.filter((c) => !isStroke(c)).sort((a, b) => a.label - b.label);
   for (const piece of pieces) {
-    let nearest = 0;
-    let nearestGap = Infinity;
-    groups.forEach((group, index) => {
-      const gap = Math.min(...group.map((stroke) => boxGap(piece, stroke)));
-      if (gap < nearestGap) {
-        nearest = index;
-        nearestGap = gap;
-      }
-    });
-    groups[nearest] = groups[nearest].concat([piece]);
+    const nearest = nearestGroup(piece, characters);
+    characters[nearest] = characters[nearest].concat([piece]);
   }
-  return groups.sort((a, b) => extent(a)[0] - extent(b)[0]);
+  return characters.sort(byLeftEdge);
 }
 
 /** (target x source) area-averaging weights, row-major: output i averages [i, i+1) * source / target. */
