@@ -105,7 +105,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "labels": [str(digit) for digit in range(10)],
         "input": {"shape": [int(n) for n in model.input_shape[1:]], "dtype": "float32", "paper": 0, "ink": 1, "layout": "NHWC"},
         "preprocess": dataclasses.asdict(PreprocessConfig()),
-        "drawing": {"canvasSize": DrawSpec().canvas_size, "penWidth": DrawSpec().page_pen},
+        "drawing": {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen},
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD},
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),

@@ -37,7 +37,7 @@ class DrawSpec:
     blob_factor: float = 1.6  # See `redraw`; 0 re-draws every digit along its skeleton only.
 
 
-def redraw(image: np.ndarray, height: int, pen_width: float, blob_factor: float = 1.6) -> np.ndarray:
+def redraw(image: np.ndarray, height: int, pen_width: float, blob_factor: float = DrawSpec.blob_factor) -> np.ndarray:
     """Re-draw a 28x28 digit `height` pixels tall along its skeleton with a round pen; ink float64 in [0, 1].
 
     Blobs stay blobs: where the writer's ink is more than `blob_factor` times as wide as their usual stroke

@@ -24,7 +24,8 @@ then centred in 28x28 by the centre of mass"):
    bar of a 5 drawn apart often reaches past its body, too wide for the rules above), taken left to right,
    joins the nearest group that is not such a bar (box gap; ties: the earlier) if that gap is at most
    pieceGap * the group's height. Each kept small component then joins the group of its nearest stroke
-   (box gap; ties: the earlier group). Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
+   (box gap; ties: the earlier group). Groups are returned left to right. (`preprocess` treats all kept
+   ink as one character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -179,14 +180,18 @@ def group_gap(piece: dict, group: list[dict]) -> int:
     return min(box_gap(piece, stroke) for stroke in group)
 
 
+def nearest_group(piece: dict, groups: list[list[dict]]) -> int:
+    """Index of the group nearest to `piece` (box gap; ties: the earlier group)."""
+    return min(range(len(groups)), key=lambda index: (group_gap(piece, groups[index]), index))
+
+
 def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list[dict]]:
     """A lone flat stroke joins the nearest character close enough to own it (see the spec, step 4)."""
-    bars = [group for group in groups if is_bar(group, config)]
     characters = [group for group in groups if not is_bar(group, config)]
-    for bar in bars:
+    for bar in [group for group in groups if is_bar(group, config)]:
         if characters:
-            nearest = min(range(len(characters)), key=lambda index: (group_gap(bar[0], characters[index]), index))
-            left, right, top, bottom = extent(characters[nearest])
+            nearest = nearest_group(bar[0], characters)
+            _, _, top, bottom = extent(characters[nearest])
             if group_gap(bar[0], characters[nearest]) <= config.pieceGap * (bottom - top + 1):
                 characters[nearest] = characters[nearest] + bar
                 continue
@@ -215,7 +220,7 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
                 break
     groups = attach_bars(groups, config)
     for piece in sorted((c for c in components if c not in strokes), key=lambda component: component["label"]):
-        nearest = min(range(len(groups)), key=lambda index: (group_gap(piece, groups[index]), index))
+        nearest = nearest_group(piece, groups)
         groups[nearest] = groups[nearest] + [piece]
     return sorted(groups, key=lambda group: extent(group)[0])
 
