@@ -60,7 +60,10 @@ class TrainConfig:
     validation_size: int = 5000
     train_limit: int = 0  # Use only the first N training digits (0 = all); for smoke tests.
     seed: int = 1
-    canvas_fraction: float = 0.5  # Share of each epoch's digits taken from the page-like re-drawings.
+    # Share of each epoch's digits taken from the page-like re-drawings. 0.7 beat 0.5 on the validation split
+    # on every measure: as published 99.70 vs 99.66 %, page drawings 99.23 vs 99.19 %, whole numbers 96.7 vs
+    # 95.7 % (600 numbers), boldest pens (0.28 of the height) 98.40 vs 97.82 %.
+    canvas_fraction: float = 0.7
     # Re-drawings made of each training digit (different pens and sizes), one drawn at random each time the
     # digit is used. 3 beat 1 on the validation split, both as published (99.64 vs 99.58 %) and re-drawn as
     # on the page (99.32 vs 99.22 %); 2 at a 0.6 share had done worse than 1.
