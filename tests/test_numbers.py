@@ -19,13 +19,12 @@ from training.webruntime import run_js_segment, run_tfjs
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERS_PER_LENGTH = 60
 LENGTHS = (2, 3, 4, 5, 6)
-# The target is 97 % exact numbers. The shipped model reads ~94 % (Python and JavaScript alike):
-# segmentation is right on all 300 of these canvases, but each re-drawn digit is read right only ~98.6 %
-# of the time, and a number needs all of its digits. Until the model gets there, the target is recorded as
-# an expected failure (strict: it turns red when reached, so the floor gets raised) and the floor guards
-# against regressions.
+# The target is 97 % exact numbers. The shipped model reads 96.3 % (Python and JavaScript alike):
+# 11 of the 300 have a misread digit (none is mis-segmented), and a number needs all of its digits.
+# Until the model gets there, the target is recorded as an expected failure (strict: it turns red when
+# reached, so the floor gets raised) and the floor guards against regressions (300 numbers: ±1.1 points).
 TARGET = 0.97
-FLOOR = 0.92
+FLOOR = 0.94
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +86,7 @@ def test_numbers_read_back_above_the_floor(request, numbers, reading):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="target 97 % not reached yet: the shipped model reads ~94 % of these numbers")
+@pytest.mark.xfail(strict=True, reason="target 97 % not reached yet: the shipped model reads 96.3 % of these numbers")
 def test_numbers_read_back_at_the_target(numbers, javascript_reading):
     assert np.mean([r == t for r, t in zip(javascript_reading, numbers[1])]) >= TARGET
 
