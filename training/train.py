@@ -121,7 +121,7 @@ def make_datasets(config: TrainConfig):
     val_images, val_labels = images[-validation_size:], labels[-validation_size:]
     data_key = "full" if not config.train_limit else f"first{config.train_limit}"
     seeds = [config.seed + 10 * variant for variant in range(config.canvas_variants)] if config.canvas_fraction > 0 else []
-    variants = canvas_redraws(fit_images, seeds, data_key) if seeds else []
+    variants = canvas_redraws(fit_images, seeds, data_key)
     redraws = np.stack(variants, axis=1) if variants else fit_images[:, None]
     val_redraws = canvas_redraws(val_images, [config.seed + 1000], f"val-{data_key}")[0] if config.canvas_fraction > 0 else val_images
 

@@ -35,7 +35,7 @@ async function start(tf) {
   if (tf.wasm) tf.wasm.setWasmPaths('./vendor/');
   const { model, metadata } = await loadModel(tf);
   pad.setDrawing(metadata.drawing);
-  view.showModel(metadata, metadata.drawing.canvasSize);
+  view.showModel(metadata);
   const forced = new URLSearchParams(location.search).get('backend');
   view.showBackend(await chooseFastestBackend(tf, model, metadata.input.shape, forced ? [forced] : BACKENDS));
   read = (imageData) => recognise(tf, model, metadata, imageData);

@@ -141,8 +141,8 @@ export function createView(root) {
     },
 
     /** Footer facts and one probability bar per label, from metadata.json. */
-    showModel(metadata, size) {
-      recognitionSize = size;
+    showModel(metadata) {
+      recognitionSize = metadata.drawing.canvasSize;
       const facts = [`Model “${metadata.name}” ${metadata.version}`];
       if (metadata.accuracy && typeof metadata.accuracy.mnistTest === 'number') {
         facts.push(`${(metadata.accuracy.mnistTest * 100).toFixed(1)}% on the MNIST test set`);
