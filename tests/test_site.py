@@ -339,10 +339,21 @@ def flip_a_weight_byte(model_dir: Path) -> None:
     weights.write_bytes(bytes(data))
 
 
+def drop_the_drawing_settings(model_dir: Path) -> None:
+    # As in a metadata.json written before the page's pen and canvas size moved into it.
+    metadata = json.loads((model_dir / "metadata.json").read_text())
+    del metadata["drawing"]
+    (model_dir / "metadata.json").write_text(json.dumps(metadata))
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
-    [(flip_a_weight_byte, "corrupt"), (lambda model_dir: shutil.rmtree(model_dir), "cannot fetch")],
-    ids=["corrupt-weights", "missing-model"],
+    [
+        (flip_a_weight_byte, "corrupt"),
+        (lambda model_dir: shutil.rmtree(model_dir), "cannot fetch"),
+        (drop_the_drawing_settings, "lacks a valid drawing.canvasSize"),
+    ],
+    ids=["corrupt-weights", "missing-model", "old-metadata"],
 )
 def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage, message):
     with serve(broken_site(tmp_path, damage)) as url:

@@ -2,6 +2,9 @@
 // runs in the page and in Node (tools/tfjs_predict.mjs), where `tf` is @tensorflow/tfjs and `fetchFile`
 // reads from disk. Everything the page needs to know about the model comes from metadata.json.
 
+import { DEFAULT_DRAWING } from './pad.js';
+import { DEFAULT_CONFIG } from './preprocess.js';
+
 /** A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user. */
 export class ModelError extends Error {}
 
@@ -31,6 +34,25 @@ function parseJson(buffer, url) {
 }
 
 /**
+ * Check that metadata.json holds every field the page reads, so an old or hand-edited one is reported by
+ * name instead of breaking drawing or recognition later.
+ * @param {object} metadata parsed metadata.json
+ * @param {string} url where it came from, for the message
+ */
+export function checkMetadata(metadata, url) {
+  const positive = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0;
+  const fields = [
+    ['labels', Array.isArray(metadata.labels) && metadata.labels.length > 1],
+    ['input.shape', Array.isArray(metadata.input?.shape) && metadata.input.shape.every(positive)],
+    ['display.confidenceThreshold', typeof metadata.display?.confidenceThreshold === 'number'],
+    ...Object.keys(DEFAULT_DRAWING).map((name) => [`drawing.${name}`, positive(metadata.drawing?.[name])]),
+    ...Object.keys(DEFAULT_CONFIG).map((name) => [`preprocess.${name}`, Number.isFinite(metadata.preprocess?.[name])]),
+  ];
+  const missing = fields.find(([, present]) => !present);
+  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; rebuild it with make convert`);
+}
+
+/**
  * Fetch metadata.json, model.json and the weight files, check every SHA-256 against metadata.json, and
  * build the layers model from memory (so each file is fetched once and only verified bytes are used).
  * @param {object} tf the TensorFlow.js namespace
@@ -40,6 +62,7 @@ function parseJson(buffer, url) {
  */
 export async function loadModel(tf, baseUrl = './model/', fetchFile = (url) => fetch(url)) {
   const metadata = parseJson(await fetchBuffer(fetchFile, `${baseUrl}metadata.json`), `${baseUrl}metadata.json`);
+  checkMetadata(metadata, `${baseUrl}metadata.json`);
   const expected = new Map((metadata.files || []).map((file) => [file.path, file.sha256]));
   let bytes = 0;
   const verified = async (path) => {
