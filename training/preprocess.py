@@ -35,7 +35,8 @@ then centred in 28x28 by the centre of mass"):
    edges between ink and paper (outside the crop is paper) times pi / 4. With L the crop's longer side,
    r = min(w - strokeRatio * L, 0.7 * w) / 2; if r >= 1 (and strokeRatio > 0) the crop is grey-eroded by a
    disc of radius r (each pixel takes the least ink within the offsets dy^2 + dx^2 <= r^2; outside the crop
-   is paper), so strokes come out about strokeRatio * L wide and never thinner than 0.3 * w.
+   is paper), so strokes come out about strokeRatio * L wide and never thinner than 0.3 * w. The box stays
+   the same.
 6. Fit. scale = boxSize / max(h, w); the crop is resampled to round(h * scale) x round(w * scale) (at least
    1) by area averaging: each output pixel is the mean of the source area it covers (a box filter, the
    anti-aliasing). The result is divided by its maximum, so the darkest pixel is 1 as in MNIST.
@@ -278,7 +279,8 @@ def stroke_width(crop: np.ndarray, config: PreprocessConfig) -> float:
 
 
 def thin(crop: np.ndarray, config: PreprocessConfig) -> np.ndarray:
-    """Step 5b: a bold character loses ink on every side until its strokes are strokeRatio of its longer side."""
+    """Step 5b: a bold character loses ink on every side until its strokes are about strokeRatio of its longer
+    side (its box stays the same)."""
     width = stroke_width(crop, config)
     radius = min(width - config.strokeRatio * max(crop.shape), 0.7 * width) / 2
     if config.strokeRatio <= 0 or radius < 1:
