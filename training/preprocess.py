@@ -29,14 +29,6 @@ then centred in 28x28 by the centre of mass"):
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
-5b. Thin. A pen that is bold for the character's size (small digits in a number, drawn with the page's one
-   pen) fills loops and blurs strokes once fitted to the box. The stroke width is estimated as
-   w = 2 * area / perimeter of the crop's mask (ink > inkThreshold), the perimeter being the number of pixel
-   edges between ink and paper (outside the crop is paper) times pi / 4. With L the crop's longer side,
-   r = min(w - strokeRatio * L, 0.7 * w) / 2; if r >= 1 (and strokeRatio > 0) the crop is grey-eroded by a
-   disc of radius r (each pixel takes the least ink within the offsets dy^2 + dx^2 <= r^2; outside the crop
-   is paper), so strokes come out about strokeRatio * L wide and never thinner than 0.3 * w. The box stays
-   the same.
 6. Fit. scale = boxSize / max(h, w); the crop is resampled to round(h * scale) x round(w * scale) (at least
    1) by area averaging: each output pixel is the mean of the source area it covers (a box filter, the
    anti-aliasing). The result is divided by its maximum, so the darkest pixel is 1 as in MNIST.
@@ -73,7 +65,6 @@ class PreprocessConfig:
     pieceGap: float = 0.35
     maxAspect: float = 1.1
     barAspect: float = 2.0
-    strokeRatio: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -267,30 +258,6 @@ def fit_and_centre(crop: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     return out.astype(np.float32).reshape(-1)
 
 
-def stroke_width(crop: np.ndarray, config: PreprocessConfig) -> float:
-    """The ink's mean stroke width: 2 * area / perimeter of mask = crop > inkThreshold.
-
-    The perimeter is the number of pixel edges between ink and paper (outside the crop is paper) times pi / 4,
-    the mean length per edge over all stroke directions.
-    """
-    mask = np.pad(crop > config.inkThreshold, 1)
-    edges = np.count_nonzero(mask[1:] != mask[:-1]) + np.count_nonzero(mask[:, 1:] != mask[:, :-1])
-    return 2 * np.count_nonzero(mask) / (edges * np.pi / 4) if edges else 0.0
-
-
-def thin(crop: np.ndarray, config: PreprocessConfig) -> np.ndarray:
-    """Step 5b: a bold character loses ink on every side until its strokes are about strokeRatio of its longer
-    side (its box stays the same)."""
-    width = stroke_width(crop, config)
-    radius = min(width - config.strokeRatio * max(crop.shape), 0.7 * width) / 2
-    if config.strokeRatio <= 0 or radius < 1:
-        return crop
-    reach = int(np.floor(radius))
-    dy, dx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
-    disc = dy * dy + dx * dx <= radius * radius
-    return ndimage.grey_erosion(crop, footprint=disc, mode="constant", cval=0.0)
-
-
 def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], config: PreprocessConfig) -> Character:
     """Step 5 and on: crop one character's ink (other components blanked) and make its model input."""
     top = min(c["top"] for c in group)
@@ -300,7 +267,7 @@ def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], conf
     crop_labels = labels[top : bottom + 1, left : right + 1]
     own = np.isin(crop_labels, [c["label"] for c in group]) | (crop_labels == 0)
     crop = np.where(own, ink[top : bottom + 1, left : right + 1], 0.0)
-    return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(thin(crop, config), config))
+    return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(crop, config))
 
 
 def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, list[dict]]:

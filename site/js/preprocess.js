@@ -25,11 +25,6 @@
 //    earlier group).
 // 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
 //    belongs to one of the character's components or to none (the anti-aliased fringe).
-// 5b. Thin. w = 2 * area / perimeter of the crop's mask (ink > inkThreshold; perimeter = pixel edges between
-//    ink and paper, outside the crop being paper, times pi / 4); L = the crop's longer side;
-//    r = min(w - strokeRatio * L, 0.7 * w) / 2. If r >= 1 (and strokeRatio > 0), grey-erode the crop with
-//    the disc dy^2 + dx^2 <= r^2 (outside is paper): a pen bold for the character's size is thinned to
-//    about strokeRatio * L. The box stays the same.
 // 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
 //    (at least 1), then divide by the maximum so the darkest pixel is 1, as in MNIST.
 // 7. Centre. Move the centre of mass (pixel centres at index + 0.5) to (imageSize / 2, imageSize / 2):
@@ -49,7 +44,6 @@ export const DEFAULT_CONFIG = Object.freeze({
   pieceGap: 0.35,
   maxAspect: 1.1,
   barAspect: 2.0,
-  strokeRatio: 0.15,
 });
 
 /**
@@ -305,69 +299,6 @@ export function fitAndCentre(crop, height, width, config) {
   return out;
 }
 
-/**
- * The ink's mean stroke width: 2 * area / perimeter of mask = crop > inkThreshold, the perimeter being the
- * count of pixel edges between ink and paper (outside the crop is paper) times pi / 4.
- */
-function strokeWidth(crop, height, width, config) {
-  const inked = (y, x) => y >= 0 && y < height && x >= 0 && x < width && crop[y * width + x] > config.inkThreshold;
-  let area = 0;
-  let edges = 0;
-  for (let y = -1; y < height; y++) {
-    for (let x = -1; x < width; x++) {
-      const here = inked(y, x);
-      if (here) area++;
-      if (y >= 0 && here !== inked(y, x + 1)) edges++;
-      if (x >= 0 && here !== inked(y + 1, x)) edges++;
-    }
-  }
-  return edges ? (2 * area) / ((edges * Math.PI) / 4) : 0;
-}
-
-/**
- * Step 5b: a bold character loses ink on every side until its strokes are about strokeRatio of its longer
- * side (its box stays the same). The erosion takes O(pixels * radius), so a scribbled-over canvas stays
- * quick: a disc is a stack of horizontal runs, and the least ink along a run of half-width h is the lesser
- * of two runs of half-width h - 1 one pixel to either side.
- * @returns {Float64Array} the thinned crop, height x width (the crop itself when the pen is not bold)
- */
-function thin(crop, height, width, config) {
-  const strokes = strokeWidth(crop, height, width, config);
-  const radius = Math.min(strokes - config.strokeRatio * Math.max(height, width), 0.7 * strokes) / 2;
-  if (!(config.strokeRatio > 0) || !(radius >= 1)) return crop;
-  const reach = Math.floor(radius);
-  const halfWidth = (dy) => {
-    let h = reach;
-    while (dy * dy + h * h > radius * radius) h--; // the disc's row dy: dy^2 + dx^2 <= radius^2
-    return h;
-  };
-  const out = new Float64Array(crop);
-  let run = crop; // the least ink on each row from x - h to x + h (outside the crop is paper, 0)
-  for (let h = 0; h <= reach; h++) {
-    if (h > 0) {
-      const previous = run;
-      run = new Float64Array(height * width);
-      for (let i = 0; i < run.length; i++) {
-        const x = i % width;
-        const left = x > 0 ? previous[i - 1] : 0;
-        const right = x < width - 1 ? previous[i + 1] : 0;
-        run[i] = Math.min(left, right, h === 1 ? crop[i] : Infinity);
-      }
-    }
-    for (let dy = -reach; dy <= reach; dy++) {
-      if (halfWidth(dy) !== h) continue;
-      for (let y = 0; y < height; y++) {
-        const row = y + dy;
-        for (let x = 0; x < width; x++) {
-          const value = row < 0 || row >= height ? 0 : run[row * width + x];
-          if (value < out[y * width + x]) out[y * width + x] = value;
-        }
-      }
-    }
-  }
-  return out;
-}
-
 /** Step 5 and on: one character's crop (other components blanked) -> model input and box. */
 function characterInput(ink, labels, width, group, config) {
   const top = Math.min(...group.map((c) => c.top));
@@ -385,8 +316,7 @@ function characterInput(ink, labels, width, group, config) {
       if (label === 0 || own.has(label)) crop[y * cropWidth + x] = ink[index];
     }
   }
-  const thinned = thin(crop, cropHeight, cropWidth, config);
-  return { box: { top, left, bottom, right }, input: fitAndCentre(thinned, cropHeight, cropWidth, config) };
+  return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config) };
 }
 
 function keptComponents(imageData, config) {
