@@ -3,7 +3,8 @@
 #   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
 #   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it)
 #   make convert                convert runs/default/latest into site/model/ (skipped when nothing changed)
-#   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png}
+#   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
+#                               read 3,000 whole numbers, write bench/numbers.md
 
 PYTHON_SYSTEM ?= python3
 VENV := .venv
@@ -78,6 +79,7 @@ test-fast: setup
 
 bench: setup
 	$(PYTHON) -m bench.run $(if $(QUICK),--quick,)
+	$(PYTHON) -m bench.numbers $(if $(QUICK),--count 300,)
 
 clean:
 	rm -rf .pytest_cache bench/.cache

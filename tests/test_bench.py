@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from bench import latency, models, report, transfer
+from bench import latency, models, numbers, report, transfer
 from bench.run import BenchSettings, paired
 
 
@@ -260,3 +260,19 @@ def test_markdown_says_which_runs_are_off_schedule_and_how():
     results = results_fixture()
     results["models"]["default"].update(matches_defaults=False, note="reused, but NOT trained with the TrainConfig defaults: canvas_fraction 0.5 (default 0.6)")
     assert "compare with care** (default: canvas_fraction 0.5 (default 0.6))." in report.markdown(results)
+
+
+def test_numbers_summary_counts_exact_numbers_mis_segmentation_and_digits():
+    read, truths = ["12", "345", "78", "9"], ["12", "346", "789", "90"]
+    result = numbers.summarise(read, truths, found=[2, 3, 2, 1])
+    assert result["exact"] == 0.25 and result["numbers"] == 4
+    assert result["by_length"] == {2: 0.5, 3: 0.0}
+    assert result["mis_segmented"] == 2  # "789" and "90": fewer characters found than written
+    assert result["digit_accuracy"] == 4 / 5  # only where the count is right: "12" and "345" against "346"
+    assert result["interval95"] == pytest.approx(1.96 * (0.25 * 0.75 / 4) ** 0.5)
+
+
+def test_numbers_bench_reports_a_bad_count_in_one_line(capsys, tmp_path):
+    assert numbers.main(["--count", "0", "--out", str(tmp_path / "numbers.md")]) == 1
+    assert capsys.readouterr().out == "error: --count 0: choose at least 1 number\n"
+    assert not (tmp_path / "numbers.md").exists()

@@ -162,6 +162,20 @@ def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: Dra
     return to_rgba(canvas), columns
 
 
+def compose_numbers(images: np.ndarray, labels: np.ndarray, lengths: list[int], rng: np.random.Generator, width: int = 1100) -> tuple[list[np.ndarray], list[str]]:
+    """One number per entry of `lengths`, made of distinct random digits from `images` by `compose_number`.
+
+    Returns the RGBA canvases and the numbers they show, e.g. "2026".
+    """
+    canvases, truths = [], []
+    for length in lengths:
+        indices = rng.choice(len(images), size=length, replace=False)
+        canvas, _ = compose_number([images[i] for i in indices], rng, width=width)
+        canvases.append(canvas)
+        truths.append("".join(str(labels[i]) for i in indices))
+    return canvases, truths
+
+
 def stack_canvases(canvases: list[np.ndarray]) -> np.ndarray:
     """Canvases of one height but varied widths (compose_number's) as one batch, widened with white paper."""
     width = max(canvas.shape[1] for canvas in canvases)
