@@ -21,8 +21,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 LENGTHS = (2, 3, 4, 5, 6)
+METHOD = __doc__.split("\n\n")[2].strip()  # The paragraph above on how numbers are written and read.
 SEED = 20261122
 CHUNK = 200  # Canvases segmented at a time: 200 x 280 x 1100 x 4 bytes is about 250 MB.
+
+
+def segment_in_javascript(canvases: np.ndarray) -> list[list[np.ndarray]]:
+    """Each canvas's characters, left to right, as site/js/preprocess.js (Node) gives them to the model."""
+    from training.webruntime import run_js_segment
+
+    return [[model_input for _, model_input in found] for found in run_js_segment(canvases)]
 
 
 def read_numbers(characters: list[list[np.ndarray]], model_dir: Path) -> list[str]:
@@ -65,7 +73,6 @@ def summarise(read: list[str], truths: list[str], found: list[int]) -> dict:
 def measure(count: int, model_dir: Path, seed: int = SEED) -> dict:
     from training.data import load_mnist
     from training.drawing import compose_numbers, stack_canvases
-    from training.webruntime import run_js_segment
 
     if count < 1:
         raise ValueError(f"--count {count}: choose at least 1 number")
@@ -78,7 +85,7 @@ def measure(count: int, model_dir: Path, seed: int = SEED) -> dict:
     characters, truths = [], []
     for start in range(0, count, CHUNK):
         canvases, chunk_truths = compose_numbers(test.images, test.labels, lengths[start : start + CHUNK], rng)
-        characters += [[model_input for _, model_input in found] for found in run_js_segment(stack_canvases(canvases))]
+        characters += segment_in_javascript(stack_canvases(canvases))
         truths += chunk_truths
         print(f"  wrote and segmented {len(truths):,}/{count:,} numbers ({time.time() - started:.0f} s)", flush=True)
     return summarise(read_numbers(characters, model_dir), truths, [len(canvas) for canvas in characters])
@@ -116,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     report = [
         f"# Whole numbers, read back exactly ({stamp})",
         "",
-        f"`python -m bench.numbers --count {args.count} --seed {args.seed}`: {__doc__.split(chr(10) + chr(10), 2)[2].strip()}",
+        f"`python -m bench.numbers --count {args.count} --seed {args.seed}`: {METHOD}",
         "",
         f"- {line}",
         "",
