@@ -4,7 +4,7 @@
 #   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it)
 #   make convert                convert runs/default/latest into site/model/ (skipped when nothing changed)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
-#                               read 3,000 whole numbers, write bench/numbers.md
+#                               read 3,000 whole numbers of each style, write bench/numbers.md
 
 PYTHON_SYSTEM ?= python3
 VENV := .venv

@@ -6,7 +6,10 @@ tests/test_numbers.py reads 300 numbers (a 95 % interval of about ±2 points); t
 same way. Each number is 2-6 MNIST test digits (the lengths in turn) written side by side on one canvas by
 training/drawing.py (varied sizes, spacing and baselines, not touching), segmented by the page's
 site/js/preprocess.js in Node, and read by TF.js (Node, wasm) in one batch. A number counts when every digit
-is read and none is missing or extra.
+is read and none is missing or extra. Each style draws the same digits at the same sizes and places: "as
+written" enlarges each digit with its writer's own strokes (the issue's test); "re-drawn" re-draws them along
+their skeletons with one pen of 8-24 px for the whole number, as the page's fixed pen would, which is harder:
+a bold pen on small writing closes loops and gaps.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+
+from training.drawing import STYLES
 
 ROOT = Path(__file__).resolve().parent.parent
 LENGTHS = (2, 3, 4, 5, 6)
@@ -70,7 +75,7 @@ def summarise(read: list[str], truths: list[str], found: list[int]) -> dict:
     }
 
 
-def measure(count: int, model_dir: Path, seed: int = SEED) -> dict:
+def measure(count: int, model_dir: Path, seed: int = SEED, style: str = "re-drawn") -> dict:
     from training.data import load_mnist
     from training.drawing import compose_numbers, stack_canvases
 
@@ -84,17 +89,17 @@ def measure(count: int, model_dir: Path, seed: int = SEED) -> dict:
     started = time.time()
     characters, truths = [], []
     for start in range(0, count, CHUNK):
-        canvases, chunk_truths = compose_numbers(test.images, test.labels, lengths[start : start + CHUNK], rng)
+        canvases, chunk_truths = compose_numbers(test.images, test.labels, lengths[start : start + CHUNK], rng, style=style)
         characters += segment_in_javascript(stack_canvases(canvases))
         truths += chunk_truths
-        print(f"  wrote and segmented {len(truths):,}/{count:,} numbers ({time.time() - started:.0f} s)", flush=True)
+        print(f"  {style}: wrote and segmented {len(truths):,}/{count:,} numbers ({time.time() - started:.0f} s)", flush=True)
     return summarise(read_numbers(characters, model_dir), truths, [len(canvas) for canvas in characters])
 
 
-def sentence(result: dict, model_dir: Path) -> str:
+def sentence(result: dict, style: str) -> str:
     by_length = " / ".join(f"{100 * rate:.1f}" for rate in result["by_length"].values())
     return (
-        f"{model_dir}: {100 * result['exact']:.2f} % of {result['numbers']:,} numbers read exactly "
+        f"{style}: {100 * result['exact']:.2f} % of {result['numbers']:,} numbers read exactly "
         f"(95 % interval ±{100 * result['interval95']:.2f}); by length {'-'.join(map(str, result['by_length']))}: "
         f"{by_length} %; {result['mis_segmented']} mis-segmented; digits {100 * result['digit_accuracy']:.2f} %"
     )
@@ -105,27 +110,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=3000, help="numbers to write (lengths 2-6 in turn)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--model-dir", type=Path, default=ROOT / "site" / "model")
+    parser.add_argument("--style", choices=STYLES, action="append", help="how digits are drawn (default: each style)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "numbers.md")
     args = parser.parse_args(argv)
     from bench.report import write_atomic
     from training.webruntime import WebRuntimeError
 
+    lines = []
     try:
-        result = measure(args.count, args.model_dir, args.seed)
+        for style in args.style or STYLES:
+            lines.append(sentence(measure(args.count, args.model_dir, args.seed, style), style))
+            print(lines[-1])
     except (ValueError, WebRuntimeError) as error:
         print(f"error: {error}")
         return 1
     resolved = args.model_dir.resolve()
     shown = resolved.relative_to(ROOT) if resolved.is_relative_to(ROOT) else resolved
-    line = sentence(result, shown)
-    print(line)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     report = [
         f"# Whole numbers, read back exactly ({stamp})",
         "",
-        f"`python -m bench.numbers --count {args.count} --seed {args.seed}`: {METHOD}",
+        f"`python -m bench.numbers --count {args.count} --seed {args.seed}`, model `{shown}`: {METHOD}",
         "",
-        f"- {line}",
+        *(f"- {line}" for line in lines),
         "",
     ]
     write_atomic(args.out, "\n".join(report).encode())

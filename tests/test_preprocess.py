@@ -103,6 +103,27 @@ def test_the_bar_of_a_five_drawn_apart_joins_its_body_not_its_neighbour():
     assert [(c.left, c.right) for c in characters] == [(40, 52), (120, 290)]
 
 
+# A 5 with a wide body (100 x 80 px) and its bar drawn apart, slanting up and to the right from over the
+# body: the bar (57 px tall, 112 wide) is too steep to count as a flat bar, and with the body too wide to
+# pass as one character (172 x 146 px), yet it is the 5's. Canvas 400 px wide.
+FIVE_BODY = [(100, 100, 140, 110), (135, 100, 145, 170), (140, 165, 190, 179), (185, 100, 199, 179)]
+SLANTED_BAR = [(103 - 7 * step, 160 + 14 * step, 110 - 7 * step, 173 + 14 * step) for step in range(8)]
+
+
+def test_the_slanted_bar_of_a_five_joins_its_body():
+    characters = segment(stroke_canvas([(60, 40, 200, 52)] + FIVE_BODY + SLANTED_BAR, width=400))
+    assert [(c.left, c.right) for c in characters] == [(40, 52), (100, 271)]
+
+
+# A 1 (91 px tall), then 17 px away a 0 written flat (61 x 151 px): as flat as a bar, but too tall to be one.
+ONE_THEN_WIDE_ZERO = [(60, 40, 150, 52), (90, 70, 95, 220), (90, 70, 150, 75), (145, 70, 150, 220), (90, 215, 150, 220)]
+
+
+def test_a_wide_zero_next_to_a_digit_is_not_taken_for_its_bar():
+    characters = segment(stroke_canvas(ONE_THEN_WIDE_ZERO, width=400))
+    assert [(c.left, c.right) for c in characters] == [(40, 52), (70, 220)]
+
+
 def test_a_dash_far_from_every_digit_stays_apart():
     # Not close enough to any digit to be its bar (more than pieceGap * its height away): nothing is dropped.
     characters = segment(stroke_canvas([(60, 40, 200, 52), (20, 250, 30, 330)], width=400))
@@ -144,6 +165,8 @@ def parity_canvases(mnist_test, count=24):
     canvases += [stroke_canvas([(5, 5, 124, 34)]), stroke_canvas([(100, 120, 219, 139), (10, 10, 14, 14)])]
     canvases += [to_rgba(blank()), stroke_canvas([(0, 0, 279, 279)]), stroke_canvas([(140, 140, 140, 140)])]
     canvases += [stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400)[:, :280]]
+    canvases += [stroke_canvas([(60, 40, 200, 52)] + FIVE_BODY + SLANTED_BAR, width=400)[:, :280]]
+    canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280]]
     return np.stack(canvases)
 
 

@@ -37,6 +37,13 @@ class DrawSpec:
     blob_factor: float = 1.6  # See `redraw`; 0 re-draws every digit along its skeleton only.
 
 
+def enlarge(image: np.ndarray, height: int) -> np.ndarray:
+    """A 28x28 MNIST digit (uint8) cropped to its ink and enlarged (bilinear) to `height` pixels tall; float64, 0-255."""
+    rows, cols = np.nonzero(image > 0.3 * image.max())
+    crop = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(np.float64)
+    return ndimage.zoom(crop, height / crop.shape[0], order=1, grid_mode=True, mode="nearest")
+
+
 def redraw(image: np.ndarray, height: int, pen_width: float, blob_factor: float = DrawSpec.blob_factor) -> np.ndarray:
     """Re-draw a 28x28 digit `height` pixels tall along its skeleton with a round pen; ink float64 in [0, 1].
 
@@ -45,10 +52,7 @@ def redraw(image: np.ndarray, height: int, pen_width: float, blob_factor: float 
     through the blob, not what they drew, and a filled 9 re-drawn that way reads as a 7. There the blob is
     kept, scaled with the digit, as the union of its inscribed discs. 0 turns this off (skeleton only).
     """
-    rows, cols = np.nonzero(image > 0.3 * image.max())
-    crop = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(np.float64)
-    zoom = height / crop.shape[0]
-    large = ndimage.zoom(crop, zoom, order=1, grid_mode=True, mode="nearest")
+    large = enlarge(image, height)
     shape = large > 0.5 * large.max()
     skeleton = skeletonize(shape)
     if not skeleton.any():
@@ -138,14 +142,26 @@ def training_redraws(images: np.ndarray, seed: int, spec: DrawSpec = DrawSpec(),
     return out
 
 
-def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: DrawSpec = DrawSpec(), width: int = 800) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Digits written side by side at varied sizes, spacing and baselines, not touching.
+# How compose_number renders each digit: enlarged as its writer wrote it, or re-drawn along its skeleton with
+# one pen for the whole number (as on the page, where the pen is one width whatever the size of the writing).
+STYLES = ("as written", "re-drawn")
 
-    Returns the RGBA canvas (spec.canvas_size tall, `width` wide or wider) and each digit's column range.
+
+def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: DrawSpec = DrawSpec(), width: int = 800, style: str = "re-drawn") -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Digits written side by side at varied sizes, spacing and baselines, not touching, in one of STYLES.
+
+    The same generator state gives the same digits, sizes and places in either style. Returns the RGBA canvas
+    (spec.canvas_size tall, `width` wide or wider) and each digit's column range.
     """
+    if style not in STYLES:
+        raise ValueError(f"style {style!r}: choose one of {', '.join(map(repr, STYLES))}")
     base_height = int(rng.integers(60, 140))
     pen = min(rng.uniform(spec.min_pen, spec.max_pen), spec.max_pen_fraction * base_height * 0.8)
-    drawn = [redraw(image, int(base_height * rng.uniform(0.8, 1.2)), pen, spec.blob_factor) for image in images]
+    heights = [int(base_height * rng.uniform(0.8, 1.2)) for _ in images]
+    if style == "as written":
+        drawn = [np.pad(np.clip(enlarge(image, height) / 255, 0.0, 1.0), 2) for image, height in zip(images, heights)]
+    else:
+        drawn = [redraw(image, height, pen, spec.blob_factor) for image, height in zip(images, heights)]
     # Spaces between digits: 8-40 % of the height, as people leave when writing a number (not touching).
     gaps = [int(base_height * rng.uniform(0.08, 0.4)) for _ in drawn]
     total = sum(ink.shape[1] for ink in drawn) + sum(gaps[1:]) + 40
@@ -162,7 +178,7 @@ def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: Dra
     return to_rgba(canvas), columns
 
 
-def compose_numbers(images: np.ndarray, labels: np.ndarray, lengths: list[int], rng: np.random.Generator, width: int = 1100) -> tuple[list[np.ndarray], list[str]]:
+def compose_numbers(images: np.ndarray, labels: np.ndarray, lengths: list[int], rng: np.random.Generator, width: int = 1100, style: str = "re-drawn") -> tuple[list[np.ndarray], list[str]]:
     """One number per entry of `lengths`, made of distinct random digits from `images` by `compose_number`.
 
     Returns the RGBA canvases and the numbers they show, e.g. "2026".
@@ -170,7 +186,7 @@ def compose_numbers(images: np.ndarray, labels: np.ndarray, lengths: list[int], 
     canvases, truths = [], []
     for length in lengths:
         indices = rng.choice(len(images), size=length, replace=False)
-        canvas, _ = compose_number([images[i] for i in indices], rng, width=width)
+        canvas, _ = compose_number([images[i] for i in indices], rng, width=width, style=style)
         canvases.append(canvas)
         truths.append("".join(str(labels[i]) for i in indices))
     return canvases, truths

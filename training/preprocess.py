@@ -14,18 +14,19 @@ then centred in 28x28 by the centre of mass"):
    raster order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
    kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
    vertical gaps between the boxes), otherwise it is a speck and ignored.
-4. Characters (`segment` only). Strokes are sorted by left edge, each its own group. While two groups'
-   column ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the
-   taller group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the
-   taller's height and its box is at most pieceGap * that height from the taller's box (the bar of a 5
-   or a 7 drawn apart) — these two only while the merged box is at most maxAspect times as wide as it is tall,
-   so neighbouring digits written close together stay apart — the first such pair in order is merged. Then
-   each group that is one stroke at least barAspect times as wide as tall (a bar: no digit is one, but the
-   bar of a 5 drawn apart often reaches past its body, too wide for the rules above), taken left to right,
-   joins the nearest group that is not such a bar (box gap; ties: the earlier) if that gap is at most
-   pieceGap * the group's height. Each kept small component then joins the group of its nearest stroke
-   (box gap; ties: the earlier group). Groups are returned left to right. (`preprocess` treats all kept
-   ink as one character.)
+4. Characters (`segment` only). Strokes are sorted by left edge, each its own group. While two groups' column
+   ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the taller
+   group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height
+   and its box is at most pieceGap * that height from the taller's box (the bar of a 5 or a 7 drawn apart) —
+   these two only while the merged box is at most maxAspect times as wide as it is tall, so neighbouring
+   digits written close together stay apart, unless that shorter group is one stroke whose column range
+   overlaps the taller's (the bar of a 5 slanting up past its body) — the first such pair in order is merged.
+   Then each group that is one stroke at least barAspect times as wide as tall (a bar: the bar of a 5 drawn
+   apart often reaches past its body, too wide for the rules above), taken left to right, joins the nearest
+   group that is not such a bar (box gap; ties: the earlier) if it is under pieceHeight * that group's height
+   (a wide 0, 2 or 5 is no bar) and the gap is at most pieceGap * that height. Each kept small component then
+   joins the group of its nearest stroke (box gap; ties: the earlier group). Groups are returned left to
+   right. (`preprocess` treats all kept ink as one character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -162,13 +163,12 @@ def should_merge(first: list[dict], second: list[dict], config: PreprocessConfig
     merged_width = max(right_a, right_b) - min(left_a, left_b) + 1
     merged_height = max(bottom_a, bottom_b) - min(top_a, top_b) + 1
     one_character_wide = merged_width <= config.maxAspect * merged_height
+    piece = shorter < config.pieceHeight * taller and box_distance <= config.pieceGap * taller
+    # A one-stroke piece over part of the taller group's columns is its bar, however far it reaches out.
+    bar_over_body = overlap > 0 and len(first if height_a < height_b else second) == 1
     return overlap >= config.mergeOverlap * narrower or (
-        one_character_wide
-        and (
-            -overlap <= config.mergeGap * taller
-            or (shorter < config.pieceHeight * taller and box_distance <= config.pieceGap * taller)
-        )
-    )
+        piece and bar_over_body
+    ) or (one_character_wide and (-overlap <= config.mergeGap * taller or piece))
 
 
 def is_bar(group: list[dict], config: PreprocessConfig) -> bool:
@@ -192,7 +192,9 @@ def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list
         if characters:
             nearest = nearest_group(bar[0], characters)
             _, _, top, bottom = extent(characters[nearest])
-            if group_gap(bar[0], characters[nearest]) <= config.pieceGap * (bottom - top + 1):
+            height = bottom - top + 1
+            bar_height = bar[0]["bottom"] - bar[0]["top"] + 1
+            if bar_height < config.pieceHeight * height and group_gap(bar[0], characters[nearest]) <= config.pieceGap * height:
                 characters[nearest] = characters[nearest] + bar
                 continue
         characters.append(bar)

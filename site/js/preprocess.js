@@ -12,17 +12,19 @@
 //    order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is kept
 //    when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
 //    vertical gaps), otherwise it is a speck and ignored.
-// 4. Characters (segment only). Strokes sorted by left edge, each its own group. While two groups' column
-//    ranges overlap by >= mergeOverlap * the narrower width, or are at most mergeGap * the taller group's
-//    height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height and
-//    its box is at most pieceGap * that height from the taller's box (the bar of a 5 or a 7 drawn apart),
-//    these two only while the merged box is at most maxAspect times as wide as it is tall (so neighbouring
-//    digits written close together stay apart); the first such pair is merged. Then each group that is one
-//    stroke at least barAspect times as wide as tall (a bar: no digit is one, but the bar of a 5 drawn apart
-//    often reaches past its body, too wide for the rules above), taken left to right, joins the nearest
-//    group that is not such a bar (box gap; ties: the earlier) if that gap is at most pieceGap * the group's
-//    height. Each kept small component then joins the group of its nearest stroke (box gap; ties: the
-//    earlier group).
+// 4. Characters (segment only). Strokes are sorted by left edge, each its own group. While two groups'
+//    column ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the
+//    taller group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the
+//    taller's height and its box is at most pieceGap * that height from the taller's box (the bar of a 5
+//    or a 7 drawn apart) — these two only while the merged box is at most maxAspect times as wide as it is
+//    tall, so neighbouring digits written close together stay apart, unless that shorter group is one
+//    stroke whose column range overlaps the taller's (the bar of a 5 slanting up past its body) — the
+//    first such pair in order is merged. Then each group that is one stroke at least barAspect times as
+//    wide as tall (a bar: the bar of a 5 drawn apart often reaches past its body, too wide for the rules
+//    above), taken left to right, joins the nearest group that is not such a bar (box gap; ties: the
+//    earlier) if it is under pieceHeight * that group's height (a wide 0, 2 or 5 is no bar) and the gap is
+//    at most pieceGap * that height. Each kept small component then joins the group of its nearest stroke
+//    (box gap; ties: the earlier group).
 // 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
 //    belongs to one of the character's components or to none (the anti-aliased fringe).
 // 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
@@ -147,18 +149,22 @@ function shouldMerge(first, second, config) {
   const [leftB, rightB, topB, bottomB] = extent(second);
   const overlap = Math.min(rightA, rightB) - Math.max(leftA, leftB) + 1;
   const narrower = Math.min(rightA - leftA + 1, rightB - leftB + 1);
-  const taller = Math.max(bottomA - topA + 1, bottomB - topB + 1);
-  const shorter = Math.min(bottomA - topA + 1, bottomB - topB + 1);
+  const heightA = bottomA - topA + 1;
+  const heightB = bottomB - topB + 1;
+  const taller = Math.max(heightA, heightB);
+  const shorter = Math.min(heightA, heightB);
   const rowGap = Math.max(0, Math.max(topA, topB) - Math.min(bottomA, bottomB) - 1);
   const boxDistance = Math.max(rowGap, -overlap);
   const mergedWidth = Math.max(rightA, rightB) - Math.min(leftA, leftB) + 1;
   const mergedHeight = Math.max(bottomA, bottomB) - Math.min(topA, topB) + 1;
   const oneCharacterWide = mergedWidth <= config.maxAspect * mergedHeight;
+  const piece = shorter < config.pieceHeight * taller && boxDistance <= config.pieceGap * taller;
+  // A one-stroke piece over part of the taller group's columns is its bar, however far it reaches out.
+  const barOverBody = overlap > 0 && (heightA < heightB ? first : second).length === 1;
   return (
     overlap >= config.mergeOverlap * narrower ||
-    (oneCharacterWide &&
-      (-overlap <= config.mergeGap * taller ||
-        (shorter < config.pieceHeight * taller && boxDistance <= config.pieceGap * taller)))
+    (piece && barOverBody) ||
+    (oneCharacterWide && (-overlap <= config.mergeGap * taller || piece))
   );
 }
 
@@ -192,7 +198,9 @@ function attachBars(groups, config) {
     if (characters.length > 0) {
       const nearest = nearestGroup(bar[0], characters);
       const [, , top, bottom] = extent(characters[nearest]);
-      if (groupGap(bar[0], characters[nearest]) <= config.pieceGap * (bottom - top + 1)) {
+      const height = bottom - top + 1;
+      const barHeight = bar[0].bottom - bar[0].top + 1;
+      if (barHeight < config.pieceHeight * height && groupGap(bar[0], characters[nearest]) <= config.pieceGap * height) {
         characters[nearest] = characters[nearest].concat(bar);
         continue;
       }
