@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.drawing import STYLES
+from training.drawing import STYLES, compose_numbers, stack_canvases
 
 ROOT = Path(__file__).resolve().parent.parent
 LENGTHS = (2, 3, 4, 5, 6)
@@ -77,7 +77,6 @@ def summarise(read: list[str], truths: list[str], found: list[int]) -> dict:
 
 def measure(count: int, model_dir: Path, seed: int = SEED, style: str = "re-drawn") -> dict:
     from training.data import load_mnist
-    from training.drawing import compose_numbers, stack_canvases
 
     if count < 1:
         raise ValueError(f"--count {count}: choose at least 1 number")

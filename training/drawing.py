@@ -156,10 +156,11 @@ def compose_number(images: list[np.ndarray], rng: np.random.Generator, spec: Dra
     if style not in STYLES:
         raise ValueError(f"style {style!r}: choose one of {', '.join(map(repr, STYLES))}")
     base_height = int(rng.integers(60, 140))
+    # Drawn in either style (unused as written), so both styles take the same numbers from the generator.
     pen = min(rng.uniform(spec.min_pen, spec.max_pen), spec.max_pen_fraction * base_height * 0.8)
     heights = [int(base_height * rng.uniform(0.8, 1.2)) for _ in images]
     if style == "as written":
-        drawn = [np.pad(np.clip(enlarge(image, height) / 255, 0.0, 1.0), 2) for image, height in zip(images, heights)]
+        drawn = [np.pad(enlarge(image, height) / 255, 2) for image, height in zip(images, heights)]
     else:
         drawn = [redraw(image, height, pen, spec.blob_factor) for image, height in zip(images, heights)]
     # Spaces between digits: 8-40 % of the height, as people leave when writing a number (not touching).
