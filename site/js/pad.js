@@ -45,7 +45,7 @@ export function traceStroke(context, stroke, scale) {
  * @param {number} penWidth in context units
  * @param {string} colour any CSS colour
  */
-function drawStrokes(context, strokes, scale, penWidth, colour) {
+export function drawStrokes(context, strokes, scale, penWidth, colour) {
   context.strokeStyle = colour;
   context.fillStyle = colour;
   context.lineWidth = penWidth;

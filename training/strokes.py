@@ -1,0 +1,129 @@
+"""python -m training.strokes --out strokes.png  — draw pen strokes exactly as the page's pad draws them.
+
+The page keeps a drawing as strokes (lists of points) and renders them onto the recognition canvas with a
+round pen (site/js/pad.js, `traceStroke` and `drawStrokes`). This module is that renderer in Python, so
+training, tests and benchmarks can replay any strokes — a real writer's pen, a stroke font, a synthetic
+template — and get the canvas the page would give the model:
+
+- a stroke of one point is a dot: a disc of the pen's diameter;
+- a stroke of two or more points is traced as pad.js traces it: from the first point, a quadratic curve
+  to the midpoint of each next pair of samples with the sample between them as control point, then a
+  straight line to the last point;
+- the path is stroked with a round pen (round caps and joins) of `pen_width` pixels, anti-aliased over
+  one pixel as the canvas 2D context does: a pixel whose centre lies at distance d from the path gets ink
+  clip(pen_width / 2 + 0.5 - d, 0, 1);
+- overlapping strokes do not add up: the darker ink wins.
+
+Coordinates are canvas pixels, x to the right and y down, (0, 0) the top-left corner of the top-left pixel
+(a pixel's centre is at index + 0.5). `tests/test_strokes.py` draws the same strokes with pad.js in Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
+
+
+def trace(stroke: Stroke, step: float = 1.0) -> np.ndarray:
+    """The path pad.js traces through a stroke's samples, flattened to a polyline; float (m, 2).
+
+    Each quadratic curve is cut into pieces about `step` pixels long (at most 0.02 px from the curve for
+    the curvature of handwriting).
+    """
+    points = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+    if len(points) < 3:
+        return points
+    path = [points[:1]]
+    start = points[0]
+    for index in range(1, len(points) - 1):
+        control = points[index]
+        end = (points[index] + points[index + 1]) / 2
+        length = np.hypot(*(control - start)) + np.hypot(*(end - control))
+        pieces = max(1, int(np.ceil(length / step)))
+        t = (np.arange(1, pieces + 1) / pieces)[:, None]
+        path.append((1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end)
+        start = end
+    path.append(points[-1:])
+    return np.concatenate(path)
+
+
+def _segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from points (px, py) to the segment a-b."""
+    d = b - a
+    length_squared = float(d @ d)
+    if length_squared == 0:
+        return np.hypot(px - a[0], py - a[1])
+    t = np.clip(((px - a[0]) * d[0] + (py - a[1]) * d[1]) / length_squared, 0.0, 1.0)
+    return np.hypot(px - (a[0] + t * d[0]), py - (a[1] + t * d[1]))
+
+
+def draw_strokes(strokes: list[Stroke], height: int, width: int | None = None, pen_width: float = 16.0, ink: np.ndarray | None = None) -> np.ndarray:
+    """Render strokes with a round pen as pad.js does; ink float64 (height, width) in [0, 1].
+
+    Given `ink`, the strokes are drawn onto it (in place) and it is returned.
+    """
+    width = height if width is None else width
+    canvas = np.zeros((height, width)) if ink is None else ink
+    reach = pen_width / 2 + 0.5  # beyond this distance from the path a pixel gets no ink
+    for stroke in strokes:
+        path = trace(stroke)
+        if len(path) == 0:
+            continue
+        segments = [(path[0], path[0])] if len(path) == 1 else list(zip(path[:-1], path[1:]))
+        for a, b in segments:
+            left = max(0, int(np.floor(min(a[0], b[0]) - reach)))
+            right = min(width, int(np.ceil(max(a[0], b[0]) + reach)) + 1)
+            top = max(0, int(np.floor(min(a[1], b[1]) - reach)))
+            bottom = min(height, int(np.ceil(max(a[1], b[1]) + reach)) + 1)
+            if left >= right or top >= bottom:
+                continue
+            py, px = np.mgrid[top:bottom, left:right] + 0.5
+            coverage = np.clip(reach - _segment_distance(px, py, a, b), 0.0, 1.0)
+            window = canvas[top:bottom, left:right]
+            np.maximum(window, coverage, out=window)
+    return canvas
+
+
+def fit_strokes(strokes: list[Stroke], height: float, top: float, left: float) -> list[Stroke]:
+    """Scale strokes uniformly so their points span `height` pixels vertically, with the top-left of their
+    bounding box at (left, top). A stroke set with no height (a dash) is scaled by its width instead."""
+    points = np.concatenate([np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes])
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = high[1] - low[1] if high[1] > low[1] else max(high[0] - low[0], 1e-9)
+    scale = height / extent
+    return [(np.asarray(stroke, dtype=np.float64).reshape(-1, 2) - low) * scale + (left, top) for stroke in strokes]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parser = argparse.ArgumentParser(description="Draw a few strokes as the page's pad would and save them.")
+    parser.add_argument("--out", type=Path, default=Path("strokes.png"))
+    parser.add_argument("--pen-width", type=float, default=16.0)
+    args = parser.parse_args(argv)
+    angle = np.linspace(0, 2 * np.pi, 40)
+    examples = {
+        "zero": [np.c_[140 + 60 * np.sin(angle), 140 - 100 * np.cos(angle)]],
+        "seven": [np.array([[70, 50], [210, 50], [120, 240]]), np.array([[110, 145], [190, 145]])],
+        "dot": [np.array([[140, 140]])],
+    }
+    figure, axes = plt.subplots(1, len(examples), figsize=(3 * len(examples), 3))
+    for axis, (name, strokes) in zip(axes, examples.items()):
+        axis.imshow(draw_strokes(strokes, 280, pen_width=args.pen_width), cmap="gray_r", vmin=0, vmax=1)
+        axis.set_title(name)
+        axis.axis("off")
+    figure.tight_layout()
+    figure.savefig(args.out, dpi=80)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
