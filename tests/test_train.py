@@ -7,7 +7,8 @@ import pytest
 
 from training.evaluate import evaluate
 from training.augment import augment_batch
-from training.train import TrainConfig, train
+from training import train as train_module
+from training.train import TrainConfig, train, validate
 
 
 @pytest.mark.slow
@@ -40,3 +41,65 @@ def test_augmentation_keeps_shape_range_and_ink():
     assert augmented.min() >= 0 and augmented.max() <= 1
     assert np.all(augmented.sum(axis=(1, 2, 3)) > 0.3 * images.sum(axis=(1, 2, 3)))
     assert not np.allclose(augmented, images)
+
+
+# Each bad value as a user would type it, and the words its one line must hold.
+BAD_ARGUMENTS = [
+    (["--batch-size", "0"], "--batch-size 0: must be at least 1"),
+    (["--validation-size", "0"], "--validation-size 0: must be at least 1"),
+    (["--epochs", "0"], "--epochs 0: must be at least 1"),
+    (["--learning-rate", "-0.1"], "--learning-rate -0.1: must be above 0"),
+    (["--learning-rate", "nan"], "--learning-rate nan: must be a finite number"),
+    (["--warmup-epochs", "5", "--epochs", "2"], "--warmup-epochs 5.0: must be between 0 and --epochs"),
+    (["--label-smoothing", "1"], "--label-smoothing 1.0: must be at least 0 and below 1"),
+    (["--train-limit", "3"], "--train-limit 3: must be 0 (all digits) or at least 5"),
+    (["--canvas-fraction", "1.5"], "--canvas-fraction 1.5: must be between 0 and 1"),
+    (["--canvas-variants", "0"], "--canvas-variants 0: must be at least 1"),
+    (["--scale-range", "1"], "--scale-range 1.0: must be at least 0 and below 1"),
+    (["--thickness-probability", "-1"], "--thickness-probability -1.0: must be between 0 and 1"),
+    (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),
+    (["--elastic-sigma", "0"], "--elastic-sigma 0.0: must be above 0"),
+    (["--seed", "-1"], "--seed -1: must be at least 0"),
+    (["--data-dir", "/no/such/mnist"], "--data-dir '/no/such/mnist': must be an existing directory"),
+]
+
+
+@pytest.fixture
+def no_data_preparation(monkeypatch):
+    """Data preparation takes minutes; the arguments must be refused before it starts."""
+
+    def refuse(config):
+        raise AssertionError("data preparation started before the arguments were checked")
+
+    monkeypatch.setattr(train_module, "make_datasets", refuse)
+
+
+@pytest.mark.parametrize(("arguments", "message"), BAD_ARGUMENTS, ids=[" ".join(arguments) for arguments, _ in BAD_ARGUMENTS])
+def test_bad_argument_is_one_line_on_stderr_before_any_data_is_prepared(tmp_path, capsys, no_data_preparation, arguments, message):
+    assert train_module.main([*arguments, "--out", str(tmp_path / "run")]) != 0
+    captured = capsys.readouterr()
+    assert len(captured.err.splitlines()) == 1 and captured.err.startswith(f"error: {message}"), captured.err
+    assert not (tmp_path / "run").exists()
+
+
+def test_every_bad_argument_is_named_at_once(tmp_path, capsys, no_data_preparation):
+    assert train_module.main(["--batch-size", "0", "--epochs", "0", "--out", str(tmp_path / "run")]) != 0
+    assert capsys.readouterr().err.splitlines() == ["error: --epochs 0: must be at least 1", "error: --batch-size 0: must be at least 1"]
+
+
+def test_train_refuses_a_bad_config_from_python_too(tmp_path, no_data_preparation):
+    with pytest.raises(ValueError, match=r"--validation-size 0: must be at least 1; --canvas-variants 0: must be at least 1"):
+        train(TrainConfig(validation_size=0, canvas_variants=0), tmp_path / "run")
+    with pytest.raises(ValueError, match=r"--batch-size 2.0: must be int"):
+        train(TrainConfig(batch_size=2.0), tmp_path / "run")
+
+
+def test_the_defaults_pass_and_every_field_has_a_rule():
+    # A field added to TrainConfig without a rule in validate() makes this fail, naming the field.
+    assert validate(TrainConfig()) == []
+
+
+def test_a_mistyped_boolean_flag_is_refused(tmp_path, capsys, no_data_preparation):
+    with pytest.raises(SystemExit):
+        train_module.main(["--augment", "ture", "--out", str(tmp_path / "run")])
+    assert "'ture' is not one of true, false" in capsys.readouterr().err

