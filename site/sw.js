@@ -2,11 +2,18 @@
 // delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
 // SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
 // installs the new worker, which fetches everything afresh.
-const VERSION = 'd5ab0fa17d91';
+//
+// Nothing stale, nothing corrupt: each model file is checked against the SHA-256 in its metadata.json
+// before it is cached, and a version with a file that does not match is not installed at all (the worker
+// already active keeps serving its own, complete version; the next page load tries again). A new version
+// waits until the next page load (or the page's "Reload" button) and then takes over before that page
+// loads anything, so a page never mixes the files of two versions.
+const VERSION = '14aa7d070379';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The model's weight files
-// are not listed here: they are whatever model/metadata.json lists, added at install.
+// are not listed here: they are whatever model/metadata.json lists, added at install by precacheModel,
+// which caches the model folder's metadata.json too, with the files it describes.
 const APP_FILES = [
   'index.html',
   'manifest.webmanifest',
@@ -18,6 +25,7 @@ const APP_FILES = [
   'js/preprocess.js',
   'js/recognise.js',
   'js/ui.js',
+  'js/update.js',
   'vendor/tf.min.js',
   'vendor/tf-backend-wasm.min.js',
   'vendor/tfjs-backend-wasm.wasm',
@@ -28,16 +36,66 @@ const APP_FILES = [
   'icons/icon-maskable-512.png',
   'model/metadata.json',
 ];
+const MODEL_FOLDERS = ['model/'];
 
 // 'no-cache' revalidates with the server, so a new version never precaches a stale file, yet a file the
 // page has just downloaded comes back as a 304 instead of being downloaded a second time.
 const fresh = (path) => new Request(path, { cache: 'no-cache' });
 
+/** SHA-256 of an ArrayBuffer as lowercase hex, as in js/model.js (a classic worker cannot import it). */
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest('SHA-256', buffer);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Fetch one model file and return it only if its bytes have the SHA-256 metadata.json gives. A mismatch is
+ * fetched once more past the HTTP cache, which may hold a truncated copy under the same validators (the
+ * server sent it mid-deploy); a second mismatch fails the install.
+ */
+async function fetchVerified(path, sha256) {
+  let actual = '';
+  for (const cache of ['no-cache', 'reload']) {
+    const response = await fetch(new Request(path, { cache }));
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    const body = await response.arrayBuffer();
+    actual = await sha256Hex(body);
+    if (actual === sha256) return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+  throw new Error(`${path}: SHA-256 ${actual.slice(0, 12)}… is not the ${sha256.slice(0, 12)}… of its metadata.json; not installing this version`);
+}
+
+/**
+ * Cache one model folder ('model/', or e.g. 'models/digits/'): its metadata.json and every file it lists,
+ * each verified first. metadata.json goes in last, and only beside the files it describes.
+ */
+async function precacheModel(cache, folder) {
+  const metadataResponse = await fetch(fresh(`${folder}metadata.json`));
+  if (!metadataResponse.ok) throw new Error(`${folder}metadata.json: HTTP ${metadataResponse.status}`);
+  const metadata = await metadataResponse.clone().json();
+  const files = await Promise.all(metadata.files.map((file) => fetchVerified(`${folder}${file.path}`, file.sha256)));
+  await Promise.all(metadata.files.map((file, index) => cache.put(`${folder}${file.path}`, files[index])));
+  await cache.put(`${folder}metadata.json`, metadataResponse);
+}
+
 async function precache() {
   const cache = await caches.open(CACHE);
-  await cache.addAll(APP_FILES.map(fresh));
-  const metadata = await (await cache.match('model/metadata.json')).json();
-  await cache.addAll(metadata.files.map((file) => fresh(`model/${file.path}`)));
+  const inModel = (path) => MODEL_FOLDERS.some((folder) => path.startsWith(folder));
+  await cache.addAll(APP_FILES.filter((path) => !inModel(path)).map(fresh));
+  for (const folder of MODEL_FOLDERS) await precacheModel(cache, folder);
+}
+
+/**
+ * Workers before this one skipped waiting instead of handing over at a page load, and their pages cannot
+ * offer the new version; their caches lack js/update.js. Such a worker is replaced at once, as it would be.
+ */
+async function activeWorkerCanHandOver() {
+  if (!self.registration.active) return true;
+  const names = (await caches.keys()).filter((name) => name.startsWith('inkwell-') && name !== CACHE);
+  for (const name of names) {
+    if (await (await caches.open(name)).match('js/update.js')) return true;
+  }
+  return false;
 }
 
 async function dropOldCaches() {
@@ -45,8 +103,25 @@ async function dropOldCaches() {
   await Promise.all(names.filter((name) => name.startsWith('inkwell-') && name !== CACHE).map((name) => caches.delete(name)));
 }
 
+/**
+ * A page load that finds a new version installed and no other tab open is the moment to switch: the new
+ * worker is told to take over, and the browser to load the page again, from the new version once it has.
+ * (Not awaited here: Chromium activates the new worker only when this one has finished its requests, this
+ * one included.) With other tabs open it waits for them, or for the Reload button of the page's notice.
+ */
+async function handOver(request) {
+  const waiting = self.registration.waiting;
+  if (request.mode !== 'navigate' || !waiting || (await self.clients.matchAll()).length > 1) return null;
+  waiting.postMessage('activate');
+  // The icon link spares the browser a request for favicon.ico, which the site does not have.
+  const page = '<!doctype html><meta http-equiv="refresh" content="0"><link rel="icon" href="icons/icon.svg">';
+  return new Response(page, { headers: { 'Content-Type': 'text/html' } });
+}
+
 /** Cache first; the network only for what was never precached. Pages map to index.html, any query. */
 async function respond(request) {
+  const switched = await handOver(request);
+  if (switched) return switched;
   const url = new URL(request.url);
   if (request.mode === 'navigate') {
     if (url.pathname.endsWith('/')) url.pathname += 'index.html';
@@ -57,8 +132,13 @@ async function respond(request) {
 }
 
 self.addEventListener('install', (event) => {
-  // A new version takes over at once; the page already running keeps its loaded model.
-  event.waitUntil(precache().then(() => self.skipWaiting()));
+  // The first version, or one replacing a worker that cannot hand over, takes over at once; any other
+  // waits for handOver or the page's Reload button, so no page runs on two versions' files.
+  event.waitUntil(precache().then(activeWorkerCanHandOver).then((canWait) => canWait || self.skipWaiting()));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'activate') self.skipWaiting();
 });
 
 self.addEventListener('activate', (event) => {

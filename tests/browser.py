@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -27,16 +28,39 @@ CHROMIUM_ARGS = [
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    """The standard library's static file handler, as `make serve` uses, without per-request logging."""
+    """The standard library's static file handler, as `make serve` uses, without per-request logging.
+
+    For fault injection, `fault(request) -> bytes | None` may answer a GET with other bytes than the file's
+    (a truncated or stale copy, as a server mid-deploy sends), with the real file's headers otherwise.
+    """
+
+    fault = None
+
+    def send_head(self):
+        body = self.fault(self) if self.fault else None
+        if body is None:
+            return super().send_head()
+        real = Path(self.translate_path(self.path))
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(real)))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", self.date_time_string(int(real.stat().st_mtime)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass
 
 
 @contextlib.contextmanager
-def serve(directory: Path):
-    """Serve `directory` on an ephemeral localhost port; yields the base URL ending in '/'."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
+def serve(directory: Path, fault=None):
+    """Serve `directory` on an ephemeral localhost port; yields the base URL ending in '/'.
+
+    `fault`, if given, is called with each request handler (`.path`, `.headers`) and returns the bytes to
+    send instead of the file, or None to send the file: see QuietHandler.
+    """
+    handler_class = type("Handler", (QuietHandler,), {"fault": staticmethod(fault)}) if fault else QuietHandler
+    handler = functools.partial(handler_class, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

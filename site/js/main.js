@@ -3,6 +3,7 @@ import { chooseFastestBackend, loadModel, ModelError } from './model.js';
 import { createPad } from './pad.js';
 import { recognise, throttle } from './recognise.js';
 import { createView } from './ui.js';
+import { registerWorker } from './update.js';
 
 const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
 const BACKENDS = ['webgl', 'wasm', 'cpu']; // tried in turn, the fastest kept; ?backend=wasm forces one
@@ -10,10 +11,25 @@ const BACKENDS = ['webgl', 'wasm', 'cpu']; // tried in turn, the fastest kept; ?
 const view = createView(document);
 let read = null; // (ImageData) => Recognition, once the model and its backend are ready
 
+/** Say why the recogniser stopped, and keep the pad: drawing works without a model. */
+function fail(error) {
+  read = null;
+  view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`);
+  document.body.dataset.ready = 'false';
+  if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it visible in the console
+}
+
 function update() {
   view.showDrawing(pad.isEmpty());
   if (!read) return;
-  const recognition = read(pad.toImageData());
+  let recognition;
+  try {
+    recognition = read(pad.toImageData());
+  } catch (error) {
+    // A model that loaded yet cannot read drawings (a mismatch loadModel did not foresee): say so once.
+    fail(error);
+    return;
+  }
   view.showResult(recognition);
   if (recognition.characters.length > 0) view.showTiming(recognition.inferenceMilliseconds);
 }
@@ -43,14 +59,10 @@ async function start(tf) {
   update();
 }
 
-start(globalThis.tf).catch((error) => {
-  view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`);
-  document.body.dataset.ready = 'false';
-  if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it visible in the console
-});
+start(globalThis.tf).catch(fail);
 
 if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('./sw.js', { scope: './' }).catch((error) => {
+  registerWorker(navigator.serviceWorker, (reload) => view.showUpdate(reload)).catch((error) => {
     console.warn(`Offline use is unavailable: ${error.message}`);
   });
 }

@@ -34,40 +34,105 @@ function parseJson(buffer, url) {
 }
 
 /**
- * Check that metadata.json holds every field the page reads, so an old or hand-edited one is reported by
- * name instead of breaking drawing or recognition later.
+ * Check that metadata.json holds every field the page reads, and that its fields agree with each other and
+ * with what the page can do, so an old, hand-edited or mismatched one is reported by name instead of
+ * saying "ready" and then breaking drawing or recognition.
  * @param {object} metadata parsed metadata.json
  * @param {string} url where it came from, for the message
  */
 export function checkMetadata(metadata, url) {
   const positive = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0;
+  const rebuild = 'rebuild it with make convert';
   const fields = [
-    ['labels', Array.isArray(metadata.labels) && metadata.labels.length > 1],
-    ['input.shape', Array.isArray(metadata.input?.shape) && metadata.input.shape.every(positive)],
-    ['display.confidenceThreshold', typeof metadata.display?.confidenceThreshold === 'number'],
+    ['labels', Array.isArray(metadata.labels) && metadata.labels.length > 1 &&
+      metadata.labels.every((label) => typeof label === 'string' && label.length > 0)],
+    ['input.shape', Array.isArray(metadata.input?.shape) && metadata.input.shape.length === 3 &&
+      metadata.input.shape.every(Number.isInteger) && metadata.input.shape.every(positive)],
+    ['display.confidenceThreshold', Number.isFinite(metadata.display?.confidenceThreshold) &&
+      metadata.display.confidenceThreshold >= 0 && metadata.display.confidenceThreshold <= 1],
+    ['files', Array.isArray(metadata.files) && metadata.files.length > 0 && metadata.files.every(
+      (file) => typeof file?.path === 'string' && /^[0-9a-f]{64}$/.test(file.sha256))],
     ...Object.keys(DEFAULT_DRAWING).map((name) => [`drawing.${name}`, positive(metadata.drawing?.[name])]),
     ...Object.keys(DEFAULT_CONFIG).map((name) => [`preprocess.${name}`, Number.isFinite(metadata.preprocess?.[name])]),
   ];
   const missing = fields.find(([, present]) => !present);
-  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; rebuild it with make convert`);
+  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`);
+  // Each field is valid on its own; now they must fit together and fit the page, which draws one grey
+  // channel and centres each character in an imageSize square.
+  const { imageSize, boxSize } = metadata.preprocess;
+  const shape = metadata.input.shape;
+  const disagreements = [
+    [shape[2] !== 1, `input.shape [${shape}] has ${shape[2]} channels, but the page draws in one (grey)`],
+    [shape[0] !== imageSize || shape[1] !== imageSize, `preprocess.imageSize ${imageSize} disagrees with input.shape [${shape}]`],
+    [!Number.isInteger(boxSize) || boxSize < 1 || boxSize > imageSize, `preprocess.boxSize ${boxSize} does not fit in imageSize ${imageSize}`],
+    [new Set(metadata.labels).size !== metadata.labels.length, 'labels has duplicates'],
+  ];
+  const disagreement = disagreements.find(([wrong]) => wrong);
+  if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);
+}
+
+/**
+ * Check that model.json is a TensorFlow.js layers model with its weights manifest, before reading it.
+ * @param {object} modelJson parsed model.json
+ * @param {string} url where it came from, for the message
+ */
+function checkModelJson(modelJson, url) {
+  const groups = modelJson?.weightsManifest;
+  const valid = typeof modelJson?.modelTopology === 'object' && modelJson.modelTopology !== null &&
+    Array.isArray(groups) && groups.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights));
+  if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`);
+}
+
+/**
+ * Check that the loaded model takes the input metadata.json describes and gives one probability per label.
+ * @param {object} model a tf.LayersModel
+ * @param {object} metadata checked metadata.json
+ * @param {string} baseUrl the model's directory, for the message
+ */
+function checkModelAgainstMetadata(model, metadata, baseUrl) {
+  const show = (shape) => (shape ? `[${shape.map((size) => size ?? 'any').join(', ')}]` : 'several tensors');
+  const expectedInput = [null, ...metadata.input.shape];
+  const input = model.inputs.length === 1 ? model.inputs[0].shape : null;
+  const output = model.outputs.length === 1 ? model.outputs[0].shape : null;
+  if (!input || show(input) !== show(expectedInput)) {
+    throw new ModelError(`${baseUrl}model.json takes input ${show(input)}, but metadata.json says ${show(expectedInput)}; rebuild both with make convert`);
+  }
+  if (!output || output.length !== 2 || output[1] !== metadata.labels.length) {
+    throw new ModelError(`${baseUrl}model.json gives ${show(output)} probabilities, but metadata.json lists ${metadata.labels.length} labels; rebuild both with make convert`);
+  }
 }
 
 /**
  * Fetch metadata.json, model.json and the weight files, check every SHA-256 against metadata.json, and
  * build the layers model from memory (so each file is fetched once and only verified bytes are used).
+ *
+ * Whatever goes wrong is tried once more with the browser's HTTP cache bypassed, metadata.json included: a
+ * stale or truncated copy may sit there from a deploy in progress, and a service worker that hands over to
+ * a new version mid-load answers the second pass from the new version alone. So an old metadata.json is
+ * never paired with new weights: the pair fails its SHA-256 check and is fetched again as one version.
  * @param {object} tf the TensorFlow.js namespace
  * @param {string} [baseUrl] directory of the model, relative to the page, ending in '/'
- * @param {(url: string) => Promise<Response>} [fetchFile]
+ * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
  * @returns {Promise<{model: object, metadata: object, bytes: number}>}
  */
-export async function loadModel(tf, baseUrl = './model/', fetchFile = (url) => fetch(url)) {
-  const metadata = parseJson(await fetchBuffer(fetchFile, `${baseUrl}metadata.json`), `${baseUrl}metadata.json`);
+export async function loadModel(tf, baseUrl = './model/', fetchFile = (url, init) => fetch(url, init)) {
+  try {
+    return await loadModelOnce(tf, baseUrl, fetchFile, {});
+  } catch (error) {
+    if (!(error instanceof ModelError)) throw error;
+    return loadModelOnce(tf, baseUrl, fetchFile, { cache: 'reload' });
+  }
+}
+
+async function loadModelOnce(tf, baseUrl, fetchFile, init) {
+  const fetchModelFile = (url) => fetchBuffer((path) => fetchFile(path, init), url);
+  const metadata = parseJson(await fetchModelFile(`${baseUrl}metadata.json`), `${baseUrl}metadata.json`);
   checkMetadata(metadata, `${baseUrl}metadata.json`);
-  const expected = new Map((metadata.files || []).map((file) => [file.path, file.sha256]));
+  const expected = new Map(metadata.files.map((file) => [file.path, file.sha256]));
   let bytes = 0;
   const verified = async (path) => {
     if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`);
-    const buffer = await fetchBuffer(fetchFile, `${baseUrl}${path}`);
+    const buffer = await fetchModelFile(`${baseUrl}${path}`);
     const actual = await sha256Hex(buffer);
     if (actual !== expected.get(path)) {
       throw new ModelError(`${baseUrl}${path} is corrupt: SHA-256 ${actual.slice(0, 12)}… expected ${expected.get(path).slice(0, 12)}…`);
@@ -76,6 +141,7 @@ export async function loadModel(tf, baseUrl = './model/', fetchFile = (url) => f
     return buffer;
   };
   const modelJson = parseJson(await verified('model.json'), `${baseUrl}model.json`);
+  checkModelJson(modelJson, `${baseUrl}model.json`);
   const weightSpecs = [];
   const buffers = [];
   for (const group of modelJson.weightsManifest) {
@@ -96,6 +162,7 @@ export async function loadModel(tf, baseUrl = './model/', fetchFile = (url) => f
   } catch (error) {
     throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`);
   }
+  checkModelAgainstMetadata(model, metadata, baseUrl);
   return { model, metadata, bytes };
 }
 
@@ -121,6 +188,7 @@ export function predictBatch(tf, model, inputs, shape) {
 export async function chooseFastestBackend(tf, model, shape, candidates = ['webgl', 'wasm', 'cpu'], trials = 5) {
   const sample = new Float32Array(shape[0] * shape[1] * shape[2]);
   const timings = {};
+  let lastError = null;
   for (const name of candidates) {
     try {
       if (!(await tf.setBackend(name))) continue;
@@ -134,12 +202,15 @@ export async function chooseFastestBackend(tf, model, shape, candidates = ['webg
       }
       times.sort((a, b) => a - b);
       timings[name] = times[Math.floor(times.length / 2)];
-    } catch {
+    } catch (error) {
       // This backend is not available here (no WebGL, no WebAssembly): try the next.
+      lastError = error;
     }
   }
   const ranked = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
-  if (ranked.length === 0) throw new ModelError('no TensorFlow.js backend could run the model on this device');
+  if (ranked.length === 0) {
+    throw new ModelError(`no TensorFlow.js backend could run the model on this device${lastError ? ` (${lastError.message})` : ''}`);
+  }
   await tf.setBackend(ranked[0]);
   return { backend: ranked[0], timings };
 }

@@ -184,6 +184,13 @@ export function createView(root) {
       byId('model-info').textContent = 'No model loaded';
     },
 
+    /** A new version is ready: a small notice whose button switches to it (the page reloads). */
+    showUpdate(reload) {
+      const notice = byId('update');
+      byId('update-reload').onclick = reload;
+      notice.hidden = false;
+    },
+
     /** While a stroke is in progress, screen readers wait for it to end before announcing the answer. */
     setBusy(busy) {
       answer.setAttribute('aria-busy', String(busy));

@@ -1,0 +1,36 @@
+// Offline use and updates: register the service worker (sw.js) and say when a new version is ready. The
+// worker installs a new version beside the running one and waits; it takes over at the next page load,
+// or at once when the user asks (then this page reloads). No DOM: the page decides how to show the offer.
+
+/**
+ * Register sw.js and call `onNewVersion(reload)` when a new version is ready for this page: installed and
+ * waiting, or already taken over by another tab. `reload` switches to it and loads the page again.
+ * @param {ServiceWorkerContainer} container navigator.serviceWorker
+ * @param {(reload: () => void) => void} onNewVersion
+ * @returns {Promise<ServiceWorkerRegistration>}
+ */
+export async function registerWorker(container, onNewVersion) {
+  const registration = await container.register('./sw.js', { scope: './' });
+  let controlled = Boolean(container.controller);
+  let reloading = false;
+  const reload = () => {
+    reloading = true;
+    if (registration.waiting) registration.waiting.postMessage('activate'); // reloads on controllerchange
+    else location.reload();
+  };
+  const offerIfWaiting = () => {
+    // On a first visit nothing is replaced: the first version simply starts working offline.
+    if (registration.waiting && container.controller) onNewVersion(reload);
+  };
+  container.addEventListener('controllerchange', () => {
+    if (reloading) location.reload();
+    else if (controlled) onNewVersion(reload); // another tab switched: this page still runs the old version
+    controlled = true;
+  });
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    worker?.addEventListener('statechange', () => worker.state === 'installed' && offerIfWaiting());
+  });
+  offerIfWaiting();
+  return registration;
+}
