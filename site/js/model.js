@@ -162,7 +162,12 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
   } catch (error) {
     throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`);
   }
-  checkModelAgainstMetadata(model, metadata, baseUrl);
+  try {
+    checkModelAgainstMetadata(model, metadata, baseUrl);
+  } catch (error) {
+    model.dispose(); // its weights are tensors: free them before the second pass loads another copy
+    throw error;
+  }
   return { model, metadata, bytes };
 }
 

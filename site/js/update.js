@@ -10,27 +10,28 @@
  * @returns {Promise<ServiceWorkerRegistration>}
  */
 export async function registerWorker(container, onNewVersion) {
-  const registration = await container.register('./sw.js', { scope: './' });
-  let controlled = Boolean(container.controller);
+  let controlled = Boolean(container.controller); // read before registering: a first install claims the page
   let reloading = false;
+  let registration = null;
   const reload = () => {
     reloading = true;
-    if (registration.waiting) registration.waiting.postMessage('activate'); // reloads on controllerchange
+    if (registration?.waiting) registration.waiting.postMessage('activate'); // reloads on controllerchange
     else location.reload();
-  };
-  const offerIfWaiting = () => {
-    // On a first visit nothing is replaced: the first version simply starts working offline.
-    if (registration.waiting && container.controller) onNewVersion(reload);
   };
   container.addEventListener('controllerchange', () => {
     if (reloading) location.reload();
     else if (controlled) onNewVersion(reload); // another tab switched: this page still runs the old version
     controlled = true;
   });
-  registration.addEventListener('updatefound', () => {
-    const worker = registration.installing;
-    worker?.addEventListener('statechange', () => worker.state === 'installed' && offerIfWaiting());
-  });
+  registration = await container.register('./sw.js', { scope: './' });
+  const offerIfWaiting = () => {
+    // On a first visit nothing is replaced: the first version simply starts working offline.
+    if (registration.waiting && container.controller) onNewVersion(reload);
+  };
+  // A version may be installing already (found by this page load's update check), or found later.
+  const watch = (worker) => worker?.addEventListener('statechange', () => worker.state === 'installed' && offerIfWaiting());
+  registration.addEventListener('updatefound', () => watch(registration.installing));
+  watch(registration.installing);
   offerIfWaiting();
   return registration;
 }
