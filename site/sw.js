@@ -1,4 +1,4 @@
-// Offline and installable: precache the whole site and the model at install, serve them cache-first, and
+// Offline and installable: precache the whole site and every task's model at install, serve them cache-first, and
 // delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
 // SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
 // installs the new worker, which fetches everything afresh.
@@ -8,18 +8,18 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = 'bdced38aae32';
+const VERSION = '2a2f69bb5e4b';
 const CACHE = `inkwell-${VERSION}`;
 
-// Every file the page loads, relative to this worker (so any sub-path works). The model's weight files
-// are not listed here: they are whatever model/metadata.json lists, added at install by precacheModel,
-// which caches the model folder's metadata.json too, with the files it describes.
+// Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
+// here: models/index.json names the tasks, and each task's metadata.json names its files, added at install.
 const APP_FILES = [
   'index.html',
   'manifest.webmanifest',
   'css/style.css',
   'js/csp-shim.js',
   'js/main.js',
+  'js/tasks.js',
   'js/model.js',
   'js/pad.js',
   'js/preprocess.js',
@@ -34,9 +34,8 @@ const APP_FILES = [
   'icons/icon-192.png',
   'icons/icon-512.png',
   'icons/icon-maskable-512.png',
-  'model/metadata.json',
 ];
-const MODEL_FOLDERS = ['model/'];
+const MODELS_INDEX = 'models/index.json';
 
 // 'no-cache' revalidates with the server, so a new version never precaches a stale file, yet a file the
 // page has just downloaded comes back as a 304 instead of being downloaded a second time.
@@ -66,7 +65,7 @@ async function fetchVerified(path, sha256) {
 }
 
 /**
- * Cache one model folder ('model/', or e.g. 'models/digits/'): its metadata.json and every file it lists,
+ * Cache one model folder (e.g. 'models/digits/'): its metadata.json and every file it lists,
  * each verified first. metadata.json goes in last, and only beside the files it describes.
  */
 async function precacheModel(cache, folder) {
@@ -80,9 +79,9 @@ async function precacheModel(cache, folder) {
 
 async function precache() {
   const cache = await caches.open(CACHE);
-  const inModel = (path) => MODEL_FOLDERS.some((folder) => path.startsWith(folder));
-  await cache.addAll(APP_FILES.filter((path) => !inModel(path)).map(fresh));
-  for (const folder of MODEL_FOLDERS) await precacheModel(cache, folder);
+  await cache.addAll([...APP_FILES, MODELS_INDEX].map(fresh));
+  const { tasks } = await (await cache.match(MODELS_INDEX)).json();
+  for (const { name } of tasks) await precacheModel(cache, `models/${name}/`);
 }
 
 /**

@@ -15,7 +15,7 @@ import pytest
 from tests.model_faults import FAULTS, edit_metadata, replace_file
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "site" / "model"
+SHIPPED = ROOT / "site" / "models" / "digits"
 
 # Loads each folder with the page's loadModel (TF.js cpu backend), predicts one blank input with the page's
 # predictBatch when it loads, and prints one JSON line: per folder, what happened. A folder given with
@@ -62,7 +62,7 @@ process.stdout.write(JSON.stringify(results));
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict:
-    """Each fault applied to its own copy of site/model/, all loaded in one Node process."""
+    """Each fault applied to its own copy of site/models/digits/, all loaded in one Node process."""
     scratch = tmp_path_factory.mktemp("faults")
     folders = {"intact": SHIPPED}
     for name, (damage, _) in FAULTS.items():

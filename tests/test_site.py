@@ -27,6 +27,8 @@ pytestmark = pytest.mark.browser
 
 SITE = Path(__file__).resolve().parent.parent / "site"
 READY_TIMEOUT_MS = 60_000  # loading TF.js and benchmarking three backends takes a few seconds on CI
+# The page has settled: the model is ready, or it said why not. Not body[data-ready]: that matches 'loading'.
+SETTLED = "body[data-ready='true'], body[data-ready='false']"
 
 # Strokes of (x, y) in a unit box. Digits are about 0.6 as wide as tall, as people write them.
 ONE = [[(0.55, 0.0), (0.45, 1.0)]]
@@ -50,7 +52,7 @@ def open_page(page, url: str) -> None:
 
 def assert_ready(page) -> None:
     """Wait until the page has settled, and fail at once with its message if the model did not load."""
-    page.wait_for_selector("body[data-ready]", timeout=READY_TIMEOUT_MS)
+    page.wait_for_selector(SETTLED, timeout=READY_TIMEOUT_MS)
     if page.get_attribute("body", "data-ready") != "true":
         raise AssertionError(f"the page did not start: {page.text_content('#error')}")
 
@@ -131,6 +133,7 @@ def test_empty_canvas_prompts_and_predicts_nothing(page, site_url):
     open_page(page, site_url)
     expect(page.locator("#prediction")).to_have_text("")
     expect(page.locator("#prompt")).to_be_visible()
+    expect(page.locator("#prompt")).to_contain_text("Draw a digit here")
     expect(page.locator("#clear")).to_be_disabled()
     expect(page.locator("#backend")).to_have_text(re.compile(r"(webgl|wasm|cpu) · \d+\.\d ms"))
     expect(page.locator("#model-info")).to_contain_text("MNIST")
@@ -302,7 +305,7 @@ def test_narrow_dark_screen(chromium, site_url):
 @pytest.mark.parametrize("backend", ["wasm", "cpu", "webgl"])
 def test_each_backend_reads_the_same_digit(page, site_url, backend):
     page.goto(f"{site_url}?backend={backend}")
-    page.wait_for_selector("body[data-ready]", timeout=READY_TIMEOUT_MS)
+    page.wait_for_selector(SETTLED, timeout=READY_TIMEOUT_MS)
     if backend == "webgl" and page.get_attribute("body", "data-ready") != "true":
         pytest.skip("no WebGL in this Chromium")
     expect(page.locator("#backend")).to_have_attribute("data-backend", backend)
@@ -316,7 +319,7 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     result = page.evaluate("""async () => {
         const { describe } = await import('./js/ui.js');
         const { rank } = await import('./js/recognise.js');
-        const metadata = await (await fetch('./model/metadata.json')).json();
+        const metadata = await (await fetch('./models/digits/metadata.json')).json();
         const threshold = metadata.display.confidenceThreshold;
         const probabilities = new Float32Array(metadata.labels.length);
         probabilities[4] = threshold - 0.05;
@@ -359,7 +362,7 @@ def deploy_a_new_version(site: Path, name: str) -> str:
     metadata.json (its version named `name`), a model.json of new bytes (the same model, re-serialised), a
     changed stylesheet, and sw.js stamped. Old metadata.json with the new model.json fails its SHA-256.
     Returns the new service-worker version."""
-    model_dir = site / "model"
+    model_dir = site / "models" / "digits"
     model_json = json.dumps(json.loads((model_dir / "model.json").read_text()), indent=1).encode()
     (model_dir / "model.json").write_bytes(model_json)
     metadata = json.loads((model_dir / "metadata.json").read_text())
@@ -378,7 +381,7 @@ CHECK_FOR_UPDATES = "navigator.serviceWorker.getRegistration().then((registratio
 def test_a_new_version_is_offered_and_taken_at_the_next_reload(page, tmp_path):
     copy = tmp_path / "site"
     shutil.copytree(SITE, copy)
-    old_model = json.loads((copy / "model" / "metadata.json").read_text())["version"]
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
     with serve(copy) as url:
         open_page(page, url)
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
@@ -406,7 +409,7 @@ def test_a_new_version_is_offered_and_taken_at_the_next_reload(page, tmp_path):
 def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
     copy = tmp_path / "site"
     shutil.copytree(SITE, copy)
-    old_model = json.loads((copy / "model" / "metadata.json").read_text())["version"]
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
     context = chromium.new_context()
     try:
         first, second = context.new_page(), context.new_page()
@@ -446,10 +449,10 @@ class DeployInProgress:
     """
 
     def __init__(self, site: Path, to: str, once: bool):
-        metadata = json.loads((site / "model" / "metadata.json").read_text())
+        metadata = json.loads((site / "models" / "digits" / "metadata.json").read_text())
         name = next(file["path"] for file in metadata["files"] if file["path"].endswith(".bin"))
-        self.path = f"/model/{name}"
-        self.data = (site / "model" / name).read_bytes()
+        self.path = f"/models/digits/{name}"
+        self.data = (site / "models" / "digits" / name).read_bytes()
         self.to, self.once = to, once
         self.truncated: list[str] = []
         self.finished = False
@@ -527,7 +530,7 @@ def test_a_reload_recovers_once_the_server_is_right(chromium, tmp_path):
 def broken_site(tmp_path: Path, damage) -> Path:
     copy = tmp_path / "site"
     shutil.copytree(SITE, copy)
-    damage(copy / "model")
+    damage(copy / "models" / "digits")
     return copy
 
 
@@ -556,3 +559,55 @@ def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage
         # One message, nothing thrown: the only console errors are the browser's own reports of failed fetches.
         expect(page.get_by_role("alert")).to_have_count(1)
         assert [error for error in page.console_errors if "Failed to load resource" not in error] == []
+
+
+def site_with_a_second_task(tmp_path: Path) -> Path:
+    """site/ plus a second task, "other", whose folder holds the digits model under other words."""
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    other = copy / "models" / "other"
+    shutil.copytree(copy / "models" / "digits", other)
+    metadata = json.loads((other / "metadata.json").read_text())
+    metadata["task"] = {"name": "other", "title": "Other", "noun": "thing", "prompt": "Draw a thing here", "hint": "or several"}
+    (other / "metadata.json").write_text(json.dumps(metadata))
+    index = json.loads((copy / "models" / "index.json").read_text())
+    (copy / "models" / "index.json").write_text(json.dumps({"tasks": index["tasks"] + [{"name": "other", "title": "Other"}]}))
+    site_version.stamp(copy)
+    return copy
+
+
+def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, tmp_path):
+    with serve(site_with_a_second_task(tmp_path)) as url:
+        open_page(page, url)
+        switch = page.locator("#tasks")
+        expect(switch).to_be_visible()
+        expect(switch.locator("button")).to_have_text(["Digits", "Other"])
+        expect(switch.locator("button[aria-pressed='true']")).to_have_text("Digits")
+        assert not [request for request in page.requests if "models/other/model.json" in request], "loaded before it was chosen"
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        switch.locator("button", has_text="Other").click()
+        # The drawing belonged to the other task: the pad is cleared and the page speaks of the new task.
+        expect(page.locator("body")).to_have_attribute("data-task", "other")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#prediction")).to_have_text("")
+        expect(page.locator("#prompt")).to_contain_text("Draw a thing here")
+        assert [request for request in page.requests if request.endswith("models/other/model.json")]
+        draw(page, ONE, left=0.15)
+        draw(page, SEVEN, left=0.55)
+        expect(page.locator("#prediction")).to_have_text("17")
+        expect(page.locator("#verdict")).to_contain_text("2 things")
+        # Kept across visits; ?task= overrides it.
+        page.reload()
+        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+        expect(page.locator("body")).to_have_attribute("data-task", "other")
+        expect(switch.locator("button[aria-pressed='true']")).to_have_text("Other")
+        page.goto(url + "?task=digits")
+        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+        expect(page.locator("body")).to_have_attribute("data-task", "digits")
+        assert_clean(page, url)
+
+
+def test_one_task_shows_no_switch(page, site_url):
+    open_page(page, site_url)
+    expect(page.locator("#tasks")).to_be_hidden()

@@ -1,4 +1,4 @@
-// Load the model the page ships (site/model/), verify it, pick a backend, predict. No DOM: the same module
+// Load a model the page ships (site/models/<task>/), verify it, pick a backend, predict. No DOM: the same module
 // runs in the page and in Node (tools/tfjs_predict.mjs), where `tf` is @tensorflow/tfjs and `fetchFile`
 // reads from disk. Everything the page needs to know about the model comes from metadata.json.
 
@@ -115,7 +115,7 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
  * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
  * @returns {Promise<{model: object, metadata: object, bytes: number}>}
  */
-export async function loadModel(tf, baseUrl = './model/', fetchFile = (url, init) => fetch(url, init)) {
+export async function loadModel(tf, baseUrl = './models/digits/', fetchFile = (url, init) => fetch(url, init)) {
   try {
     return await loadModelOnce(tf, baseUrl, fetchFile, {});
   } catch (error) {
