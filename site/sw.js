@@ -133,7 +133,11 @@ async function respond(request) {
 self.addEventListener('install', (event) => {
   // The first version, or one replacing a worker that cannot hand over, takes over at once; any other
   // waits for handOver or the page's Reload button, so no page runs on two versions' files.
-  event.waitUntil(precache().then(activeWorkerCanHandOver).then((canWait) => canWait || self.skipWaiting()));
+  const installed = precache().catch(async (error) => {
+    await caches.delete(CACHE); // a version that cannot be installed leaves nothing behind
+    throw error;
+  });
+  event.waitUntil(installed.then(activeWorkerCanHandOver).then((canWait) => canWait || self.skipWaiting()));
 });
 
 self.addEventListener('message', (event) => {

@@ -441,22 +441,25 @@ def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
 
 
 class DeployInProgress:
-    """A server mid-deploy (a CDN, say): the weight file comes truncated, with the real file's headers.
+    """A server mid-deploy (a CDN, say): one file comes truncated, with the real file's headers.
 
-    `to` picks who gets the truncated copy: "worker" (the service worker's precache: its requests carry
-    sw.js as referrer) or "anyone"; `once` serves it once, else until `finish()`. `truncated` records who
-    got one.
+    `file` is the path in the site (default: the digits model's weights). `to` picks who gets the truncated
+    copy: "worker" (the service worker's precache: its requests carry sw.js as referrer) or "anyone";
+    `once` serves it once, else until `finish()` (`begin()` starts again). `truncated` records who got one.
     """
 
-    def __init__(self, site: Path, to: str, once: bool):
-        metadata = json.loads((site / "models" / "digits" / "metadata.json").read_text())
-        name = next(file["path"] for file in metadata["files"] if file["path"].endswith(".bin"))
-        self.path = f"/models/digits/{name}"
-        self.data = (site / "models" / "digits" / name).read_bytes()
+    def __init__(self, site: Path, to: str, once: bool, file: str | None = None):
+        if file is None:
+            metadata = json.loads((site / "models" / "digits" / "metadata.json").read_text())
+            file = "models/digits/" + next(entry["path"] for entry in metadata["files"] if entry["path"].endswith(".bin"))
+        self.site, self.file = site, file
         self.to, self.once = to, once
         self.truncated: list[str] = []
         self.finished = False
         self.lock = threading.Lock()
+
+    def begin(self) -> None:
+        self.finished = False
 
     def finish(self) -> None:
         self.finished = True
@@ -464,11 +467,12 @@ class DeployInProgress:
     def __call__(self, request) -> bytes | None:
         who = "worker" if request.headers.get("Referer", "").endswith("/sw.js") else "page"
         with self.lock:
-            if request.path != self.path or self.finished or (self.to == "worker" and who != "worker"):
+            if request.path != f"/{self.file}" or self.finished or (self.to == "worker" and who != "worker"):
                 return None
             self.truncated.append(who)
             self.finished = self.once
-        return self.data[: len(self.data) // 2]
+        data = (self.site / self.file).read_bytes()
+        return data[: len(data) // 2]
 
 
 def test_a_weight_file_truncated_once_is_never_cached(chromium, tmp_path):
@@ -559,6 +563,38 @@ def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage
         # One message, nothing thrown: the only console errors are the browser's own reports of failed fetches.
         expect(page.get_by_role("alert")).to_have_count(1)
         assert [error for error in page.console_errors if "Failed to load resource" not in error] == []
+
+
+def test_a_release_that_arrives_truncated_waits_for_the_next_load(page, tmp_path):
+    # A new release whose model.json the server sends truncated until its deploy finishes: it is not
+    # installed (its cache is not kept), the page stays wholly on the old version, and once the server is
+    # right the next page load finds the release, offers it, and the one after takes it.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    deploy = DeployInProgress(copy, to="anyone", once=False, file="models/digits/model.json")
+    deploy.finish()  # the first version is served whole
+    with serve(copy, fault=deploy) as url:
+        open_page(page, url)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+        old_cache = f"inkwell-{site_version.current_version(copy)}"
+        new_version = deploy_a_new_version(copy, "next-release")
+        deploy.begin()
+        page.evaluate(CHECK_FOR_UPDATES)
+        wait_until(lambda: "worker" in deploy.truncated, "the new worker got the truncated model.json")
+        wait_for_value(page, "caches.keys()", [old_cache])
+        expect(page.locator("#update")).to_be_hidden()
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#model-info")).to_contain_text(old_model)
+        deploy.finish()
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#model-info")).to_contain_text("next-release")
+        wait_for_value(page, "caches.keys()", [f"inkwell-{new_version}"])
 
 
 def site_with_a_second_task(tmp_path: Path) -> Path:
