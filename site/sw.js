@@ -2,7 +2,7 @@
 // delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
 // SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
 // installs the new worker, which fetches everything afresh.
-const VERSION = 'd5ab0fa17d91';
+const VERSION = 'fe406020519f';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The model's weight files
