@@ -3,7 +3,8 @@
 #   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
 #   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it);
 #                               MODEL=letters trains the letters model on fonts, or on EMNIST letters with DATA_DIR=<dir>
-#   make convert                convert runs/default/latest into site/model/ (skipped when nothing changed)
+#   make convert [TASK=digits]  release the task's model (runs/<its model>/latest) into site/models/<task>/ and
+#                               its Keras source into models/<task>/ (skipped when nothing changed)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
 #                               read 3,000 whole numbers of each style, write bench/numbers.md
 #   make bench-letters [QUICK=1] the letters model on held-out fonts, drawn letters and words: bench/letters.md
@@ -12,8 +13,11 @@ PYTHON_SYSTEM ?= python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 MODEL ?= default
+TASK ?= digits
+# The model each task ships (training/tasks.py says the same; a test keeps them equal).
+TASK_MODEL_digits := default
 PORT ?= 8000
-RUN ?= runs/$(MODEL)/latest
+RUN ?= runs/$(TASK_MODEL_$(TASK))/latest
 QUANTIZE ?= auto
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL = 3
@@ -23,7 +27,7 @@ TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
 WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm tfjs-backend-wasm-threaded-simd.wasm
 VENDOR_FILES := site/vendor/tf.min.js site/vendor/tf-backend-wasm.min.js $(addprefix site/vendor/,$(WASM_FILES))
 
-.PHONY: setup data train convert vendor serve test test-fast bench bench-letters chromium fonts clean
+.PHONY: setup data train convert finish-release vendor serve test test-fast bench bench-letters chromium fonts clean
 
 setup: $(VENV)/.installed node_modules/.installed chromium fonts
 
@@ -73,10 +77,15 @@ data: $(VENV)/.installed node_modules/.installed
 train: $(VENV)/.installed node_modules/.installed
 	$(PYTHON) -m training.train --model $(MODEL) $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
 
-convert: site/model/model.json
+# A release interrupted by a failure or kill is completed first (convert.py --finish), so make never takes a
+# half-released model for an up-to-date one.
+convert: finish-release site/models/$(TASK)/model.json
 
-site/model/model.json: $(RUN)/model.h5 convert.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
-	$(PYTHON) convert.py --run $(RUN) --quantize $(QUANTIZE)
+finish-release: | $(VENV)/.installed
+	$(PYTHON) convert.py --finish
+
+site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
+	$(PYTHON) convert.py --task $(TASK) --run $(RUN) --quantize $(QUANTIZE)
 
 runs/%/model.h5:
 	@echo "error: no trained model at $@; train one with: make train" >&2; exit 1

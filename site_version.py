@@ -3,8 +3,10 @@
 The service worker caches the site for offline use under a versioned name (`inkwell-<VERSION>`). Browsers
 install a new worker only when sw.js changes byte for byte, so VERSION must change whenever any precached
 file does: a new model, a new stylesheet, a new TF.js. This computes a SHA-256 over the precached files
-(sw.js's APP_FILES plus the model files listed in model/metadata.json), takes 12 hex digits and rewrites the
-one line `const VERSION = '...';` in sw.js. `--check` changes nothing and exits 1 when the line is stale.
+(sw.js's APP_FILES, models/index.json, and for each task it lists models/<task>/metadata.json and the files
+that metadata.json lists), takes 12 hex digits and rewrites the one line `const VERSION = '...';` in sw.js
+(through a temporary file and a rename, so sw.js is never half-written). `--check` changes nothing and exits
+1 when the line is stale.
 
 Standard library only: GitHub Actions and `make convert` run it without the virtual environment.
 """
@@ -21,25 +23,42 @@ from pathlib import Path
 SITE = Path(__file__).resolve().parent / "site"
 VERSION_LINE = re.compile(r"^const VERSION = '([0-9a-f]*)';$", re.MULTILINE)
 APP_FILES = re.compile(r"^const APP_FILES = \[(.*?)\];$", re.MULTILINE | re.DOTALL)
-METADATA = "model/metadata.json"
+MODELS_INDEX = "models/index.json"
 # Files in site/ deliberately not precached: the worker itself (browsers always fetch it afresh to look for
 # updates), GitHub Pages' marker that turns Jekyll off, and the threaded WASM build, which TF.js uses only
 # on cross-origin-isolated pages; GitHub Pages sets no COOP/COEP headers, so it is never fetched there.
 NOT_PRECACHED = frozenset({"sw.js", ".nojekyll", "vendor/tfjs-backend-wasm-threaded-simd.wasm"})
 
 
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: cannot be read ({error}); rebuild it with `make convert`") from error
+
+
+def model_files(site_dir: Path = SITE) -> list[str]:
+    """models/index.json, then for each task it lists: its metadata.json and the files that lists."""
+    if not (site_dir / MODELS_INDEX).exists():
+        return []
+    paths = [MODELS_INDEX]
+    try:
+        for task in read_json(site_dir / MODELS_INDEX)["tasks"]:
+            folder = f"models/{task['name']}/"
+            paths.append(folder + "metadata.json")
+            paths += [folder + file["path"] for file in read_json(site_dir / folder / "metadata.json")["files"]]
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"{site_dir / MODELS_INDEX}: a task or its metadata.json lacks {error}; rebuild with `make convert`") from error
+    return paths
+
+
 def precached_files(site_dir: Path = SITE) -> list[str]:
-    """Paths relative to site_dir that sw.js precaches, sorted: APP_FILES and the model's files."""
+    """Paths relative to site_dir that sw.js precaches, sorted: APP_FILES and every task's model files."""
     source = (site_dir / "sw.js").read_text(encoding="utf-8")
     match = APP_FILES.search(source)
     if match is None:
         raise ValueError(f"{site_dir / 'sw.js'}: no `const APP_FILES = [...];` list")
-    paths = set(re.findall(r"'([^']+)'", match.group(1)))
-    metadata_path = site_dir / METADATA
-    if metadata_path.exists():
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        paths.update(f"model/{file['path']}" for file in metadata.get("files", []))
-    return sorted(paths)
+    return sorted(set(re.findall(r"'([^']+)'", match.group(1))) | set(model_files(site_dir)))
 
 
 def compute_version(site_dir: Path = SITE) -> str:
@@ -66,7 +85,9 @@ def stamp(site_dir: Path = SITE) -> str:
     version = compute_version(site_dir)
     if current_version(site_dir) != version:
         sw = site_dir / "sw.js"
-        sw.write_text(VERSION_LINE.sub(f"const VERSION = '{version}';", sw.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+        temporary = sw.with_name(".sw.js.tmp")
+        temporary.write_text(VERSION_LINE.sub(f"const VERSION = '{version}';", sw.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+        temporary.replace(sw)
     return version
 
 

@@ -1,4 +1,4 @@
-"""python -m bench.numbers --count 3000 --model-dir site/model  — whole numbers read back exactly, at scale.
+"""python -m bench.numbers --count 3000 --model-dir site/models/digits  — whole numbers read back exactly, at scale.
 
 Writes bench/numbers.md (`make bench` runs it after the comparison of models).
 
@@ -81,7 +81,7 @@ def measure(count: int, model_dir: Path, seed: int = SEED, style: str = "re-draw
     if count < 1:
         raise ValueError(f"--count {count}: choose at least 1 number")
     if not (model_dir / "model.json").is_file():
-        raise ValueError(f"{model_dir}: no model.json; run make convert, or pass --model-dir site/model")
+        raise ValueError(f"{model_dir}: no model.json; run make convert, or pass --model-dir site/models/digits")
     test = load_mnist("test")
     rng = np.random.default_rng(seed)  # One generator across chunks: the numbers do not depend on CHUNK.
     lengths = [LENGTHS[k % len(LENGTHS)] for k in range(count)]
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Exact-number accuracy on whole numbers made of MNIST test digits.")
     parser.add_argument("--count", type=int, default=3000, help="numbers to write (lengths 2-6 in turn)")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--model-dir", type=Path, default=ROOT / "site" / "model")
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "site" / "models" / "digits")
     parser.add_argument("--style", choices=STYLES, action="append", help="how digits are drawn (default: each style)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "numbers.md")
     args = parser.parse_args(argv)

@@ -188,10 +188,10 @@ def transfer_lines(transfer: dict) -> list[str]:
 
 def shipped_sentence(shipped: dict) -> str:
     if shipped.get("site_model") in (None, "missing"):
-        return "site/model/ holds no model: the shipped model could not be compared with the benchmarked default."
+        return "site/models/digits/ holds no model: the shipped model could not be compared with the benchmarked default."
     if shipped.get("same_files"):
-        return f"The benchmarked default is byte for byte the shipped site/model/ ({shipped['quantization']}, from `{shipped['site_model']}`)."
-    return f"**The benchmarked default differs from the shipped site/model/** (converted from `{shipped['site_model']}`): reconvert one or the other."
+        return f"The benchmarked default is byte for byte the shipped site/models/digits/ ({shipped['quantization']}, from `{shipped['site_model']}`)."
+    return f"**The benchmarked default differs from the shipped site/models/digits/** (converted from `{shipped['site_model']}`): reconvert one or the other."
 
 
 def segmentation_sentence(models: dict) -> str:

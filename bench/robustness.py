@@ -1,4 +1,4 @@
-"""python -m bench.robustness --count 1000 --model-dir site/model  — accuracy on page-like drawings.
+"""python -m bench.robustness --count 1000 --model-dir site/models/digits  — accuracy on page-like drawings.
 
 The first `count` MNIST test digits are re-drawn as a person would on the page (training/drawing.py, one
 random generator with a fixed seed, so the first 1,000 canvases of a 10,000 run are the 1,000 of a quick

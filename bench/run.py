@@ -115,8 +115,8 @@ def describe_all(names: list[str], runs_dir: Path, allow_training: bool) -> dict
 
 
 def shipped_check(default_dir: Path | None) -> dict:
-    """Is the benchmarked default the model the site ships? Compares site/model's files by SHA-256."""
-    shipped = ROOT / "site" / "model" / "metadata.json"
+    """Is the benchmarked default the model the site ships? Compares site/models/digits' files by SHA-256."""
+    shipped = ROOT / "site" / "models" / "digits" / "metadata.json"
     if not shipped.is_file():
         return {"site_model": "missing", "same_files": False}
     metadata = json.loads(shipped.read_text())

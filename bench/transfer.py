@@ -6,7 +6,7 @@ the page's own requests and the service worker's precache requests, separately. 
 `make serve` sends them) and gzipped at level 9 in Python, which is what a gzip-serving host such as GitHub
 Pages sends for text; already-compressed files (PNG, WASM) shrink little either way.
 
-When site/model/ holds no model yet, the bench's own conversion of the default model (uint8) is served in
+When site/models/digits/ holds no model yet, the bench's own conversion of the default model (uint8) is served in
 its place, and the result says so.
 """
 
@@ -35,11 +35,13 @@ async (timeout) => {
 
 
 def site_with_model(scratch: Path, model_dir: Path) -> Path:
-    """A copy of site/ made of symlinks, with model/ pointing at `model_dir`."""
+    """A copy of site/ made of symlinks, with models/digits/ pointing at `model_dir`."""
     for entry in SITE.iterdir():
-        if entry.name != "model":
+        if entry.name != "models":
             (scratch / entry.name).symlink_to(entry.resolve())
-    (scratch / "model").symlink_to(Path(model_dir).resolve())
+    (scratch / "models").mkdir()
+    (scratch / "models" / "index.json").write_text(json.dumps({"tasks": [{"name": "digits", "title": "Digits"}]}))
+    (scratch / "models" / "digits").symlink_to(Path(model_dir).resolve())
     return scratch
 
 
@@ -114,21 +116,21 @@ def totals(files: list[dict]) -> dict:
 
 def measure_transfer(fallback_model_dir: Path | None = None) -> dict:
     """First-visit transfer of the real page; see the module docstring."""
-    if (SITE / "model" / "metadata.json").is_file() or fallback_model_dir is None:
+    if (SITE / "models" / "digits" / "metadata.json").is_file() or fallback_model_dir is None:
         recorded = record_first_visit(SITE)
-        recorded["model_served"] = "site/model (the shipped model)"
+        recorded["model_served"] = "site/models/ (the shipped models)"
     else:
         with tempfile.TemporaryDirectory(prefix="inkwell-transfer-") as scratch:
             recorded = record_first_visit(site_with_model(Path(scratch), fallback_model_dir))
         relative = Path(fallback_model_dir).resolve()
-        recorded["model_served"] = f"{relative.relative_to(ROOT) if relative.is_relative_to(ROOT) else relative} (site/model/ is empty)"
+        recorded["model_served"] = f"{relative.relative_to(ROOT) if relative.is_relative_to(ROOT) else relative} (site/models/digits/ is empty)"
     recorded["totals"] = totals(recorded["files"])
     return recorded
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Record what a first visit to site/index.html downloads.")
-    parser.add_argument("--model-dir", type=Path, default=None, help="model to serve when site/model/ is empty")
+    parser.add_argument("--model-dir", type=Path, default=None, help="model to serve when site/models/digits/ is empty")
     args = parser.parse_args(argv)
     result = measure_transfer(args.model_dir)
     for entry in result["files"]:

@@ -1,8 +1,12 @@
-"""convert.py on bad input: one clear line, non-zero exit, and the existing output left untouched."""
+"""convert.py on bad input: one clear line, non-zero exit, and the existing output left untouched; it replaces
+only folders it wrote; and a release is one step, even when the process is killed half-way."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,13 +14,17 @@ import tf_keras as keras
 from tf_keras import layers
 
 import convert
+import site_version
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def existing_output(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A model folder as convert.py writes it: metadata.json and the files it lists."""
     out = tmp_path / "site" / "model"
     out.mkdir(parents=True)
     (out / "model.json").write_text('{"previous": true}')
-    (out / "metadata.json").write_text('{"previous": true}')
+    (out / "metadata.json").write_text('{"previous": true, "files": [{"path": "model.json"}]}')
     return out, {path.name: path.read_bytes() for path in out.iterdir()}
 
 
@@ -89,14 +97,148 @@ def test_conversion_writes_a_model_tfjs_loads_and_measures(tmp_path, capsys):
     model.save(run / "model.h5")
     (run / "config.json").write_text(json.dumps({"model": "tiny"}))
     out, _ = existing_output(tmp_path)
-    metadata = convert.convert(run, out, quantize="uint8", source_dir=tmp_path / "src")
+    metadata = convert.convert(run, out, quantize="uint8", source_dir=tmp_path / "src", force=True)
     assert sorted(path.name for path in out.iterdir()) == ["group1-shard1of1.bin", "metadata.json", "model.json"]
     assert json.loads((out / "metadata.json").read_text()) == metadata
     assert metadata["name"] == "tiny" and metadata["quantization"] == "uint8" and metadata["weightBytes"] == 7850
-    assert 0 <= metadata["accuracy"]["mnistTest"] <= 1 and metadata["accuracy"]["examples"] == 10_000
+    assert 0 <= metadata["accuracy"]["test"] <= 1 and metadata["accuracy"]["examples"] == 10_000
     assert (tmp_path / "src" / "model.h5").read_bytes() == (run / "model.h5").read_bytes()
 
 
 def test_unknown_quantisation_is_refused(tmp_path, capsys):
     code, error = run_main(capsys, "--run", tmp_path, "--out", tmp_path / "out", "--quantize", "int4")
     assert code == 1 and error == "error: --quantize 'int4': choose one of auto, float32, float16, uint8"
+
+
+# --- Only folders convert.py wrote are replaced (issue 15, item 1) --------------------------------------
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(directory)): path.read_bytes() for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+def a_clone(tmp_path: Path) -> Path:
+    """A directory like a clone of this repository: .git, a site, a README."""
+    clone = tmp_path / "clone"
+    (clone / ".git").mkdir(parents=True)
+    (clone / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (clone / "site" / "js").mkdir(parents=True)
+    (clone / "site" / "index.html").write_text("<!doctype html>")
+    (clone / "site" / "js" / "main.js").write_text("// the page")
+    (clone / "README.md").write_text("# a project")
+    return clone
+
+
+@pytest.mark.parametrize("target", ["clone", "site", "model-with-extra-file", "a-file"])
+def test_out_that_is_not_a_model_folder_is_refused_and_nothing_is_deleted(tmp_path, capsys, target):
+    clone = a_clone(tmp_path)
+    out = {"clone": clone, "site": clone / "site", "a-file": clone / "README.md"}.get(target)
+    if target == "model-with-extra-file":
+        out, _ = existing_output(clone)
+        (out / "notes.txt").write_text("mine")
+    before = snapshot(tmp_path)
+    code, error = run_main(capsys, "--run", tmp_path / "no-such-run", "--out", out, "--source-out", tmp_path / "src")
+    assert code == 1 and "\n" not in error
+    assert error.startswith(f"error: --out {out}: ") and "refusing to replace it" in error
+    assert snapshot(tmp_path) == before
+
+
+def test_out_dot_in_a_clone_is_refused(tmp_path, capsys, monkeypatch):
+    # The hostile case from the issue: `convert.py --out .` inside a clone deleted the clone, .git included.
+    clone = a_clone(tmp_path)
+    monkeypatch.chdir(clone)
+    before = snapshot(tmp_path)
+    for flag in ("--out", "--source-out"):
+        arguments = {"--out": tmp_path / "new-model", "--source-out": tmp_path / "new-source"} | {flag: "."}
+        code, error = run_main(capsys, "--run", tmp_path / "no-such-run", *[str(item) for pair in arguments.items() for item in pair])
+        assert code == 1 and "\n" not in error and "refusing to replace it" in error, error
+        assert error.startswith(f"error: {flag} ")
+    assert snapshot(tmp_path) == before
+
+
+def test_source_out_holding_other_files_is_refused(tmp_path, capsys):
+    source = tmp_path / "models" / "digits"
+    source.mkdir(parents=True)
+    (source / "model.h5").write_bytes(b"old")
+    (source / "thesis.tex").write_text("mine")
+    before = snapshot(tmp_path)
+    code, error = run_main(capsys, "--run", tmp_path / "no-such-run", "--out", tmp_path / "new", "--source-out", source)
+    assert code == 1 and "\n" not in error and "thesis.tex" in error and "refusing to replace it" in error
+    assert snapshot(tmp_path) == before
+
+
+# --- The accuracy floor (item 7) and the release as one step (item 3) ------------------------------------
+
+
+def tiny_run(tmp_path: Path) -> Path:
+    """An untrained model: about 10 % on MNIST, far below the digits floor."""
+    run = tmp_path / "runs" / "tiny" / "20260101-000000"
+    run.mkdir(parents=True)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10, activation="softmax")], name="tiny")
+    model.save(run / "model.h5")
+    (run / "config.json").write_text(json.dumps({"model": "tiny"}))
+    return run
+
+
+def site_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the site and of the committed Keras sources, to release into."""
+    site, sources = tmp_path / "project" / "site", tmp_path / "project" / "models"
+    shutil.copytree(ROOT / "site", site)
+    shutil.copytree(ROOT / "models", sources)
+    return site, sources
+
+
+@pytest.mark.slow
+def test_a_model_below_the_floor_is_refused_unless_forced(tmp_path, capsys):
+    run = tiny_run(tmp_path)
+    site, sources = site_copy(tmp_path)
+    before = snapshot(tmp_path / "project")
+    arguments = ["--run", run, "--out", site / "models" / "digits", "--source-out", sources / "digits", "--quantize", "uint8"]
+    code, error = run_main(capsys, *arguments)
+    assert code == 1 and "\n" not in error
+    assert "is below the digits floor of 99.00%" in error and "--force" in error
+    assert snapshot(tmp_path / "project") == before  # nothing released, no staging left (not even in site/)
+    code, error = run_main(capsys, *arguments, "--force")
+    assert code == 0, error
+    assert json.loads((site / "models" / "digits" / "metadata.json").read_text())["name"] == "tiny"
+    assert site_version.check(site) and not (tmp_path / "project" / convert.RELEASE_DIR).exists()
+
+
+KILL_AFTER_FIRST_MOVE = """
+import os, pathlib, sys
+sys.path.insert(0, {root!r})
+import convert
+original = pathlib.Path.rename
+def rename(self, target):
+    result = original(self, target)
+    if pathlib.Path(target) == pathlib.Path({out!r}):
+        os._exit(9)  # killed right after the new model folder is in place, before sw.js is stamped
+    return result
+pathlib.Path.rename = rename
+sys.exit(convert.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_release_killed_half_way_is_completed_by_the_next_run(tmp_path):
+    run = tiny_run(tmp_path)
+    site, sources = site_copy(tmp_path)
+    out = site / "models" / "digits"
+    old_version = site_version.current_version(site)
+    script = KILL_AFTER_FIRST_MOVE.format(root=str(ROOT), out=str(out))
+    arguments = ["--run", str(run), "--out", str(out), "--source-out", str(sources / "digits"), "--quantize", "uint8", "--force"]
+    killed = subprocess.run([sys.executable, "-c", script, *arguments], cwd=ROOT, capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    # Half-way: the new model is in place, but neither the Keras source nor sw.js has caught up, and a
+    # journal says what is left to do.
+    release_dir = tmp_path / "project" / convert.RELEASE_DIR
+    assert json.loads((out / "metadata.json").read_text())["name"] == "tiny"
+    assert not site_version.check(site) and site_version.current_version(site) == old_version
+    assert (release_dir / convert.JOURNAL).is_file()
+    # The next run (make convert runs `convert.py --finish` first) rolls the release forward.
+    assert convert.finish_interrupted(release_dir)
+    assert site_version.check(site) and site_version.current_version(site) != old_version
+    assert json.loads((sources / "digits" / "config.json").read_text()) == {"model": "tiny"}
+    assert not release_dir.exists()
+    assert [path.name for path in site.rglob(".*")] == [".nojekyll"]  # nothing half-made for a Pages deploy to publish

@@ -1,7 +1,7 @@
 """Whole numbers: canvases of 2-6 MNIST test digits read back exactly, through both implementations.
 
-Python: training/preprocess.py + the Keras source model (model/model.h5).
-JavaScript: site/js/preprocess.js + the shipped TF.js model (site/model/), in Node.
+Python: training/preprocess.py + the Keras source model (models/digits/model.h5).
+JavaScript: site/js/preprocess.js + the shipped TF.js model (site/models/digits/), in Node.
 Two styles of the same numbers (training.drawing.STYLES): the digits enlarged as written, and re-drawn with
 one pen for the whole number as on the page.
 """
@@ -48,7 +48,7 @@ def exact_rate_by_length(read: list[str], truths: list[str]) -> dict[int, float]
 def python_reading(numbers):
     """Each canvas read by training/preprocess.py + the Keras source model."""
     _, canvases, _ = numbers
-    model = load_run_model(ROOT / "model")
+    model = load_run_model(ROOT / "models" / "digits")
     read = []
     for canvas in canvases:
         characters = segment(canvas)
@@ -63,7 +63,7 @@ def python_reading(numbers):
 @pytest.fixture(scope="module")
 def javascript_reading(numbers):
     """Each canvas read by site/js/preprocess.js + the shipped TF.js model, in Node (as bench/numbers.py does)."""
-    return read_numbers(segment_in_javascript(numbers[1]), ROOT / "site" / "model")
+    return read_numbers(segment_in_javascript(numbers[1]), ROOT / "site" / "models" / "digits")
 
 
 @pytest.mark.slow

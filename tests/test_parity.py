@@ -1,6 +1,7 @@
 """The model in the browser is the model we trained: Keras vs the real TF.js runtime (Node and Chromium).
 
-The Keras side is model/model.h5, the committed source of the shipped site/model/ (convert.py copies it).
+For every task (training/tasks.py): the Keras side is models/<task>/model.h5, the committed source of the
+shipped site/models/<task>/ (convert.py copies it); the examples are the task's own test set.
 """
 
 from __future__ import annotations
@@ -14,29 +15,40 @@ import pytest
 
 from convert import build_metadata, file_entries, write_tfjs_files
 from training.evaluate import load_run_model
+from training.tasks import TASKS
 from training.webruntime import run_tfjs
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "site" / "model"
-SOURCE = ROOT / "model"
-PARITY_DIGITS = 1000
+PARITY_EXAMPLES = 1000
+# What each shipped model must read in TF.js on its whole test set (issue 2: 99.6 % on MNIST test).
+SHIPPED_ACCURACY = {"digits": 0.996}
+
+
+@pytest.fixture(scope="module", params=list(TASKS))
+def task(request):
+    return TASKS[request.param]
 
 
 @pytest.fixture(scope="module")
-def metadata():
-    return json.loads((SHIPPED / "metadata.json").read_text())
+def metadata(task):
+    return json.loads((task.web_dir / "metadata.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def keras_model():
-    return load_run_model(SOURCE)
+def keras_model(task):
+    return load_run_model(task.source_dir)
 
 
 @pytest.fixture(scope="module")
-def digits(mnist_test):
-    """The first 1,000 MNIST test digits as model inputs, with labels."""
-    inputs = mnist_test.images[:PARITY_DIGITS].astype(np.float32)[..., None] / 255.0
-    return inputs, mnist_test.labels[:PARITY_DIGITS]
+def test_set(task):
+    return task.load_test(None)
+
+
+@pytest.fixture(scope="module")
+def digits(test_set):
+    """The first 1,000 examples of the task's test set as model inputs, with labels."""
+    inputs = test_set.images[:PARITY_EXAMPLES].astype(np.float32)[..., None] / 255.0
+    return inputs, test_set.labels[:PARITY_EXAMPLES]
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +57,17 @@ def keras_probabilities(keras_model, digits):
 
 
 @pytest.fixture(scope="module")
-def float32_export(keras_model, tmp_path_factory):
+def float32_export(task, keras_model, tmp_path_factory):
     """The shipped model's source converted without quantisation, as convert.py would."""
     directory = tmp_path_factory.mktemp("float32") / "model"
     write_tfjs_files(keras_model, directory, "float32")
-    (directory / "metadata.json").write_text(json.dumps(build_metadata(keras_model, SOURCE, "float32", directory, {})))
+    (directory / "metadata.json").write_text(json.dumps(build_metadata(keras_model, task.source_dir, "float32", directory, {}, task)))
     return directory
 
 
 def chromium_predict(page, site_url: str, model_url: str, inputs: np.ndarray, backend: str) -> np.ndarray:
     """Predict in headless Chromium with the vendored TF.js and the page's own loader (site/js/model.js)."""
-    page.goto(site_url + "model/metadata.json")
+    page.goto(site_url + "js/model.js")  # any page of the origin, so that fetch and import reach it
     page.add_script_tag(url=site_url + "vendor/tf.min.js")
     page.add_script_tag(url=site_url + "vendor/tf-backend-wasm.min.js")
     encoded = base64.b64encode(np.ascontiguousarray(inputs, dtype="<f4").tobytes()).decode()
@@ -78,23 +90,24 @@ def chromium_predict(page, site_url: str, model_url: str, inputs: np.ndarray, ba
 # --- The shipped files describe themselves truthfully -------------------------------------------------
 
 
-def test_metadata_matches_the_shipped_files(metadata):
-    model_json = json.loads((SHIPPED / "model.json").read_text())
-    assert metadata["files"] == file_entries(SHIPPED)  # Same paths, sizes and SHA-256.
-    assert metadata["labels"] == [str(digit) for digit in range(10)]
+def test_metadata_matches_the_shipped_files(task, metadata):
+    shipped = task.web_dir
+    model_json = json.loads((shipped / "model.json").read_text())
+    assert metadata["files"] == file_entries(shipped)  # Same paths, sizes and SHA-256.
+    assert metadata["labels"] == list(task.labels) and metadata["task"] == task.metadata()
     batch_input_shape = model_json["modelTopology"]["model_config"]["config"]["layers"][0]["config"]["batch_input_shape"]
     assert batch_input_shape[1:] == metadata["input"]["shape"] == [28, 28, 1]
     assert metadata["input"] | {"paper": 0, "ink": 1, "dtype": "float32"} == metadata["input"]
     assert metadata["weightBytes"] == sum(f["bytes"] for f in metadata["files"] if f["path"] != "model.json")
     assert metadata["weightBytes"] <= 100 * 1024
-    assert sorted(path.name for path in SHIPPED.iterdir()) == sorted([f["path"] for f in metadata["files"]] + ["metadata.json"])
+    assert sorted(path.name for path in shipped.iterdir()) == sorted([f["path"] for f in metadata["files"]] + ["metadata.json"])
 
 
-def test_shipped_model_is_what_convert_makes_from_its_committed_source(metadata, keras_model, tmp_path):
-    # Re-converting model/model.h5 with the recorded quantisation reproduces the shipped files byte for byte.
+def test_shipped_model_is_what_convert_makes_from_its_committed_source(task, metadata, keras_model, tmp_path):
+    # Re-converting models/<task>/model.h5 with the recorded quantisation reproduces the shipped files byte for byte.
     write_tfjs_files(keras_model, tmp_path, metadata["quantization"])
     assert file_entries(tmp_path) == metadata["files"]
-    assert json.loads((SOURCE / "config.json").read_text()) == metadata["source"]["train"]
+    assert json.loads((task.source_dir / "config.json").read_text()) == metadata["source"]["train"]
     assert metadata["parameters"] == keras_model.count_params()
 
 
@@ -106,7 +119,7 @@ def test_shipped_model_is_what_convert_makes_from_its_committed_source(metadata,
 def test_float32_export_equals_keras_in_node(float32_export, digits, keras_probabilities, backend):
     # Keras and TF.js (Node) agree on 1,000 test digits to 1e-4 per probability, with identical argmax.
     probabilities, summary = run_tfjs(float32_export, digits[0], backend)
-    assert summary["backend"] == backend and summary["count"] == PARITY_DIGITS
+    assert summary["backend"] == backend and summary["count"] == PARITY_EXAMPLES
     assert np.abs(probabilities - keras_probabilities).max() <= 1e-4
     np.testing.assert_array_equal(probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
 
@@ -136,24 +149,24 @@ def assert_quantised_agrees(probabilities, keras_probabilities, labels):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])
-def test_shipped_quantised_model_agrees_with_keras_in_node(digits, keras_probabilities, backend):
-    probabilities, _ = run_tfjs(SHIPPED, digits[0], backend)
+def test_shipped_quantised_model_agrees_with_keras_in_node(task, digits, keras_probabilities, backend):
+    probabilities, _ = run_tfjs(task.web_dir, digits[0], backend)
     assert_quantised_agrees(probabilities, keras_probabilities, digits[1])
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("backend", ["wasm", "cpu"])
-def test_shipped_quantised_model_agrees_with_keras_in_chromium(page, site_url, digits, keras_probabilities, backend):
-    probabilities = chromium_predict(page, site_url, site_url + "model/", digits[0], backend)
+def test_shipped_quantised_model_agrees_with_keras_in_chromium(page, site_url, task, digits, keras_probabilities, backend):
+    probabilities = chromium_predict(page, site_url, f"{site_url}models/{task.name}/", digits[0], backend)
     assert_quantised_agrees(probabilities, keras_probabilities, digits[1])
 
 
 @pytest.mark.slow
-def test_shipped_accuracy_on_all_test_digits_in_tfjs_is_what_metadata_states(metadata, mnist_test):
-    inputs = mnist_test.images.astype(np.float32)[..., None] / 255.0
-    probabilities, summary = run_tfjs(SHIPPED, inputs, "wasm")
-    accuracy = float(np.mean(probabilities.argmax(axis=1) == mnist_test.labels))
-    assert summary["count"] == 10_000
-    assert accuracy >= 0.996
-    assert accuracy == metadata["accuracy"]["mnistTest"]
+def test_shipped_accuracy_on_the_whole_test_set_in_tfjs_is_what_metadata_states(task, metadata, test_set):
+    inputs = test_set.images.astype(np.float32)[..., None] / 255.0
+    probabilities, summary = run_tfjs(task.web_dir, inputs, "wasm")
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == test_set.labels))
+    assert summary["count"] == len(test_set.labels) == metadata["accuracy"]["examples"]
+    assert accuracy >= SHIPPED_ACCURACY[task.name]
+    assert accuracy == metadata["accuracy"]["test"]

@@ -151,7 +151,7 @@ def test_parameters_are_the_same_in_python_javascript_and_metadata():
     )
     output = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     javascript_preprocess, javascript_drawing = json.loads(output)
-    metadata = json.loads((ROOT / "site" / "model" / "metadata.json").read_text())
+    metadata = json.loads((ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
     assert javascript_preprocess == dataclasses.asdict(CONFIG) == metadata["preprocess"]
     # The canvas and pen the page draws with are the ones the training simulation assumes.
     python_drawing = {"canvasSize": DrawSpec().canvas_size, "penWidth": DrawSpec().page_pen}

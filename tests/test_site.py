@@ -84,6 +84,7 @@ def test_empty_canvas_prompts_and_predicts_nothing(page, site_url):
     open_page(page, site_url)
     expect(page.locator("#prediction")).to_have_text("")
     expect(page.locator("#prompt")).to_be_visible()
+    expect(page.locator("#prompt")).to_contain_text("Draw a digit here")
     expect(page.locator("#clear")).to_be_disabled()
     expect(page.locator("#backend")).to_have_text(re.compile(r"(webgl|wasm|cpu) · \d+\.\d ms"))
     expect(page.locator("#model-info")).to_contain_text("MNIST")
@@ -269,7 +270,7 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     result = page.evaluate("""async () => {
         const { describe } = await import('./js/ui.js');
         const { rank } = await import('./js/recognise.js');
-        const metadata = await (await fetch('./model/metadata.json')).json();
+        const metadata = await (await fetch('./models/digits/metadata.json')).json();
         const threshold = metadata.display.confidenceThreshold;
         const probabilities = new Float32Array(metadata.labels.length);
         probabilities[4] = threshold - 0.05;
@@ -327,7 +328,7 @@ def test_new_version_replaces_the_old_cache(page, tmp_path):
 def broken_site(tmp_path: Path, damage) -> Path:
     copy = tmp_path / "site"
     shutil.copytree(SITE, copy)
-    damage(copy / "model")
+    damage(copy / "models" / "digits")
     return copy
 
 
@@ -373,3 +374,55 @@ def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage
         }"""), "the stroke was not drawn"
         # Nothing thrown: the only console errors are the browser's own reports of the failed fetches.
         assert [error for error in page.console_errors if "Failed to load resource" not in error] == []
+
+
+def site_with_a_second_task(tmp_path: Path) -> Path:
+    """site/ plus a second task, "other", whose folder holds the digits model under other words."""
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    other = copy / "models" / "other"
+    shutil.copytree(copy / "models" / "digits", other)
+    metadata = json.loads((other / "metadata.json").read_text())
+    metadata["task"] = {"name": "other", "title": "Other", "noun": "thing", "prompt": "Draw a thing here", "hint": "or several"}
+    (other / "metadata.json").write_text(json.dumps(metadata))
+    index = json.loads((copy / "models" / "index.json").read_text())
+    (copy / "models" / "index.json").write_text(json.dumps({"tasks": index["tasks"] + [{"name": "other", "title": "Other"}]}))
+    site_version.stamp(copy)
+    return copy
+
+
+def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, tmp_path):
+    with serve(site_with_a_second_task(tmp_path)) as url:
+        open_page(page, url)
+        switch = page.locator("#tasks")
+        expect(switch).to_be_visible()
+        expect(switch.locator("button")).to_have_text(["Digits", "Other"])
+        expect(switch.locator("button[aria-pressed='true']")).to_have_text("Digits")
+        assert not [request for request in page.requests if "models/other/model.json" in request], "loaded before it was chosen"
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        switch.locator("button", has_text="Other").click()
+        # The drawing belonged to the other task: the pad is cleared and the page speaks of the new task.
+        expect(page.locator("body")).to_have_attribute("data-task", "other")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#prediction")).to_have_text("")
+        expect(page.locator("#prompt")).to_contain_text("Draw a thing here")
+        assert [request for request in page.requests if request.endswith("models/other/model.json")]
+        draw(page, ONE, left=0.15)
+        draw(page, SEVEN, left=0.55)
+        expect(page.locator("#prediction")).to_have_text("17")
+        expect(page.locator("#verdict")).to_contain_text("2 things")
+        # Kept across visits; ?task= overrides it.
+        page.reload()
+        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+        expect(page.locator("body")).to_have_attribute("data-task", "other")
+        expect(switch.locator("button[aria-pressed='true']")).to_have_text("Other")
+        page.goto(url + "?task=digits")
+        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+        expect(page.locator("body")).to_have_attribute("data-task", "digits")
+        assert_clean(page, url)
+
+
+def test_one_task_shows_no_switch(page, site_url):
+    open_page(page, site_url)
+    expect(page.locator("#tasks")).to_be_hidden()

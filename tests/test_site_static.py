@@ -150,7 +150,7 @@ def test_service_worker_precaches_every_file():
     precached = set(site_version.precached_files(SITE))
     assert precached - on_disk == set(), "sw.js precaches files that do not exist"
     assert on_disk - precached - site_version.NOT_PRECACHED == set(), "files in site/ that sw.js would not cache offline"
-    assert "model/metadata.json" in precached and "model/model.json" in precached
+    assert {"models/index.json", "models/digits/metadata.json", "models/digits/model.json"} <= precached
 
 
 def test_service_worker_version_is_current():
@@ -177,3 +177,23 @@ def test_vendored_tfjs_is_the_pinned_release(name):
     assert version == TFJS_VERSION, f"node_modules/{VENDORED[name]} is {version}, expected {TFJS_VERSION}: run npm ci"
     assert json.loads((ROOT / "package.json").read_text())["dependencies"][VENDORED[name]] == TFJS_VERSION
     assert (SITE / "vendor" / name).read_bytes() == (package / "dist" / name).read_bytes(), f"site/vendor/{name} differs: run make vendor"
+
+
+def test_every_task_ships_its_model_and_the_index_lists_them():
+    # One folder per task, each with its own metadata.json, and models/index.json naming them in TASKS order.
+    from training.tasks import TASKS
+
+    index = json.loads((SITE / "models" / "index.json").read_text())
+    assert index == {"tasks": [{"name": task.name, "title": task.title} for task in TASKS.values()]}
+    assert sorted(path.name for path in (SITE / "models").iterdir()) == sorted(["index.json", *TASKS])
+    for task in TASKS.values():
+        metadata = json.loads((task.web_dir / "metadata.json").read_text())
+        assert metadata["task"] == task.metadata() and metadata["labels"] == list(task.labels)
+        assert (task.source_dir / "model.h5").is_file(), f"models/{task.name}/model.h5: the web model's Keras source is missing"
+
+
+def test_the_makefile_converts_each_task_from_the_model_tasks_py_names():
+    from training.tasks import TASKS
+
+    makefile = (ROOT / "Makefile").read_text()
+    assert dict(re.findall(r"^TASK_MODEL_(\w+) := (\S+)$", makefile, re.MULTILINE)) == {task.name: task.model for task in TASKS.values()}

@@ -1,4 +1,4 @@
-// node tools/preprocess_cli.mjs --canvases in.rgba --width W --height H --out out.f32 [--metadata site/model/metadata.json]
+// node tools/preprocess_cli.mjs --canvases in.rgba --width W --height H --out out.f32 [--metadata site/models/digits/metadata.json]
 //
 // Runs the page's site/js/preprocess.js in Node on raw RGBA canvases (count x H x W x 4 bytes, as a canvas
 // getImageData gives them) so Python can compare it with training/preprocess.py and benchmark the model on

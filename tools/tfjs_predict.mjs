@@ -1,4 +1,4 @@
-// node tools/tfjs_predict.mjs --model site/model/ --backend cpu --inputs in.f32 --out probs.f32
+// node tools/tfjs_predict.mjs --model site/models/digits/ --backend cpu --inputs in.f32 --out probs.f32
 //
 // Runs a converted model in the real TensorFlow.js runtime (Node, @tensorflow/tfjs 4.22.0 with the cpu or
 // wasm backend), through the page's own loader site/js/model.js, so SHA-256 checks and weight loading are
@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 async function main() {
   const { values } = parseArgs({
     options: {
-      model: { type: 'string', default: 'site/model/' },
+      model: { type: 'string', default: 'site/models/digits/' },
       backend: { type: 'string', default: 'cpu' },
       inputs: { type: 'string' },
       out: { type: 'string' },

@@ -2,7 +2,7 @@
 
 Preprocessing, specified once and implemented twice on purpose: here (to simulate drawings for training,
 tests and benchmarks) and in `site/js/preprocess.js` (in the page). `tests/test_preprocess_parity.py` feeds
-the same canvases to both. Keep the two in step; the parameters come from `site/model/metadata.json`.
+the same canvases to both. Keep the two in step; the parameters come from each task's `site/models/<task>/metadata.json`.
 
 Spec (as MNIST was made: "size-normalised to fit a 20x20 box preserving the aspect ratio, anti-aliased,
 then centred in 28x28 by the centre of mass"):
@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-DEFAULT_METADATA = Path(__file__).resolve().parent.parent / "site" / "model" / "metadata.json"
+DEFAULT_METADATA = Path(__file__).resolve().parent.parent / "site" / "models" / "digits" / "metadata.json"
 
 
 @dataclass(frozen=True)

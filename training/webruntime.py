@@ -1,4 +1,4 @@
-"""python -m training.webruntime site/model  — run the page's JavaScript from Python, in Node.
+"""python -m training.webruntime site/models/digits  — run the page's JavaScript from Python, in Node.
 
 Two bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
 the page computes:

@@ -1,4 +1,4 @@
-// Load the model the page ships (site/model/), verify it, pick a backend, predict. No DOM: the same module
+// Load a model the page ships (site/models/<task>/), verify it, pick a backend, predict. No DOM: the same module
 // runs in the page and in Node (tools/tfjs_predict.mjs), where `tf` is @tensorflow/tfjs and `fetchFile`
 // reads from disk. Everything the page needs to know about the model comes from metadata.json.
 
@@ -60,7 +60,7 @@ export function checkMetadata(metadata, url) {
  * @param {(url: string) => Promise<Response>} [fetchFile]
  * @returns {Promise<{model: object, metadata: object, bytes: number}>}
  */
-export async function loadModel(tf, baseUrl = './model/', fetchFile = (url) => fetch(url)) {
+export async function loadModel(tf, baseUrl = './models/digits/', fetchFile = (url) => fetch(url)) {
   const metadata = parseJson(await fetchBuffer(fetchFile, `${baseUrl}metadata.json`), `${baseUrl}metadata.json`);
   checkMetadata(metadata, `${baseUrl}metadata.json`);
   const expected = new Map((metadata.files || []).map((file) => [file.path, file.sha256]));

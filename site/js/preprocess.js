@@ -1,7 +1,7 @@
 // Preprocessing, specified once and implemented twice on purpose: here (in the page) and in
 // training/preprocess.py (to simulate drawings for training, tests and benchmarks). The parity test
 // tests/test_preprocess_parity.py feeds the same canvases to both. Pure: no DOM, runs in Node too.
-// The parameters come from site/model/metadata.json ("preprocess").
+// The parameters come from the task's site/models/<task>/metadata.json ("preprocess").
 //
 // Spec (as MNIST was made: size-normalised into a 20x20 box keeping the aspect ratio, anti-aliased,
 // then centred in 28x28 by the centre of mass):

@@ -39,7 +39,7 @@ export function rank(probabilities, labels, threshold) {
  * Recognise everything drawn.
  * @param {object} tf the TensorFlow.js namespace, backend already chosen
  * @param {object} model a tf.LayersModel
- * @param {object} metadata site/model/metadata.json
+ * @param {object} metadata the task's site/models/<task>/metadata.json
  * @param {ImageData} imageData RGBA, black ink on white
  * @returns {Recognition}
  */

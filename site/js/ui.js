@@ -9,9 +9,10 @@ const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 <
 /**
  * One line saying how sure the model is.
  * @param {import('./recognise.js').Character[]} characters left to right, at least one
+ * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
  * @returns {string} e.g. "98% sure", "not sure — maybe 4 or 9", "not sure about the 3rd — maybe 4 or 9"
  */
-export function describe(characters) {
+export function describe(characters, noun = 'digit') {
   const unsure = characters.filter((character) => character.unsure);
   if (characters.length === 1) {
     const [only] = characters;
@@ -19,13 +20,13 @@ export function describe(characters) {
   }
   if (unsure.length === 0) {
     const lowest = Math.min(...characters.map((character) => character.confidence));
-    return `${characters.length} digits, each at least ${percent(lowest)} sure`;
+    return `${characters.length} ${noun}s, each at least ${percent(lowest)} sure`;
   }
   if (unsure.length === 1) {
     const position = characters.indexOf(unsure[0]) + 1;
     return `not sure about the ${ordinal(position)} — maybe ${unsure[0].label} or ${unsure[0].runnerUp}`;
   }
-  return `not sure about ${unsure.length} of ${characters.length} digits (marked ?)`;
+  return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)`;
 }
 
 /**
@@ -94,6 +95,8 @@ export function createView(root) {
   let shown = []; // the characters on screen
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
+  let noun = 'digit'; // what one character is, from the task's metadata
+  const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
 
   function showSelection() {
     const character = shown[selected];
@@ -103,7 +106,7 @@ export function createView(root) {
       row.querySelector('.bar-value').textContent = character ? percent(probability) : '';
       row.classList.toggle('top', Boolean(character) && row.dataset.label === character.label);
     });
-    barsHeading.textContent = shown.length > 1 ? `Probabilities — digit ${selected + 1} of ${shown.length}` : 'Probabilities';
+    barsHeading.textContent = shown.length > 1 ? `Probabilities — ${noun} ${selected + 1} of ${shown.length}` : 'Probabilities';
     Array.from(characterList.querySelectorAll('button')).forEach((button, index) => {
       button.setAttribute('aria-pressed', String(index === selected));
     });
@@ -140,12 +143,54 @@ export function createView(root) {
       });
     },
 
-    /** Footer facts and one probability bar per label, from metadata.json. */
+    /**
+     * The tasks to choose from (a switch, shown only when there are several).
+     * @param {import('./tasks.js').TaskEntry[]} tasks
+     * @param {string} selected the task opened first
+     * @param {(name: string) => void} onSelect called when another task is chosen
+     */
+    showTasks(tasks, selected, onSelect) {
+      const nav = byId('tasks');
+      nav.replaceChildren(...tasks.map(({ name, title }) => {
+        const button = root.createElement('button');
+        button.type = 'button';
+        button.dataset.task = name;
+        button.textContent = title;
+        button.setAttribute('aria-pressed', String(name === selected));
+        button.addEventListener('click', () => {
+          if (button.getAttribute('aria-pressed') === 'true') return;
+          nav.querySelectorAll('button').forEach((other) => other.setAttribute('aria-pressed', String(other === button)));
+          onSelect(name);
+        });
+        return button;
+      }));
+      nav.hidden = tasks.length < 2;
+    },
+
+    /** A task's model is loading: no answer until it is ready. */
+    showLoading() {
+      status.textContent = 'Loading the recogniser…';
+      status.hidden = false;
+      error.hidden = true;
+      shown = [];
+      characterList.replaceChildren();
+      prediction.textContent = '';
+      byId('probabilities').hidden = true;
+    },
+
+    /** The task's words, footer facts and one probability bar per label, from metadata.json. */
     showModel(metadata) {
       recognitionSize = metadata.drawing.canvasSize;
+      noun = metadata.task?.noun ?? 'digit';
+      if (metadata.task) {
+        prompt.firstChild.textContent = metadata.task.prompt;
+        prompt.querySelector('span').textContent = metadata.task.hint;
+        pad.setAttribute('aria-label', `Drawing area: draw ${noun}s with a mouse, finger or pen`);
+      }
+      verdict.textContent = 'The answer appears here as you draw.';
       const facts = [`Model “${metadata.name}” ${metadata.version}`];
-      if (metadata.accuracy && typeof metadata.accuracy.mnistTest === 'number') {
-        facts.push(`${(metadata.accuracy.mnistTest * 100).toFixed(1)}% on the MNIST test set`);
+      if (metadata.accuracy && typeof metadata.accuracy.test === 'number') {
+        facts.push(`${(metadata.accuracy.test * 100).toFixed(1)}% on the ${metadata.accuracy.testSet}`);
       }
       if (metadata.parameters) facts.push(`${metadata.parameters.toLocaleString('en')} parameters`);
       byId('model-info').textContent = facts.join(' · ');
@@ -208,7 +253,7 @@ export function createView(root) {
       }
       shown = characters;
       prediction.textContent = text;
-      verdict.textContent = characters.length > 0 ? describe(characters) : 'The answer appears here as you draw.';
+      verdict.textContent = characters.length > 0 ? describe(characters, noun) : 'The answer appears here as you draw.';
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
       characters.forEach((character, index) => {
         const button = characterList.children[index].firstElementChild;
@@ -216,7 +261,7 @@ export function createView(root) {
         button.querySelector('.character-label').textContent = character.unsure ? `${character.label}?` : character.label;
         button.querySelector('.character-confidence').textContent = percent(character.confidence);
         button.classList.toggle('unsure', character.unsure);
-        button.setAttribute('aria-label', `Digit ${index + 1}: ${character.label}, ${percent(character.confidence)} sure${
+        button.setAttribute('aria-label', `${capitalised()} ${index + 1}: ${character.label}, ${percent(character.confidence)} sure${
           character.unsure ? `, maybe ${character.runnerUp}` : ''}`);
       });
       showSelection();

@@ -1,0 +1,101 @@
+"""python -m training.tasks  — list the tasks the page can read, with their labels, model and files.
+
+A task is one kind of drawing Inkwell reads: digits, letters. Everything that differs between tasks is here,
+once: the labels, the model trained and shipped for it, the test set its accuracy is measured on (and the
+floor below which convert.py refuses to ship it), where its web model and Keras source are committed, and
+the words the page uses for it. convert.py writes these into each model's metadata.json, so the page,
+the service worker and the tests take the task from there and hold no second copy of anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+
+
+def load_digits_test(data_dir: str | None = None):
+    from training.data import load_mnist
+
+    return load_mnist("test", data_dir)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One recognition task. Labels are model output indices in order; the test loader returns a
+    training.data.Split whose labels index `labels`."""
+
+    name: str
+    title: str  # the page's switch
+    noun: str  # "digit": the page says "3 digits, each at least 98% sure"
+    prompt: str  # shown on the empty pad
+    hint: str  # the line under it
+    labels: tuple[str, ...]
+    model: str  # the model trained and shipped for this task: runs/<model>/latest
+    test_set: str  # what the shipped accuracy is measured on, for people
+    accuracy_floor: float  # convert.py refuses a model whose TF.js test accuracy is below this (--force ships it)
+    load_test: Callable[[str | None], object]
+
+    @property
+    def web_dir(self) -> Path:
+        """The committed web model: site/models/<task>/ (model.json, weights, metadata.json)."""
+        return SITE / "models" / self.name
+
+    @property
+    def source_dir(self) -> Path:
+        """The committed Keras source of the web model: models/<task>/ (model.h5, config, report)."""
+        return ROOT / "models" / self.name
+
+    def metadata(self) -> dict:
+        """The task's part of metadata.json, read by the page."""
+        return {"name": self.name, "title": self.title, "noun": self.noun, "prompt": self.prompt, "hint": self.hint}
+
+
+TASKS: dict[str, Task] = {
+    task.name: task
+    for task in (
+        Task(
+            name="digits",
+            title="Digits",
+            noun="digit",
+            prompt="Draw a digit here",
+            hint="or a number, like 2026",
+            labels=tuple(str(digit) for digit in range(10)),
+            model="default",
+            test_set="MNIST test set",
+            accuracy_floor=0.99,
+            load_test=load_digits_test,
+        ),
+    )
+}
+
+
+def get_task(name: str) -> Task:
+    """The task called `name`; a ValueError naming the choices otherwise."""
+    if name not in TASKS:
+        raise ValueError(f"task {name!r}: unknown, choose one of {', '.join(TASKS)}")
+    return TASKS[name]
+
+
+def task_of_model(model: str) -> Task:
+    """The task a model is trained for: the task that ships it, else digits (the seed designs)."""
+    return next((task for task in TASKS.values() if task.model == model), TASKS["digits"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description="List the recognition tasks.").parse_args(argv)
+    for task in TASKS.values():
+        print(
+            f"{task.name}: {len(task.labels)} labels ({''.join(task.labels)}), model {task.model}, "
+            f"measured on the {task.test_set} (floor {100 * task.accuracy_floor:.0f} %), "
+            f"web model {task.web_dir.relative_to(ROOT)}/, Keras source {task.source_dir.relative_to(ROOT)}/"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
