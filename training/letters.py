@@ -247,6 +247,19 @@ def training_arrays(config) -> tuple:
     return fit.plain, fit.drawn, fit.labels, images, labels, repeats
 
 
+def load_test(data_dir: str | None = None):
+    """The letters task's test set as a training.data.Split (training/tasks.py): the held-out families'
+    glyphs, each drawn as on the page 3 times (labels 0-25), or with `data_dir` the EMNIST letters test set
+    as published (re-fitted by the page's preprocessing)."""
+    from training.data import Split
+
+    if data_dir:
+        test = emnist_letter_set(data_dir, "test", variants=0, seed=0)
+        return Split(images=test.plain, labels=test.labels)
+    images, labels = as_examples(letter_set("test"), drawn_only=True)
+    return Split(images=images, labels=labels)
+
+
 def subset(letters: LetterSet, rows) -> LetterSet:
     return LetterSet(*(array[rows] for array in (letters.plain, letters.drawn, letters.labels, letters.glyphs, letters.family)))
 
