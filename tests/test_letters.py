@@ -250,3 +250,14 @@ def test_python_and_javascript_segment_words_the_same_way(tmp_path):
         assert [(c.top, c.left, c.bottom, c.right) for c in python_characters] == [box for box, _ in js_characters]
         for python_character, (_, js_input) in zip(python_characters, js_characters):
             assert np.abs(python_character.input - js_input).max() <= 0.02
+
+
+def test_the_letters_task_has_its_own_preprocessing_and_training_defaults():
+    from training.tasks import TASKS
+    from training.train import default_config
+
+    assert TASKS["letters"].load_preprocess() == letters.PREPROCESS != TASKS["digits"].load_preprocess() == PreprocessConfig()
+    assert default_config("letters").canvas_variants == letters.TRAIN_DEFAULTS["canvas_variants"]
+    assert default_config("default") == default_config("seed001").__class__(model="default")
+    # The test set the task ships with: the held-out families drawn as on the page, labels A-Z.
+    assert TASKS["letters"].labels == tuple(letters.LABELS)
