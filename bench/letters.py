@@ -35,10 +35,11 @@ A_TO_J = 10
 def export_tfjs(model, run_dir: Path, directory: Path, quantization: str) -> Path:
     """The letters model as a TF.js layers model with a metadata.json the page's loader accepts."""
     from convert import build_metadata, write_tfjs_files
+    from training.tasks import TASKS
 
     write_tfjs_files(model, directory, quantization)
-    metadata = build_metadata(model, run_dir, quantization, directory, {})
-    metadata.update(labels=LABELS, preprocess=dataclasses.asdict(PREPROCESS))
+    metadata = build_metadata(model, run_dir, quantization, directory, {}, TASKS["letters"])
+    metadata.update(preprocess=dataclasses.asdict(PREPROCESS))  # convert.py writes the digits' values for every task.
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return directory
 

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 import site_version
 from tests.browser import serve
+from training.tasks import TASKS
 
 pytestmark = pytest.mark.browser
 
@@ -396,7 +397,7 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         open_page(page, url)
         switch = page.locator("#tasks")
         expect(switch).to_be_visible()
-        expect(switch.locator("button")).to_have_text(["Digits", "Other"])
+        expect(switch.locator("button")).to_have_text([task.title for task in TASKS.values()] + ["Other"])
         expect(switch.locator("button[aria-pressed='true']")).to_have_text("Digits")
         assert not [request for request in page.requests if "models/other/model.json" in request], "loaded before it was chosen"
         draw(page, SEVEN)
@@ -423,6 +424,12 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         assert_clean(page, url)
 
 
-def test_one_task_shows_no_switch(page, site_url):
-    open_page(page, site_url)
-    expect(page.locator("#tasks")).to_be_hidden()
+def test_one_task_shows_no_switch(page, tmp_path):
+    # site/ with its models index cut to the digits alone.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    (copy / "models" / "index.json").write_text(json.dumps({"tasks": [{"name": "digits", "title": "Digits"}]}))
+    site_version.stamp(copy)
+    with serve(copy) as url:
+        open_page(page, url)
+        expect(page.locator("#tasks")).to_be_hidden()
