@@ -210,7 +210,9 @@ def emnist_letter_set(directory: Path | str, split: str, variants: int, seed: in
 
     data, _ = load_emnist_letters(directory, split)
     plain = np.stack([as_input(image / 255.0, config) for image in data.images]) if len(data.images) else data.images
-    digest = hashlib.sha256(data.images.tobytes() + json.dumps(config.__dict__, sort_keys=True).encode() + (ROOT / "training" / "drawing.py").read_bytes() + (ROOT / "training" / "preprocess.py").read_bytes()).hexdigest()[:12]
+    # The cache key covers the images and the code and parameters that draw and preprocess them.
+    code = b"".join((ROOT / "training" / name).read_bytes() for name in ("drawing.py", "preprocess.py"))
+    digest = hashlib.sha256(data.images.tobytes() + code + json.dumps(config.__dict__, sort_keys=True).encode()).hexdigest()[:12]
     drawn = []
     for variant in range(variants):
         path = CACHE_DIR / f"emnist-letters-{split}-{digest}-seed{seed + variant}.npy"
