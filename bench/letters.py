@@ -38,8 +38,9 @@ def export_tfjs(model, run_dir: Path, directory: Path, quantization: str) -> Pat
     from training.tasks import TASKS
 
     write_tfjs_files(model, directory, quantization)
-    metadata = build_metadata(model, run_dir, quantization, directory, {}, TASKS["letters"])
-    metadata.update(preprocess=dataclasses.asdict(PREPROCESS))  # convert.py writes the digits' values for every task.
+    metadata = build_metadata(model, run_dir, quantization, directory, {}, TASKS.get("letters", TASKS["digits"]))
+    # convert.py writes the digits' preprocessing for every task (and knows letters only once shipped).
+    metadata.update(labels=LABELS, preprocess=dataclasses.asdict(PREPROCESS))
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return directory
 

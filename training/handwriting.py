@@ -172,7 +172,7 @@ def draw_letter(character: str, style: int, rng: np.random.Generator, spec: Draw
         shrink = (size - 2 * margin) / (right - left)
         drawn = [stroke * shrink for stroke in drawn]
         left, top, right, bottom = strokes_box(drawn)
-    x = rng.uniform(margin, size - margin - (right - left)) - left
+    x = rng.uniform(margin, max(margin, size - margin - (right - left))) - left
     y = rng.uniform(margin, max(margin, size - margin - (bottom - top))) - top
     ink = draw_strokes([stroke + (x, y) for stroke in drawn], size, size, pen_width=spec.page_pen)
     return to_rgba(ink)
