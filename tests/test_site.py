@@ -7,10 +7,13 @@ Digits are drawn as a person would: polylines in a unit box (x right, y down), p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,12 +21,14 @@ from playwright.sync_api import expect
 
 import site_version
 from tests.browser import serve
-from training.tasks import TASKS
+from tests.model_faults import FAULTS
 
 pytestmark = pytest.mark.browser
 
 SITE = Path(__file__).resolve().parent.parent / "site"
 READY_TIMEOUT_MS = 60_000  # loading TF.js and benchmarking three backends takes a few seconds on CI
+# The page has settled: the model is ready, or it said why not. Not body[data-ready]: that matches 'loading'.
+SETTLED = "body[data-ready='true'], body[data-ready='false']"
 
 # Strokes of (x, y) in a unit box. Digits are about 0.6 as wide as tall, as people write them.
 ONE = [[(0.55, 0.0), (0.45, 1.0)]]
@@ -43,6 +48,49 @@ def open_page(page, url: str) -> None:
     """Load the page and wait until the model is verified and a backend chosen."""
     page.goto(url)
     page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+
+
+def assert_ready(page) -> None:
+    """Wait until the page has settled, and fail at once with its message if the model did not load."""
+    page.wait_for_selector(SETTLED, timeout=READY_TIMEOUT_MS)
+    if page.get_attribute("body", "data-ready") != "true":
+        raise AssertionError(f"the page did not start: {page.text_content('#error')}")
+
+
+def wait_for_value(page, script: str, expected, timeout_ms: int = READY_TIMEOUT_MS):
+    """Evaluate `script` until it gives `expected` (an async function's result is awaited), else fail.
+
+    Not page.wait_for_function: it takes a Promise for a truthy value and passes at once, whatever the
+    Promise resolves to.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while (value := page.evaluate(script)) != expected:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{script} gave {value!r}, not {expected!r}, for {timeout_ms} ms")
+        page.wait_for_timeout(100)
+
+
+def wait_until(condition, what: str, timeout_s: float = READY_TIMEOUT_MS / 1000) -> None:
+    """Poll a condition on the test's side (the server's log, say), else fail naming it."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.05)
+
+
+# The service worker's install, waited out: 'activated' (installed, now serving), 'redundant' (install
+# failed) or 'none' (a first install failed: no worker left). An update that is waiting stays 'installed'.
+WORKER_SETTLED = """async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    const worker = registration && (registration.installing || registration.waiting || registration.active);
+    if (!worker) return 'none';
+    const hasActive = () => registration.active && registration.active !== worker;
+    while (worker.state === 'installing' || worker.state === 'activating' || (worker.state === 'installed' && !hasActive())) {
+        await new Promise((resolve) => worker.addEventListener('statechange', resolve, { once: true }));
+    }
+    return worker.state;
+}"""
 
 
 def pad_box(page) -> dict:
@@ -257,7 +305,7 @@ def test_narrow_dark_screen(chromium, site_url):
 @pytest.mark.parametrize("backend", ["wasm", "cpu", "webgl"])
 def test_each_backend_reads_the_same_digit(page, site_url, backend):
     page.goto(f"{site_url}?backend={backend}")
-    page.wait_for_selector("body[data-ready]", timeout=READY_TIMEOUT_MS)
+    page.wait_for_selector(SETTLED, timeout=READY_TIMEOUT_MS)
     if backend == "webgl" and page.get_attribute("body", "data-ready") != "true":
         pytest.skip("no WebGL in this Chromium")
     expect(page.locator("#backend")).to_have_attribute("data-backend", backend)
@@ -309,21 +357,178 @@ def test_works_offline_after_one_visit(chromium):
         context.close()
 
 
-def test_new_version_replaces_the_old_cache(page, tmp_path):
+def deploy_a_new_version(site: Path, name: str) -> str:
+    """Release a new version into a served copy of site/, as `make convert` and a deploy would: a new
+    metadata.json (its version named `name`), a model.json of new bytes (the same model, re-serialised), a
+    changed stylesheet, and sw.js stamped. Old metadata.json with the new model.json fails its SHA-256.
+    Returns the new service-worker version."""
+    model_dir = site / "models" / "digits"
+    model_json = json.dumps(json.loads((model_dir / "model.json").read_text()), indent=1).encode()
+    (model_dir / "model.json").write_bytes(model_json)
+    metadata = json.loads((model_dir / "metadata.json").read_text())
+    metadata["version"] = name
+    entry = next(file for file in metadata["files"] if file["path"] == "model.json")
+    entry.update(sha256=hashlib.sha256(model_json).hexdigest(), bytes=len(model_json))
+    (model_dir / "metadata.json").write_text(json.dumps(metadata, indent=2))
+    stylesheet = site / "css" / "style.css"
+    stylesheet.write_text(stylesheet.read_text() + f"\n/* release {name} */\n")
+    return site_version.stamp(site)
+
+
+CHECK_FOR_UPDATES = "navigator.serviceWorker.getRegistration().then((registration) => registration.update())"
+
+
+def test_a_new_version_is_offered_and_taken_at_the_next_reload(page, tmp_path):
     copy = tmp_path / "site"
     shutil.copytree(SITE, copy)
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
     with serve(copy) as url:
         open_page(page, url)
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
-        assert page.evaluate("caches.keys()") == [f"inkwell-{site_version.current_version(copy)}"]
-        # Deploy a change: any precached file changes the version, so the browser installs the new worker.
-        stylesheet = copy / "css" / "style.css"
-        stylesheet.write_text(stylesheet.read_text() + "\n/* a new release */\n")
-        new_version = site_version.stamp(copy)
-        page.evaluate("navigator.serviceWorker.getRegistration().then((registration) => registration.update())")
-        page.wait_for_function(
-            f"caches.keys().then((names) => names.join() === 'inkwell-{new_version}')", timeout=READY_TIMEOUT_MS,
-        )
+        wait_for_value(page, "caches.keys()", [f"inkwell-{site_version.current_version(copy)}"])
+        expect(page.locator("#update")).to_be_hidden()
+        new_version = deploy_a_new_version(copy, "next-release")
+        page.evaluate(CHECK_FOR_UPDATES)
+        # The page says so, and meanwhile keeps working with the model it loaded.
+        expect(page.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+        expect(page.locator("#update")).to_contain_text("A new version of Inkwell is ready")
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        expect(page.locator("#model-info")).to_contain_text(old_model)
+        # One reload takes it: metadata, model and page all of the new version, and the old cache is gone.
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#model-info")).to_contain_text("next-release")
+        expect(page.locator("#update")).to_be_hidden()
+        wait_for_value(page, "caches.keys()", [f"inkwell-{new_version}"])
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        assert_clean(page, url)
+
+
+def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    context = chromium.new_context()
+    try:
+        first, second = context.new_page(), context.new_page()
+        with serve(copy) as url:
+            open_page(first, url)
+            first.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+            open_page(second, url)
+            new_version = deploy_a_new_version(copy, "next-release")
+            first.evaluate(CHECK_FOR_UPDATES)
+            for tab in (first, second):
+                expect(tab.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+            # With another tab open, a reload stays on the old version, so the two tabs never mix versions.
+            second.reload()
+            assert_ready(second)
+            expect(second.locator("#model-info")).to_contain_text(old_model)
+            expect(second.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+            # The button switches: this tab reloads into the new version; the other is told, and still works.
+            first.click("#update-reload")
+            expect(first.locator("#model-info")).to_contain_text("next-release", timeout=READY_TIMEOUT_MS)
+            assert_ready(first)
+            expect(second.locator("#update")).to_be_visible()
+            draw(second, SEVEN)
+            expect(second.locator("#prediction")).to_have_text("7")
+            second.click("#update-reload")
+            expect(second.locator("#model-info")).to_contain_text("next-release", timeout=READY_TIMEOUT_MS)
+            wait_for_value(second, "caches.keys()", [f"inkwell-{new_version}"])
+    finally:
+        context.close()
+
+
+class DeployInProgress:
+    """A server mid-deploy (a CDN, say): one file comes truncated, with the real file's headers.
+
+    `file` is the path in the site (default: the digits model's weights). `to` picks who gets the truncated
+    copy: "worker" (the service worker's precache: its requests carry sw.js as referrer) or "anyone";
+    `once` serves it once, else until `finish()` (`begin()` starts again). `truncated` records who got one.
+    """
+
+    def __init__(self, site: Path, to: str, once: bool, file: str | None = None):
+        if file is None:
+            metadata = json.loads((site / "models" / "digits" / "metadata.json").read_text())
+            file = "models/digits/" + next(entry["path"] for entry in metadata["files"] if entry["path"].endswith(".bin"))
+        self.site, self.file = site, file
+        self.to, self.once = to, once
+        self.truncated: list[str] = []
+        self.finished = False
+        self.lock = threading.Lock()
+
+    def begin(self) -> None:
+        self.finished = False
+
+    def finish(self) -> None:
+        self.finished = True
+
+    def __call__(self, request) -> bytes | None:
+        who = "worker" if request.headers.get("Referer", "").endswith("/sw.js") else "page"
+        with self.lock:
+            if request.path != f"/{self.file}" or self.finished or (self.to == "worker" and who != "worker"):
+                return None
+            self.truncated.append(who)
+            self.finished = self.once
+        data = (self.site / self.file).read_bytes()
+        return data[: len(data) // 2]
+
+
+def test_a_weight_file_truncated_once_is_never_cached(chromium, tmp_path):
+    # The page's own copy is whole, so it works; the service worker's is truncated. Cached, it would be
+    # served for good: every later visit would say "corrupt". Checked, it is fetched again before caching.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    deploy = DeployInProgress(copy, to="worker", once=True)
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        with serve(copy, fault=deploy) as url:
+            open_page(page, url)
+            wait_until(lambda: deploy.truncated == ["worker"], "the service worker got the truncated file")
+            assert page.evaluate(WORKER_SETTLED) == "activated"
+            page.reload()
+            assert_ready(page)
+        # The server is gone: what the worker cached is whole, in this tab and in a new one.
+        context.set_offline(True)
+        page.reload()
+        new_tab = context.new_page()
+        new_tab.goto(url)
+        for tab in (page, new_tab):
+            assert_ready(tab)
+            draw(tab, SEVEN)
+            expect(tab.locator("#prediction")).to_have_text("7")
+    finally:
+        context.close()
+
+
+def test_a_reload_recovers_once_the_server_is_right(chromium, tmp_path):
+    # Every request gets the truncated file until the deploy finishes: the page says "corrupt" and keeps
+    # nothing; once the server is right, one reload works, online and then offline. The browser's HTTP
+    # cache still holds the truncated copy under the file's real Last-Modified; the page fetches past it.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    deploy = DeployInProgress(copy, to="anyone", once=False)
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        with serve(copy, fault=deploy) as url:
+            page.goto(url)
+            expect(page.get_by_role("alert")).to_contain_text("is corrupt", timeout=READY_TIMEOUT_MS)
+            wait_until(lambda: "worker" in deploy.truncated, "the service worker got the truncated file")
+            assert page.evaluate(WORKER_SETTLED) in ("none", "redundant"), "a version with a corrupt file was installed"
+            deploy.finish()
+            page.reload()
+            assert_ready(page)
+            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+        context.set_offline(True)
+        page.reload()
+        assert_ready(page)
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+    finally:
+        context.close()
 
 
 def broken_site(tmp_path: Path, damage) -> Path:
@@ -333,30 +538,12 @@ def broken_site(tmp_path: Path, damage) -> Path:
     return copy
 
 
-def flip_a_weight_byte(model_dir: Path) -> None:
-    metadata = json.loads((model_dir / "metadata.json").read_text())
-    weights = model_dir / next(file["path"] for file in metadata["files"] if file["path"].endswith(".bin"))
-    data = bytearray(weights.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    weights.write_bytes(bytes(data))
+# Each mismatch Node checks in tests/test_model_loading.py, here as the page shows it; and a missing model.
+BROKEN = {name: FAULTS[name] for name in ("corrupt-weights", "old-metadata", "image-size", "empty-model-json", "labels-short")}
+BROKEN["missing-model"] = (lambda model_dir: shutil.rmtree(model_dir), "cannot fetch")
 
 
-def drop_the_drawing_settings(model_dir: Path) -> None:
-    # As in a metadata.json written before the page's pen and canvas size moved into it.
-    metadata = json.loads((model_dir / "metadata.json").read_text())
-    del metadata["drawing"]
-    (model_dir / "metadata.json").write_text(json.dumps(metadata))
-
-
-@pytest.mark.parametrize(
-    ("damage", "message"),
-    [
-        (flip_a_weight_byte, "corrupt"),
-        (lambda model_dir: shutil.rmtree(model_dir), "cannot fetch"),
-        (drop_the_drawing_settings, "lacks a valid drawing.canvasSize"),
-    ],
-    ids=["corrupt-weights", "missing-model", "old-metadata"],
-)
+@pytest.mark.parametrize(("damage", "message"), BROKEN.values(), ids=BROKEN.keys())
 def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage, message):
     with serve(broken_site(tmp_path, damage)) as url:
         page.goto(url)
@@ -373,8 +560,41 @@ def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage
             const pixels = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
             return pixels.some((value, index) => index % 4 === 3 && value > 0);
         }"""), "the stroke was not drawn"
-        # Nothing thrown: the only console errors are the browser's own reports of the failed fetches.
+        # One message, nothing thrown: the only console errors are the browser's own reports of failed fetches.
+        expect(page.get_by_role("alert")).to_have_count(1)
         assert [error for error in page.console_errors if "Failed to load resource" not in error] == []
+
+
+def test_a_release_that_arrives_truncated_waits_for_the_next_load(page, tmp_path):
+    # A new release whose model.json the server sends truncated until its deploy finishes: it is not
+    # installed (its cache is not kept), the page stays wholly on the old version, and once the server is
+    # right the next page load finds the release, offers it, and the one after takes it.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    deploy = DeployInProgress(copy, to="anyone", once=False, file="models/digits/model.json")
+    deploy.finish()  # the first version is served whole
+    with serve(copy, fault=deploy) as url:
+        open_page(page, url)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+        old_cache = f"inkwell-{site_version.current_version(copy)}"
+        new_version = deploy_a_new_version(copy, "next-release")
+        deploy.begin()
+        page.evaluate(CHECK_FOR_UPDATES)
+        wait_until(lambda: "worker" in deploy.truncated, "the new worker got the truncated model.json")
+        wait_for_value(page, "caches.keys()", [old_cache])
+        expect(page.locator("#update")).to_be_hidden()
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#model-info")).to_contain_text(old_model)
+        deploy.finish()
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+        page.reload()
+        assert_ready(page)
+        expect(page.locator("#model-info")).to_contain_text("next-release")
+        wait_for_value(page, "caches.keys()", [f"inkwell-{new_version}"])
 
 
 def site_with_a_second_task(tmp_path: Path) -> Path:
@@ -397,7 +617,7 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         open_page(page, url)
         switch = page.locator("#tasks")
         expect(switch).to_be_visible()
-        expect(switch.locator("button")).to_have_text([task.title for task in TASKS.values()] + ["Other"])
+        expect(switch.locator("button")).to_have_text(["Digits", "Other"])
         expect(switch.locator("button[aria-pressed='true']")).to_have_text("Digits")
         assert not [request for request in page.requests if "models/other/model.json" in request], "loaded before it was chosen"
         draw(page, SEVEN)
@@ -424,12 +644,6 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         assert_clean(page, url)
 
 
-def test_one_task_shows_no_switch(page, tmp_path):
-    # site/ with its models index cut to the digits alone.
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    (copy / "models" / "index.json").write_text(json.dumps({"tasks": [{"name": "digits", "title": "Digits"}]}))
-    site_version.stamp(copy)
-    with serve(copy) as url:
-        open_page(page, url)
-        expect(page.locator("#tasks")).to_be_hidden()
+def test_one_task_shows_no_switch(page, site_url):
+    open_page(page, site_url)
+    expect(page.locator("#tasks")).to_be_hidden()

@@ -24,25 +24,6 @@ def load_digits_test(data_dir: str | None = None):
     return load_mnist("test", data_dir)
 
 
-def digits_preprocess():
-    from training.preprocess import PreprocessConfig
-
-    return PreprocessConfig()
-
-
-def load_letters_test(data_dir: str | None = None):
-    """The held-out font families drawn as on the page (training/letters.py), or EMNIST letters' test set."""
-    from training.letters import load_test
-
-    return load_test(data_dir)
-
-
-def letters_preprocess():
-    from training.letters import PREPROCESS
-
-    return PREPROCESS
-
-
 @dataclass(frozen=True)
 class Task:
     """One recognition task. Labels are model output indices in order; the test loader returns a
@@ -58,9 +39,6 @@ class Task:
     test_set: str  # what the shipped accuracy is measured on, for people
     accuracy_floor: float  # convert.py refuses a model whose TF.js test accuracy is below this (--force ships it)
     load_test: Callable[[str | None], object]
-    # The preprocessing parameters the page uses for this task (metadata.json "preprocess"): a
-    # training.preprocess.PreprocessConfig, made on demand. Letters segment words with their own values.
-    load_preprocess: Callable[[], object] = digits_preprocess
 
     @property
     def web_dir(self) -> Path:
@@ -91,19 +69,6 @@ TASKS: dict[str, Task] = {
             test_set="MNIST test set",
             accuracy_floor=0.99,
             load_test=load_digits_test,
-        ),
-        Task(
-            name="letters",
-            title="Letters",
-            noun="letter",
-            prompt="Draw a letter here",
-            hint="or a word, like HELLO",
-            labels=tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            model="letters",
-            test_set="held-out font families, drawn as on the page",
-            accuracy_floor=0.97,
-            load_test=load_letters_test,
-            load_preprocess=letters_preprocess,
         ),
     )
 }
