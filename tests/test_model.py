@@ -25,10 +25,11 @@ def test_default_model_fits_the_budget_and_maps_images_to_probabilities():
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_builders_are_pure_and_take_mnist_shaped_input(name):
     model = build_model(name)
-    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    classes = 26 if name == "letters" else 10  # EMNIST letters: A-Z, upper and lower case one class.
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, classes)
     assert model.optimizer is None  # Not compiled: training belongs to train.py.
 
 
 def test_unknown_model_name_lists_the_choices():
-    with pytest.raises(ValueError, match="unknown, choose one of default, seed000, seed001, seed003"):
+    with pytest.raises(ValueError, match="unknown, choose one of default, letters, seed000, seed001, seed003"):
         build_model("seed002")

@@ -165,36 +165,44 @@ def load_mnist(split: str, data_dir: Path | str | None = None, verify: bool = Tr
     return load_idx_pair(directory, images_name, labels_name, MNIST_FILES if verify else None)
 
 
-def read_emnist_mapping(path: Path) -> list[str]:
-    """Read EMNIST's `*-mapping.txt` ("<class index> <character code>" per line) into labels by index."""
+def read_emnist_mapping(path: Path) -> tuple[list[str], int]:
+    """Read EMNIST's `*-mapping.txt` into (labels by class, first class index).
+
+    Each line is "<class index> <character code> [<character code> ...]": EMNIST letters lists a class's
+    upper and lower case ("1 65 97"); a class is named by its first code. Classes are consecutive from 0,
+    or from 1 as in EMNIST letters (whose labels are 1-26)."""
     mapping: dict[int, str] = {}
     for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
         if not line.strip():
             continue
         parts = line.split()
-        if len(parts) != 2 or not all(part.isdigit() for part in parts):
-            raise ValueError(f"{path}: line {number} is {line!r}, expected '<class index> <character code>'")
+        if len(parts) < 2 or not all(part.isdigit() for part in parts):
+            raise ValueError(f"{path}: line {number} is {line!r}, expected '<class index> <character code> [<character code> ...]'")
         mapping[int(parts[0])] = chr(int(parts[1]))
-    if sorted(mapping) != list(range(len(mapping))):
-        raise ValueError(f"{path}: class indices are not 0..{len(mapping) - 1} without gaps")
-    return [mapping[index] for index in range(len(mapping))]
+    first = min(mapping, default=0)
+    if first not in (0, 1) or sorted(mapping) != list(range(first, first + len(mapping))):
+        raise ValueError(f"{path}: class indices are not 0..{len(mapping) - 1} (or 1..{len(mapping)}) without gaps")
+    return [mapping[index] for index in sorted(mapping)], first
 
 
 def load_emnist(directory: Path | str, prefix: str, split: str) -> tuple[Split, list[str]]:
     """Load an EMNIST split (e.g. prefix "emnist-digits", split "test") upright, with its label mapping.
 
     EMNIST files are named `<prefix>-<split>-images-idx3-ubyte[.gz]`, `<prefix>-<split>-labels-idx1-ubyte[.gz]`
-    and `<prefix>-mapping.txt`. Their images are stored transposed, so each is transposed back here.
+    and `<prefix>-mapping.txt`. Their images are stored transposed, so each is transposed back here. Labels
+    are returned from 0, so they index the returned list (EMNIST letters' 1-26 become 0-25).
     """
     directory = Path(directory)
     mapping_path = directory / f"{prefix}-mapping.txt"
     if not mapping_path.is_file():
         raise DataError(f"missing {mapping_path.name} in {directory}; EMNIST ships it beside the IDX files")
     raw = load_idx_pair(directory, f"{prefix}-{split}-images-idx3-ubyte", f"{prefix}-{split}-labels-idx1-ubyte", None)
-    labels = read_emnist_mapping(mapping_path)
-    if raw.labels.size and int(raw.labels.max()) >= len(labels):
-        raise ValueError(f"{prefix}-{split}-labels: class {int(raw.labels.max())} is not in {mapping_path.name}")
-    return Split(images=np.ascontiguousarray(raw.images.transpose(0, 2, 1)), labels=raw.labels), labels
+    labels, first = read_emnist_mapping(mapping_path)
+    if raw.labels.size and (int(raw.labels.max()) >= first + len(labels) or int(raw.labels.min()) < first):
+        bad = int(raw.labels.max()) if int(raw.labels.max()) >= first + len(labels) else int(raw.labels.min())
+        raise ValueError(f"{prefix}-{split}-labels: class {bad} is not in {mapping_path.name}")
+    images = np.ascontiguousarray(raw.images.transpose(0, 2, 1))
+    return Split(images=images, labels=(raw.labels - first).astype(np.uint8)), labels
 
 
 def write_idx(path: Path, array: np.ndarray, gzipped: bool = False) -> None:

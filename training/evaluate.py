@@ -23,6 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from training.data import DataError, load_mnist  # noqa: E402
+from training.fonts import FontError  # noqa: E402
 
 ROBUSTNESS_DIGITS = 2000
 ROBUSTNESS_SEED = 20261121
@@ -79,20 +80,23 @@ def plot_curves(history: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def plot_confusion(matrix: np.ndarray, path: Path) -> None:
-    figure, axis = plt.subplots(figsize=(6, 5.2))
+def plot_confusion(matrix: np.ndarray, path: Path, names: list[str] | None = None, title: str = "Confusion matrix (MNIST test)") -> None:
+    names = names or [str(digit) for digit in range(10)]
+    size = 6 if len(names) <= 10 else 10
+    figure, axis = plt.subplots(figsize=(size, size * 0.87))
     shown = np.log1p(matrix)
     axis.imshow(shown, cmap="Blues")
     for (row, col), value in np.ndenumerate(matrix):
         if value:
-            axis.text(col, row, str(value), ha="center", va="center", fontsize=7, color="white" if shown[row, col] > shown.max() / 2 else "black")
-    axis.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title="Confusion matrix (MNIST test)")
+            axis.text(col, row, str(value), ha="center", va="center", fontsize=7 if len(names) <= 10 else 5, color="white" if shown[row, col] > shown.max() / 2 else "black")
+    axis.set(xticks=range(len(names)), yticks=range(len(names)), xticklabels=names, yticklabels=names, xlabel="predicted", ylabel="true", title=title)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
 
 
-def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, confidence: np.ndarray, path: Path, limit: int = 60) -> None:
+def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, confidence: np.ndarray, path: Path, limit: int = 60, names: list[str] | None = None, what: str = "MNIST test digits") -> None:
+    names = names or [str(digit) for digit in range(10)]
     wrong = np.flatnonzero(labels != predictions)[:limit]
     columns = 10
     rows = max(1, -(-len(wrong) // columns))
@@ -101,8 +105,8 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.n
         axis.axis("off")
     for axis, index in zip(np.asarray(axes).reshape(-1), wrong):
         axis.imshow(images[index], cmap="gray_r")
-        axis.set_title(f"true {labels[index]} → {predictions[index]}\n{100 * confidence[index]:.0f}%", fontsize=7)
-    figure.suptitle(f"Misclassified MNIST test digits ({int(np.sum(labels != predictions))} in all, first {len(wrong)} shown)", fontsize=9)
+        axis.set_title(f"true {names[labels[index]]} → {names[predictions[index]]}\n{100 * confidence[index]:.0f}%", fontsize=7)
+    figure.suptitle(f"Misclassified {what} ({int(np.sum(labels != predictions))} in all, first {len(wrong)} shown)", fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -112,6 +116,10 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
     """Evaluate a run on the MNIST test set, write plots, metrics.json and report.md; return the metrics."""
     run_dir = Path(run_dir)
     model = model or load_run_model(run_dir)
+    if model.name == "letters":  # The letters task has its own test sets and report.
+        from training.evaluate_letters import evaluate_letters
+
+        return evaluate_letters(run_dir, model, data_dir)
     test = load_mnist("test", data_dir)
     inputs = test.images.astype(np.float32)[..., None] / 255.0
     probabilities = model.predict(inputs, batch_size=1000, verbose=0)
@@ -186,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         evaluate(args.run, data_dir=args.data_dir)
-    except (DataError, ValueError, FileNotFoundError) as error:
+    except (DataError, FontError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}")
         return 1
     return 0

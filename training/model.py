@@ -1,7 +1,8 @@
 """python -m training.model [--model default]  — print a model's layers and parameter count.
 
 Pure builders: each returns an uncompiled `tf_keras` model taking (28, 28, 1) float32 images (0 = paper,
-1 = ink) and returning 10 softmax probabilities. No compile, fit or file I/O here.
+1 = ink) and returning softmax probabilities: 10 for the digits models, 26 (A-Z) for `letters`. No compile,
+fit or file I/O here.
 
 Why `tf_keras` and not Keras 3: a Keras 3 model saved with the `tensorflowjs` converter gives a model.json
 that TF.js 4.22 refuses ("An InputLayer should be passed either a `batchInputShape` or an `inputShape`");
@@ -17,6 +18,7 @@ from tf_keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+LETTER_CLASSES = 26  # EMNIST "letters": upper and lower case of a letter are one class.
 
 
 def build_seed001() -> keras.Model:
@@ -82,7 +84,7 @@ def conv_block(x, filters: int, name: str, kernel_size: int = 3, padding: str = 
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def build_default(width: int = 24, dropout_rate: float = 0.25) -> keras.Model:
+def build_default(width: int = 24, dropout_rate: float = 0.25, num_classes: int = NUM_CLASSES, name: str = "default") -> keras.Model:
     """Inkwell's model: three stages of batch-normalised 3x3 convolutions and global average pooling.
 
     Global pooling replaces the large dense layer that holds most of the seed nets' parameters, so the
@@ -98,12 +100,20 @@ def build_default(width: int = 24, dropout_rate: float = 0.25) -> keras.Model:
     x = conv_block(x, 4 * width, "block3a")
     x = layers.GlobalAveragePooling2D(name="pool3")(x)
     x = layers.Dropout(dropout_rate, name="dropout")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="default")
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_letters(width: int = 24, dropout_rate: float = 0.25) -> keras.Model:
+    """The letters model: Inkwell's design with 26 outputs (A-Z), 81,458 parameters at width 24.
+
+    Small on purpose: the page's first visit (TF.js and both models) must stay under 450 KB gzipped."""
+    return build_default(width, dropout_rate, num_classes=LETTER_CLASSES, name="letters")
 
 
 BUILDERS = {
     "default": build_default,
+    "letters": build_letters,
     "seed000": build_seed000,
     "seed001": build_seed001,
     "seed003": build_seed003,

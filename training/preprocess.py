@@ -22,11 +22,14 @@ then centred in 28x28 by the centre of mass"):
    digits written close together stay apart, unless that shorter group is one stroke whose column range
    overlaps the taller's (the bar of a 5 slanting up past its body) — the first such pair in order is merged.
    Then each group that is one stroke at least barAspect times as wide as tall (a bar: the bar of a 5 drawn
-   apart often reaches past its body, too wide for the rules above), taken left to right, joins the nearest
-   group that is not such a bar (box gap; ties: the earlier) if it is under pieceHeight * that group's height
-   (a wide 0, 2 or 5 is no bar) and the gap is at most pieceGap * that height. Each kept small component then
-   joins the group of its nearest stroke (box gap; ties: the earlier group). Groups are returned left to
-   right. (`preprocess` treats all kept ink as one character.)
+   apart often reaches past its body, too wide for the rules above; the arm of an E), taken left to right,
+   joins the nearest group that is not such a bar (ties: the earlier) if it is under barHeight * that
+   group's height (a wide 0, 2 or 5 is no bar) and at most barGap * that height from it. Each kept small
+   component then joins the group of its nearest stroke (ties: the earlier group). "Nearest" and "from" here
+   measure the distance from a piece's box to a stroke's box as the larger of the horizontal gap and
+   verticalGapWeight times the vertical gap: in a line of writing, letters stand side by side, so a weight
+   under 1 gives the dot of an i to the stem under it rather than to a taller neighbour beside it (1 = the
+   plain box gap). Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -66,6 +69,11 @@ class PreprocessConfig:
     pieceGap: float = 0.35
     maxAspect: float = 1.1
     barAspect: float = 2.0
+    # Added for words (each task's metadata.json has its own values); these defaults keep the digits'
+    # segmentation exactly as it was (bars under pieceHeight at pieceGap, distances the plain box gap).
+    barHeight: float = 0.6
+    barGap: float = 0.35
+    verticalGapWeight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -176,13 +184,21 @@ def is_bar(group: list[dict], config: PreprocessConfig) -> bool:
     return len(group) == 1 and right - left + 1 >= config.barAspect * (bottom - top + 1)
 
 
-def group_gap(piece: dict, group: list[dict]) -> int:
-    return min(box_gap(piece, stroke) for stroke in group)
+def piece_gap(piece: dict, stroke: dict, config: PreprocessConfig) -> float:
+    """The distance from a piece's box to a stroke's box: the larger of the horizontal gap and
+    verticalGapWeight times the vertical gap (the box gap when the weight is 1)."""
+    dy = max(0, max(piece["top"], stroke["top"]) - min(piece["bottom"], stroke["bottom"]) - 1)
+    dx = max(0, max(piece["left"], stroke["left"]) - min(piece["right"], stroke["right"]) - 1)
+    return max(dx, config.verticalGapWeight * dy)
 
 
-def nearest_group(piece: dict, groups: list[list[dict]]) -> int:
-    """Index of the group nearest to `piece` (box gap; ties: the earlier group)."""
-    return min(range(len(groups)), key=lambda index: (group_gap(piece, groups[index]), index))
+def group_gap(piece: dict, group: list[dict], config: PreprocessConfig) -> float:
+    return min(piece_gap(piece, stroke, config) for stroke in group)
+
+
+def nearest_group(piece: dict, groups: list[list[dict]], config: PreprocessConfig) -> int:
+    """Index of the group nearest to `piece` (piece_gap; ties: the earlier group)."""
+    return min(range(len(groups)), key=lambda index: (group_gap(piece, groups[index], config), index))
 
 
 def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list[dict]]:
@@ -190,11 +206,11 @@ def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list
     characters = [group for group in groups if not is_bar(group, config)]
     for bar in [group for group in groups if is_bar(group, config)]:
         if characters:
-            nearest = nearest_group(bar[0], characters)
+            nearest = nearest_group(bar[0], characters, config)
             _, _, top, bottom = extent(characters[nearest])
             height = bottom - top + 1
             bar_height = bar[0]["bottom"] - bar[0]["top"] + 1
-            if bar_height < config.pieceHeight * height and group_gap(bar[0], characters[nearest]) <= config.pieceGap * height:
+            if bar_height < config.barHeight * height and group_gap(bar[0], characters[nearest], config) <= config.barGap * height:
                 characters[nearest] = characters[nearest] + bar
                 continue
         characters.append(bar)
@@ -222,7 +238,7 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
                 break
     groups = attach_bars(groups, config)
     for piece in sorted((c for c in components if c not in strokes), key=lambda component: component["label"]):
-        nearest = nearest_group(piece, groups)
+        nearest = nearest_group(piece, groups, config)
         groups[nearest] = groups[nearest] + [piece]
     return sorted(groups, key=lambda group: extent(group)[0])
 

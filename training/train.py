@@ -39,6 +39,8 @@ from training.data import load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
 
+LETTER_MODELS = ("letters",)  # Models of the letters task (training/letters.py); the others read digits.
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = ROOT / "runs"
 CACHE_DIR = RUNS_DIR / "cache"
@@ -166,7 +168,11 @@ def canvas_redraws(images: np.ndarray, seeds: list[int], data_key: str) -> list[
 
 
 def make_datasets(config: TrainConfig):
-    """Training and validation tf.data pipelines, plus the validation arrays for reporting."""
+    """Training and validation tf.data pipelines, plus the number of training and validation examples."""
+    if config.model in LETTER_MODELS:
+        from training.letters import training_arrays
+
+        return pipelines(config, *training_arrays(config))
     train = load_mnist("train", config.data_dir or None)
     images, labels = train.images, train.labels
     if config.train_limit:
@@ -179,6 +185,15 @@ def make_datasets(config: TrainConfig):
     variants = canvas_redraws(fit_images, seeds, data_key)
     redraws = np.stack(variants, axis=1) if variants else fit_images[:, None]
     val_redraws = canvas_redraws(val_images, [config.seed + 1000], f"val-{data_key}")[0] if config.canvas_fraction > 0 else val_images
+    # Validation covers both kinds of input the model must handle: MNIST as published and page drawings.
+    val_all = np.concatenate([val_images, val_redraws])
+    val_all_labels = np.concatenate([val_labels, val_labels])
+    return pipelines(config, fit_images, redraws, fit_labels, val_all, val_all_labels)
+
+
+def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, val_labels, repeats: int = 1):
+    """tf.data pipelines over uint8 arrays: plain images (N, 28, 28), their page-like re-drawings
+    (N, V, 28, 28), labels (N,); validation images and labels. Each epoch uses every image `repeats` times."""
 
     def to_float(batch):
         return tf.cast(batch, tf.float32)[..., None] / 255.0
@@ -202,25 +217,23 @@ def make_datasets(config: TrainConfig):
     # Shuffle indices, not the digits themselves: a 55,000-element buffer of image tensors took ~5 s to
     # refill before every epoch and ~40 s to free after the last. The order is the same permutation.
     arrays = [tf.constant(fit_images), tf.constant(redraws), tf.constant(fit_labels.astype(np.int32))]
+    count = len(fit_images)
     train_dataset = (
-        tf.data.Dataset.range(len(fit_images))
-        .shuffle(len(fit_images), seed=config.seed, reshuffle_each_iteration=True)
+        tf.data.Dataset.range(count * repeats)
+        .shuffle(count * repeats, seed=config.seed, reshuffle_each_iteration=True)
         .batch(config.batch_size)
-        .map(lambda indices: tuple(tf.gather(array, indices) for array in arrays))
+        .map(lambda indices: tuple(tf.gather(array, indices % count) for array in arrays))
         .map(mix_and_augment, num_parallel_calls=1, deterministic=True)
         .prefetch(2)
         .with_options(fixed_parallelism)
     )
-    # Validation covers both kinds of input the model must handle: MNIST as published and page drawings.
-    val_all = np.concatenate([val_images, val_redraws])
-    val_all_labels = np.concatenate([val_labels, val_labels]).astype(np.int32)
     val_dataset = (
-        tf.data.Dataset.from_tensor_slices((val_all, val_all_labels))
+        tf.data.Dataset.from_tensor_slices((val_images, val_labels.astype(np.int32)))
         .batch(512)
         .map(lambda x, y: (to_float(x), y))
         .with_options(fixed_parallelism)
     )
-    return train_dataset, val_dataset, len(fit_images), validation_size
+    return train_dataset, val_dataset, count * repeats, len(val_labels)
 
 
 def smoothed_crossentropy(smoothing: float):
@@ -305,8 +318,8 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         metrics=["accuracy"],
     )
     print(
-        f"training {config.model} ({model.count_params():,} parameters) on {train_count:,} digits, "
-        f"validating on {validation_count:,} (+ their page re-drawings), {config.epochs} epochs"
+        f"training {config.model} ({model.count_params():,} parameters) on {train_count:,} images an epoch, "
+        f"validating on {validation_count:,} (as published and drawn as on the page), {config.epochs} epochs"
     )
     progress = ProgressAndBest(config.epochs)
     history = model.fit(train_dataset, validation_data=val_dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
@@ -330,6 +343,13 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         "tensorflow": tf.__version__,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if config.model in LETTER_MODELS and not config.data_dir:
+        from training.fonts import font_manifest
+
+        # Which fonts this model saw: the SHA-256 of every font file (test families included, for the report).
+        manifest = font_manifest()
+        (staging / "fonts.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        metrics["font_manifest_digest"] = manifest["digest"]
     (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if evaluate_after:
         from training.evaluate import evaluate
@@ -359,20 +379,31 @@ def parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"{text!r} is not one of true, false, yes, no, 1, 0")
 
 
+def default_config(model: str) -> TrainConfig:
+    """TrainConfig's defaults for a model: the letters task changes a few (training/letters.py TRAIN_DEFAULTS)."""
+    if model in LETTER_MODELS:
+        from training.letters import TRAIN_DEFAULTS
+
+        return TrainConfig(model=model, **TRAIN_DEFAULTS)
+    return TrainConfig(model=model)
+
+
 def main(argv: list[str] | None = None) -> int:
-    defaults = TrainConfig()
-    parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.")
-    parser.add_argument("--model", default=defaults.model, choices=sorted(BUILDERS))
+    model_parser = argparse.ArgumentParser(add_help=False)
+    model_parser.add_argument("--model", default=TrainConfig.model, choices=sorted(BUILDERS))
+    defaults = default_config(model_parser.parse_known_args(argv)[0].model)
+    parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.", parents=[model_parser])
     parser.add_argument("--out", type=Path, default=None, help="run directory (default runs/<model>/<UTC timestamp>)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip the test-set evaluation report")
     for field in dataclasses.fields(TrainConfig):
         if field.name == "model":
             continue
         flag = "--" + field.name.replace("_", "-")
+        default = getattr(defaults, field.name)
         if field.type == "bool":
-            parser.add_argument(flag, type=parse_bool, default=field.default)
+            parser.add_argument(flag, type=parse_bool, default=default)
         else:
-            parser.add_argument(flag, type={"int": int, "float": float, "str": str}[field.type], default=field.default)
+            parser.add_argument(flag, type={"int": int, "float": float, "str": str}[field.type], default=default)
     args = parser.parse_args(argv)
     config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)})
     problems = validate(config)
@@ -382,10 +413,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out_dir = args.out or RUNS_DIR / config.model / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     from training.data import DataError
+    from training.fonts import FontError
 
     try:
         run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate)
-    except (DataError, ValueError, FileExistsError) as error:
+    except (DataError, FontError, ValueError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.out is None:

@@ -21,10 +21,13 @@
 //    stroke whose column range overlaps the taller's (the bar of a 5 slanting up past its body) — the
 //    first such pair in order is merged. Then each group that is one stroke at least barAspect times as
 //    wide as tall (a bar: the bar of a 5 drawn apart often reaches past its body, too wide for the rules
-//    above), taken left to right, joins the nearest group that is not such a bar (box gap; ties: the
-//    earlier) if it is under pieceHeight * that group's height (a wide 0, 2 or 5 is no bar) and the gap is
-//    at most pieceGap * that height. Each kept small component then joins the group of its nearest stroke
-//    (box gap; ties: the earlier group).
+//    above; the arm of an E), taken left to right, joins the nearest group that is not such a bar (ties:
+//    the earlier) if it is under barHeight * that group's height (a wide 0, 2 or 5 is no bar) and at most
+//    barGap * that height from it. Each kept small component then joins the group of its nearest stroke
+//    (ties: the earlier group). "Nearest" and "from" here measure the distance from a piece's box to a
+//    stroke's box as the larger of the horizontal gap and verticalGapWeight times the vertical gap: in a
+//    line of writing, letters stand side by side, so a weight under 1 gives the dot of an i to the stem
+//    under it rather than to a taller neighbour beside it (1 = the plain box gap).
 // 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
 //    belongs to one of the character's components or to none (the anti-aliased fringe).
 // 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
@@ -46,6 +49,11 @@ export const DEFAULT_CONFIG = Object.freeze({
   pieceGap: 0.35,
   maxAspect: 1.1,
   barAspect: 2.0,
+  // Added for words (each task's metadata.json has its own values); these defaults keep the digits'
+  // segmentation exactly as it was (bars under pieceHeight at pieceGap, distances the plain box gap).
+  barHeight: 0.6,
+  barGap: 0.35,
+  verticalGapWeight: 1.0,
 });
 
 /**
@@ -173,14 +181,21 @@ function isBar(group, config) {
   return group.length === 1 && right - left + 1 >= config.barAspect * (bottom - top + 1);
 }
 
-const groupGap = (piece, group) => Math.min(...group.map((stroke) => boxGap(piece, stroke)));
+/** Distance from a piece's box to a stroke's box: max(horizontal gap, verticalGapWeight * vertical gap). */
+function pieceGap(piece, stroke, config) {
+  const dy = Math.max(0, Math.max(piece.top, stroke.top) - Math.min(piece.bottom, stroke.bottom) - 1);
+  const dx = Math.max(0, Math.max(piece.left, stroke.left) - Math.min(piece.right, stroke.right) - 1);
+  return Math.max(dx, config.verticalGapWeight * dy);
+}
 
-/** Index of the group nearest to `piece` (box gap; ties: the earlier group). */
-function nearestGroup(piece, groups) {
+const groupGap = (piece, group, config) => Math.min(...group.map((stroke) => pieceGap(piece, stroke, config)));
+
+/** Index of the group nearest to `piece` (pieceGap; ties: the earlier group). */
+function nearestGroup(piece, groups, config) {
   let nearest = 0;
   let nearestGap = Infinity;
   groups.forEach((group, index) => {
-    const gap = groupGap(piece, group);
+    const gap = groupGap(piece, group, config);
     if (gap < nearestGap) {
       nearest = index;
       nearestGap = gap;
@@ -196,11 +211,11 @@ function attachBars(groups, config) {
   const characters = groups.filter((group) => !isBar(group, config));
   for (const bar of groups.filter((group) => isBar(group, config))) {
     if (characters.length > 0) {
-      const nearest = nearestGroup(bar[0], characters);
+      const nearest = nearestGroup(bar[0], characters, config);
       const [, , top, bottom] = extent(characters[nearest]);
       const height = bottom - top + 1;
       const barHeight = bar[0].bottom - bar[0].top + 1;
-      if (barHeight < config.pieceHeight * height && groupGap(bar[0], characters[nearest]) <= config.pieceGap * height) {
+      if (barHeight < config.barHeight * height && groupGap(bar[0], characters[nearest], config) <= config.barGap * height) {
         characters[nearest] = characters[nearest].concat(bar);
         continue;
       }
@@ -236,7 +251,7 @@ export function groupCharacters(components, config) {
   const characters = attachBars(groups, config);
   const pieces = components.filter((c) => !isStroke(c)).sort((a, b) => a.label - b.label);
   for (const piece of pieces) {
-    const nearest = nearestGroup(piece, characters);
+    const nearest = nearestGroup(piece, characters, config);
     characters[nearest] = characters[nearest].concat([piece]);
   }
   return characters.sort(byLeftEdge);

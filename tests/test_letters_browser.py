@@ -1,0 +1,89 @@
+"""Letters and a word drawn with real mouse moves in Chromium, on the page's own pad (site/js/pad.js), are
+segmented by the page's site/js/preprocess.js with the letters task's parameters as the Python twin
+segments the same pixels: one character per letter, the word's letters apart, dots and bars kept.
+
+The strokes are the hand-made templates (training/handwriting.py) placed on a 280 px pad, the page's
+recognition size, so CSS pixels are recognition pixels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from tests.browser import serve
+from training.handwriting import TEMPLATES, parse_template
+from training.letters import PREPROCESS
+from training.preprocess import segment
+from training.webruntime import link_site
+
+pytestmark = pytest.mark.browser
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>pad</title><link rel="icon" href="data:,">
+<style>body { margin: 0 } #pad { width: 280px; height: 280px; display: block; color: #000; touch-action: none }</style>
+<canvas id="pad"></canvas>
+<script type="module">
+import { createPad } from './js/pad.js';
+import { segment } from './js/preprocess.js';
+const pad = createPad(document.querySelector('#pad'), { onChange: () => {} });
+pad.setDrawing({ canvasSize: 280, penWidth: 16 });
+window.readPad = (config) => {
+  const image = pad.toImageData();
+  const characters = segment(image, config).map(({ box }) => [box.top, box.left, box.bottom, box.right]);
+  return { characters, pixels: Array.from(image.data) };
+};
+window.clearPad = () => pad.clear();
+document.body.dataset.ready = 'true';
+</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def pad_url(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pad")
+    link_site(directory, {})
+    (directory / "index.html").write_text(PAGE)
+    with serve(directory) as url:
+        yield url
+
+
+def template_strokes(text: str, cap_height: float, left: float, top: float, spacing: float) -> list[list[tuple[float, float]]]:
+    """The letters' template strokes in pad pixels, written left to right `spacing` px apart."""
+    scale = cap_height / 10
+    strokes, x = [], left
+    for character in text:
+        parsed = parse_template(TEMPLATES[character][0])
+        low = min(float(stroke[:, 0].min()) for stroke in parsed)
+        high = max(float(stroke[:, 0].max()) for stroke in parsed)
+        strokes += [[(x + (px - low) * scale, top + py * scale) for px, py in stroke] for stroke in parsed]
+        x += (high - low) * scale + spacing
+    return strokes
+
+
+def draw_with_mouse(page, strokes) -> None:
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y, steps=2)
+        page.mouse.up()
+
+
+@pytest.mark.parametrize(
+    "text, cap_height, expected",
+    [("A", 180, 1), ("g", 150, 1), ("R", 180, 1), ("E", 170, 1), ("i", 160, 1), ("t", 160, 1), ("cat", 70, 3), ("Hi", 80, 2)],
+)
+def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, text, cap_height, expected):
+    page.goto(pad_url)
+    page.wait_for_selector("body[data-ready='true']")
+    draw_with_mouse(page, template_strokes(text, cap_height, left=30, top=40, spacing=0.25 * cap_height))
+    result = page.evaluate("(config) => window.readPad(config)", dataclasses.asdict(PREPROCESS))
+    assert len(result["characters"]) == expected, result["characters"]
+    # The same pixels through training/preprocess.py: the same characters, box for box.
+    rgba = np.array(result["pixels"], dtype=np.uint8).reshape(280, 280, 4)
+    assert [[c.top, c.left, c.bottom, c.right] for c in segment(rgba, PREPROCESS)] == result["characters"]
+    assert page.console_errors == []
