@@ -2,7 +2,7 @@
 // delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
 // SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
 // installs the new worker, which fetches everything afresh.
-const VERSION = 'd5ab0fa17d91';
+const VERSION = '308fd5ea0c3a';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The model's weight files
@@ -11,17 +11,13 @@ const APP_FILES = [
   'index.html',
   'manifest.webmanifest',
   'css/style.css',
-  'js/csp-shim.js',
   'js/main.js',
   'js/model.js',
   'js/pad.js',
   'js/preprocess.js',
   'js/recognise.js',
   'js/ui.js',
-  'vendor/tf.min.js',
-  'vendor/tf-backend-wasm.min.js',
-  'vendor/tfjs-backend-wasm.wasm',
-  'vendor/tfjs-backend-wasm-simd.wasm',
+  'vendor/tfjs.js',
   'icons/icon.svg',
   'icons/icon-192.png',
   'icons/icon-512.png',
@@ -29,13 +25,23 @@ const APP_FILES = [
   'model/metadata.json',
 ];
 
+// Plus the one runtime file this browser will run, chosen as TF.js chooses it: the SIMD WebAssembly binary
+// where WebAssembly.validate accepts TF.js's SIMD probe, else the plain one; where WebAssembly is off
+// (Lockdown Mode), TF.js's CPU build. Never the threaded binary: it needs cross-origin isolation.
+const RUNTIME_FILES = { simd: 'vendor/tfjs-backend-wasm-simd.wasm', plain: 'vendor/tfjs-backend-wasm.wasm', cpu: 'vendor/tfjs-cpu.js' };
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
+const runtimeFile = () => {
+  if (typeof WebAssembly !== 'object') return RUNTIME_FILES.cpu;
+  return WebAssembly.validate(SIMD_PROBE) ? RUNTIME_FILES.simd : RUNTIME_FILES.plain;
+};
+
 // 'no-cache' revalidates with the server, so a new version never precaches a stale file, yet a file the
 // page has just downloaded comes back as a 304 instead of being downloaded a second time.
 const fresh = (path) => new Request(path, { cache: 'no-cache' });
 
 async function precache() {
   const cache = await caches.open(CACHE);
-  await cache.addAll(APP_FILES.map(fresh));
+  await cache.addAll([...APP_FILES, runtimeFile()].map(fresh));
   const metadata = await (await cache.match('model/metadata.json')).json();
   await cache.addAll(metadata.files.map((file) => fresh(`model/${file.path}`)));
 }

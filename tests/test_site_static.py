@@ -1,12 +1,14 @@
 """Fast checks of site/ without a browser: the page talks to its own origin only, every URL is relative (so
 the site works from https://<user>.github.io/<repo>/), every referenced file exists, the service worker
-precaches everything and carries the current version, and the vendored TF.js is the pinned npm release."""
+precaches everything and carries the current version, and the vendored TF.js is what the pinned npm
+packages make: the WebAssembly binaries copied as released, the bundles rebuilt byte for byte."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,12 +21,13 @@ SITE = ROOT / "site"
 TFJS_VERSION = "4.22.0"
 # site/vendor/<name> is a byte-for-byte copy of node_modules/<package>/dist/<name>.
 VENDORED = {
-    "tf.min.js": "@tensorflow/tfjs",
-    "tf-backend-wasm.min.js": "@tensorflow/tfjs-backend-wasm",
     "tfjs-backend-wasm.wasm": "@tensorflow/tfjs-backend-wasm",
     "tfjs-backend-wasm-simd.wasm": "@tensorflow/tfjs-backend-wasm",
-    "tfjs-backend-wasm-threaded-simd.wasm": "@tensorflow/tfjs-backend-wasm",
 }
+# site/vendor/<name> is built by tools/build_tfjs.mjs from these packages, pinned exactly in package.json.
+BUILT = ("tfjs.js", "tfjs-cpu.js")
+BUILT_FROM = ("@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-cpu")
+ESBUILD_VERSION = "0.28.2"
 # Our own text files (vendor/ is checked by byte identity instead).
 OWN_TEXT_FILES = sorted(
     path for pattern in ("*.html", "*.webmanifest", "css/*.css", "js/*.js", "sw.js") for path in SITE.glob(pattern)
@@ -177,3 +180,33 @@ def test_vendored_tfjs_is_the_pinned_release(name):
     assert version == TFJS_VERSION, f"node_modules/{VENDORED[name]} is {version}, expected {TFJS_VERSION}: run npm ci"
     assert json.loads((ROOT / "package.json").read_text())["dependencies"][VENDORED[name]] == TFJS_VERSION
     assert (SITE / "vendor" / name).read_bytes() == (package / "dist" / name).read_bytes(), f"site/vendor/{name} differs: run make vendor"
+
+
+def test_tfjs_build_inputs_are_pinned_exactly():
+    manifest = json.loads((ROOT / "package.json").read_text())
+    for name in BUILT_FROM:
+        assert manifest["dependencies"][name] == TFJS_VERSION, f"package.json must pin {name} to exactly {TFJS_VERSION}"
+    assert manifest["devDependencies"]["esbuild"] == ESBUILD_VERSION, "package.json must pin esbuild exactly"
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    assert lock["node_modules/esbuild"]["version"] == ESBUILD_VERSION
+    assert all(lock[f"node_modules/{name}"]["version"] == TFJS_VERSION for name in BUILT_FROM)
+
+
+def test_vendored_tfjs_bundles_are_what_the_build_makes(tmp_path):
+    # Rebuilding from node_modules (installed from package-lock.json by npm ci) and the shipped models
+    # reproduces the committed bundles byte for byte; a new model or package needs `make vendor`.
+    result = subprocess.run(
+        ["node", str(ROOT / "tools" / "build_tfjs.mjs"), "--site", str(SITE), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(BUILT), "the build wrote other files, or left its scratch"
+    for name in BUILT:
+        assert (SITE / "vendor" / name).read_bytes() == (tmp_path / name).read_bytes(), f"site/vendor/{name} is stale: run make vendor"
+
+
+def test_page_loads_tfjs_as_a_module_and_no_global_script(page):
+    scripts = [attrs for tag, attrs in page.tags if tag == "script"]
+    assert scripts == [{"src": "js/main.js", "type": "module"}], "one module script; main.js imports TF.js itself"
+    preloads = [attrs["href"] for tag, attrs in page.tags if tag == "link" and attrs.get("rel") == "modulepreload"]
+    assert preloads == ["vendor/tfjs.js"]

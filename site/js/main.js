@@ -5,7 +5,10 @@ import { recognise, throttle } from './recognise.js';
 import { createView } from './ui.js';
 
 const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
-const BACKENDS = ['webgl', 'wasm', 'cpu']; // tried in turn, the fastest kept; ?backend=wasm forces one
+// TensorFlow.js built for this page (tools/build_tfjs.mjs), one whole ES module per backend. The CPU build is
+// for browsers where WebAssembly is off (Lockdown Mode on Apple devices, JIT-less browsing modes). Only one is
+// ever imported: two copies of TF.js on a page would share one engine with two sets of classes.
+const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
 let read = null; // (ImageData) => Recognition, once the model and its backend are ready
@@ -28,22 +31,39 @@ const pad = createPad(document.getElementById('pad'), {
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
 
-async function start(tf) {
-  if (!tf) throw new ModelError('TensorFlow.js did not load (vendor/tf.min.js)');
+/** True when this page may compile WebAssembly (an empty module): the wasm backend can start. */
+async function webAssemblyRuns() {
+  try {
+    await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    return true;
+  } catch {
+    return false; // no WebAssembly object at all, or compiling refused
+  }
+}
+
+/** The TF.js module for `forced` or for this browser, its backend started. */
+async function loadTensorFlow(forced) {
+  const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
+  if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
+  const tf = await import(TENSORFLOW[backend]);
+  if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
+  if (!(await tf.setBackend(backend))) throw new ModelError(`TensorFlow.js could not start its ${backend} backend on this device`);
+  return tf;
+}
+
+async function start() {
+  const tf = await loadTensorFlow(new URLSearchParams(location.search).get('backend'));
   tf.enableProdMode(); // skips per-op debug checks; the model is already verified
-  // Relative, so the .wasm files load from any sub-path. Without the WASM script, WebGL and CPU remain.
-  if (tf.wasm) tf.wasm.setWasmPaths('./vendor/');
   const { model, metadata } = await loadModel(tf);
   pad.setDrawing(metadata.drawing);
   view.showModel(metadata);
-  const forced = new URLSearchParams(location.search).get('backend');
-  view.showBackend(await chooseFastestBackend(tf, model, metadata.input.shape, forced ? [forced] : BACKENDS));
+  view.showBackend(await chooseFastestBackend(tf, model, metadata.input.shape, [tf.getBackend()]));
   read = (imageData) => recognise(tf, model, metadata, imageData);
   document.body.dataset.ready = 'true'; // tests wait for this
   update();
 }
 
-start(globalThis.tf).catch((error) => {
+start().catch((error) => {
   view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`);
   document.body.dataset.ready = 'false';
   if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it visible in the console
