@@ -5,7 +5,8 @@
 #   make convert                convert runs/default/latest into site/model/ (skipped when nothing changed)
 #   make vendor                 build TF.js for the shipped models into site/vendor/ (make convert rebuilds it)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
-#                               read 3,000 whole numbers of each style, write bench/numbers.md
+#                               read 3,000 whole numbers of each style, write bench/numbers.md; what a visit
+#                               downloads (bench/transfer.md) and how soon a 4x slower CPU answers (bench/slow_device.md)
 
 PYTHON_SYSTEM ?= python3
 VENV := .venv
@@ -86,6 +87,8 @@ test-fast: setup
 bench: setup
 	$(PYTHON) -m bench.run $(if $(QUICK),--quick,)
 	$(PYTHON) -m bench.numbers $(if $(QUICK),--count 300,)
+	$(PYTHON) -m bench.transfer
+	$(PYTHON) -m bench.slow_device $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf .pytest_cache bench/.cache

@@ -2,7 +2,7 @@
 // delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
 // SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
 // installs the new worker, which fetches everything afresh.
-const VERSION = '308fd5ea0c3a';
+const VERSION = '6919f236a318';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The model's weight files

@@ -1,4 +1,4 @@
-// node tools/build_tfjs.mjs [--site site] [--out site/vendor]   (make vendor)
+// node tools/build_tfjs.mjs [--site site] [--out site/vendor] [--model DIR ...]   (make vendor)
 //
 // Builds the TensorFlow.js the page imports, from the npm packages pinned in package-lock.json, holding only
 // what Inkwell runs: tfjs-core, the tfjs-layers classes its models are made of, and two backends with only
@@ -12,7 +12,8 @@
 // Two whole bundles rather than a shared chunk: splitting core into a third file costs every visitor about
 // 4 KB gzip (measured), to save the few who need the CPU backend a second copy of core.
 //
-// Which layers and kernels: every model.json under --site is read for its layer classes, then run in Node
+// Which layers and kernels: every model.json under --site (or each --model directory) is read for its layer
+// classes, then run in Node
 // with the full npm TF.js (cpu and wasm backends) on batches of 1 and 33 (33 crosses tfjs-layers' predict
 // batch of 32, so the kernels that join batches are recorded too) while tf.profile records the kernels.
 // A new model that needs more is a rebuild away (`make vendor`); the tests say so when one is stale.
@@ -230,10 +231,9 @@ function entrySources(layerModules, kernels, wasmKernels, cpuKernels) {
   };
 }
 
-/** Build into `outDir`; returns what went in, for the log. */
-export async function buildTfjs(siteDir, outDir) {
-  const modelDirs = await findModels(siteDir);
-  if (modelDirs.length === 0) throw new Error(`${siteDir}: no model.json found; the bundle is built for the shipped models (make convert)`);
+/** Build for the models in `modelDirs` into `outDir`; returns what went in, for the log. */
+export async function buildTfjs(modelDirs, outDir) {
+  if (modelDirs.length === 0) throw new Error('no model.json found; the bundle is built for the shipped models (make convert)');
   const registry = await layersRegistry();
   const used = new Set();
   for (const directory of modelDirs) {
@@ -290,9 +290,14 @@ export async function buildTfjs(siteDir, outDir) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { site: { type: 'string', default: path.join(ROOT, 'site') }, out: { type: 'string', default: path.join(ROOT, 'site', 'vendor') } },
+    options: {
+      site: { type: 'string', default: path.join(ROOT, 'site') },
+      out: { type: 'string', default: path.join(ROOT, 'site', 'vendor') },
+      model: { type: 'string', multiple: true }, // instead of every model under --site (the latency bench's models)
+    },
   });
-  const built = await buildTfjs(path.resolve(values.site), path.resolve(values.out));
+  const modelDirs = values.model ? values.model.map((directory) => path.resolve(directory)) : await findModels(path.resolve(values.site));
+  const built = await buildTfjs(modelDirs, path.resolve(values.out));
   console.log(`models: ${built.models.join(', ')}`);
   console.log(`layer modules: ${built.layerModules.map((module) => module.replace('@tensorflow/tfjs-layers/dist/', '')).join(', ')}`);
   console.log(`kernels the models call: ${built.kernels.join(', ')}`);

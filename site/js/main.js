@@ -57,7 +57,9 @@ async function start() {
   const { model, metadata } = await loadModel(tf);
   pad.setDrawing(metadata.drawing);
   view.showModel(metadata);
-  view.showBackend(await chooseFastestBackend(tf, model, metadata.input.shape, [tf.getBackend()]));
+  // One backend, nothing to choose between: warm it up (the first prediction sets up its kernels) and time
+  // one prediction for the footer, rather than five on a slow device.
+  view.showBackend(await chooseFastestBackend(tf, model, metadata.input.shape, [tf.getBackend()], 1));
   read = (imageData) => recognise(tf, model, metadata, imageData);
   document.body.dataset.ready = 'true'; // tests wait for this
   update();
