@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import functools
 import gzip
+import itertools
 import json
 import subprocess
 import tarfile
@@ -90,8 +91,9 @@ class CountingHandler(QuietHandler):
             return  # the connection closed without a request
         body = bytes(self.wfile.written[self._header_bytes :])
         self.server.record({
+            "sequence": self._sequence,
             "path": self.path,
-            "status": self._status,
+            "status": int(self._status),
             "dest": self.headers.get("Sec-Fetch-Dest", ""),
             "conditional": "If-Modified-Since" in self.headers,
             "header_bytes": self._header_bytes,
@@ -99,6 +101,10 @@ class CountingHandler(QuietHandler):
             "gzip_bytes": gzip_equivalent(body, self._content_type),
             "content_type": self._content_type,
         })
+
+    def parse_request(self):
+        self._sequence = self.server.next_sequence()  # the order requests arrived, whatever order they finish in
+        return super().parse_request()
 
     def send_response(self, code, message=None):
         self._status = code
@@ -119,16 +125,21 @@ class CountingServer(ThreadingHTTPServer):
         super().__init__(address, handler)
         self.responses: list[dict] = []
         self._lock = threading.Lock()
+        self._sequence = itertools.count()
+
+    def next_sequence(self) -> int:
+        with self._lock:
+            return next(self._sequence)
 
     def record(self, response: dict) -> None:
         with self._lock:
             self.responses.append(response)
 
     def take(self) -> list[dict]:
-        """The responses logged since the last take, in the order they were sent."""
+        """The responses logged since the last take, in the order their requests arrived."""
         with self._lock:
             taken, self.responses = self.responses, []
-        return taken
+        return sorted(taken, key=lambda response: response["sequence"])
 
 
 @contextlib.contextmanager

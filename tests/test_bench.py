@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import json
 import math
+import time
 
 import numpy as np
 import pytest
@@ -186,7 +187,14 @@ def test_counting_server_logs_what_it_sends_per_response(tmp_path):
         assert not_modified.value.code == 304
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(url + "missing.js")
-        responses = server.take()
+        # The server logs a response once it has sent it, which may be just after the client has it.
+        responses = []
+        for _ in range(100):
+            responses += server.take()
+            if len(responses) == 3:
+                break
+            time.sleep(0.05)
+        responses.sort(key=lambda response: response["sequence"])
     assert [(r["path"], r["status"], r["conditional"]) for r in responses] == [
         ("/index.html", 200, False), ("/index.html", 304, True), ("/missing.js", 404, False),
     ]
