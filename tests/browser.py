@@ -47,8 +47,8 @@ def serve(directory: Path):
         server.server_close()
 
 
-def launch_chromium(playwright, extra_args: tuple[str, ...] = ()):
+def launch_chromium(playwright):
     """Launch headless Debian Chromium; a clear error names the remedy when it is missing."""
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(f"{CHROMIUM} not found: install it with `apt-get install chromium` (make setup does)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

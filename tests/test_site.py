@@ -326,33 +326,30 @@ def test_service_worker_precaches_the_one_runtime_this_browser_runs(page, site_u
     assert set(site_version.precached_files(SITE)) - RUNTIME_FILES == set(cached) - RUNTIME_FILES
 
 
-def test_without_webassembly_the_cpu_build_runs_and_works_offline():
+def test_without_webassembly_the_cpu_build_runs_and_works_offline(chromium):
     # V8 without its JIT has no WebAssembly, as in Lockdown Mode on Apple devices: the page and its service
     # worker take TF.js's CPU build instead, never a .wasm binary, and the page still reads a 7 offline.
-    from playwright.sync_api import sync_playwright
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-    from tests.browser import launch_chromium
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, ("--js-flags=--jitless",))
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            requests = []
-            page.on("request", lambda request: requests.append(request.url))
-            with serve(SITE) as url:
-                open_page(page, url)
-                expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu")
-                page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
-                assert RUNTIME_FILES & set(cached_paths(page, url)) == {"vendor/tfjs-cpu.js"}
-            context.set_offline(True)
-            page.reload()
-            page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
-            draw(page, SEVEN)
-            expect(page.locator("#prediction")).to_have_text("7", timeout=READY_TIMEOUT_MS)
-            assert not [request for request in requests if request.endswith(".wasm")]
-        finally:
-            browser.close()
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--js-flags=--jitless"])
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        with serve(SITE) as url:
+            open_page(page, url)
+            expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu")
+            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+            assert RUNTIME_FILES & set(cached_paths(page, url)) == {"vendor/tfjs-cpu.js"}
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7", timeout=READY_TIMEOUT_MS)
+        assert not [request for request in requests if request.endswith(".wasm")]
+    finally:
+        browser.close()
 
 
 def test_new_version_replaces_the_old_cache(page, tmp_path):

@@ -13,10 +13,10 @@
 // 4 KB gzip (measured), to save the few who need the CPU backend a second copy of core.
 //
 // Which layers and kernels: every model.json under --site (or each --model directory) is read for its layer
-// classes, then run in Node
-// with the full npm TF.js (cpu and wasm backends) on batches of 1 and 33 (33 crosses tfjs-layers' predict
-// batch of 32, so the kernels that join batches are recorded too) while tf.profile records the kernels.
-// A new model that needs more is a rebuild away (`make vendor`); the tests say so when one is stale.
+// classes, then loaded and run in Node with the full npm TF.js (cpu and wasm backends) on batches of 1 and 33
+// (33 crosses tfjs-layers' predict batch of 32, so the kernel that joins batches is recorded too) while
+// tf.profile records the kernels. A new model that needs more is a rebuild away (`make vendor`, which
+// `make convert` runs); the tests say so when the committed bundles are stale.
 //
 // The output is deterministic (sorted lists, no paths or dates), so rebuilding from the lock file
 // reproduces the committed files byte for byte; tests/test_site_static.py checks exactly that.
@@ -212,7 +212,8 @@ function entrySources(layerModules, kernels, wasmKernels, cpuKernels) {
     "export { loadLayersModel } from '@tensorflow/tfjs-layers/dist/exports';",
   ];
   return {
-    // Core's index also registers every optimizer, for training; the page only predicts. No gradients either.
+    // What the plugin gives for '@tensorflow/tfjs-core': core as its index makes it, minus the optimizers'
+    // registration (layers imports the gradients separately, and nothing here imports those).
     'inkwell:core': "import '@tensorflow/tfjs-core/dist/base_side_effects';\nexport * from '@tensorflow/tfjs-core/dist/base';",
     'inkwell:tfjs': [
       ...common,
