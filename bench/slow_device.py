@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs, rounds = (2, 1) if args.quick else (5, 2)
     result = measure_slow_device(runs, rounds)
+    args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "slow_device.json", (json.dumps(result, indent=2) + "\n").encode())
     write_atomic(args.out / "slow_device.md", markdown(result).encode())
     print(f"wrote {args.out / 'slow_device.md'}")

@@ -286,6 +286,7 @@ def markdown(result: dict) -> str:
 
 
 def write_report(result: dict, out_dir: Path = OUT_DIR) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "transfer.json", (json.dumps(result, indent=2) + "\n").encode())
     write_atomic(out_dir / "transfer.md", markdown(result).encode())
 
