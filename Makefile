@@ -3,10 +3,12 @@
 #   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
 #   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it);
 #                               MODEL=letters trains the letters model on fonts, or on EMNIST letters with DATA_DIR=<dir>
-#   make convert [TASK=digits]  release the task's model (runs/<its model>/latest) into site/models/<task>/ and
-#                               its Keras source into models/<task>/ (skipped when nothing changed)
+#   make convert [TASK=digits]  release the task's model (runs/<its model>/latest) into site/models/<task>/, its
+#                               Keras source into models/<task>/ and TF.js rebuilt for it (skipped when nothing changed)
+#   make vendor                 build TF.js for the shipped models into site/vendor/ (make convert rebuilds it)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
-#                               read 3,000 whole numbers of each style, write bench/numbers.md
+#                               read 3,000 whole numbers of each style, write bench/numbers.md; what a visit
+#                               downloads (bench/transfer.md) and how soon a 4x slower CPU answers (bench/slow_device.md)
 #   make bench-letters [QUICK=1] the letters model on held-out fonts, drawn letters and words: bench/letters.md
 
 PYTHON_SYSTEM ?= python3
@@ -22,10 +24,10 @@ QUANTIZE ?= auto
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL = 3
 
-TFJS := node_modules/@tensorflow/tfjs/dist
 TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
-WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm tfjs-backend-wasm-threaded-simd.wasm
-VENDOR_FILES := site/vendor/tf.min.js site/vendor/tf-backend-wasm.min.js $(addprefix site/vendor/,$(WASM_FILES))
+# The threaded binary is left out: it needs a cross-origin-isolated page, which GitHub Pages cannot serve.
+WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm
+VENDOR_FILES := site/vendor/tfjs.js site/vendor/tfjs-cpu.js $(addprefix site/vendor/,$(WASM_FILES))
 
 .PHONY: setup data train convert finish-release vendor serve test test-fast bench bench-letters chromium fonts clean
 
@@ -84,22 +86,25 @@ convert: finish-release site/models/$(TASK)/model.json
 finish-release: | $(VENV)/.installed
 	$(PYTHON) convert.py --finish
 
+# The release includes TF.js rebuilt for the shipped models when the new model needs other layers or kernels.
 site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
 	$(PYTHON) convert.py --task $(TASK) --run $(RUN) --quantize $(QUANTIZE)
 
 runs/%/model.h5:
 	@echo "error: no trained model at $@; train one with: make train" >&2; exit 1
 
-# TF.js is vendored (committed) from the pinned npm package; tests check the copies are byte-identical.
+# TF.js is vendored (committed): built for the page from the pinned npm packages (tools/build_tfjs.mjs,
+# esbuild), and the WebAssembly binaries copied; tests check both match what this makes, byte for byte.
 vendor: $(VENDOR_FILES)
 	$(PYTHON_SYSTEM) site_version.py
 
-site/vendor/tf.min.js: $(TFJS)/tf.min.js
-	cp $< $@
-site/vendor/%: $(TFJS_WASM)/%
+site/vendor/tfjs.js: tools/build_tfjs.mjs package-lock.json | node_modules/.installed
+	node tools/build_tfjs.mjs
+site/vendor/tfjs-cpu.js: site/vendor/tfjs.js
+site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
 	cp $< $@
 # npm ci unpacks these; they exist once node_modules is installed.
-$(TFJS)/tf.min.js $(addprefix $(TFJS_WASM)/,tf-backend-wasm.min.js $(WASM_FILES)): | node_modules/.installed
+$(addprefix $(TFJS_WASM)/,$(WASM_FILES)): | node_modules/.installed
 
 serve:
 	@echo "Inkwell on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
@@ -114,6 +119,8 @@ test-fast: setup
 bench: setup
 	$(PYTHON) -m bench.run $(if $(QUICK),--quick,)
 	$(PYTHON) -m bench.numbers $(if $(QUICK),--count 300,)
+	$(PYTHON) -m bench.transfer
+	$(PYTHON) -m bench.slow_device $(if $(QUICK),--quick,)
 
 bench-letters: setup
 	$(PYTHON) -m bench.letters $(if $(QUICK),--quick,)

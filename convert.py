@@ -11,7 +11,8 @@ and only then released. A release is one step that either happens or does not: t
 Keras source, site/models/index.json and the service worker's version (sw.js) are staged first, a journal
 naming every move is written, then the moves are made. A failure or kill after the journal is written is
 rolled forward by the next `convert.py` run (`make convert` runs `convert.py --finish` first); one before
-it leaves the published files as they were. The staging area is .inkwell-release/ beside site/, never
+it leaves the published files as they were. TF.js, built for the shipped models' layers and kernels
+(tools/build_tfjs.mjs), is rebuilt in the staging area and released with the model when it changes. The staging area is .inkwell-release/ beside site/, never
 inside it, so a Pages deploy never publishes a half-made release.
 
 convert.py replaces only folders it wrote: a model folder holding exactly metadata.json and the files that
@@ -264,6 +265,22 @@ def release(staged: dict[Path, Path], site: Path | None, release_dir: Path) -> N
     apply_release(release_dir)
 
 
+def staged_tfjs(site: Path, task: str, staged_model: Path, release_dir: Path) -> dict[Path, Path]:
+    """TF.js built for the models the site will ship (tools/build_tfjs.mjs holds only their layers and
+    kernels), staged beside the model: the files that differ from site/vendor/ join the release."""
+    from training.webruntime import WebRuntimeError, run_node
+
+    models = [staged_model] + [site / "models" / other for other in TASKS if other != task and (site / "models" / other / "model.json").is_file()]
+    out = release_dir / "vendor"
+    out.mkdir()
+    arguments = ["--out", str(out)] + [item for model in models for item in ("--model", str(model))]
+    try:
+        run_node(ROOT / "tools" / "build_tfjs.mjs", arguments, "tools/build_tfjs.mjs cannot build TF.js for the shipped models")
+    except WebRuntimeError as error:
+        raise ConversionError(f"{error}; run `make setup` (npm ci brings esbuild)") from error
+    return {built: site / "vendor" / built.name for built in sorted(out.iterdir()) if not (site / "vendor" / built.name).is_file() or built.read_bytes() != (site / "vendor" / built.name).read_bytes()}
+
+
 def stamp_site(site_dir: Path) -> None:
     """Give the service worker a new version so visitors' caches pick up the new model."""
     sys.path.insert(0, str(ROOT))
@@ -379,6 +396,7 @@ def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, qu
     if site is not None:
         (release_dir / "index.json").write_text(json.dumps(models_index(site, task), indent=2) + "\n")
         staged[release_dir / "index.json"] = site / "models" / "index.json"
+        staged.update(staged_tfjs(site, task, release_dir / chosen, release_dir))
     release(staged, site, release_dir)
     print(
         f"wrote {out_dir}: {metadata['name']} ({metadata['parameters']:,} parameters), {chosen} weights "

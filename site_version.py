@@ -2,11 +2,11 @@
 
 The service worker caches the site for offline use under a versioned name (`inkwell-<VERSION>`). Browsers
 install a new worker only when sw.js changes byte for byte, so VERSION must change whenever any precached
-file does: a new model, a new stylesheet, a new TF.js. This computes a SHA-256 over the precached files
-(sw.js's APP_FILES, models/index.json, and for each task it lists models/<task>/metadata.json and the files
-that metadata.json lists), takes 12 hex digits and rewrites the one line `const VERSION = '...';` in sw.js
-(through a temporary file and a rename, so sw.js is never half-written). `--check` changes nothing and exits
-1 when the line is stale.
+file does: a new model, a new stylesheet, a new TF.js. This computes a SHA-256 over the files the worker may
+precache (sw.js's APP_FILES, every one of its RUNTIME_FILES — each browser takes one —, models/index.json,
+and for each task it lists models/<task>/metadata.json and the files that metadata.json lists), takes 12 hex
+digits and rewrites the one line `const VERSION = '...';` in sw.js (through a temporary file and a rename, so
+sw.js is never half-written). `--check` changes nothing and exits 1 when the line is stale.
 
 Standard library only: GitHub Actions and `make convert` run it without the virtual environment.
 """
@@ -23,11 +23,11 @@ from pathlib import Path
 SITE = Path(__file__).resolve().parent / "site"
 VERSION_LINE = re.compile(r"^const VERSION = '([0-9a-f]*)';$", re.MULTILINE)
 APP_FILES = re.compile(r"^const APP_FILES = \[(.*?)\];$", re.MULTILINE | re.DOTALL)
+RUNTIME_FILES = re.compile(r"^const RUNTIME_FILES = \{(.*?)\};$", re.MULTILINE | re.DOTALL)
 MODELS_INDEX = "models/index.json"
 # Files in site/ deliberately not precached: the worker itself (browsers always fetch it afresh to look for
-# updates), GitHub Pages' marker that turns Jekyll off, and the threaded WASM build, which TF.js uses only
-# on cross-origin-isolated pages; GitHub Pages sets no COOP/COEP headers, so it is never fetched there.
-NOT_PRECACHED = frozenset({"sw.js", ".nojekyll", "vendor/tfjs-backend-wasm-threaded-simd.wasm"})
+# updates) and GitHub Pages' marker that turns Jekyll off.
+NOT_PRECACHED = frozenset({"sw.js", ".nojekyll"})
 
 
 def read_json(path: Path) -> dict:
@@ -53,12 +53,15 @@ def model_files(site_dir: Path = SITE) -> list[str]:
 
 
 def precached_files(site_dir: Path = SITE) -> list[str]:
-    """Paths relative to site_dir that sw.js precaches, sorted: APP_FILES and every task's model files."""
+    """Paths relative to site_dir that sw.js may precache, sorted: APP_FILES, RUNTIME_FILES and every task's model files."""
     source = (site_dir / "sw.js").read_text(encoding="utf-8")
-    match = APP_FILES.search(source)
-    if match is None:
-        raise ValueError(f"{site_dir / 'sw.js'}: no `const APP_FILES = [...];` list")
-    return sorted(set(re.findall(r"'([^']+)'", match.group(1))) | set(model_files(site_dir)))
+    paths = set(model_files(site_dir))
+    for pattern, declaration in ((APP_FILES, "const APP_FILES = [...];"), (RUNTIME_FILES, "const RUNTIME_FILES = {...};")):
+        match = pattern.search(source)
+        if match is None:
+            raise ValueError(f"{site_dir / 'sw.js'}: no `{declaration}` list")
+        paths.update(re.findall(r"'([^']+)'", match.group(1)))
+    return sorted(paths)
 
 
 def compute_version(site_dir: Path = SITE) -> str:

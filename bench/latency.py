@@ -1,8 +1,9 @@
 """python -m bench.latency --model default=bench/.cache/default/uint8 --samples 40  — in-browser latency.
 
-Each converted model runs in headless Chromium through the page's own site/js/model.js and the vendored
-TF.js 4.22.0 scripts, on every backend the browser offers (webgl, wasm, cpu; one that cannot start is
-reported as unavailable). A fresh page measures: model load (fetch, SHA-256 checks, weights onto the
+Each converted model runs in headless Chromium through the page's own site/js/model.js and TF.js 4.22.0 as
+the page gets it (tools/build_tfjs.mjs: vendor/tfjs.js for wasm, vendor/tfjs-cpu.js for cpu), built here for
+the benchmarked models (the page's own build holds the shipped models' layers and kernels only), on both
+backends the page has (one that cannot start is reported as unavailable). A fresh page measures: model load (fetch, SHA-256 checks, weights onto the
 backend), the first prediction (shader compilation, WASM warm-up) and, after warm-up, single predictions.
 
 Shared machines drift, so the models are interleaved: each round visits every model once per backend, in
@@ -14,23 +15,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
 from bench.report import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-BACKENDS = ("wasm", "webgl", "cpu")
-VENDOR_SCRIPTS = ("vendor/tf.min.js", "vendor/tf-backend-wasm.min.js")
+BACKENDS = ("wasm", "cpu")
+WASM_BINARIES = ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm")
 WARMUP = 10
 
 # Runs inside the page: pick the backend, load the model as the page does, time predictions of one digit.
 MEASURE_JS = """
 async ({ backend, modelUrl, samples, warmup }) => {
-  const tf = globalThis.tf;
-  tf.enableProdMode();
-  if (tf.wasm) tf.wasm.setWasmPaths(new URL('vendor/', location.href).href);
   let started = performance.now();
+  const tf = await import(new URL(backend === 'wasm' ? 'vendor/tfjs.js' : 'vendor/tfjs-cpu.js', location.href).href);
+  const importMs = performance.now() - started;
+  tf.enableProdMode();
+  if (backend === 'wasm') tf.setWasmPaths(new URL('vendor/', location.href).href);
+  started = performance.now();
   try {
     if (!(await tf.setBackend(backend))) return { available: false, error: `tf.setBackend('${backend}') failed` };
     await tf.ready();
@@ -39,13 +44,9 @@ async ({ backend, modelUrl, samples, warmup }) => {
   }
   if (tf.getBackend() !== backend) return { available: false, error: `TF.js fell back to ${tf.getBackend()}` };
   const backendMs = performance.now() - started;
-  // What "webgl" and "wasm" mean here: a real GPU or SwiftShader's software rendering; SIMD, threads.
+  // What "wasm" means here: SIMD, threads.
   let details = {};
-  if (backend === 'webgl') {
-    const gl = document.createElement('canvas').getContext('webgl2');
-    const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
-    details = { renderer: gl ? gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : 'unknown' };
-  } else if (backend === 'wasm') {
+  if (backend === 'wasm') {
     details = { simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') };
   }
   const { loadModel, predictBatch } = await import(new URL('js/model.js', location.href).href);
@@ -66,16 +67,26 @@ async ({ backend, modelUrl, samples, warmup }) => {
     predictBatch(tf, model, input, shape);
     times.push(performance.now() - started);
   }
-  return { available: true, details, backendMs, loadMs, firstMs, times };
+  return { available: true, details, importMs, backendMs, loadMs, firstMs, times };
 }
 """
 
 
 def bench_site(scratch: Path, model_dirs: dict[str, Path]) -> None:
-    """A served directory with the page's js/ and vendor/, one model per models/<name>/, and a blank page."""
-    from training.webruntime import link_site
-
-    link_site(scratch, {f"models/{name}": directory for name, directory in model_dirs.items()})
+    """A served directory with the page's js/, TF.js built for these models in vendor/, one model per
+    models/<name>/, and a blank page."""
+    (scratch / "js").symlink_to((ROOT / "site" / "js").resolve(), target_is_directory=True)
+    for name, directory in model_dirs.items():
+        (scratch / "models").mkdir(exist_ok=True)
+        (scratch / "models" / name).symlink_to(Path(directory).resolve(), target_is_directory=True)
+    vendor = scratch / "vendor"
+    vendor.mkdir()
+    arguments = [argument for directory in model_dirs.values() for argument in ("--model", str(directory))]
+    result = subprocess.run(["node", str(ROOT / "tools" / "build_tfjs.mjs"), "--out", str(vendor), *arguments], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise ValueError(f"tools/build_tfjs.mjs: {(result.stderr.strip().splitlines() or ['failed'])[-1]}")
+    for name in WASM_BINARIES:
+        shutil.copyfile(ROOT / "site" / "vendor" / name, vendor / name)
     (scratch / "bench.html").write_text("<!doctype html><meta charset='utf-8'><title>Inkwell latency</title>\n")
 
 
@@ -85,8 +96,6 @@ def measure_once(browser, base_url: str, model: str, backend: str, samples: int)
     try:
         page = context.new_page()
         page.goto(base_url + "bench.html")
-        for script in VENDOR_SCRIPTS:
-            page.add_script_tag(url=base_url + script)
         arguments = {"backend": backend, "modelUrl": f"{base_url}models/{model}/", "samples": samples, "warmup": WARMUP}
         return page.evaluate(MEASURE_JS, arguments)
     finally:

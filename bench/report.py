@@ -170,20 +170,14 @@ def latency_summary(ratios: dict) -> list[str]:
     return lines
 
 
-def transfer_lines(transfer: dict) -> list[str]:
-    if not transfer:
-        return ["Not measured.", ""]
-    totals = transfer["totals"]
-    lines = [
-        f"index.html loaded in headless Chromium from a fresh profile; model served: {transfer['model_served']}; "
-        f"page ready: {transfer['ready']} after {transfer['ready_ms']:.0f} ms." + (f" Errors: {'; '.join(transfer['errors'])}." if transfer["errors"] else ""),
+def transfer_lines() -> list[str]:
+    """Transfer and slow-device figures have their own reports; results.md points to them."""
+    return [
+        "Counted at the server, first and second visit, before and after the page built its own TF.js: "
+        "[transfer.md](transfer.md) (`python -m bench.transfer`); time to the first answer at 4× CPU throttle: "
+        "[slow_device.md](slow_device.md) (`python -m bench.slow_device`).",
         "",
-        "| requested by | responses | raw bytes | gzip -9 bytes |",
-        "| --- | --- | --- | --- |",
     ]
-    for who, label in (("page", "the page"), ("service_worker", "the service worker (precache)"), ("all", "first visit, in all")):
-        lines.append(f"| {label} | {totals[who]['responses']} | {totals[who]['bytes']:,} | {totals[who]['gzip_bytes']:,} |")
-    return lines + [""]
 
 
 def shipped_sentence(shipped: dict) -> str:
@@ -245,9 +239,9 @@ def markdown(results: dict) -> str:
         "Compare the ratios; absolute times depend on the (shared) machine, and the page's clock ticks in 0.1 ms (it is not cross-origin isolated).",
         "",
         *latency_tables(results["latency"], results["latency_ratios"]),
-        "## First visit: transfer size",
+        "## Transfer and a slow device",
         "",
-        *transfer_lines(results.get("transfer")),
+        *transfer_lines(),
         "![accuracy against bytes](accuracy_vs_bytes.png)",
         "",
     ]

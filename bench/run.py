@@ -4,8 +4,9 @@ For each model (default, seed001, seed000, seed003), trained with the same data 
 TrainConfig defaults; bench/models.py reuses runs/<model>/latest or trains), this measures: parameters;
 weight bytes as float32 and as the shipped uint8; MNIST test accuracy in Keras and in TF.js (both dtypes);
 accuracy on page-like drawings through the page's preprocess.js (bench/robustness.py); latency in headless
-Chromium per backend (bench/latency.py); and, once, what a first visit to the page downloads
-(bench/transfer.py). Writes bench/results.json, bench/results.md and bench/accuracy_vs_bytes.png.
+Chromium per backend (bench/latency.py). Writes bench/results.json, bench/results.md and
+bench/accuracy_vs_bytes.png. What a visit downloads and how soon a slow device answers are their own
+reports (bench/transfer.py, bench/slow_device.py), which `make bench` runs too.
 
 `--quick` never trains (a model without a run is reported as missing), draws 1,000 canvases instead of
 10,000 and takes fewer latency samples: minutes, not an hour.
@@ -29,7 +30,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench import latency, models, report, robustness, transfer  # noqa: E402
+from bench import latency, models, report, robustness  # noqa: E402
 from bench.plot import plot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,11 +197,6 @@ def run_bench(settings: BenchSettings, names: list[str], runs_dir: Path, allow_t
     measured = latency.measure_latency(ready, settings.latency_samples, settings.latency_rounds) if ready else {"backends": {}}
     timings["latency_s"] = time.time() - phase
     results["versions"]["chromium"] = measured.get("chromium", "?")
-
-    print("[transfer] first visit to site/index.html", flush=True)
-    phase = time.time()
-    results["transfer"] = transfer.measure_transfer(ready.get("default"))
-    timings["transfer_s"] = time.time() - phase
 
     for entry in described.values():
         entry["directories"] = {dtype: relative(path) for dtype, path in entry.get("directories", {}).items()}

@@ -8,7 +8,7 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = '647e708f1366';
+const VERSION = 'ba128db61487';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
@@ -17,7 +17,6 @@ const APP_FILES = [
   'index.html',
   'manifest.webmanifest',
   'css/style.css',
-  'js/csp-shim.js',
   'js/main.js',
   'js/tasks.js',
   'js/model.js',
@@ -26,16 +25,23 @@ const APP_FILES = [
   'js/recognise.js',
   'js/ui.js',
   'js/update.js',
-  'vendor/tf.min.js',
-  'vendor/tf-backend-wasm.min.js',
-  'vendor/tfjs-backend-wasm.wasm',
-  'vendor/tfjs-backend-wasm-simd.wasm',
+  'vendor/tfjs.js',
   'icons/icon.svg',
   'icons/icon-192.png',
   'icons/icon-512.png',
   'icons/icon-maskable-512.png',
 ];
 const MODELS_INDEX = 'models/index.json';
+
+// Plus the one runtime file this browser will run, chosen as TF.js chooses it: the SIMD WebAssembly binary
+// where WebAssembly.validate accepts TF.js's SIMD probe, else the plain one; where WebAssembly is off
+// (Lockdown Mode), TF.js's CPU build. Never the threaded binary: it needs cross-origin isolation.
+const RUNTIME_FILES = { simd: 'vendor/tfjs-backend-wasm-simd.wasm', plain: 'vendor/tfjs-backend-wasm.wasm', cpu: 'vendor/tfjs-cpu.js' };
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
+const runtimeFile = () => {
+  if (typeof WebAssembly !== 'object') return RUNTIME_FILES.cpu;
+  return WebAssembly.validate(SIMD_PROBE) ? RUNTIME_FILES.simd : RUNTIME_FILES.plain;
+};
 
 // 'no-cache' revalidates with the server, so a new version never precaches a stale file, yet a file the
 // page has just downloaded comes back as a 304 instead of being downloaded a second time.
@@ -79,7 +85,7 @@ async function precacheModel(cache, folder) {
 
 async function precache() {
   const cache = await caches.open(CACHE);
-  await cache.addAll([...APP_FILES, MODELS_INDEX].map(fresh));
+  await cache.addAll([...APP_FILES, runtimeFile(), MODELS_INDEX].map(fresh));
   const { tasks } = await (await cache.match(MODELS_INDEX)).json();
   for (const { name } of tasks) await precacheModel(cache, `models/${name}/`);
 }

@@ -7,11 +7,12 @@ import dataclasses
 import gzip
 import json
 import math
+import time
 
 import numpy as np
 import pytest
 
-from bench import latency, models, numbers, report, transfer
+from bench import latency, models, numbers, report, slow_device, transfer
 from bench.run import BenchSettings, paired
 
 
@@ -123,10 +124,6 @@ def results_fixture():
         "samples_per_model": 200,
         "rounds": 4,
     }
-    files = [
-        {"path": "/index.html", "status": 200, "by": "page", "bytes": 3000, "gzip_bytes": 1200},
-        {"path": "/vendor/tf.min.js", "status": 200, "by": "service worker", "bytes": 1_000_000, "gzip_bytes": 300_000},
-    ]
     return {
         "mode": "quick",
         "date": "2026-01-01T00:00:00+00:00",
@@ -137,20 +134,19 @@ def results_fixture():
         "latency": measured,
         "latency_ratios": latency.ratios(measured),
         "verdict": report.verdict(described, {}),
-        "transfer": {"ready": True, "ready_ms": 900.0, "errors": [], "model_served": "site/model", "files": files, "totals": transfer.totals(files)},
     }
 
 
 def test_markdown_has_every_section_and_the_latency_ratio():
     text = report.markdown(results_fixture())
-    for heading in ("## Models", "## Verdict", "## Latency in the browser", "## First visit: transfer size"):
+    for heading in ("## Models", "## Verdict", "## Latency in the browser", "## Transfer and a slow device"):
         assert heading in text
     assert "Every model trained on the same data with the same schedule" in text
     assert "Test CPU, 2 cores, 8.0 GB RAM" in text and "TF.js 4.22.0" in text and "Chromium 1" in text
     assert "| default | 40.0 | 20.0 | 2.00 | 4.00 | 1 (reference) |" in text
     assert "| seed001 | 40.0 | 20.0 | 0.50 | 1.00 | 4.00 |" in text  # the shipped model is 4x slower here
     assert "**webgl**: unavailable in this browser (tf.setBackend('webgl') failed)." in text
-    assert "| first visit, in all | 2 | 1,003,000 | 301,200 |" in text
+    assert "[transfer.md](transfer.md)" in text and "[slow_device.md](slow_device.md)" in text
     assert "the shipped model's p50 is wasm 4.00× seed001's" in text
     assert "exactly one character on 990 of the 1,000 drawings (none on 2, several on 8)" in text
 
@@ -165,22 +161,87 @@ def test_latency_summarise_pools_rounds():
     assert summary["p50_ms"] == 3.0 and summary["load_ms"] == 15.0 and summary["first_prediction_ms"] == 40.0
 
 
-def test_transfer_totals_split_page_and_service_worker():
-    files = [
-        {"by": "page", "bytes": 100, "gzip_bytes": 40},
-        {"by": "page", "bytes": 50, "gzip_bytes": 30},
-        {"by": "service worker", "bytes": 100, "gzip_bytes": 40},
+def test_gzip_equivalent_compresses_text_and_webassembly_but_sends_images_and_octet_streams_as_they_are():
+    text = b"const answer = 42;\n" * 200
+    assert transfer.gzip_equivalent(text, "text/javascript") == len(gzip.compress(text, compresslevel=9, mtime=0)) < len(text)
+    assert transfer.gzip_equivalent(text, "application/wasm") < len(text)
+    assert transfer.gzip_equivalent(text, "application/octet-stream") == len(text)  # the model's .bin
+    assert transfer.gzip_equivalent(text, "image/png") == len(text)
+    assert transfer.gzip_equivalent(b"", "text/html") == 0
+
+
+def test_counting_server_logs_what_it_sends_per_response(tmp_path):
+    # Counted at the server: a full response, a 304 revalidation (headers only) and a 404, in order.
+    import urllib.error
+    import urllib.request
+
+    body = b"<!doctype html><title>x</title>" + b" " * 1000
+    (tmp_path / "index.html").write_bytes(body)
+    with transfer.counting_server(tmp_path) as (server, url):
+        with urllib.request.urlopen(url + "index.html") as response:
+            last_modified = response.headers["Last-Modified"]
+            assert response.read() == body
+        request = urllib.request.Request(url + "index.html", headers={"If-Modified-Since": last_modified})
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            urllib.request.urlopen(request)
+        assert not_modified.value.code == 304
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url + "missing.js")
+        # The server logs a response once it has sent it, which may be just after the client has it.
+        responses = []
+        for _ in range(100):
+            responses += server.take()
+            if len(responses) == 3:
+                break
+            time.sleep(0.05)
+        responses.sort(key=lambda response: response["sequence"])
+    assert [(r["path"], r["status"], r["conditional"]) for r in responses] == [
+        ("/index.html", 200, False), ("/index.html", 304, True), ("/missing.js", 404, False),
     ]
-    totals = transfer.totals(files)
-    assert totals["page"] == {"responses": 2, "bytes": 150, "gzip_bytes": 70}
-    assert totals["service_worker"] == {"responses": 1, "bytes": 100, "gzip_bytes": 40}
-    assert totals["all"] == {"responses": 3, "bytes": 250, "gzip_bytes": 110}
+    full, revalidated, _ = responses
+    assert full["bytes"] == len(body) and full["gzip_bytes"] == transfer.gzip_equivalent(body, "text/html")
+    assert full["content_type"] == "text/html" and full["header_bytes"] > 0
+    assert revalidated["bytes"] == revalidated["gzip_bytes"] == 0 and revalidated["header_bytes"] > 0
+    assert server.take() == []
 
 
-def test_served_file_maps_urls_to_what_the_static_server_sends(tmp_path):
-    (tmp_path / "js").mkdir()
-    assert transfer.served_file(tmp_path, "/") == tmp_path / "index.html"
-    assert transfer.served_file(tmp_path, "/js/model%20copy.js") == tmp_path / "js" / "model copy.js"
+def transfer_result(first_gzip_bytes):
+    def site(first, second):
+        return {
+            "chromium": "1",
+            "first": {"ready": True, "ready_ms": 900.0, "backend": "wasm", "errors": [], "responses": first, "totals": transfer.totals(first)},
+            "second": {"ready": True, "ready_ms": 500.0, "backend": "wasm", "errors": [], "responses": second, "totals": transfer.totals(second)},
+        }
+
+    def response(path, status, raw, gzipped):
+        return {"path": path, "status": status, "dest": "script", "conditional": status == 304, "header_bytes": 100, "bytes": raw, "gzip_bytes": gzipped, "content_type": "text/javascript"}
+
+    new = site([response("/vendor/tfjs.js", 200, 400_000, first_gzip_bytes)], [response("/sw.js", 200, 3_000, 1_500)])
+    old = site([response("/vendor/tf.min.js", 200, 1_470_000, 366_000), response("/vendor/tf.min.js", 304, 0, 0)], [])
+    return {"new": new, "old": old, "old_commit": "1b51178a97aee7e3d85c9d185e9555c808a7f5de"}
+
+
+def test_transfer_report_sets_old_and_new_side_by_side_and_checks_the_budgets():
+    text = transfer.markdown(transfer_result(first_gzip_bytes=360_000))
+    assert "| first | before (tf.min.js) | 2 | 1,470.0 | **366.0** | 0.2 | wasm | 900 ms |" in text
+    assert "| first | now | 1 | 400.0 | **360.0** | 0.1 | wasm | 900 ms |" in text
+    assert "| second | now | 1 | 3.0 | **1.5** |" in text
+    assert "digits model only: **360.0 KB** of 450.0 KB (within)" in text
+    assert "**450.0 KB** (within)" in text  # with a second model of 90 KB: exactly the budget
+    assert "| 2 | `/vendor/tf.min.js` | 304 | script, conditional | 0 | 0 | 100 |" in text
+    assert "(over)" in transfer.markdown(transfer_result(first_gzip_bytes=450_001))
+
+
+def test_slow_device_report_gives_medians_percentiles_and_targets():
+    answers = [{"label": "7", "milliseconds": float(ms), "read": "7" if ms < 90 else "1"} for ms in range(10, 101, 10)]
+    measured = {
+        "backend": "wasm", "runs": 2, "errors": [], "ready_ms": [1000.0, 1400.0], "second_visit_ready_ms": [700.0, 900.0], "answers": answers,
+        "ready_median_ms": 1200.0, "second_visit_ready_median_ms": 800.0, "answer_p50_ms": 55.0, "answer_p95_ms": 95.5, "read_correctly": 8,
+    }
+    text = slow_device.markdown({"throttle": 4, "old_commit": "1b51178a97aee7e3d85c9d185e9555c808a7f5de", "chromium": "1", "new": measured, "old": None})
+    assert "| now | wasm | 2 | **1,200** | 800 | 55 | **96** | 8 of 10 |" in text
+    assert "| before (tf.min.js) | not measured |" in text
+    assert "target ≤ 1,500" in text and "target ≤ 100" in text
 
 
 def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):

@@ -1,7 +1,9 @@
 """The model in the browser is the model we trained: Keras vs the real TF.js runtime (Node and Chromium).
 
 For every task (training/tasks.py): the Keras side is models/<task>/model.h5, the committed source of the
-shipped site/models/<task>/ (convert.py copies it); the examples are the task's own test set.
+shipped site/models/<task>/ (convert.py copies it); the examples are the task's own test set. The TF.js side
+is what the page imports, site/vendor/tfjs.js (wasm) and tfjs-cpu.js (cpu), built for the shipped models;
+Node runs those very files, and they give what the full npm TF.js gives, bit for bit.
 """
 
 from __future__ import annotations
@@ -66,14 +68,13 @@ def float32_export(task, keras_model, tmp_path_factory):
 
 
 def chromium_predict(page, site_url: str, model_url: str, inputs: np.ndarray, backend: str) -> np.ndarray:
-    """Predict in headless Chromium with the vendored TF.js and the page's own loader (site/js/model.js)."""
+    """Predict in headless Chromium with the page's TF.js (site/vendor/) and its own loader (site/js/model.js)."""
     page.goto(site_url + "js/model.js")  # any page of the origin, so that fetch and import reach it
-    page.add_script_tag(url=site_url + "vendor/tf.min.js")
-    page.add_script_tag(url=site_url + "vendor/tf-backend-wasm.min.js")
     encoded = base64.b64encode(np.ascontiguousarray(inputs, dtype="<f4").tobytes()).decode()
     result = page.evaluate(
         """async ([siteUrl, modelUrl, encoded, backend]) => {
-            tf.wasm.setWasmPaths(siteUrl + 'vendor/');
+            const tf = await import(siteUrl + (backend === 'wasm' ? 'vendor/tfjs.js' : 'vendor/tfjs-cpu.js'));
+            if (backend === 'wasm') tf.setWasmPaths(siteUrl + 'vendor/');
             if (!(await tf.setBackend(backend))) throw new Error('backend ' + backend + ' unavailable');
             const { loadModel, predictBatch } = await import(siteUrl + 'js/model.js');
             const { model, metadata } = await loadModel(tf, modelUrl);
@@ -117,16 +118,16 @@ def test_shipped_model_is_what_convert_makes_from_its_committed_source(task, met
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])
 def test_float32_export_equals_keras_in_node(float32_export, digits, keras_probabilities, backend):
-    # Keras and TF.js (Node) agree on 1,000 test digits to 1e-4 per probability, with identical argmax.
-    probabilities, summary = run_tfjs(float32_export, digits[0], backend)
-    assert summary["backend"] == backend and summary["count"] == PARITY_EXAMPLES
+    # Keras and the page's TF.js (in Node) agree on 1,000 test examples to 1e-4 per probability, identical argmax.
+    probabilities, summary = run_tfjs(float32_export, digits[0], backend, runtime="page")
+    assert summary["backend"] == backend and summary["runtime"] == "page" and summary["count"] == PARITY_EXAMPLES
     assert np.abs(probabilities - keras_probabilities).max() <= 1e-4
     np.testing.assert_array_equal(probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
 
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("backend", ["wasm", "cpu", "webgl"])  # webgl: SwiftShader here, no GPU.
+@pytest.mark.parametrize("backend", ["wasm", "cpu"])  # the page's two builds; it ships no WebGL backend
 def test_float32_export_equals_keras_in_chromium(page, float32_export, digits, keras_probabilities, backend, tmp_path):
     from tests.browser import serve
     from training.webruntime import link_site
@@ -134,7 +135,7 @@ def test_float32_export_equals_keras_in_chromium(page, float32_export, digits, k
     # A site whose model/ is the float32 export (links to the real js/ and vendor/), on one origin.
     link_site(tmp_path, {"model": float32_export})
     with serve(tmp_path) as site_url:
-        probabilities = chromium_predict(page, site_url, site_url + "model/", digits[0], backend)
+        probabilities = chromium_predict(page, site_url, site_url + "model/", digits[0], backend)  # the float32 export
     assert np.abs(probabilities - keras_probabilities).max() <= 1e-4
     np.testing.assert_array_equal(probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
 
@@ -150,8 +151,19 @@ def assert_quantised_agrees(probabilities, keras_probabilities, labels):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])
 def test_shipped_quantised_model_agrees_with_keras_in_node(task, digits, keras_probabilities, backend):
-    probabilities, _ = run_tfjs(task.web_dir, digits[0], backend)
+    probabilities, _ = run_tfjs(task.web_dir, digits[0], backend, runtime="page")
     assert_quantised_agrees(probabilities, keras_probabilities, digits[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["cpu", "wasm"])
+def test_page_tfjs_equals_the_npm_package_bit_for_bit(task, digits, backend):
+    # The bundle trimmed to the shipped models' layers and kernels computes what the whole TF.js computes:
+    # the same 1,000 digits, the same float32 probabilities, to the last bit.
+    page_probabilities, page_summary = run_tfjs(task.web_dir, digits[0], backend, runtime="page")
+    npm_probabilities, npm_summary = run_tfjs(task.web_dir, digits[0], backend, runtime="npm")
+    assert (page_summary["runtime"], npm_summary["runtime"]) == ("page", "npm")
+    np.testing.assert_array_equal(page_probabilities, npm_probabilities)
 
 
 @pytest.mark.slow
@@ -165,7 +177,7 @@ def test_shipped_quantised_model_agrees_with_keras_in_chromium(page, site_url, t
 @pytest.mark.slow
 def test_shipped_accuracy_on_the_whole_test_set_in_tfjs_is_what_metadata_states(task, metadata, test_set):
     inputs = test_set.images.astype(np.float32)[..., None] / 255.0
-    probabilities, summary = run_tfjs(task.web_dir, inputs, "wasm")
+    probabilities, summary = run_tfjs(task.web_dir, inputs, "wasm", runtime="page")
     accuracy = float(np.mean(probabilities.argmax(axis=1) == test_set.labels))
     assert summary["count"] == len(test_set.labels) == metadata["accuracy"]["examples"]
     assert accuracy >= SHIPPED_ACCURACY[task.name]

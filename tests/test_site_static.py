@@ -1,12 +1,14 @@
 """Fast checks of site/ without a browser: the page talks to its own origin only, every URL is relative (so
 the site works from https://<user>.github.io/<repo>/), every referenced file exists, the service worker
-precaches everything and carries the current version, and the vendored TF.js is the pinned npm release."""
+precaches everything and carries the current version, and the vendored TF.js is what the pinned npm
+packages make: the WebAssembly binaries copied as released, the bundles rebuilt byte for byte."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,12 +21,13 @@ SITE = ROOT / "site"
 TFJS_VERSION = "4.22.0"
 # site/vendor/<name> is a byte-for-byte copy of node_modules/<package>/dist/<name>.
 VENDORED = {
-    "tf.min.js": "@tensorflow/tfjs",
-    "tf-backend-wasm.min.js": "@tensorflow/tfjs-backend-wasm",
     "tfjs-backend-wasm.wasm": "@tensorflow/tfjs-backend-wasm",
     "tfjs-backend-wasm-simd.wasm": "@tensorflow/tfjs-backend-wasm",
-    "tfjs-backend-wasm-threaded-simd.wasm": "@tensorflow/tfjs-backend-wasm",
 }
+# site/vendor/<name> is built by tools/build_tfjs.mjs from these packages, pinned exactly in package.json.
+BUILT = ("tfjs.js", "tfjs-cpu.js")
+BUILT_FROM = ("@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-cpu")
+ESBUILD_VERSION = "0.28.2"
 # Our own text files (vendor/ is checked by byte identity instead).
 OWN_TEXT_FILES = sorted(
     path for pattern in ("*.html", "*.webmanifest", "css/*.css", "js/*.js", "sw.js") for path in SITE.glob(pattern)
@@ -197,3 +200,49 @@ def test_the_makefile_converts_each_task_from_the_model_tasks_py_names():
 
     makefile = (ROOT / "Makefile").read_text()
     assert dict(re.findall(r"^TASK_MODEL_(\w+) := (\S+)$", makefile, re.MULTILINE)) == {task.name: task.model for task in TASKS.values()}
+
+
+def test_tfjs_build_inputs_are_pinned_exactly():
+    manifest = json.loads((ROOT / "package.json").read_text())
+    for name in BUILT_FROM:
+        assert manifest["dependencies"][name] == TFJS_VERSION, f"package.json must pin {name} to exactly {TFJS_VERSION}"
+    assert manifest["devDependencies"]["esbuild"] == ESBUILD_VERSION, "package.json must pin esbuild exactly"
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    assert lock["node_modules/esbuild"]["version"] == ESBUILD_VERSION
+    assert all(lock[f"node_modules/{name}"]["version"] == TFJS_VERSION for name in BUILT_FROM)
+
+
+def test_vendored_tfjs_bundles_are_what_the_build_makes(tmp_path):
+    # Rebuilding from node_modules (installed from package-lock.json by npm ci) and the shipped models
+    # reproduces the committed bundles byte for byte; a new model or package needs `make vendor`.
+    result = subprocess.run(
+        ["node", str(ROOT / "tools" / "build_tfjs.mjs"), "--site", str(SITE), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(BUILT), "the build wrote other files, or left its scratch"
+    for name in BUILT:
+        assert (SITE / "vendor" / name).read_bytes() == (tmp_path / name).read_bytes(), f"site/vendor/{name} is stale: run make vendor"
+
+
+def static_imports(module: str) -> set[str]:
+    """Every module that `module` (a path under site/) imports statically, directly or not."""
+    found, pending = set(), [module]
+    while pending:
+        current = pending.pop()
+        source = (SITE / current).read_text(encoding="utf-8")
+        for name in re.findall(r"""^import .* from ['"](\.[^'"]+)['"];$""", source, re.MULTILINE):
+            path = (SITE / current).parent.joinpath(name).resolve().relative_to(SITE.resolve()).as_posix()
+            if path not in found:
+                found.add(path)
+                pending.append(path)
+    return found
+
+
+def test_page_loads_tfjs_as_a_module_and_preloads_every_module_it_needs(page):
+    scripts = [attrs for tag, attrs in page.tags if tag == "script"]
+    assert scripts == [{"src": "js/main.js", "type": "module"}], "one module script; main.js imports TF.js itself"
+    preloads = {attrs["href"] for tag, attrs in page.tags if tag == "link" and attrs.get("rel") == "modulepreload"}
+    # The WebAssembly build that nearly every browser runs, and main.js's whole import graph, so no import waits
+    # for the module that names it; a module added to or dropped from the graph must be here too.
+    assert preloads == {"vendor/tfjs.js"} | static_imports("js/main.js")

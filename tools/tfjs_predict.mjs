@@ -1,24 +1,55 @@
-// node tools/tfjs_predict.mjs --model site/models/digits/ --backend cpu --inputs in.f32 --out probs.f32
+// node tools/tfjs_predict.mjs --model site/models/digits/ --backend cpu [--runtime page] --inputs in.f32 --out probs.f32
 //
-// Runs a converted model in the real TensorFlow.js runtime (Node, @tensorflow/tfjs 4.22.0 with the cpu or
-// wasm backend), through the page's own loader site/js/model.js, so SHA-256 checks and weight loading are
-// exactly the page's. Inputs: raw little-endian float32, n x 784 (0 = paper, 1 = ink). Output: raw float32
-// n x 10 probabilities. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
+// Runs a converted model in the real TensorFlow.js runtime (Node, TF.js 4.22.0 with the cpu or wasm
+// backend), through the page's own loader site/js/model.js, so SHA-256 checks and weight loading are
+// exactly the page's. Two runtimes:
+//   --runtime npm   (default) @tensorflow/tfjs from node_modules: every op and layer, so any model TF.js can
+//                   run (convert.py measures models before they ship);
+//   --runtime page  the very files the page imports, site/vendor/tfjs.js (wasm) or tfjs-cpu.js (cpu),
+//                   trimmed to the shipped models' layers and kernels (tools/build_tfjs.mjs).
+// Inputs: raw little-endian float32, n x 784 (0 = paper, 1 = ink). Output: raw float32 n x 10
+// probabilities. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadModel, predictBatch } from '../site/js/model.js';
 
 const require = createRequire(import.meta.url);
+const VENDOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'site', 'vendor');
+const WASM_DIST = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+
+/** TF.js as the page imports it, for `backend`, with the WebAssembly files beside it. */
+async function importPageRuntime(backend) {
+  // The bundles are built for browsers: the Node-only branches of TF.js and of Emscripten's loader call
+  // CommonJS's `require` and read `__dirname`, which an ES module in Node lacks. Provide both; a browser
+  // never reaches those branches.
+  globalThis.require = require;
+  globalThis.__dirname = VENDOR;
+  const tf = await import(pathToFileURL(path.join(VENDOR, backend === 'wasm' ? 'tfjs.js' : 'tfjs-cpu.js')).href);
+  if (backend === 'wasm') tf.setWasmPaths(`${VENDOR}/`);
+  return tf;
+}
+
+/** @tensorflow/tfjs from node_modules, with the wasm backend when asked. */
+async function importNpmRuntime(backend) {
+  const tf = await import('@tensorflow/tfjs');
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(`${WASM_DIST}/`);
+  }
+  return tf;
+}
 
 async function main() {
   const { values } = parseArgs({
     options: {
       model: { type: 'string', default: 'site/models/digits/' },
       backend: { type: 'string', default: 'cpu' },
+      runtime: { type: 'string', default: 'npm' },
       inputs: { type: 'string' },
       out: { type: 'string' },
       batch: { type: 'string', default: '1000' },
@@ -28,12 +59,8 @@ async function main() {
   const log = console.log;
   console.log = () => {};
   console.warn = () => {};
-  const tf = await import('@tensorflow/tfjs');
-  if (values.backend === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-    wasm.setWasmPaths(`${dist}/`);
-  }
+  if (!['npm', 'page'].includes(values.runtime)) throw new Error(`--runtime ${values.runtime}: choose npm or page`);
+  const tf = await (values.runtime === 'page' ? importPageRuntime : importNpmRuntime)(values.backend);
   if (!(await tf.setBackend(values.backend))) throw new Error(`backend ${values.backend} is not available`);
   await tf.ready();
 
@@ -50,7 +77,7 @@ async function main() {
   const loadMs = performance.now() - started;
   const shape = metadata.input.shape;
   const size = shape[0] * shape[1] * shape[2];
-  const summary = { backend: tf.getBackend(), tfjs: tf.version.tfjs, loadMs, bytes, count: 0 };
+  const summary = { backend: tf.getBackend(), runtime: values.runtime, tfjs: tf.version['tfjs-core'], loadMs, bytes, count: 0 };
   if (values.inputs) {
     const raw = await readFile(values.inputs);
     const inputs = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);

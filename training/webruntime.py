@@ -3,7 +3,8 @@
 Two bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
 the page computes:
 - `run_tfjs`: the converted model in TensorFlow.js 4.22.0 (cpu or wasm backend), loaded through the
-  page's own site/js/model.js (tools/tfjs_predict.mjs);
+  page's own site/js/model.js (tools/tfjs_predict.mjs), either in the npm package (any model) or in the very
+  bundle the page imports (site/vendor/, built for the shipped models);
 - `run_js_segment`: the page's site/js/preprocess.js on RGBA canvases (tools/preprocess_cli.mjs).
 And `link_site`, for the browser measurements: the page's own code served beside another model.
 """
@@ -48,10 +49,14 @@ def run_node(script: Path, arguments: list[str], what: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def run_tfjs(model_dir: Path, inputs: np.ndarray | None = None, backend: str = "wasm") -> tuple[np.ndarray | None, dict]:
-    """Predict float32 inputs (n, 28, 28[, 1]) with TF.js in Node; returns (probabilities (n, 10), summary)."""
+def run_tfjs(model_dir: Path, inputs: np.ndarray | None = None, backend: str = "wasm", runtime: str = "npm") -> tuple[np.ndarray | None, dict]:
+    """Predict float32 inputs (n, 28, 28[, 1]) with TF.js in Node; returns (probabilities (n, 10), summary).
+
+    runtime "npm" is @tensorflow/tfjs from node_modules (every layer and kernel); "page" is what the page
+    imports, site/vendor/tfjs.js (wasm) or tfjs-cpu.js (cpu), which runs the shipped models only.
+    """
     with tempfile.TemporaryDirectory() as scratch:
-        arguments = ["--model", f"{model_dir}/", "--backend", backend]
+        arguments = ["--model", f"{model_dir}/", "--backend", backend, "--runtime", runtime]
         if inputs is not None:
             inputs_path = Path(scratch) / "inputs.f32"
             np.ascontiguousarray(inputs, dtype="<f4").tofile(inputs_path)
@@ -87,9 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load a converted model in TF.js (Node) and report how it went.")
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--backend", default="wasm", choices=["cpu", "wasm"])
+    parser.add_argument("--runtime", default="npm", choices=["npm", "page"], help="npm: @tensorflow/tfjs; page: site/vendor/")
     args = parser.parse_args(argv)
     try:
-        _, summary = run_tfjs(args.model_dir, None, args.backend)
+        _, summary = run_tfjs(args.model_dir, None, args.backend, args.runtime)
     except WebRuntimeError as error:
         print(f"error: {error}")
         return 1

@@ -7,12 +7,15 @@ import { createView } from './ui.js';
 import { registerWorker } from './update.js';
 
 const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
-const BACKENDS = ['webgl', 'wasm', 'cpu']; // tried in turn, the fastest kept; ?backend=wasm forces one
+// TensorFlow.js built for this page (tools/build_tfjs.mjs), one whole ES module per backend. The CPU build is
+// for browsers where WebAssembly is off (Lockdown Mode on Apple devices, JIT-less browsing modes). Only one is
+// ever imported: two copies of TF.js on a page would share one engine with two sets of classes.
+const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
 const loaded = new Map(); // task name -> Promise of {model, metadata}: each task's model is loaded on first use
 let read = null; // (ImageData) => Recognition, once the current task's model and the backend are ready
-let backendChosen = null; // the backend is chosen once, with the first model
+let backendTimed = null; // the backend's warm-up and timing, once, with the first model
 let opening = 0; // the latest task asked for: a slower, earlier load must not replace it
 
 /** Say why the recogniser stopped, and keep the pad: drawing works without a model. */
@@ -48,6 +51,26 @@ const pad = createPad(document.getElementById('pad'), {
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
 
+/** True when this page may compile WebAssembly (an empty module): the wasm backend can start. */
+async function webAssemblyRuns() {
+  try {
+    await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    return true;
+  } catch {
+    return false; // no WebAssembly object at all, or compiling refused
+  }
+}
+
+/** The TF.js module for `forced` or for this browser, its backend started. */
+async function loadTensorFlow(forced) {
+  const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
+  if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
+  const tf = await import(TENSORFLOW[backend]);
+  if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
+  if (!(await tf.setBackend(backend))) throw new ModelError(`TensorFlow.js could not start its ${backend} backend on this device`);
+  return tf;
+}
+
 /** Show the task's model, loading it first if this is its first use. */
 async function open(tf, name) {
   const ticket = ++opening;
@@ -66,11 +89,10 @@ async function open(tf, name) {
   if (ticket !== opening) return;
   pad.setDrawing(metadata.drawing);
   view.showModel(metadata);
-  if (!backendChosen) {
-    const forced = new URLSearchParams(location.search).get('backend');
-    backendChosen = chooseFastestBackend(tf, model, metadata.input.shape, forced ? [forced] : BACKENDS);
-  }
-  const backend = await backendChosen;
+  // One backend, nothing to choose between: warm it up (the first prediction sets up its kernels) and time
+  // one prediction for the footer, rather than five on a slow device. Once, with the first model.
+  backendTimed ??= chooseFastestBackend(tf, model, metadata.input.shape, [tf.getBackend()], 1);
+  const backend = await backendTimed;
   if (ticket !== opening) return;
   view.showBackend(backend);
   read = (imageData) => recognise(tf, model, metadata, imageData);
@@ -79,11 +101,9 @@ async function open(tf, name) {
   update();
 }
 
-async function start(tf) {
-  if (!tf) throw new ModelError('TensorFlow.js did not load (vendor/tf.min.js)');
+async function start() {
+  const tf = await loadTensorFlow(new URLSearchParams(location.search).get('backend'));
   tf.enableProdMode(); // skips per-op debug checks; the model is already verified
-  // Relative, so the .wasm files load from any sub-path. Without the WASM script, WebGL and CPU remain.
-  if (tf.wasm) tf.wasm.setWasmPaths('./vendor/');
   let tasks;
   try {
     tasks = await loadTasks();
@@ -100,7 +120,7 @@ async function start(tf) {
   await open(tf, first);
 }
 
-start(globalThis.tf).catch(fail);
+start().catch(fail);
 
 if ('serviceWorker' in navigator) {
   registerWorker(navigator.serviceWorker, (reload) => view.showUpdate(reload)).catch((error) => {

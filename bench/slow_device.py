@@ -1,0 +1,209 @@
+"""python -m bench.slow_device [--quick]  — how soon a slow device answers: Chromium with its CPU throttled 4×.
+
+Each run opens the page in a fresh headless Chromium profile (empty cache, no service worker) whose CPU the
+DevTools protocol slows 4× (Emulation.setCPUThrottlingRate; the network is the local one, unthrottled), and
+measures on the page's own clock:
+- model ready: from the start of navigation until the page can answer (body[data-ready="true"], set once
+  TF.js has started, the model is verified and loaded and the backend warmed up); then again on a second
+  visit in the same profile, served by the service worker;
+- pointer-up → answer: digits drawn with the mouse, as real input events; from the last pointer-up of each
+  digit (the event's timestamp) to the first frame after the page has shown its answer (a
+  requestAnimationFrame callback, then a task: that frame has been painted); p50 and p95 of all digits.
+The page before it built its own TF.js (tf.min.js, from git: bench/transfer.py's OLD_COMMIT) is measured
+the same way. Writes bench/slow_device.md and bench/slow_device.json. These are figures, not assertions: the
+machine is shared and one run is one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from bench.report import percentile, write_atomic
+from bench.transfer import OLD_COMMIT, old_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+OUT_DIR = ROOT / "bench"
+THROTTLE = 4
+READY_TIMEOUT_MS = 120_000
+READY_TARGET_MS = 1500
+ANSWER_P95_TARGET_MS = 100
+# Installed before the page's own scripts: when the page became ready, and each pointer-up's time to the
+# painted answer, with the answer shown.
+INSTRUMENT_JS = """
+window.inkwellTimings = { readyAt: null, answers: [] };
+new MutationObserver(() => {
+  if (window.inkwellTimings.readyAt === null && document.body && document.body.dataset.ready === 'true') {
+    window.inkwellTimings.readyAt = performance.now();
+  }
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
+addEventListener('pointerup', (event) => {
+  const start = event.timeStamp;
+  requestAnimationFrame(() => setTimeout(() => {
+    const shown = document.getElementById('prediction');
+    window.inkwellTimings.answers.push({ milliseconds: performance.now() - start, text: shown ? shown.textContent : '' });
+  }, 0));
+}, true);
+"""
+
+
+def digits_to_draw() -> list[tuple[str, list]]:
+    """The digits the browser tests draw, as a person would, with their labels."""
+    from tests import test_site
+
+    return [("1", test_site.ONE), ("7", test_site.SEVEN), ("4", test_site.FOUR), ("0", test_site.ZERO), ("5", test_site.FIVE), ("2", test_site.TWO), ("6", test_site.SIX)]
+
+
+def throttled_page(context):
+    page = context.new_page()
+    page.add_init_script(INSTRUMENT_JS)
+    context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+    return page
+
+
+def open_and_wait(page, url: str) -> float | None:
+    """Navigate; milliseconds from navigation start to ready, or None when the page reported an error."""
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='true'], body[data-ready='false']", timeout=READY_TIMEOUT_MS)
+    if page.get_attribute("body", "data-ready") != "true":
+        return None
+    page.wait_for_function("() => window.inkwellTimings.readyAt !== null", timeout=READY_TIMEOUT_MS)
+    return page.evaluate("window.inkwellTimings.readyAt")
+
+
+def draw_and_time(page, rounds: int) -> list[dict]:
+    """Each digit `rounds` times, cleared in between; the time from its last pointer-up to its painted answer."""
+    from tests.test_site import mouse_strokes, to_page
+
+    answers = []
+    for _ in range(rounds):
+        for label, strokes in digits_to_draw():
+            page.keyboard.press("Escape")
+            before = page.evaluate("window.inkwellTimings.answers.length")
+            mouse_strokes(page, to_page(page, strokes, 0.3, 0.2, 0.6))
+            expected = before + len(strokes)  # one pointer-up per stroke; the last is the digit's
+            page.wait_for_function(f"() => window.inkwellTimings.answers.length >= {expected}", timeout=READY_TIMEOUT_MS)
+            answer = page.evaluate(f"window.inkwellTimings.answers[{expected - 1}]")
+            answers.append({"label": label, "milliseconds": answer["milliseconds"], "read": answer["text"]})
+    return answers
+
+
+def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
+    """`runs` fresh profiles: ready on the first and second visit, and pointer-up → answer on the first."""
+    ready, second_ready, answers, errors = [], [], [], []
+    backend = None
+    for _ in range(runs):
+        context = browser.new_context(service_workers="allow")
+        try:
+            page = throttled_page(context)
+            milliseconds = open_and_wait(page, url)
+            if milliseconds is None:
+                errors.append(page.text_content("#error") or "the page reported an error")
+                continue
+            ready.append(milliseconds)
+            backend = page.get_attribute("#backend", "data-backend")
+            answers += draw_and_time(page, rounds)
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+            page.close()
+            again = open_and_wait(throttled_page(context), url)
+            if again is not None:
+                second_ready.append(again)
+        finally:
+            context.close()
+    times = [answer["milliseconds"] for answer in answers]
+    summary = {"backend": backend, "runs": runs, "errors": errors, "ready_ms": ready, "second_visit_ready_ms": second_ready, "answers": answers}
+    if ready and times:
+        summary.update(
+            ready_median_ms=percentile(ready, 50),
+            second_visit_ready_median_ms=percentile(second_ready, 50) if second_ready else None,
+            answer_p50_ms=percentile(times, 50),
+            answer_p95_ms=percentile(times, 95),
+            read_correctly=sum(answer["read"] == answer["label"] for answer in answers),
+        )
+    return summary
+
+
+def measure_slow_device(runs: int, rounds: int, old_commit: str = OLD_COMMIT) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium, serve
+
+    result = {"throttle": THROTTLE, "old_commit": old_commit}
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="inkwell-old-site-") as scratch:
+        browser = launch_chromium(playwright)
+        try:
+            result["chromium"] = browser.version
+            for label, directory in (("new", SITE), ("old", old_site(Path(scratch), old_commit))):
+                if directory is None:
+                    result[label] = None
+                    continue
+                with serve(directory) as url:
+                    result[label] = measure_page(browser, url, runs, rounds)
+                print(f"[slow device] {label}: {describe(result[label])}", flush=True)
+        finally:
+            browser.close()
+    return result
+
+
+def describe(measured: dict | None) -> str:
+    if not measured or "ready_median_ms" not in measured:
+        return "not measured" if not measured else "failed: " + "; ".join(measured["errors"])
+    return (
+        f"ready {measured['ready_median_ms']:.0f} ms (second visit {measured['second_visit_ready_median_ms'] or float('nan'):.0f} ms), "
+        f"pointer-up → answer p50 {measured['answer_p50_ms']:.0f} ms, p95 {measured['answer_p95_ms']:.0f} ms"
+    )
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"# Time to the first answer on a slow device (Chromium, CPU throttled {result['throttle']}×)",
+        "",
+        f"Written by `python -m bench.slow_device` (make bench). Headless Chromium {result['chromium']}, a fresh profile per run, "
+        f"CPU slowed {result['throttle']}× by the DevTools protocol (Emulation.setCPUThrottlingRate), local network. Model ready: from "
+        "the start of navigation until the page can answer (TF.js started, model verified and loaded, backend warmed up), then the same "
+        "on a second visit served by the service worker. Pointer-up → answer: from the last pointer-up of each digit drawn with the "
+        "mouse to the first frame painted after the answer is shown. Before: the page at commit "
+        f"`{result['old_commit'][:10]}` (tf.min.js, backends webgl/wasm/cpu timed in turn). One run on a shared machine: figures, not assertions.",
+        "",
+        f"| page | backend | runs | model ready, median ms (target ≤ {READY_TARGET_MS:,}) | second visit ready, median ms | "
+        f"pointer-up → answer p50 ms | p95 ms (target ≤ {ANSWER_P95_TARGET_MS}) | digits read right |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, key in (("now", "new"), ("before (tf.min.js)", "old")):
+        measured = result.get(key)
+        if not measured or "ready_median_ms" not in measured:
+            lines.append(f"| {label} | {describe(measured)} | | | | | | |")
+            continue
+        second = measured["second_visit_ready_median_ms"]
+        lines.append(
+            f"| {label} | {measured['backend']} | {measured['runs']} | **{measured['ready_median_ms']:,.0f}** | "
+            f"{'—' if second is None else f'{second:,.0f}'} | {measured['answer_p50_ms']:.0f} | **{measured['answer_p95_ms']:.0f}** | "
+            f"{measured['read_correctly']} of {len(measured['answers'])} |"
+        )
+    lines += ["", "Every model-ready time, ms: " + "; ".join(
+        f"{label}: first visits {', '.join(f'{value:.0f}' for value in result[key]['ready_ms'])}, second visits "
+        f"{', '.join(f'{value:.0f}' for value in result[key]['second_visit_ready_ms'])}"
+        for label, key in (("now", "new"), ("before", "old")) if result.get(key)
+    ), ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 runs of 7 digits instead of 5 runs of 14")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="where slow_device.{md,json} go (default bench/)")
+    args = parser.parse_args(argv)
+    runs, rounds = (2, 1) if args.quick else (5, 2)
+    result = measure_slow_device(runs, rounds)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.out / "slow_device.json", (json.dumps(result, indent=2) + "\n").encode())
+    write_atomic(args.out / "slow_device.md", markdown(result).encode())
+    print(f"wrote {args.out / 'slow_device.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
