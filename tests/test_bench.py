@@ -227,9 +227,47 @@ def test_transfer_report_sets_old_and_new_side_by_side_and_checks_the_budgets():
     assert "| first | now | 1 | 400.0 | **360.0** | 0.1 | wasm | 900 ms |" in text
     assert "| second | now | 1 | 3.0 | **1.5** |" in text
     assert "digits model only: **360.0 KB** of 450.0 KB (within)" in text
-    assert "**450.0 KB** (within)" in text  # with a second model of 90 KB: exactly the budget
+    assert "**450.0 KB** of 450.0 KB (within)" in text  # with a stand-in letters model of 90 KB: exactly the budget
+    assert "a stand-in of 90.0 KB" in text
     assert "| 2 | `/vendor/tf.min.js` | 304 | script, conditional | 0 | 0 | 100 |" in text
     assert "(over)" in transfer.markdown(transfer_result(first_gzip_bytes=450_001))
+
+
+def test_transfer_counts_the_letters_model_measured_else_from_disk_else_from_a_run_else_a_stand_in(tmp_path):
+    site, runs = tmp_path / "site", tmp_path / "runs"
+    (site / "models" / "digits").mkdir(parents=True)
+    (site / "models" / "digits" / "model.json").write_text("{}" * 500)
+    (site / "models" / "digits" / "metadata.json").write_text("{}" * 500)
+    digits_json = sum(transfer.gzip_equivalent(b"{}" * 500, "application/json") for _ in range(2))
+    assert transfer.letters_model([], site, runs)["source"] == "stand-in"
+    assert transfer.letters_model([], site, runs)["gzip_bytes"] == transfer.SECOND_MODEL_BYTES
+
+    (runs / "letters" / "20261204-1").mkdir(parents=True)
+    (runs / "letters" / "20261204-1" / "metrics.json").write_text(json.dumps({"parameters": 70_000}))
+    (runs / "letters" / "latest").symlink_to("20261204-1")
+    from_run = transfer.letters_model([], site, runs)
+    assert from_run["source"] == "run" and from_run["gzip_bytes"] == 70_000 + digits_json and "20261204-1" in from_run["detail"]
+
+    (site / "models" / "letters").mkdir()
+    (site / "models" / "letters" / "group1-shard1of1.bin").write_bytes(bytes(60_000))
+    (site / "models" / "letters" / "model.json").write_text("{}" * 500)
+    from_disk = transfer.letters_model([], site, runs)
+    assert from_disk["source"] == "disk" and from_disk["gzip_bytes"] == 60_000 + digits_json // 2
+
+    def response(path, gzipped):
+        return {"path": path, "status": 200, "dest": "empty", "conditional": False, "header_bytes": 100, "bytes": gzipped, "gzip_bytes": gzipped}
+
+    responses = [response("/vendor/tfjs.js", 100_000), response("/models/letters/model.json", 2_000), response("/models/letters/group1-shard1of1.bin", 61_000)]
+    measured = transfer.letters_model(responses, site, runs)
+    assert measured["source"] == "measured" and measured["gzip_bytes"] == 63_000
+
+    result = transfer_result(first_gzip_bytes=400_000)
+    result["new"]["first"]["responses"] += responses[1:]
+    result["new"]["first"]["totals"] = transfer.totals(result["new"]["first"]["responses"])
+    result["letters"] = measured
+    text = transfer.markdown(result)
+    assert "digits model only: **400.0 KB** of 450.0 KB (within)" in text
+    assert "**463.0 KB** of 450.0 KB (over)" in text and "measured: 2 responses" in text
 
 
 def test_slow_device_report_gives_medians_percentiles_and_targets():
