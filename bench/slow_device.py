@@ -57,6 +57,13 @@ def digits_to_draw() -> list[tuple[str, list]]:
     return [("1", test_site.ONE), ("7", test_site.SEVEN), ("4", test_site.FOUR), ("0", test_site.ZERO), ("5", test_site.FIVE), ("2", test_site.TWO), ("6", test_site.SIX)]
 
 
+def wait_until_true(page, script: str) -> None:
+    """Poll `script` until it is true (not page.wait_for_function: the page's CSP forbids its eval)."""
+    from tests.test_site import wait_for_value
+
+    wait_for_value(page, script, True, READY_TIMEOUT_MS)
+
+
 def throttled_page(context):
     page = context.new_page()
     page.add_init_script(INSTRUMENT_JS)
@@ -70,7 +77,7 @@ def open_and_wait(page, url: str) -> float | None:
     page.wait_for_selector("body[data-ready='true'], body[data-ready='false']", timeout=READY_TIMEOUT_MS)
     if page.get_attribute("body", "data-ready") != "true":
         return None
-    page.wait_for_function("() => window.inkwellTimings.readyAt !== null", timeout=READY_TIMEOUT_MS)
+    wait_until_true(page, "window.inkwellTimings.readyAt !== null")
     return page.evaluate("window.inkwellTimings.readyAt")
 
 
@@ -85,7 +92,7 @@ def draw_and_time(page, rounds: int) -> list[dict]:
             before = page.evaluate("window.inkwellTimings.answers.length")
             mouse_strokes(page, to_page(page, strokes, 0.3, 0.2, 0.6))
             expected = before + len(strokes)  # one pointer-up per stroke; the last is the digit's
-            page.wait_for_function(f"() => window.inkwellTimings.answers.length >= {expected}", timeout=READY_TIMEOUT_MS)
+            wait_until_true(page, f"window.inkwellTimings.answers.length >= {expected}")
             answer = page.evaluate(f"window.inkwellTimings.answers[{expected - 1}]")
             answers.append({"label": label, "milliseconds": answer["milliseconds"], "read": answer["text"]})
     return answers
@@ -106,7 +113,7 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
             ready.append(milliseconds)
             backend = page.get_attribute("#backend", "data-backend")
             answers += draw_and_time(page, rounds)
-            page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+            wait_until_true(page, "navigator.serviceWorker.controller !== null")
             page.close()
             again = open_and_wait(throttled_page(context), url)
             if again is not None:
