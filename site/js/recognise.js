@@ -44,31 +44,9 @@ export function rank(probabilities, labels, threshold) {
  * @returns {Recognition}
  */
 export function recognise(tf, model, metadata, imageData) {
-  return classify(tf, model, metadata, split(metadata, imageData));
-}
-
-/**
- * The first half of `recognise`: the drawing cut into characters, each preprocessed for the model. The page
- * runs the two halves in separate tasks while the pen moves, so a pointer-up waits for at most one of them.
- * @param {object} metadata the task's metadata.json
- * @param {ImageData} imageData RGBA, black ink on white
- * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
- */
-export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
-  return { segments, preprocessMilliseconds: performance.now() - startPreprocess };
-}
-
-/**
- * The second half of `recognise`: every character through the model in one batch, then ranked.
- * @param {object} tf the TensorFlow.js namespace
- * @param {object} model a tf.LayersModel
- * @param {object} metadata the task's metadata.json
- * @param {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}} prepared from `split`
- * @returns {Recognition}
- */
-export function classify(tf, model, metadata, { segments, preprocessMilliseconds }) {
+  const preprocessMilliseconds = performance.now() - startPreprocess;
   if (segments.length === 0) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds };
 
   const inputSize = segments[0].input.length;
