@@ -195,6 +195,24 @@ def test_prediction_updates_while_the_stroke_is_drawn(page, site_url):
     expect(page.locator("#answer")).to_have_attribute("aria-busy", "false")
 
 
+def test_pointer_up_keeps_the_live_answer_of_the_same_drawing(page, site_url):
+    # Lifting the pen adds no ink: when the live answer has read this very drawing, it stands, and the
+    # pointer-up does not read it again ('inkwell: recognise' is measured by each immediate recognition).
+    open_page(page, site_url)
+    mouse_strokes(page, to_page(page, ONE, 0.3, 0.2, 0.6), release_last=False)
+    expect(page.locator("#prediction")).to_have_text("1")
+    page.wait_for_timeout(1000)  # the pen held still: live recognition catches up with the last move
+    count = "performance.getEntriesByName('inkwell: recognise').length"
+    before = page.evaluate(count)
+    page.mouse.up()
+    expect(page.locator("#answer")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#prediction")).to_have_text("1")
+    assert page.evaluate(count) == before
+    page.keyboard.press("Escape")  # a change is read at once
+    expect(page.locator("#prediction")).to_have_text("")
+    assert page.evaluate(count) == before + 1
+
+
 @pytest.mark.parametrize(("number", "digits"), [("1047", [ONE, ZERO, FOUR, SEVEN]), ("2026", [TWO, ZERO, TWO, SIX])])
 def test_whole_number_is_split_and_read(page, site_url, number, digits):
     open_page(page, site_url)

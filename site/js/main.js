@@ -1,7 +1,7 @@
 // Inkwell's wiring: a pad to draw on, a model per task to read it, a view to show the answer, a worker for offline.
 import { chooseFastestBackend, loadModel, ModelError } from './model.js';
 import { createPad } from './pad.js';
-import { recognise, throttle } from './recognise.js';
+import { classify, split, throttle } from './recognise.js';
 import { chooseTask, loadTasks, rememberTask } from './tasks.js';
 import { createView } from './ui.js';
 import { registerWorker } from './update.js';
@@ -14,7 +14,9 @@ const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; 
 
 const view = createView(document);
 const loaded = new Map(); // task name -> Promise of {model, metadata}: each task's model is loaded on first use
-let read = null; // (ImageData) => Recognition, once the current task's model and the backend are ready
+let read = null; // {split, classify}: recognise.js's two halves for the current task, once its model and the backend are ready
+let generation = 0; // counts recognitions started: a live one still in progress gives way to any later one
+let onScreen = null; // {reader, revision}: what the answer on screen was read from (pad.revision())
 let backendTimed = null; // the backend's warm-up and timing, once, with the first model
 let opening = 0; // the latest task asked for: a slower, earlier load must not replace it
 
@@ -26,27 +28,70 @@ function fail(error) {
   if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it visible in the console
 }
 
+function show(recognition, reader, revision) {
+  onScreen = { reader, revision };
+  view.showResult(recognition);
+  if (recognition.characters.length > 0) view.showTiming(recognition.inferenceMilliseconds);
+}
+
+/** The answer for the drawing as it is, at once: a pointer-up, clear, undo, a model just loaded. */
 function update() {
+  generation++;
   view.showDrawing(pad.isEmpty());
   if (!read) return;
+  // A pointer-up right after a live answer for the very same drawing: that answer stands, nothing to redo.
+  const revision = pad.revision();
+  if (onScreen && onScreen.reader === read && onScreen.revision === revision) return;
   let recognition;
   try {
-    recognition = read(pad.toImageData());
+    const started = performance.now();
+    recognition = read.classify(read.split(pad.toImageData()));
+    performance.measure('inkwell: recognise', { start: started });
   } catch (error) {
     // A model that loaded yet cannot read drawings (a mismatch loadModel did not foresee): say so once.
     fail(error);
     return;
   }
-  view.showResult(recognition);
-  if (recognition.characters.length > 0) view.showTiming(recognition.inferenceMilliseconds);
+  show(recognition, read, revision);
 }
 
-const live = throttle(update, LIVE_INTERVAL_MS);
+/** Yield to the browser: pending input (a pointer-up) and frames go first. */
+const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
+
+/**
+ * The live answer while the pen moves: the same work cut into three tasks (draw the recognition canvas,
+ * preprocess, classify and show), so that a pointer-up arriving meanwhile waits for one piece, not for
+ * the whole; the pointer-up's own recognition then replaces this one, which stops where it is.
+ */
+async function updateLive() {
+  const ticket = ++generation;
+  view.showDrawing(pad.isEmpty());
+  const reader = read;
+  if (!reader) return;
+  try {
+    const revision = pad.revision();
+    const imageData = pad.toImageData();
+    await nextTask();
+    if (ticket !== generation || reader !== read) return;
+    const prepared = reader.split(imageData);
+    await nextTask();
+    if (ticket !== generation || reader !== read) return;
+    show(reader.classify(prepared), reader, revision);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+const live = throttle(() => void updateLive(), LIVE_INTERVAL_MS);
 const pad = createPad(document.getElementById('pad'), {
   onChange(reason) {
     view.setBusy(pad.isDrawing());
-    if (reason === 'move') live.request();
-    else live.flush();
+    if (reason === 'move') {
+      live.request();
+    } else {
+      live.cancel(); // the answer is due now, whole, in this event: not in the live pieces
+      update();
+    }
   },
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
@@ -95,7 +140,7 @@ async function open(tf, name) {
   const backend = await backendTimed;
   if (ticket !== opening) return;
   view.showBackend(backend);
-  read = (imageData) => recognise(tf, model, metadata, imageData);
+  read = { split: (imageData) => split(metadata, imageData), classify: (prepared) => classify(tf, model, metadata, prepared) };
   document.body.dataset.ready = 'true'; // tests wait for this
   document.body.dataset.task = name;
   update();

@@ -70,7 +70,9 @@ export function drawStrokes(context, strokes, scale, penWidth, colour) {
  * @returns {{
  *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
  *   setDrawing: (drawing: {canvasSize: number, penWidth: number}) => void, toImageData: () => ImageData,
- * }} toImageData: canvasSize x canvasSize RGBA, black ink on white
+ *   revision: () => number,
+ * }} toImageData: canvasSize x canvasSize RGBA, black ink on white; revision: changes whenever what
+ *   toImageData would give may have (a stroke begun, a point added, clear, undo, resize, another pen)
  */
 export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */
@@ -78,6 +80,13 @@ export function createPad(canvas, { onChange }) {
   let active = null; // {pointerId, stroke} while a pointer is down
   let size = 0; // the canvas's CSS width (= height) in pixels
   let frame = 0;
+  let revision = 0; // see revision() below
+  const changed = (reason) => {
+    if (reason !== 'end') revision++; // a pointer-up adds no point
+    onChange(reason);
+  };
+  let origin = null; // the canvas's viewport position, read once per stroke (at its pointerdown)
+  let ink = ''; // the ink colour (the canvas's CSS color), read once per theme rather than every frame
   const context = canvas.getContext('2d');
   let drawing = DEFAULT_DRAWING;
   const recognition = document.createElement('canvas');
@@ -90,7 +99,9 @@ export function createPad(canvas, { onChange }) {
     context.clearRect(0, 0, canvas.width, canvas.height);
     // The pen keeps its proportion to the canvas, so what you see is what the model gets.
     const penWidth = (size * drawing.penWidth) / drawing.canvasSize;
-    drawStrokes(context, strokes, pixelRatio, penWidth * pixelRatio, getComputedStyle(canvas).color);
+    // Read after the page's own updates, getComputedStyle would recalculate styles in the middle of a frame.
+    ink ||= getComputedStyle(canvas).color;
+    drawStrokes(context, strokes, pixelRatio, penWidth * pixelRatio, ink);
   }
 
   const requestRender = () => {
@@ -110,15 +121,16 @@ export function createPad(canvas, { onChange }) {
       }
     }
     size = newSize;
+    ink = '';
     canvas.width = backing;
     canvas.height = backing;
     render();
-    onChange('resize');
+    changed('resize');
   }
 
+  /** The event's point on the canvas, from `origin`: no layout read per pointer event. */
   function pointFrom(event) {
-    const rect = canvas.getBoundingClientRect();
-    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+    return { x: event.clientX - origin.left, y: event.clientY - origin.top };
   }
 
   canvas.addEventListener('pointerdown', (event) => {
@@ -131,10 +143,13 @@ export function createPad(canvas, { onChange }) {
     } catch {
       // Synthetic events have no active pointer to capture; the stroke still works inside the canvas.
     }
+    // Once per stroke: the page cannot scroll under a pointer held on the pad (touch-action: none), and
+    // reading the layout on every move would force one after each answer the page shows.
+    origin = canvas.getBoundingClientRect();
     active = { pointerId: event.pointerId, stroke: [pointFrom(event)] };
     strokes.push(active.stroke);
     requestRender();
-    onChange('start');
+    changed('start');
   });
 
   canvas.addEventListener('pointermove', (event) => {
@@ -143,14 +158,14 @@ export function createPad(canvas, { onChange }) {
     const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
     for (const sample of samples.length > 0 ? samples : [event]) active.stroke.push(pointFrom(sample));
     requestRender();
-    onChange('move');
+    changed('move');
   });
 
   const endStroke = (event) => {
     if (!active || event.pointerId !== active.pointerId) return;
     active = null;
     requestRender();
-    onChange('end');
+    changed('end');
   };
   canvas.addEventListener('pointerup', endStroke);
   canvas.addEventListener('pointercancel', endStroke);
@@ -158,29 +173,38 @@ export function createPad(canvas, { onChange }) {
 
   // The observer's first notification sizes the canvas, after the caller has its pad object.
   new ResizeObserver(resize).observe(canvas);
+  // A mouse wheel may scroll the page mid-stroke: the canvas has moved under the pointer.
+  window.addEventListener('scroll', () => {
+    if (active) origin = canvas.getBoundingClientRect();
+  }, { passive: true, capture: true });
   // Zooming changes devicePixelRatio without resizing the canvas in CSS pixels.
   window.addEventListener('resize', resize);
   // The ink colour follows the colour scheme.
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', requestRender);
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    ink = '';
+    requestRender();
+  });
 
   return {
     clear() {
       strokes.length = 0;
       active = null;
       requestRender();
-      onChange('clear');
+      changed('clear');
     },
     undo() {
       if (strokes.length === 0) return;
       if (active && strokes[strokes.length - 1] === active.stroke) active = null;
       strokes.pop();
       requestRender();
-      onChange('undo');
+      changed('undo');
     },
     isEmpty: () => strokes.length === 0,
     isDrawing: () => active !== null,
+    revision: () => revision,
     setDrawing(newDrawing) {
       drawing = newDrawing;
+      revision++;
       requestRender();
     },
     toImageData() {

@@ -44,9 +44,31 @@ export function rank(probabilities, labels, threshold) {
  * @returns {Recognition}
  */
 export function recognise(tf, model, metadata, imageData) {
+  return classify(tf, model, metadata, split(metadata, imageData));
+}
+
+/**
+ * The first half of `recognise`: the drawing cut into characters, each preprocessed for the model. The page
+ * runs the two halves in separate tasks while the pen moves, so a pointer-up waits for at most one of them.
+ * @param {object} metadata the task's metadata.json
+ * @param {ImageData} imageData RGBA, black ink on white
+ * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
+ */
+export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
-  const preprocessMilliseconds = performance.now() - startPreprocess;
+  return { segments, preprocessMilliseconds: performance.now() - startPreprocess };
+}
+
+/**
+ * The second half of `recognise`: every character through the model in one batch, then ranked.
+ * @param {object} tf the TensorFlow.js namespace
+ * @param {object} model a tf.LayersModel
+ * @param {object} metadata the task's metadata.json
+ * @param {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}} prepared from `split`
+ * @returns {Recognition}
+ */
+export function classify(tf, model, metadata, { segments, preprocessMilliseconds }) {
   if (segments.length === 0) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds };
 
   const inputSize = segments[0].input.length;
@@ -71,7 +93,8 @@ export function recognise(tf, model, metadata, imageData) {
  * live recognition while the pen moves must not starve the drawing of frames.
  * @param {() => void} task
  * @param {number} interval milliseconds
- * @returns {{request: () => void, flush: () => void}} flush cancels a pending run and runs now
+ * @returns {{request: () => void, flush: () => void, cancel: () => void}} flush cancels a pending run and runs
+ *   now; cancel drops a pending run and counts as a run (the caller has just done the work itself)
  */
 export function throttle(task, interval) {
   let last = -Infinity;
@@ -96,6 +119,13 @@ export function throttle(task, interval) {
       clearTimeout(timer);
       cancelAnimationFrame(frame);
       run();
+    },
+    cancel() {
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
+      timer = 0;
+      frame = 0;
+      last = performance.now();
     },
   };
 }

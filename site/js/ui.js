@@ -36,30 +36,43 @@ export function describe(characters, noun = 'digit') {
  */
 function paintInput(canvas, input) {
   const size = Math.round(Math.sqrt(input.length));
-  canvas.width = size;
-  canvas.height = size;
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = size;
+    canvas.height = size;
+  }
   const context = canvas.getContext('2d');
   const image = context.createImageData(size, size);
-  input.forEach((value, index) => {
-    const grey = Math.round(value * 255);
-    image.data.set([grey, grey, grey, 255], index * 4);
-  });
+  const { data } = image;
+  for (let index = 0; index < input.length; index++) {
+    const grey = Math.round(input[index] * 255);
+    data[4 * index] = grey;
+    data[4 * index + 1] = grey;
+    data[4 * index + 2] = grey;
+    data[4 * index + 3] = 255;
+  }
   context.putImageData(image, 0, 0);
 }
 
 /**
  * Outline each character on the overlay, scaled from recognition pixels to the displayed canvas.
  * @param {HTMLCanvasElement} overlay the same CSS size as the drawing canvas
+ * @param {number} size the overlay's CSS width (= height) in pixels, kept by a ResizeObserver: reading
+ *   clientWidth here, after the answer's text has changed, would force a layout in the middle of the event
  * @param {import('./recognise.js').Character[]} characters boxes in recognition pixels
  * @param {number} recognitionSize side of the recognition canvas in pixels
  * @param {number} selected index of the highlighted character
  */
-function paintBoxes(overlay, characters, recognitionSize, selected) {
-  const size = overlay.clientWidth;
+function paintBoxes(overlay, size, characters, recognitionSize, selected) {
   const pixelRatio = window.devicePixelRatio || 1;
-  overlay.width = Math.round(size * pixelRatio);
-  overlay.height = Math.round(size * pixelRatio);
+  const backing = Math.round(size * pixelRatio);
   const context = overlay.getContext('2d');
+  if (overlay.width !== backing || overlay.height !== backing) {
+    overlay.width = backing; // resizing clears it too
+    overlay.height = backing;
+  } else {
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.clearRect(0, 0, backing, backing);
+  }
   context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
   // A single confident digit needs no box: boxes explain how a number was split, or flag doubt.
   if (characters.length < 2 && !characters.some((character) => character.unsure)) return;
@@ -96,6 +109,12 @@ export function createView(root) {
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
+  let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver below (-1: not yet observed)
+  const overlaySide = () => (overlaySize >= 0 ? overlaySize : (overlaySize = overlay.clientWidth));
+  new ResizeObserver(([entry]) => {
+    overlaySize = entry.contentBoxSize?.[0]?.inlineSize ?? entry.contentRect.width;
+    paintBoxes(overlay, overlaySize, shown, recognitionSize, selected);
+  }).observe(overlay);
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
 
   function showSelection() {
@@ -110,7 +129,7 @@ export function createView(root) {
     Array.from(characterList.querySelectorAll('button')).forEach((button, index) => {
       button.setAttribute('aria-pressed', String(index === selected));
     });
-    paintBoxes(overlay, shown, recognitionSize, selected);
+    paintBoxes(overlay, overlaySide(), shown, recognitionSize, selected);
   }
 
   function characterItem(index) {
@@ -238,7 +257,7 @@ export function createView(root) {
 
     /** While a stroke is in progress, screen readers wait for it to end before announcing the answer. */
     setBusy(busy) {
-      answer.setAttribute('aria-busy', String(busy));
+      if (answer.getAttribute('aria-busy') !== String(busy)) answer.setAttribute('aria-busy', String(busy)); // not on every move
     },
 
     /** Prompt and buttons follow whether anything is drawn. */
