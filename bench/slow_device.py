@@ -12,7 +12,8 @@ measures on the page's own clock:
 - where that time goes, from the browser's Event Timing entry of each of those pointer-ups (entries of 16 ms
   or more): input delay (the event waited for the main thread: a live recognition still running, say),
   processing (the page's handlers: the final recognition), presentation (from the handlers' end to the next
-  frame painted); and how many pointer-moves took 16 ms or more and the longest (live recognition while drawing).
+  frame painted). (Chromium gives no Event Timing for pointer-moves, continuous events: live recognition
+  while drawing shows as the pointer-ups' input delay.)
 The page before it built its own TF.js (tf.min.js, from git: bench/transfer.py's OLD_COMMIT) is measured
 the same way (not with --new-only). Writes bench/slow_device.md and bench/slow_device.json. These are figures, not assertions: the
 machine is shared and one run is one run.
@@ -230,12 +231,11 @@ def markdown(result: dict) -> str:
         "",
         "Where the pointer-up → answer time goes (Event Timing entries of the digits' last pointer-ups; the browser reports only "
         "those of 16 ms or more, rounded to 8 ms): input delay = waiting for the main thread, processing = the page's handlers "
-        "(the final recognition), presentation = until the next frame is painted. Slow moves: pointer-moves of 16 ms or more "
-        "(a live recognition while drawing).",
+        "(the final recognition), presentation = until the next frame is painted.",
         "",
         "| page | pointer-ups timed | input delay p50 / p95 ms | processing p50 / p95 ms | presentation p50 / p95 ms | "
-        "duration p50 / p95 ms | slow moves | slowest move ms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "duration p50 / p95 ms |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for label, key in (("now", "new"), ("before (tf.min.js)", "old")):
         parts = (result.get(key) or {}).get("breakdown")
@@ -243,8 +243,7 @@ def markdown(result: dict) -> str:
             continue
         cells = ["—" if parts[part] is None else f"{parts[part]['p50']:.0f} / {parts[part]['p95']:.0f}"
                  for part in ("inputDelay", "processing", "presentation", "duration")]
-        lines.append(f"| {label} | {parts['timed']} of {len(result[key]['answers'])} | {' | '.join(cells)} | "
-                     f"{parts['slow_moves']} | {parts['slowest_move_ms']:.0f} |")
+        lines.append(f"| {label} | {parts['timed']} of {len(result[key]['answers'])} | {' | '.join(cells)} |")
     lines += ["", "Every model-ready time, ms: " + "; ".join(
         f"{label}: first visits {', '.join(f'{value:.0f}' for value in result[key]['ready_ms'])}, second visits "
         f"{', '.join(f'{value:.0f}' for value in result[key]['second_visit_ready_ms'])}"
