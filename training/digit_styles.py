@@ -251,7 +251,7 @@ def style_set(count: int, seed: int, path: Path = DATA_FILE, config: PreprocessC
     images, labels, source, writer = (np.concatenate([result[part] for result in results]) for part in range(4))
     if cache:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".tmp.npz")
+        temporary = target.with_suffix(f".{os.getpid()}.tmp.npz")  # Two processes may draw the same set at once.
         np.savez(temporary, images=images, labels=labels, source=source, writer=writer)
         temporary.rename(target)
         print(f"drew {count:,} digits in the styles MNIST lacks in {time.time() - started:.0f} s (cached in runs/cache/)")
