@@ -75,7 +75,7 @@ TEMPLATES: dict[int, tuple[str, ...]] = {
         "A3 3 3 3 -170 30 L0 10 L6 10",  # plain
         "A3 3 2.8 3 -160 20 L1.6 8.6 A1.1 9.2 0.8 0.8 -45 200 L6 10",  # looped at the base
         "A3 3 3 3 -170 20 L1.2 8.4 A1.2 9.1 0.9 0.9 -90 250 L6 9.6",  # looped, rounder
-        "A3 3.2 3 3.2 -160 45 A-1 10 6 4 -25 -5 L6 10",  # curved neck, no loop
+        "A3 3 3 3 -180 40 L0.2 10 L6.2 9.6",  # wider arch, no loop
     ),
     3: (
         "A3 2.5 2.7 2.5 -160 90 A3 7.5 3 2.5 -90 160",  # round
@@ -109,8 +109,9 @@ TEMPLATES: dict[int, tuple[str, ...]] = {
     9: (
         "A3 3 3 3 0 -360 L6 10",  # plain, stem straight
         "A3 3 3 3 0 -360 L5.5 10",  # plain, stem slanting in
-        "M0.5 0.3 L0.5 3.5 A3 3.5 2.5 2.5 180 0 L5.5 0 L5.2 10",  # open top, one stroke
-        "M0.3 0.5 L0.5 3 A3 3 2.5 2.5 180 0 M5.6 0 L5.3 10",  # open top, stem apart
+        "A3 2.9 2.8 2.7 -105 -360 L5.8 0.2 L5.5 10",  # open top: the round starts in from the left
+        "M2.2 0.6 A3 3.2 2.8 2.8 -135 -360 L5.8 0.4 L5.4 10",  # open top, a hook in at the start
+        "A3 2.9 2.8 2.7 -125 -370 M5.9 0 L5.5 10",  # open top, stem apart
         "A3 3 2.8 3 -60 -360 L5.8 6 L5.4 10",  # nearly open top
     ),
 }
