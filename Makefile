@@ -18,6 +18,7 @@ MODEL ?= default
 TASK ?= digits
 # The model each task ships (training/tasks.py says the same; a test keeps them equal).
 TASK_MODEL_digits := default
+TASK_MODEL_letters := letters
 PORT ?= 8000
 RUN ?= runs/$(TASK_MODEL_$(TASK))/latest
 QUANTIZE ?= auto

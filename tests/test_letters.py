@@ -253,8 +253,11 @@ def test_python_and_javascript_segment_words_the_same_way(tmp_path):
 
 
 def test_the_letters_task_has_its_own_preprocessing_and_training_defaults():
+    from training.tasks import TASKS
     from training.train import default_config
 
-    assert letters.PREPROCESS != PreprocessConfig()
+    assert TASKS["letters"].load_preprocess() == letters.PREPROCESS != TASKS["digits"].load_preprocess() == PreprocessConfig()
     assert default_config("letters").canvas_variants == letters.TRAIN_DEFAULTS["canvas_variants"]
     assert default_config("default") == default_config("seed001").__class__(model="default")
+    # The test set the task ships with: the held-out families drawn as on the page, labels A-Z.
+    assert TASKS["letters"].labels == tuple(letters.LABELS)
