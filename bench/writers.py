@@ -1,7 +1,8 @@
 """python -m bench.writers [--quick] [--model-dir site/models/digits]  — real writers' digits and numbers, read as on the page.
 
-Writes bench/writers.md and bench/writers.json (`make bench` runs it). What is measured is
-training/evaluate_writers.py's: real people's pen strokes (UJI Pen Characters, split by writer) replayed as
+Writes bench/writers.md and bench/writers.json (`make bench` runs it).
+
+What is measured is training/evaluate_writers.py's: real people's pen strokes (UJI Pen Characters, split by writer) replayed as
 site/js/pad.js draws them, segmented by site/js/preprocess.js, read by TF.js. Single digits: every sample of
 the split drawn alone on the pad. Numbers: 2-5 digits of one writer written across the pad, not touching;
 exact when every digit is read and none is missing or extra. Each on the test writers (the final figure) and
@@ -18,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-METHOD = __doc__.split("\n\n")[1].strip()
+METHOD = " ".join(__doc__.split("\n\n")[2].split())
 NUMBERS_PER_LENGTH = 100
 QUICK_NUMBERS_PER_LENGTH = 25
 SPLITS = ("test", "validation")
