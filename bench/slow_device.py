@@ -77,7 +77,8 @@ def digits_to_draw() -> list[tuple[str, list]]:
 
 def wait_until_true(page, script: str) -> None:
     """Poll `script` until it is true (not page.wait_for_function: the page's CSP forbids its eval)."""
-    
+    from tests.test_site import wait_for_value
+
     wait_for_value(page, script, True, READY_TIMEOUT_MS)
 
 

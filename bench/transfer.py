@@ -16,8 +16,9 @@ bench/transfer.md and bench/transfer.json. Sizes in KB are 1,000 bytes.
 The letters model (issue 8) counts in the first visit too, the service worker precaching it after the digits
 page is ready. It is counted, best first: measured, from the responses under /models/letters/ when site/ ships
 it; from disk, site/models/letters/ gzip-equivalent, when it is there but models/index.json does not list it;
-estimated from a finished training run (runs/letters/latest/metrics.json: one byte per parameter, uint8
-weights, plus the digits model's JSON files); else a stand-in of SECOND_MODEL_BYTES, labelled so.
+estimated from a finished training run (runs/letters/latest/metrics.json, else the newest run folder of
+runs/letters/ that has one: one byte per parameter, uint8 weights, plus the digits model's JSON files); else
+a stand-in of SECOND_MODEL_BYTES, labelled so.
 """
 
 from __future__ import annotations
@@ -241,8 +242,8 @@ def letters_model(first_responses: list[dict], site_dir: Path = SITE, runs_dir: 
         files = sorted(path for path in folder.iterdir() if path.is_file())
         return {"source": "disk", "gzip_bytes": sum(file_gzip_equivalent(path) for path in files),
                 "detail": f"from disk: site/models/{LETTERS}/ ({len(files)} files; models/index.json does not list it, so no visit fetched it)"}
-    metrics = runs_dir / LETTERS / "latest" / "metrics.json"
-    if metrics.is_file():
+    metrics = finished_run_metrics(runs_dir / LETTERS)
+    if metrics is not None:
         try:
             parameters = int(json.loads(metrics.read_text(encoding="utf-8"))["parameters"])
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -253,6 +254,14 @@ def letters_model(first_responses: list[dict], site_dir: Path = SITE, runs_dir: 
                 "detail": f"estimated from the training run {metrics.parent.resolve().name}: {parameters:,} parameters as uint8 weights "
                           f"+ {json_bytes:,} B of JSON (the digits model's)"}
     return stand_in()
+
+
+def finished_run_metrics(model_runs: Path) -> Path | None:
+    """metrics.json of latest/, else of the newest run folder that has one (a run trained with --out is not linked)."""
+    if (model_runs / "latest" / "metrics.json").is_file():
+        return model_runs / "latest" / "metrics.json"
+    finished = [path for path in model_runs.glob("*/metrics.json") if not path.parent.name.startswith(".")]
+    return max(finished, key=lambda path: (path.stat().st_mtime, path.parent.name), default=None)
 
 
 def stand_in() -> dict:

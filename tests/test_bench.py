@@ -245,7 +245,14 @@ def test_transfer_counts_the_letters_model_measured_else_from_disk_else_from_a_r
     assert transfer.letters_model([], site, runs)["source"] == "stand-in"
     assert transfer.letters_model([], site, runs)["gzip_bytes"] == transfer.SECOND_MODEL_BYTES
 
-    (runs / "letters" / "20261204-1").mkdir(parents=True)
+    (runs / "letters" / ".20261204-2.partial").mkdir(parents=True)  # a run still training
+    (runs / "letters" / ".20261204-2.partial" / "metrics.json").write_text(json.dumps({"parameters": 1}))
+    assert transfer.letters_model([], site, runs)["source"] == "stand-in"
+    (runs / "letters" / "l30-20261204").mkdir()  # a finished run trained with --out: no latest link
+    (runs / "letters" / "l30-20261204" / "metrics.json").write_text(json.dumps({"parameters": 81_000}))
+    from_run = transfer.letters_model([], site, runs)
+    assert from_run["source"] == "run" and from_run["gzip_bytes"] == 81_000 + digits_json and "l30-20261204" in from_run["detail"]
+    (runs / "letters" / "20261204-1").mkdir()
     (runs / "letters" / "20261204-1" / "metrics.json").write_text(json.dumps({"parameters": 70_000}))
     (runs / "letters" / "latest").symlink_to("20261204-1")
     from_run = transfer.letters_model([], site, runs)
