@@ -38,11 +38,13 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from training.tasks import TASKS, Task, get_task  # noqa: E402
+from training.tasks import TASKS, Task, get_task, shipped_tasks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
-SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png")
+# The Keras source copied beside the web model; fonts.json (the letters task: SHA-256 of every font file the
+# run was drawn from) says which fonts the shipped letters model saw.
+SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "fonts.json")
 QUANTIZATIONS = ("float32", "float16", "uint8")
 METADATA_SCHEMA = 2  # 2: one folder per task; "task" and "accuracy.test" replace 1's MNIST-only fields.
 CONFIDENCE_THRESHOLD = 0.7  # Below this the page says "not sure" and names the runner-up.
@@ -107,8 +109,7 @@ def file_entries(directory: Path) -> list[dict]:
 
 
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
-    from training.drawing import DrawSpec
-    from training.preprocess import PreprocessConfig
+    from training.strokes import page_drawing
 
     run_dir = Path(run_dir).resolve()
     config_path = run_dir / "config.json"
@@ -122,8 +123,8 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "version": run_dir.name,
         "labels": list(task.labels),
         "input": {"shape": [int(n) for n in model.input_shape[1:]], "dtype": "float32", "paper": 0, "ink": 1, "layout": "NHWC"},
-        "preprocess": dataclasses.asdict(PreprocessConfig()),
-        "drawing": {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen},
+        "preprocess": dataclasses.asdict(task.load_preprocess()),  # the task's own (letters segment words their way)
+        "drawing": page_drawing(),
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD},
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),
@@ -191,7 +192,7 @@ def site_of(out_dir: Path) -> Path | None:
 
 def models_index(site: Path, adding: str) -> dict:
     """site/models/index.json: the tasks whose models the site ships, in TASKS order (the first is the default)."""
-    shipped = [task for task in TASKS.values() if task.name == adding or (site / "models" / task.name / "metadata.json").is_file()]
+    shipped = [task for name, task in TASKS.items() if name == adding or name in shipped_tasks(site)]
     return {"tasks": [{"name": task.name, "title": task.title} for task in shipped]}
 
 

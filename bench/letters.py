@@ -38,9 +38,8 @@ def export_tfjs(model, run_dir: Path, directory: Path, quantization: str) -> Pat
     from training.tasks import TASKS
 
     write_tfjs_files(model, directory, quantization)
-    metadata = build_metadata(model, run_dir, quantization, directory, {}, TASKS.get("letters", TASKS["digits"]))
-    # convert.py writes the digits' preprocessing for every task (and knows letters only once shipped).
-    metadata.update(labels=LABELS, preprocess=dataclasses.asdict(PREPROCESS))
+    # The labels and preprocessing as convert.py ships them: the letters task's own.
+    metadata = build_metadata(model, run_dir, quantization, directory, {}, TASKS["letters"])
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return directory
 

@@ -105,10 +105,13 @@ def test_verdict_says_so_when_default_wins_everywhere():
 
 def test_model_table_has_one_row_per_model_and_equal_columns():
     described = {"default": model_entry("default", 79_906, 0.995, 0.97, matches=False), "seed000": {"status": "missing", "note": "no run"}}
+    described["default"]["real_writers"] = {"digits": 0.985, "numbers": 0.9575, "numbers_per_length": 100}
     rows = report.model_table(described)
     assert len(rows) == 4
     assert len({row.count("|") for row in rows}) == 1, rows
     assert "| 79,906 | 319,624 | 79,906 |" in rows[2] and "99.50 %" in rows[2] and "(not default schedule)" in rows[2]
+    # The real writers' column: single digits / exact numbers of the held-out writers.
+    assert "real writers" in rows[0] and "| 98.50 % / 95.75 % |" in rows[2]
 
 
 def results_fixture():
@@ -382,3 +385,27 @@ def test_numbers_bench_reports_a_bad_count_in_one_line(capsys, tmp_path):
     assert numbers.main(["--count", "0", "--out", str(tmp_path / "numbers.md")]) == 1
     assert capsys.readouterr().out == "error: --count 0: choose at least 1 number\n"
     assert not (tmp_path / "numbers.md").exists()
+
+
+def writers_result(digits: float, numbers: float) -> dict:
+    return {
+        "digits": {"count": 200, "accuracy": digits, "by_digit": {str(d): digits for d in range(10)}, "errors": [{"label": 1, "read": "7"}]},
+        "numbers": {"count": 400, "exact": numbers, "by_length": {"2": 0.99, "3": 0.97, "4": 0.95, "5": numbers}, "mis_segmented": 3},
+    }
+
+
+def test_writers_report_has_both_splits_with_and_without_the_pen_rule():
+    from bench import writers
+
+    results = {split: {"pen rule": writers_result(0.98, 0.955), "one pen (no rule)": writers_result(0.98, 0.76)} for split in writers.SPLITS}
+    text = writers.markdown(results, "python -m bench.writers", "site/models/digits", "2026-01-01T00:00:00+00:00")
+    assert "## Test writers (200 single digits, 400 numbers)" in text and "## Validation writers" in text
+    assert "| pen rule | **95.5 %** | 99.0 % | 97.0 % | 95.0 % | 95.5 % | 3 |" in text
+    assert "| one pen (no rule) | **76.0 %** |" in text and "true→read): 1→7." in text
+
+
+def test_writers_bench_without_a_model_is_one_line(tmp_path, capsys):
+    from bench import writers
+
+    assert writers.main(["--model-dir", str(tmp_path), "--out", str(tmp_path / "w.md")]) == 1
+    assert capsys.readouterr().out.startswith("error: ") and not (tmp_path / "w.md").exists()

@@ -3,18 +3,21 @@ only folders it wrote; and a release is one step, even when the process is kille
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tf_keras as keras
 from tf_keras import layers
 
 import convert
 import site_version
+from training.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -242,3 +245,32 @@ def test_a_release_killed_half_way_is_completed_by_the_next_run(tmp_path):
     assert json.loads((sources / "digits" / "config.json").read_text()) == {"model": "tiny"}
     assert not release_dir.exists()
     assert [path.name for path in site.rglob(".*")] == [".nojekyll"]  # nothing half-made for a Pages deploy to publish
+
+
+# --- A second task: letters (issue 14) --------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_letters_model_ships_with_the_tasks_preprocessing_and_its_font_manifest(tmp_path, monkeypatch):
+    from training.data import Split
+    from training.letters import LABELS, PREPROCESS
+    from training.preprocess import PreprocessConfig
+
+    run = tmp_path / "run"
+    run.mkdir()
+    keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(26, activation="softmax")], name="tiny").save(run / "model.h5")
+    (run / "config.json").write_text(json.dumps({"model": "tiny"}))
+    (run / "fonts.json").write_text(json.dumps({"digest": "0" * 64, "files": []}) + "\n")
+    # A small stand-in for the held-out families (drawing all of them takes minutes); two of each letter.
+    images = np.random.default_rng(0).integers(0, 256, (52, 28, 28), dtype=np.uint8)
+    stand_in = Split(images=images, labels=(np.arange(52) % 26).astype(np.uint8))
+    monkeypatch.setitem(TASKS, "letters", dataclasses.replace(TASKS["letters"], load_test=lambda data_dir: stand_in))
+    out, sources = tmp_path / "letters", tmp_path / "source"
+    metadata = convert.convert(run, out, quantize="float32", source_dir=sources, task="letters", force=True)
+    # The page segments words with the letters task's own parameters, not the digits'.
+    assert metadata["preprocess"] == dataclasses.asdict(PREPROCESS) != dataclasses.asdict(PreprocessConfig())
+    assert metadata["task"]["name"] == "letters" and metadata["labels"] == list(LABELS)
+    assert metadata["accuracy"]["examples"] == 52
+    # Which fonts the shipped model saw travels with its Keras source.
+    assert (sources / "fonts.json").read_bytes() == (run / "fonts.json").read_bytes()
+    assert sorted(path.name for path in sources.iterdir()) == ["config.json", "fonts.json", "model.h5"]

@@ -76,6 +76,34 @@ def test_font_manifest_records_every_files_sha256():
     assert manifest["digest"] != fonts.font_manifest(SMALL[:2])["digest"]
 
 
+def font_licences_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("font_licences", ROOT / "tools" / "font_licences.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_family_has_its_licence_in_data_fonts_md():
+    # The table is what the copyright files say today, for the catalogue of today: a family added to
+    # training/fonts.py, or a package whose copyright changes, turns this red until FONTS.md is rewritten.
+    font_licences = font_licences_module()
+    assert (ROOT / "data" / "FONTS.md").read_text() == font_licences.table(), "run: python tools/font_licences.py --out data/FONTS.md"
+    rows = [line for line in font_licences.table().splitlines() if line.startswith("| train") or line.startswith("| validation") or line.startswith("| test")]
+    assert len(rows) == len(FAMILIES) and all(row.split("|")[5].strip() for row in rows)
+
+
+def test_a_copyright_file_is_read_by_its_last_matching_stanza():
+    font_licences = font_licences_module()
+    text = "Format: x\n\nFiles: *\nLicense: GPL-3\n\nFiles: app/fonts/modern-hermit/*\nLicense: OFL-1.1\n\nFiles: app/fonts/other/*\nLicense: MIT\n\nFiles: debian/*\nLicense: GPL-2+\n"
+    stanzas = font_licences.copyright_stanzas(text)
+    assert stanzas[0] == (["*"], "GPL-3") and len(stanzas) == 4
+    assert font_licences.pattern_matches("app/fonts/modern-hermit/*", "opentype/hermit/Hermit-medium.otf")
+    assert not font_licences.pattern_matches("app/fonts/other/*", "opentype/hermit/Hermit-medium.otf")
+    assert font_licences.pattern_matches("Play-*.ttf", "truetype/play/Play-Regular.ttf")
+
+
 def test_every_glyph_of_a_font_is_drawn_as_on_the_page_and_cached(small_catalogue):
     data = letters.letter_set("test", variants=2, workers=1)
     assert data.plain.shape == (52, 28, 28) and data.drawn.shape == (52, 2, 28, 28)
@@ -253,8 +281,11 @@ def test_python_and_javascript_segment_words_the_same_way(tmp_path):
 
 
 def test_the_letters_task_has_its_own_preprocessing_and_training_defaults():
+    from training.tasks import TASKS
     from training.train import default_config
 
-    assert letters.PREPROCESS != PreprocessConfig()
+    assert TASKS["letters"].load_preprocess() == letters.PREPROCESS != TASKS["digits"].load_preprocess() == PreprocessConfig()
     assert default_config("letters").canvas_variants == letters.TRAIN_DEFAULTS["canvas_variants"]
     assert default_config("default") == default_config("seed001").__class__(model="default")
+    # The test set the task ships with: the held-out families drawn as on the page, labels A-Z.
+    assert TASKS["letters"].labels == tuple(letters.LABELS)

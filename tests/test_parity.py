@@ -17,18 +17,23 @@ import pytest
 
 from convert import build_metadata, file_entries, write_tfjs_files
 from training.evaluate import load_run_model
-from training.tasks import TASKS
+from training.tasks import shipped_tasks
 from training.webruntime import run_tfjs
 
 ROOT = Path(__file__).resolve().parent.parent
 PARITY_EXAMPLES = 1000
 # What each shipped model must read in TF.js on its whole test set (issue 2: 99.6 % on MNIST test).
-SHIPPED_ACCURACY = {"digits": 0.996}
+# Letters: the issue's target on the held-out font families, drawn as on the page.
+SHIPPED_ACCURACY = {"digits": 0.996, "letters": 0.97}
 
 
-@pytest.fixture(scope="module", params=list(TASKS))
+# Every task the site ships (tests/test_site_static.py keeps that list equal to models/index.json, digits in it).
+SHIPPED = shipped_tasks()
+
+
+@pytest.fixture(scope="module", params=list(SHIPPED))
 def task(request):
-    return TASKS[request.param]
+    return SHIPPED[request.param]
 
 
 @pytest.fixture(scope="module")

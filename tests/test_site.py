@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 import site_version
 from tests.browser import serve
 from tests.model_faults import FAULTS
+from training.tasks import shipped_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +69,11 @@ def wait_for_value(page, script: str, expected, timeout_ms: int = READY_TIMEOUT_
         if time.monotonic() > deadline:
             raise AssertionError(f"{script} gave {value!r}, not {expected!r}, for {timeout_ms} ms")
         page.wait_for_timeout(100)
+
+
+# The service worker controls the page (its install finished). Polled with wait_for_value: page.wait_for_function
+# evaluates its predicate with eval, which the page's CSP refuses (a CI run failed on it).
+CONTROLLED = "navigator.serviceWorker.controller !== null"
 
 
 def wait_until(condition, what: str, timeout_s: float = READY_TIMEOUT_MS / 1000) -> None:
@@ -371,7 +377,7 @@ def test_works_offline_after_one_visit(chromium):
     try:
         with serve(SITE) as url:
             open_page(page, url)
-            wait_for_value(page, "navigator.serviceWorker.controller !== null", True)
+            wait_for_value(page, CONTROLLED, True)
         # The server is gone and the network is off: only the service worker's cache is left.
         context.set_offline(True)
         page.reload()
@@ -397,7 +403,7 @@ def test_service_worker_precaches_the_one_runtime_this_browser_runs(page, site_u
     fetched = []
     page.on("request", lambda request: fetched.append(request.url.removeprefix(site_url)))
     open_page(page, site_url)
-    wait_for_value(page, "navigator.serviceWorker.controller !== null", True)
+    wait_for_value(page, CONTROLLED, True)
     cached = cached_paths(page, site_url)
     assert RUNTIME_FILES & set(cached) == {"vendor/tfjs-backend-wasm-simd.wasm"}
     assert "vendor/tfjs-backend-wasm-simd.wasm" in fetched and "vendor/tfjs-backend-wasm.wasm" not in fetched
@@ -418,7 +424,7 @@ def test_without_webassembly_the_cpu_build_runs_and_works_offline(chromium):
         with serve(SITE) as url:
             open_page(page, url)
             expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu")
-            wait_for_value(page, "navigator.serviceWorker.controller !== null", True)
+            wait_for_value(page, CONTROLLED, True)
             assert RUNTIME_FILES & set(cached_paths(page, url)) == {"vendor/tfjs-cpu.js"}
         context.set_offline(True)
         page.reload()
@@ -457,7 +463,7 @@ def test_a_new_version_is_offered_and_taken_at_the_next_reload(page, tmp_path):
     old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
     with serve(copy) as url:
         open_page(page, url)
-        wait_for_value(page, "navigator.serviceWorker.controller !== null", True)
+        wait_for_value(page, CONTROLLED, True)
         wait_for_value(page, "caches.keys()", [f"inkwell-{site_version.current_version(copy)}"])
         expect(page.locator("#update")).to_be_hidden()
         new_version = deploy_a_new_version(copy, "next-release")
@@ -488,7 +494,7 @@ def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
         first, second = context.new_page(), context.new_page()
         with serve(copy) as url:
             open_page(first, url)
-            wait_for_value(first, "navigator.serviceWorker.controller !== null", True)
+            wait_for_value(first, CONTROLLED, True)
             open_page(second, url)
             new_version = deploy_a_new_version(copy, "next-release")
             first.evaluate(CHECK_FOR_UPDATES)
@@ -594,7 +600,7 @@ def test_a_reload_recovers_once_the_server_is_right(chromium, tmp_path):
             deploy.finish()
             page.reload()
             assert_ready(page)
-            wait_for_value(page, "navigator.serviceWorker.controller !== null", True)
+            wait_for_value(page, CONTROLLED, True)
         context.set_offline(True)
         page.reload()
         assert_ready(page)
@@ -649,7 +655,7 @@ def test_a_release_that_arrives_truncated_waits_for_the_next_load(page, tmp_path
     deploy.finish()  # the first version is served whole
     with serve(copy, fault=deploy) as url:
         open_page(page, url)
-        wait_for_value(page, "navigator.serviceWorker.controller !== null", True)
+        wait_for_value(page, CONTROLLED, True)
         old_cache = f"inkwell-{site_version.current_version(copy)}"
         new_version = deploy_a_new_version(copy, "next-release")
         deploy.begin()
@@ -690,7 +696,7 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         open_page(page, url)
         switch = page.locator("#tasks")
         expect(switch).to_be_visible()
-        expect(switch.locator("button")).to_have_text(["Digits", "Other"])
+        expect(switch.locator("button")).to_have_text([task.title for task in shipped_tasks(SITE).values()] + ["Other"])
         expect(switch.locator("button[aria-pressed='true']")).to_have_text("Digits")
         assert not [request for request in page.requests if "models/other/model.json" in request], "loaded before it was chosen"
         draw(page, SEVEN)
@@ -717,6 +723,58 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         assert_clean(page, url)
 
 
-def test_one_task_shows_no_switch(page, site_url):
-    open_page(page, site_url)
-    expect(page.locator("#tasks")).to_be_hidden()
+def test_one_task_shows_no_switch(page, tmp_path):
+    # site/ with its models index cut to the digits alone.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    (copy / "models" / "index.json").write_text(json.dumps({"tasks": [{"name": "digits", "title": "Digits"}]}))
+    site_version.stamp(copy)
+    with serve(copy) as url:
+        open_page(page, url)
+        expect(page.locator("#tasks")).to_be_hidden()
+
+
+def template_word(page, text: str, cap_height: float, left: float, top: float) -> list[list[tuple[float, float]]]:
+    """The hand-made letter templates (training/handwriting.py), style 0, written left to right on the pad:
+    cap_height, left and top as fractions of the pad's side, letters a quarter of cap_height apart."""
+    from training.handwriting import TEMPLATES, parse_template
+
+    box = pad_box(page)
+    scale = cap_height * box["width"] / 10  # template capitals are 10 units tall
+    strokes, x = [], box["x"] + left * box["width"]
+    for character in text:
+        parsed = parse_template(TEMPLATES[character][0])
+        low = min(float(stroke[:, 0].min()) for stroke in parsed)
+        high = max(float(stroke[:, 0].max()) for stroke in parsed)
+        strokes += [[(x + (px - low) * scale, box["y"] + top * box["height"] + py * scale) for px, py in stroke] for stroke in parsed]
+        x += (high - low) * scale + 0.25 * cap_height * box["width"]
+    return strokes
+
+
+@pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
+def test_letters_are_read_in_their_own_mode_online_and_offline(chromium):
+    # The real second task: the switch names it, its model is fetched only when chosen, it reads a word drawn
+    # with the mouse (the page shows capitals), and after one online visit it works offline too.
+    context = chromium.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        with serve(SITE) as url:
+            open_page(page, url)
+            expect(page.locator("#tasks")).to_be_visible()
+            wait_for_value(page, CONTROLLED, True)
+            assert not [request for request in requests if "models/letters/model.json" in request], "loaded before it was chosen"
+        context.set_offline(True)
+        page.reload()
+        assert_ready(page)
+        page.locator("#tasks button", has_text="Letters").click()
+        expect(page.locator("body")).to_have_attribute("data-task", "letters")
+        assert_ready(page)
+        expect(page.locator("#prompt")).to_contain_text("Draw a letter here")
+        mouse_strokes(page, template_word(page, "cat", cap_height=0.25, left=0.1, top=0.3))
+        expect(page.locator("#prediction")).to_have_text("CAT")
+        expect(page.locator("#verdict")).to_contain_text("3 letters")
+        assert [request for request in requests if not request.startswith(url)] == []
+    finally:
+        context.close()

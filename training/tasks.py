@@ -24,6 +24,25 @@ def load_digits_test(data_dir: str | None = None):
     return load_mnist("test", data_dir)
 
 
+def digits_preprocess():
+    from training.preprocess import PreprocessConfig
+
+    return PreprocessConfig()
+
+
+def load_letters_test(data_dir: str | None = None):
+    """The held-out font families drawn as on the page (training/letters.py), or EMNIST letters' test set."""
+    from training.letters import load_test
+
+    return load_test(data_dir)
+
+
+def letters_preprocess():
+    from training.letters import PREPROCESS
+
+    return PREPROCESS
+
+
 @dataclass(frozen=True)
 class Task:
     """One recognition task. Labels are model output indices in order; the test loader returns a
@@ -39,6 +58,9 @@ class Task:
     test_set: str  # what the shipped accuracy is measured on, for people
     accuracy_floor: float  # convert.py refuses a model whose TF.js test accuracy is below this (--force ships it)
     load_test: Callable[[str | None], object]
+    # The preprocessing parameters the page uses for this task (metadata.json "preprocess"): a
+    # training.preprocess.PreprocessConfig, made on demand. Letters segment words with their own values.
+    load_preprocess: Callable[[], object] = digits_preprocess
 
     @property
     def web_dir(self) -> Path:
@@ -70,8 +92,29 @@ TASKS: dict[str, Task] = {
             accuracy_floor=0.99,
             load_test=load_digits_test,
         ),
+        Task(
+            name="letters",
+            title="Letters",
+            noun="letter",
+            prompt="Draw a letter here",
+            hint="or a word, like HELLO",
+            labels=tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+            model="letters",
+            test_set="held-out font families, drawn as on the page",
+            accuracy_floor=0.97,
+            load_test=load_letters_test,
+            load_preprocess=letters_preprocess,
+        ),
     )
 }
+
+
+def shipped_tasks(site: Path = SITE) -> dict[str, Task]:
+    """The tasks whose model `site` ships (site/models/<task>/metadata.json exists), in TASKS order.
+
+    A task is defined above before its first model passes the floor, so that convert.py can measure one and
+    ship it; until then the page (models/index.json), the service worker and the tests know only these."""
+    return {name: task for name, task in TASKS.items() if (site / "models" / name / "metadata.json").is_file()}
 
 
 def get_task(name: str) -> Task:
@@ -88,11 +131,13 @@ def task_of_model(model: str) -> Task:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description="List the recognition tasks.").parse_args(argv)
+    shipped = shipped_tasks()
     for task in TASKS.values():
         print(
             f"{task.name}: {len(task.labels)} labels ({''.join(task.labels)}), model {task.model}, "
             f"measured on the {task.test_set} (floor {100 * task.accuracy_floor:.0f} %), "
-            f"web model {task.web_dir.relative_to(ROOT)}/, Keras source {task.source_dir.relative_to(ROOT)}/"
+            f"web model {task.web_dir.relative_to(ROOT)}/{'' if task.name in shipped else ' (not shipped yet)'}, "
+            f"Keras source {task.source_dir.relative_to(ROOT)}/"
         )
     return 0
 
