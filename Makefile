@@ -8,7 +8,8 @@
 #   make vendor                 build TF.js for the shipped models into site/vendor/ (make convert rebuilds it)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
 #                               read 3,000 whole numbers of each style, write bench/numbers.md; what a visit
-#                               downloads (bench/transfer.md) and how soon a 4x slower CPU answers (bench/slow_device.md)
+#                               downloads (bench/transfer.md) and how soon a 4x slower CPU answers (bench/slow_device.md);
+#                               real writers' digits and numbers, with and without the pen rule (bench/writers.md)
 #   make bench-letters [QUICK=1] the letters model on held-out fonts, drawn letters and words: bench/letters.md
 
 PYTHON_SYSTEM ?= python3
@@ -120,6 +121,7 @@ test-fast: setup
 bench: setup
 	$(PYTHON) -m bench.run $(if $(QUICK),--quick,)
 	$(PYTHON) -m bench.numbers $(if $(QUICK),--count 300,)
+	$(PYTHON) -m bench.writers $(if $(QUICK),--quick,)
 	$(PYTHON) -m bench.transfer
 	$(PYTHON) -m bench.slow_device $(if $(QUICK),--quick,)
 

@@ -109,7 +109,7 @@ def file_entries(directory: Path) -> list[dict]:
 
 
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
-    from training.drawing import DrawSpec
+    from training.strokes import page_drawing
 
     run_dir = Path(run_dir).resolve()
     config_path = run_dir / "config.json"
@@ -124,7 +124,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "labels": list(task.labels),
         "input": {"shape": [int(n) for n in model.input_shape[1:]], "dtype": "float32", "paper": 0, "ink": 1, "layout": "NHWC"},
         "preprocess": dataclasses.asdict(task.load_preprocess()),  # the task's own (letters segment words their way)
-        "drawing": {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen},
+        "drawing": page_drawing(),
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD},
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),

@@ -26,8 +26,9 @@ APP_FILES = re.compile(r"^const APP_FILES = \[(.*?)\];$", re.MULTILINE | re.DOTA
 RUNTIME_FILES = re.compile(r"^const RUNTIME_FILES = \{(.*?)\};$", re.MULTILINE | re.DOTALL)
 MODELS_INDEX = "models/index.json"
 # Files in site/ deliberately not precached: the worker itself (browsers always fetch it afresh to look for
-# updates) and GitHub Pages' marker that turns Jekyll off.
-NOT_PRECACHED = frozenset({"sw.js", ".nojekyll"})
+# updates), GitHub Pages' marker that turns Jekyll off, and the 512-px icons, which only the manifest names
+# (a browser fetches them online, when it installs the app to a home screen; the page never loads them).
+NOT_PRECACHED = frozenset({"sw.js", ".nojekyll", "icons/icon-512.png", "icons/icon-maskable-512.png"})
 
 
 def read_json(path: Path) -> dict:

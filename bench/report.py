@@ -120,18 +120,20 @@ def number(value) -> str:
 
 
 def model_table(models: dict) -> list[str]:
-    header = "| model | parameters | float32 bytes | uint8 bytes | uint8 gzip bytes | Keras test | TF.js test float32 | TF.js test uint8 | page drawings (uint8) | run |"
+    header = "| model | parameters | float32 bytes | uint8 bytes | uint8 gzip bytes | Keras test | TF.js test float32 | TF.js test uint8 | page drawings (uint8) | real writers: digits / numbers (uint8) | run |"
     rows = [header, "|" + " --- |" * (header.count("|") - 1)]
     for name, entry in models.items():
         if entry.get("status") != "ok":
-            rows.append(f"| {name} | {entry.get('note', entry.get('status'))} |" + " |" * 8)
+            rows.append(f"| {name} | {entry.get('note', entry.get('status'))} |" + " |" * 9)
             continue
         robustness = entry.get("robustness", {}).get("accuracy")
+        writers = entry.get("real_writers", {})
+        real = f"{percent(writers.get('digits'))} / {percent(writers.get('numbers'))}" if writers else "—"
         schedule = "" if entry.get("matches_defaults") else " (not default schedule)"
         rows.append(
             f"| {name} | {number(entry['parameters'])} | {number(entry['weight_bytes']['float32'])} | {number(entry['weight_bytes']['uint8'])} "
             f"| {number(entry['weight_gzip_bytes']['uint8'])} | {percent(entry['keras_test_accuracy'])} | {percent(entry['tfjs_test_accuracy']['float32'])} "
-            f"| {percent(entry['tfjs_test_accuracy']['uint8'])} | {percent(robustness)} | `{entry['run']}`{schedule} |"
+            f"| {percent(entry['tfjs_test_accuracy']['uint8'])} | {percent(robustness)} | {real} | `{entry['run']}`{schedule} |"
         )
     return rows
 
@@ -221,7 +223,9 @@ def markdown(results: dict) -> str:
         "",
         schedule_sentence(results["models"]) + " Accuracy on the 10,000 MNIST test digits; "
         f"page drawings: {settings['robustness_canvases']:,} test digits re-drawn on 280×280 canvases (seed {settings['robustness_seed']}), "
-        "segmented by site/js/preprocess.js; correct when exactly one character is found and TF.js (Node, wasm, uint8) names it.",
+        "segmented by site/js/preprocess.js; correct when exactly one character is found and TF.js (Node, wasm, uint8) names it. "
+        f"Real writers: the 10 held-out writers' 200 single digits and {4 * settings.get('writers_numbers_per_length', 0)} numbers of 2-5 of one writer's digits, "
+        "replayed as pad.js draws them (with its pen rule) and read by the page's code; numbers count when exact (bench/writers.py, bench/writers.md).",
         "",
         *model_table(results["models"]),
         "",

@@ -3,7 +3,8 @@
 For each model (default, seed001, seed000, seed003), trained with the same data and schedule (the
 TrainConfig defaults; bench/models.py reuses runs/<model>/latest or trains), this measures: parameters;
 weight bytes as float32 and as the shipped uint8; MNIST test accuracy in Keras and in TF.js (both dtypes);
-accuracy on page-like drawings through the page's preprocess.js (bench/robustness.py); latency in headless
+accuracy on page-like drawings through the page's preprocess.js (bench/robustness.py); real writers' single
+digits and numbers on the held-out writers, read as on the page (bench/writers.py); latency in headless
 Chromium per backend (bench/latency.py). Writes bench/results.json, bench/results.md and
 bench/accuracy_vs_bytes.png. What a visit downloads and how soon a slow device answers are their own
 reports (bench/transfer.py, bench/slow_device.py), which `make bench` runs too.
@@ -30,7 +31,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench import latency, models, report, robustness  # noqa: E402
+from bench import latency, models, report, robustness, writers  # noqa: E402
 from bench.plot import plot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,10 +48,11 @@ class BenchSettings:
     latency_samples: int = 200
     latency_rounds: int = 4
     latency_warmup: int = latency.WARMUP
+    writers_numbers_per_length: int = writers.NUMBERS_PER_LENGTH
 
     @staticmethod
     def quick() -> "BenchSettings":
-        return BenchSettings(robustness_canvases=1_000, latency_samples=40, latency_rounds=2)
+        return BenchSettings(robustness_canvases=1_000, latency_samples=40, latency_rounds=2, writers_numbers_per_length=writers.QUICK_NUMBERS_PER_LENGTH)
 
 
 def machine() -> dict:
@@ -187,6 +189,13 @@ def run_bench(settings: BenchSettings, names: list[str], runs_dir: Path, allow_t
             described[name]["robustness"] = robustness.summarise(segmented, drawn_correct[name])
             print(f"[robustness] {name}: {100 * described[name]['robustness']['accuracy']:.2f} %", flush=True)
     timings["robustness_s"] = time.time() - phase
+
+    print("[writers] real writers' digits and numbers, test writers, the page's pen rule", flush=True)
+    phase = time.time()
+    for name, directory in ready.items():
+        described[name]["real_writers"] = writers.real_writers_column(directory, settings.writers_numbers_per_length)
+        print(f"[writers] {name}: digits {100 * described[name]['real_writers']['digits']:.1f} %, numbers {100 * described[name]['real_writers']['numbers']:.1f} %", flush=True)
+    timings["writers_s"] = time.time() - phase
     comparisons = {}
     for key, correct in (("mnist_test", test_correct), ("robustness", drawn_correct)):
         for name, values in paired(correct).items():

@@ -9,8 +9,12 @@ measures on the page's own clock:
 - pointer-up → answer: digits drawn with the mouse, as real input events; from the last pointer-up of each
   digit (the event's timestamp) to the first frame after the page has shown its answer (a
   requestAnimationFrame callback, then a task: that frame has been painted); p50 and p95 of all digits.
+- where that time goes, from the browser's Event Timing entry of each of those pointer-ups (entries of 16 ms
+  or more): input delay (the event waited for the main thread: a live recognition still running, say),
+  processing (the page's handlers: the final recognition), presentation (from the handlers' end to the next
+  frame painted); and how many pointer-moves took 16 ms or more and the longest (live recognition while drawing).
 The page before it built its own TF.js (tf.min.js, from git: bench/transfer.py's OLD_COMMIT) is measured
-the same way. Writes bench/slow_device.md and bench/slow_device.json. These are figures, not assertions: the
+the same way (not with --new-only). Writes bench/slow_device.md and bench/slow_device.json. These are figures, not assertions: the
 machine is shared and one run is one run.
 """
 
@@ -44,9 +48,23 @@ addEventListener('pointerup', (event) => {
   const start = event.timeStamp;
   requestAnimationFrame(() => setTimeout(() => {
     const shown = document.getElementById('prediction');
-    window.inkwellTimings.answers.push({ milliseconds: performance.now() - start, text: shown ? shown.textContent : '' });
+    window.inkwellTimings.answers.push({ start, milliseconds: performance.now() - start, text: shown ? shown.textContent : '' });
   }, 0));
 }, true);
+window.inkwellTimings.events = [];
+if (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes.includes('event')) {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.name !== 'pointerup' && entry.name !== 'pointermove') continue;
+      window.inkwellTimings.events.push({
+        name: entry.name, start: entry.startTime, duration: entry.duration,
+        inputDelay: entry.processingStart - entry.startTime,
+        processing: entry.processingEnd - entry.processingStart,
+        presentation: Math.max(0, entry.startTime + entry.duration - entry.processingEnd),
+      });
+    }
+  }).observe({ type: 'event', durationThreshold: 16, buffered: true });
+}
 """
 
 
@@ -55,6 +73,13 @@ def digits_to_draw() -> list[tuple[str, list]]:
     from tests import test_site
 
     return [("1", test_site.ONE), ("7", test_site.SEVEN), ("4", test_site.FOUR), ("0", test_site.ZERO), ("5", test_site.FIVE), ("2", test_site.TWO), ("6", test_site.SIX)]
+
+
+def wait_until_true(page, script: str) -> None:
+    """Poll `script` until it is true (not page.wait_for_function: the page's CSP forbids its eval)."""
+    from tests.test_site import wait_for_value
+
+    wait_for_value(page, script, True, READY_TIMEOUT_MS)
 
 
 def throttled_page(context):
@@ -70,7 +95,7 @@ def open_and_wait(page, url: str) -> float | None:
     page.wait_for_selector("body[data-ready='true'], body[data-ready='false']", timeout=READY_TIMEOUT_MS)
     if page.get_attribute("body", "data-ready") != "true":
         return None
-    page.wait_for_function("() => window.inkwellTimings.readyAt !== null", timeout=READY_TIMEOUT_MS)
+    wait_until_true(page, "window.inkwellTimings.readyAt !== null")
     return page.evaluate("window.inkwellTimings.readyAt")
 
 
@@ -85,15 +110,20 @@ def draw_and_time(page, rounds: int) -> list[dict]:
             before = page.evaluate("window.inkwellTimings.answers.length")
             mouse_strokes(page, to_page(page, strokes, 0.3, 0.2, 0.6))
             expected = before + len(strokes)  # one pointer-up per stroke; the last is the digit's
-            page.wait_for_function(f"() => window.inkwellTimings.answers.length >= {expected}", timeout=READY_TIMEOUT_MS)
+            wait_until_true(page, f"window.inkwellTimings.answers.length >= {expected}")
             answer = page.evaluate(f"window.inkwellTimings.answers[{expected - 1}]")
-            answers.append({"label": label, "milliseconds": answer["milliseconds"], "read": answer["text"]})
-    return answers
+            answers.append({"label": label, "start": answer["start"], "milliseconds": answer["milliseconds"], "read": answer["text"]})
+    page.wait_for_timeout(500)  # the last Event Timing entries arrive after their frame
+    events = page.evaluate("window.inkwellTimings.events")
+    timing = {event["start"]: event for event in events if event["name"] == "pointerup"}
+    for answer in answers:
+        answer["event"] = timing.get(answer["start"])  # None: under 16 ms, or no Event Timing
+    return answers, [event for event in events if event["name"] == "pointermove"]
 
 
 def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
     """`runs` fresh profiles: ready on the first and second visit, and pointer-up → answer on the first."""
-    ready, second_ready, answers, errors = [], [], [], []
+    ready, second_ready, answers, errors, moves = [], [], [], [], []
     backend = None
     for _ in range(runs):
         context = browser.new_context(service_workers="allow")
@@ -105,8 +135,10 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
                 continue
             ready.append(milliseconds)
             backend = page.get_attribute("#backend", "data-backend")
-            answers += draw_and_time(page, rounds)
-            page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+            drawn, slow_moves = draw_and_time(page, rounds)
+            answers += drawn
+            moves += slow_moves
+            wait_until_true(page, "navigator.serviceWorker.controller !== null")
             page.close()
             again = open_and_wait(throttled_page(context), url)
             if again is not None:
@@ -122,11 +154,22 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
             answer_p50_ms=percentile(times, 50),
             answer_p95_ms=percentile(times, 95),
             read_correctly=sum(answer["read"] == answer["label"] for answer in answers),
+            breakdown=breakdown(answers, moves),
         )
     return summary
 
 
-def measure_slow_device(runs: int, rounds: int, old_commit: str = OLD_COMMIT) -> dict:
+def breakdown(answers: list[dict], moves: list[dict]) -> dict:
+    """p50/p95 of the pointer-ups' Event Timing parts, and the pointer-moves of 16 ms or more."""
+    timed = [answer["event"] for answer in answers if answer.get("event")]
+    parts = {"timed": len(timed), "slow_moves": len(moves), "slowest_move_ms": max((move["duration"] for move in moves), default=0.0)}
+    for part in ("inputDelay", "processing", "presentation", "duration"):
+        values = [event[part] for event in timed]
+        parts[part] = {"p50": percentile(values, 50), "p95": percentile(values, 95)} if values else None
+    return parts
+
+
+def measure_slow_device(runs: int, rounds: int, old_commit: str = OLD_COMMIT, new_only: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     from tests.browser import launch_chromium, serve
@@ -136,7 +179,7 @@ def measure_slow_device(runs: int, rounds: int, old_commit: str = OLD_COMMIT) ->
         browser = launch_chromium(playwright)
         try:
             result["chromium"] = browser.version
-            for label, directory in (("new", SITE), ("old", old_site(Path(scratch), old_commit))):
+            for label, directory in (("new", SITE), ("old", None if new_only else old_site(Path(scratch), old_commit))):
                 if directory is None:
                     result[label] = None
                     continue
@@ -183,6 +226,25 @@ def markdown(result: dict) -> str:
             f"{'—' if second is None else f'{second:,.0f}'} | {measured['answer_p50_ms']:.0f} | **{measured['answer_p95_ms']:.0f}** | "
             f"{measured['read_correctly']} of {len(measured['answers'])} |"
         )
+    lines += [
+        "",
+        "Where the pointer-up → answer time goes (Event Timing entries of the digits' last pointer-ups; the browser reports only "
+        "those of 16 ms or more, rounded to 8 ms): input delay = waiting for the main thread, processing = the page's handlers "
+        "(the final recognition), presentation = until the next frame is painted. Slow moves: pointer-moves of 16 ms or more "
+        "(a live recognition while drawing).",
+        "",
+        "| page | pointer-ups timed | input delay p50 / p95 ms | processing p50 / p95 ms | presentation p50 / p95 ms | "
+        "duration p50 / p95 ms | slow moves | slowest move ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, key in (("now", "new"), ("before (tf.min.js)", "old")):
+        parts = (result.get(key) or {}).get("breakdown")
+        if not parts:
+            continue
+        cells = ["—" if parts[part] is None else f"{parts[part]['p50']:.0f} / {parts[part]['p95']:.0f}"
+                 for part in ("inputDelay", "processing", "presentation", "duration")]
+        lines.append(f"| {label} | {parts['timed']} of {len(result[key]['answers'])} | {' | '.join(cells)} | "
+                     f"{parts['slow_moves']} | {parts['slowest_move_ms']:.0f} |")
     lines += ["", "Every model-ready time, ms: " + "; ".join(
         f"{label}: first visits {', '.join(f'{value:.0f}' for value in result[key]['ready_ms'])}, second visits "
         f"{', '.join(f'{value:.0f}' for value in result[key]['second_visit_ready_ms'])}"
@@ -194,10 +256,11 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 runs of 7 digits instead of 5 runs of 14")
+    parser.add_argument("--new-only", action="store_true", help="measure the current page only, not the tf.min.js one")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where slow_device.{md,json} go (default bench/)")
     args = parser.parse_args(argv)
     runs, rounds = (2, 1) if args.quick else (5, 2)
-    result = measure_slow_device(runs, rounds)
+    result = measure_slow_device(runs, rounds, new_only=args.new_only)
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "slow_device.json", (json.dumps(result, indent=2) + "\n").encode())
     write_atomic(args.out / "slow_device.md", markdown(result).encode())

@@ -8,7 +8,7 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = 'ba128db61487';
+const VERSION = '18c2414343bd';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
@@ -28,9 +28,9 @@ const APP_FILES = [
   'vendor/tfjs.js',
   'icons/icon.svg',
   'icons/icon-192.png',
-  'icons/icon-512.png',
-  'icons/icon-maskable-512.png',
 ];
+// Not precached: the 512-px icons. Only the manifest names them, and a browser fetches them when it installs
+// the app to a home screen, online; the page itself uses icon.svg (and icon-192.png as its apple-touch-icon).
 const MODELS_INDEX = 'models/index.json';
 
 // Plus the one runtime file this browser will run, chosen as TF.js chooses it: the SIMD WebAssembly binary

@@ -56,6 +56,15 @@ def drop_the_drawing_settings(model_dir: Path) -> None:
     edit_metadata(model_dir, lambda metadata: metadata.pop("drawing"))
 
 
+def drop_the_pen_rule(model_dir: Path) -> None:
+    # As in a metadata.json written before the recognition pen thinned with small writing.
+    edit_metadata(model_dir, lambda metadata: metadata["drawing"].pop("fullPenHeight"))
+
+
+def a_thinnest_pen_wider_than_the_pen(model_dir: Path) -> None:
+    edit_metadata(model_dir, lambda metadata: metadata["drawing"].update(thinnestPen=4))
+
+
 def image_size_disagrees_with_the_input_shape(model_dir: Path) -> None:
     edit_metadata(model_dir, lambda metadata: metadata["preprocess"].update(imageSize=20, boxSize=14))
 
@@ -111,6 +120,8 @@ FAULTS = {
     "corrupt-weights": (flip_a_weight_byte, "is corrupt: SHA-256"),
     "truncated-weights": (truncate_the_weights, "is corrupt: SHA-256"),
     "old-metadata": (drop_the_drawing_settings, "lacks a valid drawing.canvasSize"),
+    "no-pen-rule": (drop_the_pen_rule, "lacks a valid drawing.fullPenHeight"),
+    "thinnest-pen": (a_thinnest_pen_wider_than_the_pen, "drawing.thinnestPen 4 is wider than the pen (at most 1)"),
     "image-size": (image_size_disagrees_with_the_input_shape, "preprocess.imageSize 20 disagrees with input.shape [28,28,1]"),
     "empty-model-json": (empty_model_json, "model.json is not a TensorFlow.js layers model"),
     "labels-short": (one_label_short, "gives [any, 10] probabilities, but metadata.json lists 9 labels"),

@@ -105,10 +105,13 @@ def test_verdict_says_so_when_default_wins_everywhere():
 
 def test_model_table_has_one_row_per_model_and_equal_columns():
     described = {"default": model_entry("default", 79_906, 0.995, 0.97, matches=False), "seed000": {"status": "missing", "note": "no run"}}
+    described["default"]["real_writers"] = {"digits": 0.985, "numbers": 0.9575, "numbers_per_length": 100}
     rows = report.model_table(described)
     assert len(rows) == 4
     assert len({row.count("|") for row in rows}) == 1, rows
     assert "| 79,906 | 319,624 | 79,906 |" in rows[2] and "99.50 %" in rows[2] and "(not default schedule)" in rows[2]
+    # The real writers' column: single digits / exact numbers of the held-out writers.
+    assert "real writers" in rows[0] and "| 98.50 % / 95.75 % |" in rows[2]
 
 
 def results_fixture():
@@ -227,9 +230,54 @@ def test_transfer_report_sets_old_and_new_side_by_side_and_checks_the_budgets():
     assert "| first | now | 1 | 400.0 | **360.0** | 0.1 | wasm | 900 ms |" in text
     assert "| second | now | 1 | 3.0 | **1.5** |" in text
     assert "digits model only: **360.0 KB** of 450.0 KB (within)" in text
-    assert "**450.0 KB** (within)" in text  # with a second model of 90 KB: exactly the budget
+    assert "**450.0 KB** of 450.0 KB (within)" in text  # with a stand-in letters model of 90 KB: exactly the budget
+    assert "a stand-in of 90.0 KB" in text
     assert "| 2 | `/vendor/tf.min.js` | 304 | script, conditional | 0 | 0 | 100 |" in text
     assert "(over)" in transfer.markdown(transfer_result(first_gzip_bytes=450_001))
+
+
+def test_transfer_counts_the_letters_model_measured_else_from_disk_else_from_a_run_else_a_stand_in(tmp_path):
+    site, runs = tmp_path / "site", tmp_path / "runs"
+    (site / "models" / "digits").mkdir(parents=True)
+    (site / "models" / "digits" / "model.json").write_text("{}" * 500)
+    (site / "models" / "digits" / "metadata.json").write_text("{}" * 500)
+    digits_json = sum(transfer.gzip_equivalent(b"{}" * 500, "application/json") for _ in range(2))
+    assert transfer.letters_model([], site, runs)["source"] == "stand-in"
+    assert transfer.letters_model([], site, runs)["gzip_bytes"] == transfer.SECOND_MODEL_BYTES
+
+    (runs / "letters" / ".20261204-2.partial").mkdir(parents=True)  # a run still training
+    (runs / "letters" / ".20261204-2.partial" / "metrics.json").write_text(json.dumps({"parameters": 1}))
+    assert transfer.letters_model([], site, runs)["source"] == "stand-in"
+    (runs / "letters" / "l30-20261204").mkdir()  # a finished run trained with --out: no latest link
+    (runs / "letters" / "l30-20261204" / "metrics.json").write_text(json.dumps({"parameters": 81_000}))
+    from_run = transfer.letters_model([], site, runs)
+    assert from_run["source"] == "run" and from_run["gzip_bytes"] == 81_000 + digits_json and "l30-20261204" in from_run["detail"]
+    (runs / "letters" / "20261204-1").mkdir()
+    (runs / "letters" / "20261204-1" / "metrics.json").write_text(json.dumps({"parameters": 70_000}))
+    (runs / "letters" / "latest").symlink_to("20261204-1")
+    from_run = transfer.letters_model([], site, runs)
+    assert from_run["source"] == "run" and from_run["gzip_bytes"] == 70_000 + digits_json and "20261204-1" in from_run["detail"]
+
+    (site / "models" / "letters").mkdir()
+    (site / "models" / "letters" / "group1-shard1of1.bin").write_bytes(bytes(60_000))
+    (site / "models" / "letters" / "model.json").write_text("{}" * 500)
+    from_disk = transfer.letters_model([], site, runs)
+    assert from_disk["source"] == "disk" and from_disk["gzip_bytes"] == 60_000 + digits_json // 2
+
+    def response(path, gzipped):
+        return {"path": path, "status": 200, "dest": "empty", "conditional": False, "header_bytes": 100, "bytes": gzipped, "gzip_bytes": gzipped}
+
+    responses = [response("/vendor/tfjs.js", 100_000), response("/models/letters/model.json", 2_000), response("/models/letters/group1-shard1of1.bin", 61_000)]
+    measured = transfer.letters_model(responses, site, runs)
+    assert measured["source"] == "measured" and measured["gzip_bytes"] == 63_000
+
+    result = transfer_result(first_gzip_bytes=400_000)
+    result["new"]["first"]["responses"] += responses[1:]
+    result["new"]["first"]["totals"] = transfer.totals(result["new"]["first"]["responses"])
+    result["letters"] = measured
+    text = transfer.markdown(result)
+    assert "digits model only: **400.0 KB** of 450.0 KB (within)" in text
+    assert "**463.0 KB** of 450.0 KB (over)" in text and "measured: 2 responses" in text
 
 
 def test_slow_device_report_gives_medians_percentiles_and_targets():
@@ -337,3 +385,27 @@ def test_numbers_bench_reports_a_bad_count_in_one_line(capsys, tmp_path):
     assert numbers.main(["--count", "0", "--out", str(tmp_path / "numbers.md")]) == 1
     assert capsys.readouterr().out == "error: --count 0: choose at least 1 number\n"
     assert not (tmp_path / "numbers.md").exists()
+
+
+def writers_result(digits: float, numbers: float) -> dict:
+    return {
+        "digits": {"count": 200, "accuracy": digits, "by_digit": {str(d): digits for d in range(10)}, "errors": [{"label": 1, "read": "7"}]},
+        "numbers": {"count": 400, "exact": numbers, "by_length": {"2": 0.99, "3": 0.97, "4": 0.95, "5": numbers}, "mis_segmented": 3},
+    }
+
+
+def test_writers_report_has_both_splits_with_and_without_the_pen_rule():
+    from bench import writers
+
+    results = {split: {"pen rule": writers_result(0.98, 0.955), "one pen (no rule)": writers_result(0.98, 0.76)} for split in writers.SPLITS}
+    text = writers.markdown(results, "python -m bench.writers", "site/models/digits", "2026-01-01T00:00:00+00:00")
+    assert "## Test writers (200 single digits, 400 numbers)" in text and "## Validation writers" in text
+    assert "| pen rule | **95.5 %** | 99.0 % | 97.0 % | 95.0 % | 95.5 % | 3 |" in text
+    assert "| one pen (no rule) | **76.0 %** |" in text and "true→read): 1→7." in text
+
+
+def test_writers_bench_without_a_model_is_one_line(tmp_path, capsys):
+    from bench import writers
+
+    assert writers.main(["--model-dir", str(tmp_path), "--out", str(tmp_path / "w.md")]) == 1
+    assert capsys.readouterr().out.startswith("error: ") and not (tmp_path / "w.md").exists()

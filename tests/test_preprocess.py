@@ -142,7 +142,7 @@ def test_parameters_are_the_same_in_python_javascript_and_metadata():
 
     from training.webruntime import ROOT
 
-    from training.drawing import DrawSpec
+    from training.strokes import page_drawing
 
     # pad.js only exports its defaults at the top level, so it imports in Node without a DOM.
     script = (
@@ -153,9 +153,8 @@ def test_parameters_are_the_same_in_python_javascript_and_metadata():
     javascript_preprocess, javascript_drawing = json.loads(output)
     metadata = json.loads((ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
     assert javascript_preprocess == dataclasses.asdict(CONFIG) == metadata["preprocess"]
-    # The canvas and pen the page draws with are the ones the training simulation assumes.
-    python_drawing = {"canvasSize": DrawSpec().canvas_size, "penWidth": DrawSpec().page_pen}
-    assert javascript_drawing == python_drawing == metadata["drawing"]
+    # The canvas, pen and pen rule the page draws with are the ones convert.py writes (training.strokes).
+    assert javascript_drawing == page_drawing() == metadata["drawing"]
 
 
 def parity_canvases(mnist_test, count=24):

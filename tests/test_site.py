@@ -135,6 +135,16 @@ def assert_clean(page, url: str) -> None:
     assert [request for request in page.requests if not request.startswith(url)] == []
 
 
+def test_no_browser_wait_evaluates_a_string():
+    """page.wait_for_function polls with eval, which the page's CSP forbids: such a wait fails whenever its
+    condition is not already true (CI saw it), and on a Promise it passes at once. wait_for_value instead."""
+    root = SITE.parent
+    call = ".wait_for" + "_function("
+    offenders = [str(path.relative_to(root)) for folder in ("tests", "bench") for path in sorted((root / folder).glob("*.py"))
+                 if call in path.read_text()]
+    assert offenders == []
+
+
 def test_empty_canvas_prompts_and_predicts_nothing(page, site_url):
     open_page(page, site_url)
     expect(page.locator("#prediction")).to_have_text("")

@@ -253,3 +253,17 @@ def test_page_loads_tfjs_as_a_module_and_preloads_every_module_it_needs(page):
     # The WebAssembly build that nearly every browser runs, and main.js's whole import graph, so no import waits
     # for the module that names it; a module added to or dropped from the graph must be here too.
     assert preloads == {"vendor/tfjs.js"} | static_imports("js/main.js")
+
+
+def test_service_worker_precaches_everything_the_page_loads():
+    # Offline, the page needs every file index.html, the scripts and the stylesheet name; only the manifest's
+    # install-time icons (fetched online when the app is added to a home screen) may be left out.
+    precached = set(site_version.precached_files(SITE))
+    for source, names in referenced_files().items():
+        if source == "manifest.webmanifest":
+            continue
+        missing = {name for name in names if (SITE / name).resolve().relative_to(SITE.resolve()).as_posix() not in precached}
+        assert missing == set(), f"{source} loads {sorted(missing)}, which sw.js does not precache"
+    skipped = site_version.NOT_PRECACHED - {"sw.js", ".nojekyll"}
+    manifest_icons = referenced_files()["manifest.webmanifest"]
+    assert skipped <= manifest_icons, f"{sorted(skipped - manifest_icons)} is neither precached nor a manifest icon"

@@ -55,6 +55,8 @@ BAD_ARGUMENTS = [
     (["--train-limit", "3"], "--train-limit 3: must be 0 (all digits) or at least 5"),
     (["--canvas-fraction", "1.5"], "--canvas-fraction 1.5: must be between 0 and 1"),
     (["--canvas-variants", "0"], "--canvas-variants 0: must be at least 1"),
+    (["--handwriting-fraction", "1.5"], "--handwriting-fraction 1.5: must be between 0 and 1"),
+    (["--model", "letters", "--handwriting-fraction", "0.1"], "--handwriting-fraction 0.1: must be between 0 and 1 (0 for letters models"),
     (["--scale-range", "1"], "--scale-range 1.0: must be at least 0 and below 1"),
     (["--thickness-probability", "-1"], "--thickness-probability -1.0: must be between 0 and 1"),
     (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),
@@ -103,3 +105,28 @@ def test_a_mistyped_boolean_flag_is_refused(tmp_path, capsys, no_data_preparatio
     with pytest.raises(SystemExit):
         train_module.main(["--augment", "ture", "--out", str(tmp_path / "run")])
     assert "'ture' is not one of true, false" in capsys.readouterr().err
+
+
+def test_handwriting_fraction_defaults_to_none_and_replaces_that_share_of_each_batch():
+    # An older config.json (no such field) reads as before: no handwriting pool.
+    assert TrainConfig().handwriting_fraction == 0
+    plain = np.zeros((64, 28, 28), np.uint8)
+    redraws = plain[:, None]
+    labels = np.zeros(64, np.uint8)
+    pool = (np.full((5, 28, 28), 255, np.uint8), np.full(5, 7, np.uint8))  # all ink, all sevens
+    val = (np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.uint8))
+
+    def batches(fraction):
+        config = TrainConfig(batch_size=64, augment=False, canvas_fraction=0.0, handwriting_fraction=fraction, seed=4)
+        dataset = train_module.pipelines(config, plain, redraws, labels, *val, handwriting=pool if fraction else None)[0]
+        images, got = next(iter(dataset))
+        return images.numpy().reshape(64, -1), got.numpy()
+
+    images, got = batches(0.5)
+    from_pool = images.min(axis=1) == 1.0
+    assert 10 < from_pool.sum() < 54  # about half, never all or none
+    assert np.all(got[from_pool] == 7) and np.all(got[~from_pool] == 0) and np.all(images[~from_pool] == 0)
+    images, got = batches(1.0)
+    assert np.all(images == 1.0) and np.all(got == 7)
+    images, got = batches(0.0)
+    assert np.all(images == 0) and np.all(got == 0)

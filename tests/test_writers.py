@@ -40,3 +40,56 @@ def test_a_missing_or_broken_file_is_one_line_naming_it(tmp_path):
     broken.write_text("{")
     with pytest.raises(ValueError, match="broken.json: cannot be read"):
         writers.load_samples(broken)
+
+
+def test_a_number_is_one_writers_digits_side_by_side_not_touching_and_on_the_pad():
+    numbers = writers.writer_numbers("validation", lengths=(2, 5), count=20, seed=1)
+    assert len(numbers) == 40 and [len(digits) for _, digits in numbers] == [2] * 20 + [5] * 20
+    for strokes, digits in numbers:
+        points = np.concatenate(strokes)
+        assert points.min() >= 0 and points.max() <= 280, "the number leaves the pad"
+    with pytest.raises(ValueError, match="one writer"):
+        writers.compose_writer_number(writers.split_samples("validation")[:40], "12", np.random.default_rng(0))
+
+
+def test_digits_of_a_number_do_not_overlap():
+    # Each digit's strokes, shifted into place, keep a gap of at least NUMBER_GAP[0] of the median height.
+    rng = np.random.default_rng(7)
+    split = writers.split_samples("test")
+    writer = split[0].writer
+    # One sample of each digit, so which sample drew each digit (and its strokes) is known.
+    samples = [next(sample for sample in split if sample.writer == writer and sample.label == label) for label in range(10)]
+    for _ in range(20):
+        digits = "".join(str(d) for d in rng.integers(0, 10, size=5))
+        strokes = writers.compose_writer_number(samples, digits, rng)
+        # Stroke groups follow the digits in writing order; each digit's strokes start right of the last's end.
+        boxes, index = [], 0
+        for digit in digits:
+            count = len(next(s for s in samples if s.label == int(digit)).strokes)
+            boxes.append(np.concatenate(strokes[index : index + count]))
+            index += count
+        assert index == len(strokes)
+        heights = [np.ptp(box[:, 1]) for box in boxes]
+        for left, right in zip(boxes, boxes[1:]):
+            assert right[:, 0].min() - left[:, 0].max() >= writers.NUMBER_GAP[0] * np.median(heights) - 1e-6
+
+
+def test_single_digits_fit_the_pad_at_a_height_people_draw():
+    drawn = writers.writer_digits("validation")
+    assert len(drawn) == 120
+    for strokes, _ in drawn:
+        points = np.concatenate(strokes)
+        assert points.min() >= -1e-9 and points.max() <= 280 + 1e-9
+        assert np.ptp(points[:, 1]) <= writers.DIGIT_HEIGHT[1] + 1e-9
+
+
+def test_the_recognition_pen_thins_with_small_writing():
+    from training.strokes import page_drawing, recognition_pen
+
+    drawing = page_drawing()
+    tall = [np.array([[100.0, 20.0], [100.0, 20.0 + drawing["fullPenHeight"] * 280]])]
+    assert recognition_pen(tall) == drawing["penWidth"]
+    half = [np.array([[100.0, 20.0], [100.0, 20.0 + drawing["fullPenHeight"] * 140]])]
+    assert recognition_pen(half) == drawing["penWidth"] / 2
+    assert recognition_pen([np.array([[5.0, 5.0]])]) == drawing["thinnestPen"] * drawing["penWidth"]
+    assert recognition_pen(half, {**drawing, "thinnestPen": 1.0}) == drawing["penWidth"]

@@ -12,7 +12,11 @@ template — and get the canvas the page would give the model:
 - the path is stroked with a round pen (round caps and joins) of `pen_width` pixels, anti-aliased over
   one pixel as the canvas 2D context does: a pixel whose centre lies at distance d from the path gets ink
   clip(pen_width / 2 + 0.5 - d, 0, 1);
-- overlapping strokes do not add up: the darker ink wins.
+- overlapping strokes do not add up: the darker ink wins;
+- the recognition pen thins with small writing (`recognition_pen`, pad.js `recognitionPen`): a drawing at
+  least fullPenHeight of the canvas tall gets the page's whole penWidth, a smaller one a pen in proportion
+  to its height, never thinner than thinnestPen of penWidth. A 5-digit number written across the pad has
+  digits about 45 px tall; at 16 px the pen filled their loops.
 
 Coordinates are canvas pixels, x to the right and y down, (0, 0) the top-left corner of the top-left pixel
 (a pixel's centre is at index + 0.5). `tests/test_strokes.py` draws the same strokes with pad.js in Chromium.
@@ -26,6 +30,40 @@ from pathlib import Path
 import numpy as np
 
 Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
+
+# The recognition pen's rule (metadata.json's drawing.fullPenHeight and drawing.thinnestPen; convert.py writes
+# them from here), chosen on the validation writers only: with the shipped model every pair of fullPenHeight
+# 0.4 / 0.5 / 0.6 and thinnestPen 0.15 / 0.25 / 0.35 read 98.0 % of 200 validation numbers exactly (one pen:
+# 86.0 %), so the middle of that plateau is kept. See `recognition_pen`.
+FULL_PEN_HEIGHT = 0.5  # a drawing this fraction of the canvas tall, or taller, gets the whole pen
+THINNEST_PEN = 0.25  # the pen never gets thinner than this fraction of penWidth
+
+
+def page_drawing() -> dict:
+    """The page's drawing settings, as metadata.json's `drawing` block (convert.py writes this)."""
+    from training.drawing import DrawSpec
+
+    return {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen, "fullPenHeight": FULL_PEN_HEIGHT, "thinnestPen": THINNEST_PEN}
+
+
+def recognition_pen(strokes: list[Stroke], drawing: dict | None = None) -> float:
+    """The pen width pad.js draws these strokes (canvas pixels) with on the recognition canvas.
+
+    penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize), thinnestPen, 1), strokeHeight the vertical
+    extent of all the strokes' points. A drawing with thinnestPen 1 keeps one pen whatever its size.
+    """
+    drawing = page_drawing() if drawing is None else drawing
+    points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
+    points = [stroke for stroke in points if len(stroke)]
+    height = float(np.ptp(np.concatenate(points)[:, 1])) if points else 0.0
+    share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
+    return drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
+
+
+def draw_page(strokes: list[Stroke], drawing: dict | None = None) -> np.ndarray:
+    """The recognition canvas pad.js gives the model for these strokes (canvas pixels); ink float64 in [0, 1]."""
+    drawing = page_drawing() if drawing is None else drawing
+    return draw_strokes(strokes, drawing["canvasSize"], pen_width=recognition_pen(strokes, drawing))
 
 
 def trace(stroke: Stroke, step: float = 1.0) -> np.ndarray:

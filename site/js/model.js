@@ -66,6 +66,8 @@ export function checkMetadata(metadata, url) {
     [shape[0] !== imageSize || shape[1] !== imageSize, `preprocess.imageSize ${imageSize} disagrees with input.shape [${shape}]`],
     [!Number.isInteger(boxSize) || boxSize < 1 || boxSize > imageSize, `preprocess.boxSize ${boxSize} does not fit in imageSize ${imageSize}`],
     [new Set(metadata.labels).size !== metadata.labels.length, 'labels has duplicates'],
+    [metadata.drawing.fullPenHeight > 1, `drawing.fullPenHeight ${metadata.drawing.fullPenHeight} is more than the canvas (at most 1)`],
+    [metadata.drawing.thinnestPen > 1, `drawing.thinnestPen ${metadata.drawing.thinnestPen} is wider than the pen (at most 1)`],
   ];
   const disagreement = disagreements.find(([wrong]) => wrong);
   if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);

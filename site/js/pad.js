@@ -4,11 +4,35 @@
 
 /**
  * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from
- * training/drawing.py's DrawSpec (a test keeps these equal). Used until `setDrawing` gives the loaded
+ * training/strokes.py's `page_drawing` (a test keeps these equal). Used until `setDrawing` gives the loaded
  * model's values, so the pad draws the same whether or not a model ever loads.
- * @type {{canvasSize: number, penWidth: number}} canvas side and pen width, in recognition pixels
+ * @type {{canvasSize: number, penWidth: number, fullPenHeight: number, thinnestPen: number}} canvas side
+ *   and pen width in recognition pixels; the pen thins below fullPenHeight (a fraction of the canvas), never
+ *   under thinnestPen (a fraction of penWidth): see `recognitionPen`
  */
-export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16 });
+export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fullPenHeight: 0.5, thinnestPen: 0.25 });
+
+/**
+ * The recognition pen for these strokes: penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize),
+ * thinnestPen, 1), strokeHeight the drawing's height in recognition pixels. Small writing (a 5-digit number
+ * across the pad has digits about 45 px tall) would have its loops filled by the whole pen. The same rule
+ * is training/strokes.py's `recognition_pen` (a Chromium test compares the two canvases).
+ * @param {Stroke[]} strokes
+ * @param {number} scale from stroke coordinates to recognition pixels
+ * @param {typeof DEFAULT_DRAWING} drawing
+ * @returns {number} pen width in recognition pixels
+ */
+export function recognitionPen(strokes, scale, drawing) {
+  let top = Infinity;
+  let bottom = -Infinity;
+  for (const stroke of strokes) for (const point of stroke) {
+    top = Math.min(top, point.y);
+    bottom = Math.max(bottom, point.y);
+  }
+  const height = bottom >= top ? (bottom - top) * scale : 0;
+  const share = height / (drawing.fullPenHeight * drawing.canvasSize);
+  return drawing.penWidth * Math.min(Math.max(share, drawing.thinnestPen), 1);
+}
 
 /**
  * @typedef {{x: number, y: number}} Point CSS pixels from the canvas's top-left corner
@@ -69,7 +93,7 @@ export function drawStrokes(context, strokes, scale, penWidth, colour) {
  * @param {{onChange: (reason: ChangeReason) => void}} options called after the drawing changes
  * @returns {{
  *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
- *   setDrawing: (drawing: {canvasSize: number, penWidth: number}) => void, toImageData: () => ImageData,
+ *   setDrawing: (drawing: typeof DEFAULT_DRAWING) => void, toImageData: () => ImageData,
  * }} toImageData: canvasSize x canvasSize RGBA, black ink on white
  */
 export function createPad(canvas, { onChange }) {
@@ -88,8 +112,10 @@ export function createPad(canvas, { onChange }) {
     const pixelRatio = canvas.width / Math.max(size, 1);
     context.setTransform(1, 0, 0, 1, 0, 0);
     context.clearRect(0, 0, canvas.width, canvas.height);
-    // The pen keeps its proportion to the canvas, so what you see is what the model gets.
-    const penWidth = (size * drawing.penWidth) / drawing.canvasSize;
+    // The pen keeps its proportion to the canvas and thins with small writing as the recognition pen does,
+    // so what you see is what the model gets.
+    const toRecognition = drawing.canvasSize / Math.max(size, 1);
+    const penWidth = recognitionPen(strokes, toRecognition, drawing) / toRecognition;
     drawStrokes(context, strokes, pixelRatio, penWidth * pixelRatio, getComputedStyle(canvas).color);
   }
 
@@ -184,11 +210,12 @@ export function createPad(canvas, { onChange }) {
       requestRender();
     },
     toImageData() {
-      const { canvasSize, penWidth } = drawing;
+      const { canvasSize } = drawing;
+      const scale = canvasSize / Math.max(size, 1);
       if (recognition.width !== canvasSize) recognition.width = recognition.height = canvasSize;
       recognitionContext.fillStyle = '#fff';
       recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
-      drawStrokes(recognitionContext, strokes, canvasSize / Math.max(size, 1), penWidth, '#000');
+      drawStrokes(recognitionContext, strokes, scale, recognitionPen(strokes, scale, drawing), '#000');
       return recognitionContext.getImageData(0, 0, canvasSize, canvasSize);
     },
   };

@@ -1,0 +1,79 @@
+"""Stroke replay (training/strokes.py) against the page's own pad (site/js/pad.js) in Chromium.
+
+The same strokes — real writers' digits and whole numbers — are given to a pad made by pad.js's createPad (as
+pointer events) and to Python's `draw_page`; the recognition canvases must agree, pen rule included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.test_site import READY_TIMEOUT_MS, wait_for_value
+from training.strokes import draw_page, draw_strokes, page_drawing, recognition_pen
+from training.writers import writer_digits, writer_numbers
+
+pytestmark = pytest.mark.browser
+
+# A 280-CSS-px pad at device pixel ratio 1: stroke coordinates are recognition pixels. Each stroke is sent as
+# pointer events with fractional coordinates (no rounding), then the pad's toImageData is read back.
+PAD_CANVASES = """async (drawings) => {
+    const { createPad } = await import('./js/pad.js');
+    const canvas = document.createElement('canvas');
+    canvas.style.width = canvas.style.height = '280px';
+    canvas.style.position = 'absolute';
+    canvas.style.left = canvas.style.top = '0px';
+    document.body.append(canvas);
+    let resized;
+    const ready = new Promise((resolve) => { resized = resolve; });
+    const pad = createPad(canvas, { onChange: (reason) => reason === 'resize' && resized() });
+    await ready;
+    const rect = canvas.getBoundingClientRect();
+    const send = (type, [x, y]) => canvas.dispatchEvent(new PointerEvent(type, {
+        pointerId: 1, isPrimary: true, button: 0, clientX: rect.left + x, clientY: rect.top + y, bubbles: true,
+    }));
+    const canvases = [];
+    for (const strokes of drawings) {
+        pad.clear();
+        for (const stroke of strokes) {
+            send('pointerdown', stroke[0]);
+            for (const point of stroke.slice(1)) send('pointermove', point);
+            send('pointerup', stroke[stroke.length - 1]);
+        }
+        const { data } = pad.toImageData();
+        const ink = [];
+        for (let i = 0; i < data.length; i += 4) ink.push(1 - data[i] / 255);
+        canvases.push(ink);
+    }
+    canvas.remove();
+    return canvases;
+}"""
+
+
+def pad_canvases(page, site_url, drawings) -> np.ndarray:
+    page.goto(site_url)
+    wait_for_value(page, "document.readyState", "complete", READY_TIMEOUT_MS)
+    strokes = [[stroke.round(3).tolist() for stroke in drawing] for drawing in drawings]
+    return np.array(page.evaluate(PAD_CANVASES, strokes)).reshape(-1, 280, 280)
+
+
+@pytest.fixture(scope="module")
+def drawings():
+    """Single digits and 5-digit numbers of validation writers, as their strokes on the pad."""
+    singles = [strokes for strokes, _ in writer_digits("validation")[::30]]
+    numbers = [strokes for strokes, _ in writer_numbers("validation", lengths=(3, 5), count=2, seed=4)]
+    return singles + numbers
+
+
+def test_python_replays_strokes_as_the_page_draws_them(page, site_url, drawings):
+    javascript = pad_canvases(page, site_url, drawings)
+    for strokes, theirs in zip(drawings, javascript):
+        ours = draw_page(strokes)
+        inked = (ours > 0) | (theirs > 0)
+        # Python and the canvas 2D context agree on the inked pixels to a mean of 0.025 (anti-aliasing and
+        # curve flattening differ by a fraction of a pixel along the edges).
+        assert np.abs(ours - theirs)[inked].mean() <= 0.025, f"pen {recognition_pen(strokes):.1f} px"
+        # And the pen is the rule's: drawn with the page's full pen, small writing is clearly bolder.
+        if recognition_pen(strokes) < page_drawing()["penWidth"] - 4:
+            full = draw_strokes(strokes, 280, pen_width=page_drawing()["penWidth"])
+            assert full.sum() > 1.3 * theirs.sum()

@@ -1,0 +1,71 @@
+"""Real writers through the page's code: floors a regression turns red, and a whole number drawn on a phone.
+
+The shipped model (site/models/digits, TF.js) reads the 10 held-out test writers' digits and numbers as the
+page does (training/evaluate_writers.py: pad.js's pen and pen rule, preprocess.js's segmentation). The floors
+sit just under what the shipped model measures (bench/writers.md); without the pen rule the numbers fall far
+below theirs (5-digit numbers are then blobs).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_site import mouse_strokes, open_page, pad_box
+from training.evaluate_writers import measure_writers
+from training.writers import compose_writer_number, split_samples
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "site" / "models" / "digits"
+NUMBERS_PER_LENGTH = 50  # 200 numbers: a 95 % interval of about ±2 points at 96 %
+SINGLE_DIGIT_FLOOR = 0.965
+NUMBERS_FLOOR = 0.93
+FIVE_DIGIT_FLOOR = 0.86
+
+
+@pytest.fixture(scope="module")
+def measured():
+    metadata = json.loads((SHIPPED / "metadata.json").read_text())
+    return measure_writers(SHIPPED, "test", NUMBERS_PER_LENGTH, drawing=metadata["drawing"])
+
+
+@pytest.mark.slow
+def test_held_out_writers_single_digits_are_read(measured):
+    digits = measured["digits"]
+    print("single digits by digit:", {digit: round(rate, 3) for digit, rate in digits["by_digit"].items()})
+    assert digits["accuracy"] >= SINGLE_DIGIT_FLOOR, digits["errors"]
+
+
+@pytest.mark.slow
+def test_held_out_writers_numbers_are_read_exactly(measured):
+    numbers = measured["numbers"]
+    print("numbers by length:", numbers["by_length"])
+    assert numbers["exact"] >= NUMBERS_FLOOR, numbers
+    assert numbers["by_length"]["5"] >= FIVE_DIGIT_FLOOR, numbers
+
+
+# One test writer's 5-digit number, written across a phone's pad with the mouse: the strokes of
+# compose_writer_number on the 280-px recognition canvas, scaled to the pad's CSS size.
+PHONE = {"width": 390, "height": 844}
+WRITER, NUMBER, SEED = 7, "40518", 3
+
+
+@pytest.mark.browser
+def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, site_url):
+    samples = [sample for sample in split_samples("test") if sample.writer == WRITER]
+    strokes = compose_writer_number(samples, NUMBER, np.random.default_rng(SEED))
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        box = pad_box(page)
+        assert box["width"] < 380, "the pad is not phone-sized"
+        scale = box["width"] / 280
+        mouse_strokes(page, [[(box["x"] + x * scale, box["y"] + y * scale) for x, y in stroke] for stroke in strokes])
+        expect(page.locator("#prediction")).to_have_text(NUMBER)
+    finally:
+        context.close()

@@ -1,0 +1,141 @@
+"""python -m training.evaluate_writers --model-dir site/models/digits --split validation  — real writers, read as on the page.
+
+Real people's digits (training/writers.py: UJI Pen Characters, split by writer) are replayed stroke by stroke
+onto the recognition canvas exactly as site/js/pad.js draws them (training/strokes.py, with the page's pen
+and its rule for small writing from metadata.json's `drawing`), then read as the page reads a drawing:
+segmented and preprocessed by site/js/preprocess.js (in Node, bench/numbers.py's `segment_in_javascript`)
+and classified by the model. Two measures:
+
+- single digits: every sample of the split drawn alone on the pad; right when the page reads exactly that
+  digit (a digit split in two, or lost, is wrong);
+- numbers: 2-5 digits written across the pad by one writer, not touching (`writer_numbers`); right when
+  every digit is read and none is missing or extra.
+
+Figures on the test writers are final figures: choose anything (the pen rule's parameters, a model) on the
+validation writers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from training.drawing import to_rgba
+from training.strokes import draw_page, page_drawing
+from training.writers import LENGTHS, SEED, writer_digits, writer_numbers
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUNK = 200  # Canvases segmented at a time (280 x 280 x 4 bytes each).
+
+Predict = Callable[[np.ndarray], np.ndarray]  # float32 (n, 28, 28, 1) -> probabilities (n, 10)
+
+
+def without_pen_rule(drawing: dict | None = None) -> dict:
+    """The drawing settings with one pen whatever the drawing's size (the page before the pen rule)."""
+    return {**(page_drawing() if drawing is None else drawing), "thinnestPen": 1.0}
+
+
+def tfjs_predict(model_dir: Path) -> Predict:
+    """The shipped model's predictions as the page computes them: TF.js (Node, wasm) on a model folder."""
+    from training.webruntime import run_tfjs
+
+    if not (Path(model_dir) / "model.json").is_file():
+        raise ValueError(f"{model_dir}: no model.json; run make convert, or pass --model-dir site/models/digits")
+    return lambda inputs: run_tfjs(Path(model_dir), inputs, "wasm")[0]
+
+
+def read_drawings(drawings: list[list[np.ndarray]], predict: Predict, drawing: dict | None = None) -> list[str]:
+    """What the page reads in each drawing (strokes in canvas pixels): drawn as pad.js draws them, segmented
+    by preprocess.js, each character classified by `predict`, left to right."""
+    from bench.numbers import segment_in_javascript
+
+    characters = []
+    for start in range(0, len(drawings), CHUNK):
+        canvases = np.stack([to_rgba(draw_page(strokes, drawing)) for strokes in drawings[start : start + CHUNK]])
+        characters += segment_in_javascript(canvases)
+    inputs = [model_input for canvas in characters for model_input in canvas]
+    if not inputs:
+        return [""] * len(drawings)
+    digits = predict(np.stack(inputs).reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
+    read, position = [], 0
+    for canvas in characters:
+        read.append("".join(str(digit) for digit in digits[position : position + len(canvas)]))
+        position += len(canvas)
+    return read
+
+
+def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS) -> dict:
+    """Single-digit accuracy by digit and exact-number accuracy by length on the writers of `split`.
+
+    `predict`: a model folder (read with TF.js, as the page does) or a function from inputs to probabilities.
+    `drawing`: metadata.json's drawing block (default: the page's, with its pen rule).
+    """
+    if not callable(predict):
+        predict = tfjs_predict(Path(predict))
+    singles = writer_digits(split, seed)
+    numbers = writer_numbers(split, lengths, numbers_per_length, seed)
+    read = read_drawings([strokes for strokes, _ in singles] + [strokes for strokes, _ in numbers], predict, drawing)
+    single_right = np.array([r == str(label) for r, (_, label) in zip(read, singles)])
+    labels = np.array([label for _, label in singles])
+    number_read = read[len(singles) :]
+    truths = [digits for _, digits in numbers]
+    exact = np.array([r == t for r, t in zip(number_read, truths)])
+    return {
+        "split": split,
+        "drawing": page_drawing() if drawing is None else drawing,
+        "digits": {
+            "count": len(singles),
+            "accuracy": float(single_right.mean()),
+            "by_digit": {str(digit): float(single_right[labels == digit].mean()) for digit in range(10)},
+            "errors": [{"label": int(label), "read": r} for r, (_, label), ok in zip(read, singles, single_right) if not ok],
+        },
+        "numbers": {
+            "count": len(numbers),
+            "exact": float(exact.mean()),
+            "by_length": {str(length): float(np.mean([e for e, t in zip(exact, truths) if len(t) == length])) for length in lengths},
+            "mis_segmented": int(sum(len(r) != len(t) for r, t in zip(number_read, truths))),
+        },
+    }
+
+
+def sentence(result: dict) -> str:
+    """One line: single digits and numbers, by length."""
+    digits, numbers = result["digits"], result["numbers"]
+    by_length = ", ".join(f"{length}: {100 * rate:.1f}" for length, rate in numbers["by_length"].items())
+    return (
+        f"{result['split']} writers: single digits {100 * digits['accuracy']:.1f} % of {digits['count']}; "
+        f"numbers {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "site" / "models" / "digits")
+    parser.add_argument("--split", choices=["validation", "test"], default="validation")
+    parser.add_argument("--numbers", type=int, default=50, help="numbers of each length (2-5)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--no-pen-rule", action="store_true", help="draw with one pen whatever the size (the page before the rule)")
+    parser.add_argument("--json", type=Path, help="also write the full result here")
+    args = parser.parse_args(argv)
+    from training.webruntime import WebRuntimeError
+
+    try:
+        metadata = json.loads((args.model_dir / "metadata.json").read_text())
+        drawing = without_pen_rule(metadata["drawing"]) if args.no_pen_rule else {**page_drawing(), **metadata["drawing"]}
+        result = measure_writers(args.model_dir, args.split, args.numbers, args.seed, drawing)
+    except (OSError, KeyError, ValueError, WebRuntimeError) as error:
+        print(f"error: {error}")
+        return 1
+    print(sentence(result))
+    print("by digit:", ", ".join(f"{digit}: {100 * rate:.1f}" for digit, rate in result["digits"]["by_digit"].items()))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
