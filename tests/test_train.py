@@ -27,6 +27,26 @@ def test_short_training_run_learns_and_writes_a_complete_run(tmp_path):
     assert np.array(metrics["confusion_matrix"]).sum() == 10_000
 
 
+@pytest.mark.slow
+def test_init_from_starts_from_the_given_weights(tmp_path):
+    from training.model import build_model
+
+    start = build_model("seed001")
+    start.save(tmp_path / "model.h5", include_optimizer=False)
+    # A learning rate too small to move a weight: the trained kernels are the ones it started from.
+    config = TrainConfig(model="seed001", epochs=1, train_limit=100, learning_rate=1e-12, weight_decay=0, seed=5, init_from=str(tmp_path))
+    run_dir = train(config, tmp_path / "run", evaluate_after=False)
+    import tf_keras as keras
+
+    trained = keras.models.load_model(run_dir / "model.h5", compile=False)
+    pairs = [(before, after) for before, after in zip(start.layers, trained.layers) if "conv" in before.name or "dense" in before.name]
+    assert len(pairs) == 6
+    for before, after in pairs:
+        np.testing.assert_allclose(after.get_weights()[0], before.get_weights()[0], atol=1e-6, err_msg=before.name)
+    with pytest.raises(ValueError, match="--init-from .*not weights of a 'default' model"):
+        train(TrainConfig(model="default", epochs=1, train_limit=100, init_from=str(tmp_path)), tmp_path / "other")
+
+
 def test_existing_run_directory_is_refused(tmp_path):
     (tmp_path / "run").mkdir()
     with pytest.raises(FileExistsError, match="already exists"):
@@ -62,6 +82,7 @@ BAD_ARGUMENTS = [
     (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),
     (["--elastic-sigma", "0"], "--elastic-sigma 0.0: must be above 0"),
     (["--seed", "-1"], "--seed -1: must be at least 0"),
+    (["--init-from", "/no/such/run"], "--init-from '/no/such/run': must be a model.h5 or a run directory holding one"),
     (["--data-dir", "/no/such/mnist"], "--data-dir '/no/such/mnist': must be an existing directory"),
 ]
 

@@ -88,6 +88,9 @@ class TrainConfig:
     # the training writers' real strokes, hand-made continental 1s, crossed 7s, open-top 9s..., Hershey
     # fonts), drawn from a pool of HANDWRITING_COUNT drawings. 0 = none, as before the field existed.
     handwriting_fraction: float = 0.0
+    # A model.h5 (or a run directory holding one) of the same model whose weights the training starts from,
+    # instead of a random start: fine-tuning a shipped model on new data. Empty = a random start, as before.
+    init_from: str = ""
 
 
 def validate(config: TrainConfig) -> list[str]:
@@ -131,6 +134,7 @@ def validate(config: TrainConfig) -> list[str]:
             lambda value: 0 <= value <= 1 and (value == 0 or config.model not in LETTER_MODELS),
             "between 0 and 1 (0 for letters models: the pool holds digits)",
         ),
+        "init_from": (lambda value: value == "" or init_weights_path(value).is_file(), "a model.h5 or a run directory holding one (or empty)"),
     }
     problems = []
     for field in dataclasses.fields(config):
@@ -320,6 +324,12 @@ class ProgressAndBest(keras.callbacks.Callback):
         )
 
 
+def init_weights_path(init_from: str) -> Path:
+    """The model.h5 that --init-from names: the file itself, or the one in the run directory it names."""
+    path = Path(init_from)
+    return path / "model.h5" if path.is_dir() else path
+
+
 def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Path:
     """Train per `config` and write a complete run directory at `out_dir`; returns `out_dir`.
 
@@ -336,6 +346,11 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
     started = time.time()
     train_dataset, val_dataset, train_count, validation_count = make_datasets(config)
     model = build_model(config.model)
+    if config.init_from:
+        try:
+            model.load_weights(init_weights_path(config.init_from))
+        except (ValueError, OSError) as error:
+            raise ValueError(f"--init-from {config.init_from}: not weights of a {config.model!r} model ({str(error).splitlines()[0]})") from None
     steps_per_epoch = -(-train_count // config.batch_size)
     schedule = WarmupCosine(config.learning_rate, int(config.warmup_epochs * steps_per_epoch), config.epochs * steps_per_epoch)
     model.compile(
