@@ -49,9 +49,11 @@ def test_held_out_writers_numbers_are_read_exactly(measured):
 
 
 # One test writer's 5-digit number, written across a phone's pad with the mouse: the strokes of
-# compose_writer_number on the 280-px recognition canvas, scaled to the pad's CSS size.
+# compose_writer_number on the 280-px recognition canvas, scaled to the pad's CSS size. Picked among a few
+# numbers the page read before the pen rule misread (with one 16-px pen it read this one as "622": the
+# loops filled and neighbours merged); the floors above carry the statistical claim, this the end-to-end one.
 PHONE = {"width": 390, "height": 844}
-WRITER, NUMBER, SEED = 7, "40518", 3
+WRITER, NUMBER, SEED = 7, "67041", 2
 
 
 @pytest.mark.browser
