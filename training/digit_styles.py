@@ -28,10 +28,8 @@ import functools
 import hashlib
 import inspect
 import json
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from training.drawing import DrawSpec
 from training.fonts import hershey_font_bytes, hershey_strokes
 from training.handwriting import parse_template
 from training.letters import as_input, page_pen
+from training.parallel import parallel_map
 from training.preprocess import PreprocessConfig, load_config
 from training.strokes import draw_strokes, fit_strokes
 from training.writers import DATA_FILE, load_samples, writer_split
@@ -242,13 +241,7 @@ def style_set(count: int, seed: int, path: Path = DATA_FILE, config: PreprocessC
         return StyleSet(arrays["images"], arrays["labels"], arrays["source"], arrays["writer"])
     started = time.time()
     tasks = [(seed, index, min(CHUNK, count - start), Path(path), config) for index, start in enumerate(range(0, count, CHUNK))]
-    workers = min(len(tasks), workers or os.cpu_count() or 1)
-    if workers > 1:
-        # Spawned, not forked: the caller may already run TensorFlow's threads.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_draw_chunk, tasks))
-    else:
-        results = [_draw_chunk(task) for task in tasks]
+    results = parallel_map(_draw_chunk, tasks, workers=workers)
     images, labels, source, writer = (np.concatenate([result[part] for result in results]) for part in range(4))
     if cache:
         target.parent.mkdir(parents=True, exist_ok=True)

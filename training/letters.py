@@ -22,10 +22,7 @@ import argparse
 import hashlib
 import inspect
 import json
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +30,7 @@ import numpy as np
 
 from training.drawing import DrawSpec, redraw, to_rgba
 from training.fonts import FAMILIES, GLYPHS, HERSHEY_PACKAGE, SPLITS, UPPER, Family, check_fonts, font_manifest, font_path, hershey_strokes, render_outline
+from training.parallel import parallel_map
 from training.preprocess import PreprocessConfig, preprocess
 from training.strokes import draw_strokes, fit_strokes
 
@@ -168,13 +166,7 @@ def letter_set(split: str, families: tuple[Family, ...] | None = None, variants:
     else:
         started = time.time()
         tasks = [(family, file, variants, seed, config) for family, file in fonts]
-        workers = min(len(tasks), workers or os.cpu_count() or 1)
-        if workers > 1:
-            # Spawned, not forked: the caller may already run TensorFlow's threads.
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_render_task, tasks))
-        else:
-            results = [_render_task(task) for task in tasks]
+        results = parallel_map(_render_task, tasks, workers=workers)
         plain = np.concatenate([result[0] for result in results])
         drawn = np.concatenate([result[1] for result in results])
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,12 +19,10 @@ import dataclasses
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +37,7 @@ from training.augment import augment_batch  # noqa: E402
 from training.data import load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
+from training.parallel import parallel_map  # noqa: E402
 
 HANDWRITING_COUNT = 20_000  # Drawings in the pool handwriting_fraction draws from (training/digit_styles.py).
 LETTER_MODELS = ("letters",)  # Models of the letters task (training/letters.py); the others read digits.
@@ -165,13 +164,7 @@ def canvas_redraws(images: np.ndarray, seeds: list[int], data_key: str) -> list[
     missing = [(seed, path) for seed, path in zip(seeds, paths) if not path.is_file()]
     if missing:
         started = time.time()
-        workers = min(len(missing), os.cpu_count() or 1)
-        if workers > 1:
-            # Spawned, not forked: this process already runs TensorFlow's threads.
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                drawn = list(pool.map(training_redraws, [images] * len(missing), [seed for seed, _ in missing]))
-        else:
-            drawn = [training_redraws(images, seed) for seed, _ in missing]
+        drawn = parallel_map(training_redraws, [images] * len(missing), [seed for seed, _ in missing])
         for (seed, path), redraws in zip(missing, drawn):
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(".tmp.npy")
