@@ -192,7 +192,8 @@ def site_of(out_dir: Path) -> Path | None:
 
 def models_index(site: Path, adding: str) -> dict:
     """site/models/index.json: the tasks whose models the site ships, in TASKS order (the first is the default)."""
-    shipped = [task for name, task in TASKS.items() if name == adding or name in shipped_tasks(site)]
+    already = shipped_tasks(site)
+    shipped = [task for name, task in TASKS.items() if name == adding or name in already]
     return {"tasks": [{"name": task.name, "title": task.title} for task in shipped]}
 
 
