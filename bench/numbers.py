@@ -42,11 +42,16 @@ def read_numbers(characters: list[list[np.ndarray]], model_dir: Path) -> list[st
     """What TF.js (Node, wasm) reads in each canvas: its characters' digits, left to right, in one batch."""
     from training.webruntime import run_tfjs
 
+    return read_characters(characters, lambda inputs: run_tfjs(model_dir, inputs, "wasm")[0])
+
+
+def read_characters(characters: list[list[np.ndarray]], predict) -> list[str]:
+    """Each canvas's characters (model inputs, left to right) read as digits by `predict` (float32
+    (n, 28, 28, 1) -> probabilities (n, 10)), all canvases in one batch."""
     inputs = [model_input for canvas in characters for model_input in canvas]
     if not inputs:
         return [""] * len(characters)
-    probabilities, _ = run_tfjs(model_dir, np.stack(inputs).reshape(-1, 28, 28, 1), "wasm")
-    digits = probabilities.argmax(axis=1)
+    digits = predict(np.stack(inputs).reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
     read, position = [], 0
     for canvas in characters:
         read.append("".join(str(digit) for digit in digits[position : position + len(canvas)]))

@@ -51,21 +51,13 @@ def tfjs_predict(model_dir: Path) -> Predict:
 def read_drawings(drawings: list[list[np.ndarray]], predict: Predict, drawing: dict | None = None) -> list[str]:
     """What the page reads in each drawing (strokes in canvas pixels): drawn as pad.js draws them, segmented
     by preprocess.js, each character classified by `predict`, left to right."""
-    from bench.numbers import segment_in_javascript
+    from bench.numbers import read_characters, segment_in_javascript
 
     characters = []
     for start in range(0, len(drawings), CHUNK):
         canvases = np.stack([to_rgba(draw_page(strokes, drawing)) for strokes in drawings[start : start + CHUNK]])
         characters += segment_in_javascript(canvases)
-    inputs = [model_input for canvas in characters for model_input in canvas]
-    if not inputs:
-        return [""] * len(drawings)
-    digits = predict(np.stack(inputs).reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
-    read, position = [], 0
-    for canvas in characters:
-        read.append("".join(str(digit) for digit in digits[position : position + len(canvas)]))
-        position += len(canvas)
-    return read
+    return read_characters(characters, predict)
 
 
 def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS) -> dict:
