@@ -369,24 +369,17 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     assert result["both"] == "not sure about 2 of 2 digits (marked ?)"
 
 
-def test_works_offline_after_one_visit(chromium):
-    context = chromium.new_context()
-    page = context.new_page()
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    try:
-        with serve(SITE) as url:
-            open_page(page, url)
-            wait_for_value(page, CONTROLLED, True)
-        # The server is gone and the network is off: only the service worker's cache is left.
-        context.set_offline(True)
-        page.reload()
-        page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
-        draw(page, SEVEN)
-        expect(page.locator("#prediction")).to_have_text("7")
-        assert [request for request in requests if not request.startswith(url)] == []
-    finally:
-        context.close()
+def test_works_offline_after_one_visit(page):
+    with serve(SITE) as url:
+        open_page(page, url)
+        wait_for_value(page, CONTROLLED, True)
+    # The server is gone and the network is off: only the service worker's cache is left.
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    assert [request for request in page.requests if not request.startswith(url)] == []
 
 
 def cached_paths(page, base_url: str) -> list[str]:
@@ -752,29 +745,22 @@ def template_word(page, text: str, cap_height: float, left: float, top: float) -
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
-def test_letters_are_read_in_their_own_mode_online_and_offline(chromium):
+def test_letters_are_read_in_their_own_mode_online_and_offline(page):
     # The real second task: the switch names it, its model is fetched only when chosen, it reads a word drawn
     # with the mouse (the page shows capitals), and after one online visit it works offline too.
-    context = chromium.new_context()
-    page = context.new_page()
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    try:
-        with serve(SITE) as url:
-            open_page(page, url)
-            expect(page.locator("#tasks")).to_be_visible()
-            wait_for_value(page, CONTROLLED, True)
-            assert not [request for request in requests if "models/letters/model.json" in request], "loaded before it was chosen"
-        context.set_offline(True)
-        page.reload()
-        assert_ready(page)
-        page.locator("#tasks button", has_text="Letters").click()
-        expect(page.locator("body")).to_have_attribute("data-task", "letters")
-        assert_ready(page)
-        expect(page.locator("#prompt")).to_contain_text("Draw a letter here")
-        mouse_strokes(page, template_word(page, "cat", cap_height=0.25, left=0.1, top=0.3))
-        expect(page.locator("#prediction")).to_have_text("CAT")
-        expect(page.locator("#verdict")).to_contain_text("3 letters")
-        assert [request for request in requests if not request.startswith(url)] == []
-    finally:
-        context.close()
+    with serve(SITE) as url:
+        open_page(page, url)
+        expect(page.locator("#tasks")).to_be_visible()
+        wait_for_value(page, CONTROLLED, True)
+        assert not [request for request in page.requests if "models/letters/model.json" in request], "loaded before it was chosen"
+    page.context.set_offline(True)
+    page.reload()
+    assert_ready(page)
+    page.locator("#tasks button", has_text="Letters").click()
+    expect(page.locator("body")).to_have_attribute("data-task", "letters")
+    assert_ready(page)
+    expect(page.locator("#prompt")).to_contain_text("Draw a letter here")
+    mouse_strokes(page, template_word(page, "cat", cap_height=0.25, left=0.1, top=0.3))
+    expect(page.locator("#prediction")).to_have_text("CAT")
+    expect(page.locator("#verdict")).to_contain_text("3 letters")
+    assert [request for request in page.requests if not request.startswith(url)] == []
