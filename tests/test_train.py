@@ -47,6 +47,42 @@ def test_init_from_starts_from_the_given_weights(tmp_path):
         train(TrainConfig(model="default", epochs=1, train_limit=100, init_from=str(tmp_path)), tmp_path / "other")
 
 
+@pytest.mark.parametrize("kind", ["not a weights file", "another model's weights"])
+def test_init_from_that_is_not_the_models_weights_is_one_line_before_any_data_is_prepared(tmp_path, capsys, no_data_preparation, kind):
+    from training.model import build_model
+
+    weights = tmp_path / "start" / "model.h5"
+    weights.parent.mkdir()
+    if kind == "not a weights file":
+        weights.write_text("not weights")
+    else:
+        build_model("seed001").save(weights, include_optimizer=False)
+    assert train_module.main(["--model", "default", "--init-from", str(weights.parent), "--out", str(tmp_path / "run")]) == 1
+    error = capsys.readouterr().err
+    assert len(error.splitlines()) == 1, error
+    assert error.startswith(f"error: --init-from {weights.parent}: {weights} is not weights of a 'default' model ("), error
+    assert error.rstrip().endswith("; pass a run directory or model.h5 trained with --model default"), error
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_checking_init_from_up_front_leaves_the_runs_random_stream_as_it_was(tmp_path, monkeypatch):
+    from training.model import build_model
+
+    build_model("seed001").save(tmp_path / "model.h5", include_optimizer=False)
+    # A real learning rate, dropout and augmentation: every random draw of the run shows in the weights.
+    config = TrainConfig(model="seed001", epochs=1, batch_size=32, train_limit=100, seed=5, init_from=str(tmp_path))
+    checked = train(config, tmp_path / "checked", evaluate_after=False)
+    monkeypatch.setattr(train_module, "check_init_from", lambda config: None)
+    unchecked = train(config, tmp_path / "unchecked", evaluate_after=False)
+    import tf_keras as keras
+
+    before, after = (keras.models.load_model(run / "model.h5", compile=False).get_weights() for run in (unchecked, checked))
+    assert not np.array_equal(before[0], keras.models.load_model(tmp_path / "model.h5", compile=False).get_weights()[0])
+    for one, other in zip(before, after):
+        np.testing.assert_array_equal(one, other)
+
+
 def test_existing_run_directory_is_refused(tmp_path):
     (tmp_path / "run").mkdir()
     with pytest.raises(FileExistsError, match="already exists"):
@@ -77,6 +113,7 @@ BAD_ARGUMENTS = [
     (["--canvas-variants", "0"], "--canvas-variants 0: must be at least 1"),
     (["--handwriting-fraction", "1.5"], "--handwriting-fraction 1.5: must be between 0 and 1"),
     (["--model", "letters", "--handwriting-fraction", "0.1"], "--handwriting-fraction 0.1: must be between 0 and 1 (0 for letters models"),
+    (["--handwriting-pool", "fonts"], "--handwriting-pool 'fonts': must be all or missing"),
     (["--scale-range", "1"], "--scale-range 1.0: must be at least 0 and below 1"),
     (["--thickness-probability", "-1"], "--thickness-probability -1.0: must be between 0 and 1"),
     (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),

@@ -40,6 +40,7 @@ from training.model import BUILDERS, build_model  # noqa: E402
 from training.parallel import parallel_map  # noqa: E402
 
 HANDWRITING_COUNT = 20_000  # Drawings in the pool handwriting_fraction draws from (training/digit_styles.py).
+MISSING_COUNT = 5_000  # Drawings in the smaller pool of the missing styles alone (handwriting_pool "missing").
 LETTER_MODELS = ("letters",)  # Models of the letters task (training/letters.py); the others read digits.
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,9 @@ class TrainConfig:
     # the training writers' real strokes, hand-made continental 1s, crossed 7s, open-top 9s..., Hershey
     # fonts), drawn from a pool of HANDWRITING_COUNT drawings. 0 = none, as before the field existed.
     handwriting_fraction: float = 0.0
+    # Which pool: "all" (the three sources above) or "missing" (only the templates of the styles MNIST lacks:
+    # continental 1, crossed 7, open-top 9, and open 4; digit_styles.MISSING_STYLES), MISSING_COUNT drawings.
+    handwriting_pool: str = "all"
     # A model.h5 (or a run directory holding one) of the same model whose weights the training starts from,
     # instead of a random start: fine-tuning a shipped model on new data. Empty = a random start, as before.
     init_from: str = ""
@@ -133,6 +137,7 @@ def validate(config: TrainConfig) -> list[str]:
             lambda value: 0 <= value <= 1 and (value == 0 or config.model not in LETTER_MODELS),
             "between 0 and 1 (0 for letters models: the pool holds digits)",
         ),
+        "handwriting_pool": (lambda value: value in ("all", "missing"), "all or missing"),
         "init_from": (lambda value: value == "" or init_weights_path(value).is_file(), "a model.h5 or a run directory holding one (or empty)"),
     }
     problems = []
@@ -198,9 +203,12 @@ def make_datasets(config: TrainConfig):
     val_all_labels = np.concatenate([val_labels, val_labels])
     handwriting = None
     if config.handwriting_fraction > 0:
-        from training.digit_styles import style_set
+        from training.digit_styles import POOLS, style_set
 
-        styles = style_set(HANDWRITING_COUNT, config.seed)
+        if config.handwriting_pool == "all":
+            styles = style_set(HANDWRITING_COUNT, config.seed)
+        else:
+            styles = style_set(MISSING_COUNT, config.seed, styles=POOLS[config.handwriting_pool])
         handwriting = (styles.images, styles.labels)
     return pipelines(config, fit_images, redraws, fit_labels, val_all, val_all_labels, handwriting=handwriting)
 
@@ -323,6 +331,22 @@ def init_weights_path(init_from: str) -> Path:
     return path / "model.h5" if path.is_dir() else path
 
 
+def check_init_from(config: TrainConfig) -> None:
+    """Refuse an --init-from file that is not weights of config.model, in one line naming the file and the
+    remedy, before any data is prepared (which takes minutes). Builds a throwaway model and then clears the
+    Keras session; train() seeds every generator afterwards, so the run's random stream is unchanged."""
+    path = init_weights_path(config.init_from)
+    try:
+        build_model(config.model).load_weights(path)
+    except (ValueError, OSError) as error:
+        raise ValueError(
+            f"--init-from {config.init_from}: {path} is not weights of a {config.model!r} model ({str(error).splitlines()[0]}); "
+            f"pass a run directory or model.h5 trained with --model {config.model}"
+        ) from None
+    finally:
+        keras.backend.clear_session()
+
+
 def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Path:
     """Train per `config` and write a complete run directory at `out_dir`; returns `out_dir`.
 
@@ -334,16 +358,15 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         raise ValueError("; ".join(problems))
     if out_dir.exists():
         raise FileExistsError(f"{out_dir}: run directory already exists; choose another --out")
+    if config.init_from:
+        check_init_from(config)
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     started = time.time()
     train_dataset, val_dataset, train_count, validation_count = make_datasets(config)
     model = build_model(config.model)
-    if config.init_from:
-        try:
-            model.load_weights(init_weights_path(config.init_from))
-        except (ValueError, OSError) as error:
-            raise ValueError(f"--init-from {config.init_from}: not weights of a {config.model!r} model ({str(error).splitlines()[0]})") from None
+    if config.init_from:  # check_init_from has loaded these weights once already.
+        model.load_weights(init_weights_path(config.init_from))
     steps_per_epoch = -(-train_count // config.batch_size)
     schedule = WarmupCosine(config.learning_rate, int(config.warmup_epochs * steps_per_epoch), config.epochs * steps_per_epoch)
     model.compile(
