@@ -26,6 +26,21 @@ def test_a_set_has_page_shaped_drawings_of_every_digit_and_source():
     assert np.all(styles.writer[names != "writers"] == -1) and np.all(styles.writer[names == "writers"] >= 0)
 
 
+def test_a_set_of_chosen_styles_draws_only_those_templates(monkeypatch):
+    styles = digit_styles.style_set(60, seed=3, cache=False, workers=1, styles=digit_styles.MISSING_STYLES)
+    assert set(styles.labels) == set(digit_styles.MISSING_STYLES)
+    assert np.all(styles.source == digit_styles.SOURCES.index("templates")) and np.all(styles.writer == -1)
+    # Each drawing is one of the chosen templates: with one template a digit, every 1 is that template's drawing.
+    drawn = []
+    monkeypatch.setattr(digit_styles, "draw_digit", lambda strokes, rng, config: drawn.append(strokes) or np.zeros((28, 28), np.uint8))
+    digit_styles.style_set(20, seed=3, cache=False, workers=1, styles={1: (4,)})
+    expected = digit_styles.parse_template(digit_styles.TEMPLATES[1][4])
+    assert len(drawn) == 20 and all(len(d) == len(expected) and all(np.array_equal(a, b) for a, b in zip(d, expected)) for d in drawn)
+    # The cache key tells a chosen set from a set of every source.
+    config = digit_styles.load_config()
+    assert digit_styles.cache_key(60, 3, writers.DATA_FILE, config) != digit_styles.cache_key(60, 3, writers.DATA_FILE, config, digit_styles.MISSING_STYLES)
+
+
 def test_the_same_seed_gives_the_same_set_whatever_the_processes(monkeypatch):
     monkeypatch.setattr(digit_styles, "CHUNK", 15)  # several chunks from few drawings
     one = digit_styles.style_set(30, seed=5, cache=False, workers=1)

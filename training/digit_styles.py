@@ -50,6 +50,10 @@ SOURCES = ("writers", "templates", "hershey")
 # Share of each source in a set: real writers most, the hand-made styles next, the fonts' cleaner forms least.
 SHARES = {"writers": 0.45, "templates": 0.35, "hershey": 0.20}
 HERSHEY_FONTS = ("futural", "futuram", "rowmans", "rowmand", "timesr", "timesi", "scripts", "scriptc", "cursive")
+# The templates of the styles MNIST lacks (indices into TEMPLATES), for a pool of those alone (`style_set`'s
+# `styles`): continental 1s, crossed 7s and open-top 9s, and the open 4s an open-top 9 must stay apart from.
+MISSING_STYLES: dict[int, tuple[int, ...]] = {1: (2, 3, 4, 5), 4: (1, 2, 3), 7: (1, 2, 3), 9: (2, 3, 4)}
+POOLS = {"all": None, "missing": MISSING_STYLES}  # TrainConfig.handwriting_pool's names.
 CHUNK = 250  # Drawings per chunk: each chunk has its own seed, so any number of processes gives the same set.
 
 # Template notation (training/handwriting.py parse_template): M x y starts a stroke, L x y a line,
@@ -205,12 +209,18 @@ def _sources(path: Path) -> dict[str, list[tuple[int, int, list[np.ndarray]]]]:
 
 def _draw_chunk(task: tuple) -> tuple[np.ndarray, ...]:
     """Chunk `index` of a set: its own generator from (seed, index), so the order of work does not matter."""
-    seed, index, count, path, config = task
+    seed, index, count, path, config, styles = task
     sources = _sources(path)
     rng = np.random.default_rng([seed, index])
     images = np.zeros((count, config.imageSize, config.imageSize), np.uint8)
     labels, source, writer = (np.zeros(count, dtype) for dtype in (np.uint8, np.uint8, np.int16))
     for row in range(count):
+        if styles is not None:  # Only the chosen templates: a digit, then one of its templates.
+            digit = sorted(styles)[rng.integers(len(styles))]
+            template = styles[digit][rng.integers(len(styles[digit]))]
+            source[row], labels[row], writer[row] = SOURCES.index("templates"), digit, -1
+            images[row] = draw_digit(parse_template(TEMPLATES[digit][template]), rng, config)
+            continue
         source[row] = rng.choice(len(SOURCES), p=[SHARES[name] for name in SOURCES])
         entries = sources[SOURCES[source[row]]]
         if SOURCES[source[row]] == "writers":
@@ -223,24 +233,27 @@ def _draw_chunk(task: tuple) -> tuple[np.ndarray, ...]:
     return images, labels, source, writer
 
 
-def cache_key(count: int, seed: int, path: Path, config: PreprocessConfig) -> str:
+def cache_key(count: int, seed: int, path: Path, config: PreprocessConfig, styles: dict | None = None) -> str:
     """Over the code that draws, the real strokes and fonts drawn, and the settings."""
     code = b"".join((ROOT / "training" / name).read_bytes() for name in ("digit_styles.py", "strokes.py", "preprocess.py", "writers.py", "handwriting.py"))
     code += "".join(inspect.getsource(function) for function in (page_pen, as_input)).encode()
     data = Path(path).read_bytes() + b"".join(hershey_font_bytes(font) for font in HERSHEY_FONTS)
-    settings = json.dumps([count, seed, CHUNK, config.__dict__], sort_keys=True).encode()
+    settings = json.dumps([count, seed, CHUNK, config.__dict__] + ([] if styles is None else [sorted(styles.items())]), sort_keys=True).encode()
     return hashlib.sha256(code + data + settings).hexdigest()[:12]
 
 
-def style_set(count: int, seed: int, path: Path = DATA_FILE, config: PreprocessConfig | None = None, workers: int | None = None, cache: bool = True) -> StyleSet:
-    """`count` drawings of the three sources (SHARES), cached in runs/cache/ unless cache=False."""
+def style_set(
+    count: int, seed: int, path: Path = DATA_FILE, config: PreprocessConfig | None = None, workers: int | None = None, cache: bool = True, styles: dict | None = None
+) -> StyleSet:
+    """`count` drawings of the three sources (SHARES), cached in runs/cache/ unless cache=False; with
+    `styles` ({digit: template indices}, e.g. MISSING_STYLES), only those templates, digits balanced."""
     config = load_config() if config is None else config
-    target = CACHE_DIR / f"digit-styles-{cache_key(count, seed, path, config)}.npz"
+    target = CACHE_DIR / f"digit-styles-{cache_key(count, seed, path, config, styles)}.npz"
     if cache and target.is_file():
         arrays = np.load(target)
         return StyleSet(arrays["images"], arrays["labels"], arrays["source"], arrays["writer"])
     started = time.time()
-    tasks = [(seed, index, min(CHUNK, count - start), Path(path), config) for index, start in enumerate(range(0, count, CHUNK))]
+    tasks = [(seed, index, min(CHUNK, count - start), Path(path), config, styles) for index, start in enumerate(range(0, count, CHUNK))]
     results = parallel_map(_draw_chunk, tasks, workers=workers)
     images, labels, source, writer = (np.concatenate([result[part] for result in results]) for part in range(4))
     if cache:

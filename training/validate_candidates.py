@@ -1,0 +1,140 @@
+"""python -m training.validate_candidates models/digits runs/default/RUN ...  — compare digits models on validation data only.
+
+For choosing a digits model without looking at a test set. Each model (a run directory or models/<task>
+holding model.h5) is read in Keras (float32) on:
+
+- MNIST's validation split (the last 5,000 training digits, which training holds out), as published and
+  re-drawn as on the page (the re-drawings a seed-`--seed` training validates on, runs/cache/);
+- the VALIDATION writers of UJI Pen Characters (training/evaluate_writers.py: single digits and numbers,
+  replayed as pad.js draws them and segmented by preprocess.js) and the TRAINING writers' single digits
+  (held out from every model trained without the styles pool's "writers" source);
+- the hand-made templates of the styles MNIST lacks (training/digit_styles.py), 20 augmented drawings each:
+  how many are read as their digit, and what the others are read as.
+
+`--average A B --weight W --out DIR` writes a model whose every weight is W * A + (1 - W) * B (A and B of the
+same architecture, e.g. a fine-tune and the model it started from) to DIR/model.h5, to compare like the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# The templates of the flagged styles (training/digit_styles.py TEMPLATES indices) and what they are.
+FLAGGED = {
+    "continental 1, long flag": (1, 2),
+    "continental 1, longer flag": (1, 3),
+    "continental 1 with base": (1, 4),
+    "crossed 7": (7, 1),
+    "open 4": (4, 1),
+    "open-top 9": (9, 2),
+    "open-top 9, hooked": (9, 3),
+    "open-top 9, stem apart": (9, 4),
+}
+DRAWINGS = 20  # Augmented drawings of each template (seeds 0-19, as digit_styles.template_drawing draws them).
+
+
+def keras_predict(model):
+    return lambda inputs: model.predict(inputs, batch_size=512, verbose=0)
+
+
+def mnist_validation(seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The validation split as published and re-drawn as a seed-`seed` training validates on it."""
+    from training.data import load_mnist
+    from training.train import TrainConfig, canvas_redraws
+
+    train = load_mnist("train")
+    size = TrainConfig.validation_size
+    images, labels = train.images[-size:], train.labels[-size:]
+    redrawn = canvas_redraws(images, [seed + 1000], "val-full")[0]
+    return {"published": (images, labels), "redrawn": (redrawn, labels)}
+
+
+def template_readings(predict) -> dict[str, dict]:
+    from training.digit_styles import template_drawing
+
+    result = {}
+    for name, (label, index) in FLAGGED.items():
+        drawings = np.stack([template_drawing(label, index, seed=seed) for seed in range(DRAWINGS)])
+        read = predict(drawings.astype(np.float32)[..., None] / 255.0).argmax(axis=1)
+        result[name] = {"right": int((read == label).sum()), "of": DRAWINGS, "others": dict(Counter(str(r) for r in read if r != label))}
+    return result
+
+
+def validate_model(model_dir: Path, mnist: dict, writers: bool = True) -> dict:
+    from training.evaluate import load_run_model
+    from training.evaluate_writers import measure_writers, read_drawings
+    from training.writers import writer_digits
+
+    model = load_run_model(model_dir)
+    predict = keras_predict(model)
+    result = {"model": str(model_dir)}
+    for name, (images, labels) in mnist.items():
+        read = predict(images.astype(np.float32)[..., None] / 255.0).argmax(axis=1)
+        result[f"mnist_validation_{name}_errors"] = int((read != labels).sum())
+    result["templates"] = template_readings(predict)
+    if writers:
+        measured = measure_writers(predict, "validation")
+        result["validation_writers"] = {"digits": measured["digits"]["accuracy"], "numbers": measured["numbers"]["exact"], "digit_errors": measured["digits"]["errors"]}
+        singles = writer_digits("train")
+        read = read_drawings([strokes for strokes, _ in singles], predict)
+        errors = [{"label": label, "read": r} for r, (_, label) in zip(read, singles) if r != str(label)]
+        result["training_writers"] = {"digits": 1 - len(errors) / len(singles), "count": len(singles), "digit_errors": errors}
+    return result
+
+
+def line(result: dict) -> str:
+    templates = " ".join(f"{value['right']}" for value in result["templates"].values())
+    text = f"{result['model']}: MNIST val errors {result['mnist_validation_published_errors']} / 5000 published, {result['mnist_validation_redrawn_errors']} / 5000 re-drawn; templates right {templates} (of {DRAWINGS}: {', '.join(FLAGGED)})"
+    if "validation_writers" in result:
+        v, t = result["validation_writers"], result["training_writers"]
+        text += f"; validation writers {100 * v['digits']:.1f} % digits / {100 * v['numbers']:.1f} % numbers; training writers' digits {100 * t['digits']:.1f} % of {t['count']}"
+    return text
+
+
+def average(a: Path, b: Path, weight: float, out: Path) -> None:
+    from training.evaluate import load_run_model
+
+    first, second = load_run_model(a), load_run_model(b)
+    first.set_weights([weight * x + (1 - weight) * y for x, y in zip(first.get_weights(), second.get_weights())])
+    staging = out.parent / f".{out.name}.partial"
+    staging.mkdir(parents=True, exist_ok=True)
+    first.save(staging / "model.h5", include_optimizer=False)
+    (staging / "averaged.json").write_text(json.dumps({"a": str(a), "b": str(b), "weight_of_a": weight}, indent=2) + "\n")
+    staging.rename(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", type=Path)
+    parser.add_argument("--seed", type=int, default=2, help="the training seed whose validation re-drawings to use")
+    parser.add_argument("--no-writers", action="store_true")
+    parser.add_argument("--average", nargs=2, type=Path, metavar=("A", "B"))
+    parser.add_argument("--weight", type=float, default=0.5)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
+    args = parser.parse_args(argv)
+    if args.average:
+        if args.out is None or args.out.exists():
+            parser.error("--average needs an --out directory that does not exist yet")
+        average(*args.average, args.weight, args.out)
+        print(f"wrote {args.out}/model.h5 = {args.weight} * {args.average[0]} + {1 - args.weight:g} * {args.average[1]}")
+    mnist = mnist_validation(args.seed)
+    for model_dir in args.models:
+        result = validate_model(model_dir, mnist, writers=not args.no_writers)
+        print(line(result), flush=True)
+        if args.json:
+            with args.json.open("a") as handle:
+                handle.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
