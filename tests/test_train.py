@@ -83,6 +83,22 @@ def test_checking_init_from_up_front_leaves_the_runs_random_stream_as_it_was(tmp
         np.testing.assert_array_equal(one, other)
 
 
+@pytest.mark.slow
+def test_trainable_from_keeps_every_layer_before_it_as_it_started(tmp_path):
+    from training.model import build_model
+    import tf_keras as keras
+
+    start = build_model("default")
+    start.save(tmp_path / "model.h5", include_optimizer=False)
+    config = TrainConfig(model="default", epochs=1, batch_size=32, train_limit=100, seed=5, init_from=str(tmp_path), trainable_from="block3a_conv")
+    trained = keras.models.load_model(train(config, tmp_path / "run", evaluate_after=False) / "model.h5", compile=False)
+    names = [layer.name for layer in start.layers]
+    for before, after in zip(start.layers, trained.layers):
+        same = all(np.array_equal(x, y) for x, y in zip(before.get_weights(), after.get_weights()))
+        # Before block3a: unchanged, batch-norm statistics included; block3a and the classifier: trained.
+        assert same == (names.index(before.name) < names.index("block3a_conv") or not before.get_weights()), before.name
+
+
 def test_existing_run_directory_is_refused(tmp_path):
     (tmp_path / "run").mkdir()
     with pytest.raises(FileExistsError, match="already exists"):
@@ -114,6 +130,7 @@ BAD_ARGUMENTS = [
     (["--handwriting-fraction", "1.5"], "--handwriting-fraction 1.5: must be between 0 and 1"),
     (["--model", "letters", "--handwriting-fraction", "0.1"], "--handwriting-fraction 0.1: must be between 0 and 1 (0 for letters models"),
     (["--handwriting-pool", "fonts"], "--handwriting-pool 'fonts': must be all or missing"),
+    (["--trainable-from", "block9"], "--trainable-from 'block9': must be a layer of the model (image, block1a_conv,"),
     (["--scale-range", "1"], "--scale-range 1.0: must be at least 0 and below 1"),
     (["--thickness-probability", "-1"], "--thickness-probability -1.0: must be between 0 and 1"),
     (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),

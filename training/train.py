@@ -94,6 +94,9 @@ class TrainConfig:
     # A model.h5 (or a run directory holding one) of the same model whose weights the training starts from,
     # instead of a random start: fine-tuning a shipped model on new data. Empty = a random start, as before.
     init_from: str = ""
+    # The name of the first layer that trains (training/model.py names them, e.g. "block3a_conv"); every layer
+    # before it keeps its weights, batch-norm statistics included. Empty = every layer trains, as before.
+    trainable_from: str = ""
 
 
 def validate(config: TrainConfig) -> list[str]:
@@ -107,6 +110,7 @@ def validate(config: TrainConfig) -> list[str]:
     def within(low, high):
         return lambda value: low <= value <= high, f"between {low} and {high}"
 
+    names = layer_names(config.model) if config.trainable_from and config.model in BUILDERS else []
     rules = {
         "model": (lambda value: value in BUILDERS, f"one of {', '.join(sorted(BUILDERS))}"),
         "epochs": at_least(1),
@@ -139,6 +143,8 @@ def validate(config: TrainConfig) -> list[str]:
         ),
         "handwriting_pool": (lambda value: value in ("all", "missing"), "all or missing"),
         "init_from": (lambda value: value == "" or init_weights_path(value).is_file(), "a model.h5 or a run directory holding one (or empty)"),
+        # Measured against --model only when that is valid: one mistake, one line.
+        "trainable_from": (lambda value: value == "" or config.model not in BUILDERS or value in names, f"a layer of the model ({', '.join(names)}) or empty"),
     }
     problems = []
     for field in dataclasses.fields(config):
@@ -325,6 +331,13 @@ class ProgressAndBest(keras.callbacks.Callback):
         )
 
 
+def layer_names(model: str) -> list[str]:
+    """The names of the model's layers, in order (a throwaway model; the caller seeds generators after)."""
+    names = [layer.name for layer in build_model(model).layers]
+    keras.backend.clear_session()
+    return names
+
+
 def init_weights_path(init_from: str) -> Path:
     """The model.h5 that --init-from names: the file itself, or the one in the run directory it names."""
     path = Path(init_from)
@@ -367,6 +380,10 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
     model = build_model(config.model)
     if config.init_from:  # check_init_from has loaded these weights once already.
         model.load_weights(init_weights_path(config.init_from))
+    if config.trainable_from:
+        index = [layer.name for layer in model.layers].index(config.trainable_from)
+        for layer in model.layers[:index]:
+            layer.trainable = False
     steps_per_epoch = -(-train_count // config.batch_size)
     schedule = WarmupCosine(config.learning_rate, int(config.warmup_epochs * steps_per_epoch), config.epochs * steps_per_epoch)
     model.compile(
