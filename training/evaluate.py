@@ -158,6 +158,14 @@ def write_report(run_dir: Path, metrics: dict) -> None:
     config_path = run_dir / "config.json"
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
     per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
+    if "average_of" in config:  # A weight average (training/validate_candidates.py --average) has no epochs.
+        parts = " + ".join(f"{part['weight']:g} × {part['run']}" for part in config["average_of"])
+        origin = [f"| weight average of | {parts} |"]
+    else:
+        origin = [
+            f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |",
+            f"| training time | {metrics.get('training_minutes', '?')} min |",
+        ]
     lines = [
         f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
         "",
@@ -166,8 +174,7 @@ def write_report(run_dir: Path, metrics: dict) -> None:
         f"| parameters | {metrics['parameters']:,} |",
         f"| MNIST test accuracy (10,000 digits) | **{100 * metrics['test_accuracy']:.2f} %** ({metrics['test_errors']} errors) |",
         f"| page drawings ({metrics['canvas_robustness_digits']:,} test digits re-drawn, Python preprocessing) | {100 * metrics['canvas_robustness']:.2f} % |",
-        f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |",
-        f"| training time | {metrics.get('training_minutes', '?')} min |",
+        *origin,
         "",
         "Per-class test accuracy (%), digits 0–9:",
         "",
