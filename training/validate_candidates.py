@@ -107,7 +107,15 @@ def average(a: Path, b: Path, weight: float, out: Path) -> None:
     staging = out.parent / f".{out.name}.partial"
     staging.mkdir(parents=True, exist_ok=True)
     first.save(staging / "model.h5", include_optimizer=False)
-    (staging / "averaged.json").write_text(json.dumps({"a": str(a), "b": str(b), "weight_of_a": weight}, indent=2) + "\n")
+
+    def config(run: Path) -> dict:
+        path = Path(run) / "config.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    # config.json says what the model is: which two models, in what proportion (metadata.json quotes it).
+    parts = [{"weight": weight, "run": str(a), "train": config(a)}, {"weight": round(1 - weight, 6), "run": str(b), "train": config(b)}]
+    (staging / "config.json").write_text(json.dumps({"model": first.name, "average_of": parts}, indent=2) + "\n")
+    (staging / "metrics.json").write_text(json.dumps({"model": first.name, "parameters": int(first.count_params()), "average_of": [str(a), str(b)]}, indent=2) + "\n")
     staging.rename(out)
 
 
@@ -126,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--average needs an --out directory that does not exist yet")
         average(*args.average, args.weight, args.out)
         print(f"wrote {args.out}/model.h5 = {args.weight} * {args.average[0]} + {1 - args.weight:g} * {args.average[1]}")
-    mnist = mnist_validation(args.seed)
+    mnist = mnist_validation(args.seed) if args.models else {}
     for model_dir in args.models:
         result = validate_model(model_dir, mnist, writers=not args.no_writers)
         print(line(result), flush=True)
