@@ -110,17 +110,31 @@ async function dropOldCaches() {
 
 /**
  * A page load that finds a new version installed and no other tab open is the moment to switch: the new
- * worker is told to take over, and the browser to load the page again, from the new version once it has.
- * (Not awaited here: Chromium activates the new worker only when this one has finished its requests, this
- * one included.) With other tabs open it waits for them, or for the Reload button of the page's notice.
+ * worker is told to take over, and the browser gets a blank stand-in page that loads the page again once it
+ * has: when the new worker claims it (`controllerchange`), or at once if no version waits any more. Not
+ * sooner: Chromium activates the new worker only when this one has no request in flight, and a stand-in
+ * that refreshed at once kept it busy with navigation after navigation, now and then for good. The
+ * refresh after 10 s is a last resort only. With other tabs open the switch waits for them, or for the
+ * Reload button of the page's notice.
  */
+const STAND_IN_SCRIPT = `const worker = navigator.serviceWorker;
+let leaving = false;
+const reload = () => { if (!leaving) { leaving = true; location.reload(); } };
+worker.addEventListener('controllerchange', reload);
+worker.getRegistration().then((registration) => registration?.waiting || reload());`;
+const STAND_IN = `<!doctype html><title>Inkwell</title><meta http-equiv="refresh" content="10"><link rel="icon" href="data:,"><script>${STAND_IN_SCRIPT}</script>`;
+let standInPolicy = null; // its Content-Security-Policy: the one inline script, by its hash
+
 async function handOver(request) {
   const waiting = self.registration.waiting;
   if (request.mode !== 'navigate' || !waiting || (await self.clients.matchAll()).length > 1) return null;
   waiting.postMessage('activate');
-  // The icon link spares the browser a request for favicon.ico, which the site does not have.
-  const page = '<!doctype html><meta http-equiv="refresh" content="0"><link rel="icon" href="icons/icon.svg">';
-  return new Response(page, { headers: { 'Content-Type': 'text/html' } });
+  if (!standInPolicy) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(STAND_IN_SCRIPT));
+    const hash = btoa(String.fromCharCode(...new Uint8Array(digest)));
+    standInPolicy = `default-src 'none'; script-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'`;
+  }
+  return new Response(STAND_IN, { headers: { 'Content-Type': 'text/html', 'Content-Security-Policy': standInPolicy } });
 }
 
 /** Cache first; the network only for what was never precached. Pages map to index.html, any query. */

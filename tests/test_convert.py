@@ -274,3 +274,33 @@ def test_a_letters_model_ships_with_the_tasks_preprocessing_and_its_font_manifes
     # Which fonts the shipped model saw travels with its Keras source.
     assert (sources / "fonts.json").read_bytes() == (run / "fonts.json").read_bytes()
     assert sorted(path.name for path in sources.iterdir()) == ["config.json", "fonts.json", "model.h5"]
+
+
+@pytest.mark.slow
+def test_the_letters_source_is_the_uint8_model_the_page_runs_and_digits_keep_the_trained_one(tmp_path, monkeypatch):
+    from training.data import Split
+    from training.evaluate import load_run_model
+
+    keras.utils.set_random_seed(0)
+    images = np.random.default_rng(0).integers(0, 256, (52, 28, 28), dtype=np.uint8)
+    sources = {}
+    for task, classes in (("letters", 26), ("digits", 10)):
+        run = tmp_path / task / "run"
+        run.mkdir(parents=True)
+        trained = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(classes, activation="softmax")], name="tiny")
+        trained.save(run / "model.h5")
+        stand_in = Split(images=images, labels=(np.arange(52) % classes).astype(np.uint8))
+        monkeypatch.setitem(TASKS, task, dataclasses.replace(TASKS[task], load_test=lambda data_dir, split=stand_in: stand_in))
+        out, sources[task] = tmp_path / task / "web", tmp_path / task / "source"
+        metadata = convert.convert(run, out, source_dir=sources[task], task=task, force=True)  # --quantize auto
+        source = load_run_model(sources[task])
+        changed = [not np.array_equal(a, b) for a, b in zip(source.get_weights(), trained.get_weights())]
+        if task == "letters":
+            # uint8 always (the first-visit budget), and the committed Keras model carries the shipped weights:
+            # exporting it again gives the shipped files, byte for byte.
+            assert metadata["quantization"] == "uint8" and any(changed)
+            assert metadata["accuracy"]["kerasSource"].startswith("shipped weights") and "kerasTrained" in metadata["accuracy"]
+            convert.write_tfjs_files(source, tmp_path / "again", "uint8")
+            assert convert.file_entries(tmp_path / "again") == metadata["files"]
+        else:
+            assert not any(changed) and "kerasTrained" not in metadata["accuracy"]

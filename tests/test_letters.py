@@ -184,7 +184,8 @@ def test_the_letters_model_has_26_outputs_and_few_parameters():
 
     model = build_model("letters")
     assert model.output_shape == (None, 26) and model.input_shape == (None, 28, 28, 1)
-    assert model.count_params() == 81_458
+    # One uint8 byte a parameter: 74,960 keeps the first visit with both models under 450 KB (81,458 did not).
+    assert model.count_params() == 74_960
 
 
 @pytest.mark.parametrize("character", sorted(TEMPLATES))

@@ -131,6 +131,8 @@ BAD_ARGUMENTS = [
     (["--model", "letters", "--handwriting-fraction", "0.1"], "--handwriting-fraction 0.1: must be between 0 and 1 (0 for letters models"),
     (["--handwriting-pool", "fonts"], "--handwriting-pool 'fonts': must be all or missing"),
     (["--trainable-from", "block9"], "--trainable-from 'block9': must be a layer of the model (image, block1a_conv,"),
+    (["--handwriting-font-weight", "2"], "--handwriting-font-weight 2: must be at least 1 (1 unless a letters model trains on fonts"),
+    (["--model", "letters", "--handwriting-font-weight", "0"], "--handwriting-font-weight 0: must be at least 1"),
     (["--scale-range", "1"], "--scale-range 1.0: must be at least 0 and below 1"),
     (["--thickness-probability", "-1"], "--thickness-probability -1.0: must be between 0 and 1"),
     (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),
@@ -205,3 +207,18 @@ def test_handwriting_fraction_defaults_to_none_and_replaces_that_share_of_each_b
     assert np.all(images == 1.0) and np.all(got == 7)
     images, got = batches(0.0)
     assert np.all(images == 0) and np.all(got == 0)
+
+
+def test_per_image_repeats_use_each_image_that_many_times_an_epoch():
+    # The letters task's --handwriting-font-weight: image i is used repeats[i] times an epoch.
+    plain = np.arange(4, dtype=np.uint8)[:, None, None] * np.ones((4, 28, 28), np.uint8)
+    labels = np.arange(4, dtype=np.uint8)
+    val = (np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8))
+    config = TrainConfig(batch_size=5, augment=False, canvas_fraction=0.0, seed=3)
+    dataset, _, examples, _ = train_module.pipelines(config, plain, plain[:, None], labels, *val, repeats=np.array([1, 3, 1, 2]))
+    assert examples == 7
+    seen = np.concatenate([got.numpy() for _, got in dataset])
+    assert sorted(seen.tolist()) == [0, 1, 1, 1, 2, 3, 3]
+    # An int repeats every image as before.
+    dataset, _, examples, _ = train_module.pipelines(config, plain, plain[:, None], labels, *val, repeats=2)
+    assert examples == 8 and sorted(np.concatenate([got.numpy() for _, got in dataset]).tolist()) == [0, 0, 1, 1, 2, 2, 3, 3]

@@ -220,7 +220,8 @@ def emnist_letter_set(directory: Path | str, split: str, variants: int, seed: in
 
 def training_arrays(config) -> tuple:
     """What training/train.py's `pipelines` takes for the letters task (`config` a TrainConfig): plain
-    glyphs, their drawings, labels, validation images and labels, and how many times an epoch uses each glyph.
+    glyphs, their drawings, labels, validation images and labels, and how many times an epoch uses each glyph
+    (an int, or per glyph when config.handwriting_font_weight is not 1).
 
     Fonts by default: the training families, validated on the validation families' glyphs as rendered and
     drawn. With `data_dir`, EMNIST letters: the last `validation_size` training images validate."""
@@ -237,6 +238,10 @@ def training_arrays(config) -> tuple:
             fit = subset(fit, slice(0, config.train_limit))
         validation = letter_set("validation")
         repeats = config.canvas_variants
+        weight = getattr(config, "handwriting_font_weight", 1)
+        if weight != 1:
+            handwriting = np.isin(fit.family, [family.name for family in FAMILIES if family.kind == "handwriting"])
+            repeats = np.where(handwriting, weight * repeats, repeats)
     images, labels = as_examples(validation)
     return fit.plain, fit.drawn, fit.labels, images, labels, repeats
 

@@ -97,6 +97,10 @@ class TrainConfig:
     # The name of the first layer that trains (training/model.py names them, e.g. "block3a_conv"); every layer
     # before it keeps its weights, batch-norm statistics included. Empty = every layer trains, as before.
     trainable_from: str = ""
+    # Letters on fonts: how many times an epoch each glyph of a handwriting font (training/fonts.py kind
+    # "handwriting") is used, relative to the other fonts' glyphs. Such fonts are 17 of the 129 training font
+    # files but 6 of 27 validation ones, and people draw by hand. 1 = as often, as before the field existed.
+    handwriting_font_weight: int = 1
 
 
 def validate(config: TrainConfig) -> list[str]:
@@ -145,6 +149,10 @@ def validate(config: TrainConfig) -> list[str]:
         "init_from": (lambda value: value == "" or init_weights_path(value).is_file(), "a model.h5 or a run directory holding one (or empty)"),
         # Measured against --model only when that is valid: one mistake, one line.
         "trainable_from": (lambda value: value == "" or config.model not in BUILDERS or value in names, f"a layer of the model ({', '.join(names)}) or empty"),
+        "handwriting_font_weight": (
+            lambda value: value >= 1 and (value == 1 or (config.model in LETTER_MODELS and not config.data_dir)),
+            "at least 1 (1 unless a letters model trains on fonts: only fonts have kinds)",
+        ),
     }
     problems = []
     for field in dataclasses.fields(config):
@@ -223,7 +231,8 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
     """tf.data pipelines over uint8 arrays: plain images (N, 28, 28), their page-like re-drawings
     (N, V, 28, 28), labels (N,); validation images and labels. Each epoch uses every image `repeats` times.
     `handwriting` (images (H, 28, 28), labels (H,)): a pool that replaces a config.handwriting_fraction
-    share of each batch's examples (image and label), each a random drawing of the pool."""
+    share of each batch's examples (image and label), each a random drawing of the pool. `repeats` may also
+    be an int array (N,): how many times an epoch uses each image."""
 
     def to_float(batch):
         return tf.cast(batch, tf.float32)[..., None] / 255.0
@@ -255,9 +264,14 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
     if handwriting is not None:
         pool_images, pool_labels = tf.constant(handwriting[0]), tf.constant(handwriting[1].astype(np.int32))
     count = len(fit_images)
+    if np.ndim(repeats) == 0:
+        indices = tf.data.Dataset.range(count * repeats)
+        examples = count * repeats
+    else:  # Each image its own number of times: index i appears repeats[i] times (i % count is i).
+        indices = tf.data.Dataset.from_tensor_slices(np.repeat(np.arange(count, dtype=np.int64), repeats))
+        examples = int(np.sum(repeats))
     train_dataset = (
-        tf.data.Dataset.range(count * repeats)
-        .shuffle(count * repeats, seed=config.seed, reshuffle_each_iteration=True)
+        indices.shuffle(examples, seed=config.seed, reshuffle_each_iteration=True)
         .batch(config.batch_size)
         .map(lambda indices: tuple(tf.gather(array, indices % count) for array in arrays))
         .map(mix_and_augment, num_parallel_calls=1, deterministic=True)
@@ -270,7 +284,7 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
         .map(lambda x, y: (to_float(x), y))
         .with_options(fixed_parallelism)
     )
-    return train_dataset, val_dataset, count * repeats, len(val_labels)
+    return train_dataset, val_dataset, examples, len(val_labels)
 
 
 def smoothed_crossentropy(smoothing: float):
