@@ -13,7 +13,7 @@ The page as it was before it imported its own TF.js build (tf.min.js, both wasm 
 measured the same way, from git (--old-commit), and the report sets old and new side by side:
 bench/transfer.md and bench/transfer.json. Sizes in KB are 1,000 bytes.
 
-The letters model (issue 8) counts in the first visit too, the service worker precaching it after the digits
+The letters model (issue 14) counts in the first visit too, the service worker precaching it after the digits
 page is ready. It is counted, best first: measured, from the responses under /models/letters/ when site/ ships
 it; from disk, site/models/letters/ gzip-equivalent, when it is there but models/index.json does not list it;
 estimated from a finished training run (runs/letters/latest/metrics.json, else the newest run folder of
@@ -50,7 +50,7 @@ READY_TIMEOUT_MS = 90_000
 SETTLE_S = 5.0  # after the network is idle, for a late service worker update check
 BUDGET_BYTES = 450_000
 SECOND_VISIT_BUDGET_BYTES = 10_000
-SECOND_MODEL_BYTES = 90_000  # the letters model of issue 8, about 90 KB of uint8 weights (sent as they are)
+SECOND_MODEL_BYTES = 90_000  # the letters model of issue 14, about 90 KB of uint8 weights (sent as they are)
 LETTERS = "letters"  # its task (site/models/letters/) and model (runs/letters/latest/)
 RUNS_DIR = ROOT / "runs"
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json", "application/wasm", "image/svg+xml")
