@@ -391,7 +391,7 @@ def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, qu
     quantize = task_spec.quantization if quantize == "auto" else quantize
     candidates = list(QUANTIZATIONS) if quantize == "auto" else [quantize]
     shipped_source = task_spec.keras_source == "shipped"
-    if shipped_source and quantize != "auto":
+    if shipped_source:  # quantize is fixed then (training/tasks.py Task refuses "shipped" with "auto")
         # The task commits the weights the page runs: measure the model that carries them, once.
         model = dequantised(model, quantize)
         keras_accuracy = keras_accuracy_of(model)
@@ -399,10 +399,6 @@ def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, qu
     reference = measured.get("float32", measured[candidates[0]])
     within = [q for q in ("uint8", "float16", "float32") if q in measured and 100 * (reference - measured[q]) <= tolerance]
     chosen = within[0] if quantize == "auto" else quantize
-    if shipped_source and quantize == "auto" and chosen != "float32":
-        model = dequantised(model, chosen)
-        keras_accuracy = keras_accuracy_of(model)
-        measured[chosen] = measure(model, run_dir, task_spec, release_dir / chosen, chosen, test)
     floor = task_spec.accuracy_floor if min_accuracy is None else min_accuracy
     if measured[chosen] < floor and not force:
         raise ConversionError(

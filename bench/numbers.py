@@ -40,9 +40,9 @@ def segment_in_javascript(canvases: np.ndarray) -> list[list[np.ndarray]]:
 
 def read_numbers(characters: list[list[np.ndarray]], model_dir: Path) -> list[str]:
     """What TF.js (Node, wasm) reads in each canvas: its characters' digits, left to right, in one batch."""
-    from training.webruntime import run_tfjs
+    from training.evaluate_writers import tfjs_predict
 
-    return read_characters(characters, lambda inputs: run_tfjs(model_dir, inputs, "wasm")[0])
+    return read_characters(characters, tfjs_predict(model_dir))
 
 
 def read_characters(characters: list[list[np.ndarray]], predict) -> list[str]:

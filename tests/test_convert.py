@@ -304,3 +304,9 @@ def test_the_letters_source_is_the_uint8_model_the_page_runs_and_digits_keep_the
             assert convert.file_entries(tmp_path / "again") == metadata["files"]
         else:
             assert not any(changed) and "kerasTrained" not in metadata["accuracy"]
+
+
+def test_a_task_that_commits_its_shipped_weights_names_their_quantisation():
+    # Which weights are committed depends on the quantisation, so "auto" would leave it to convert.py's choice.
+    with pytest.raises(ValueError, match="'letters': keras_source 'shipped' needs a fixed quantization"):
+        dataclasses.replace(TASKS["letters"], quantization="auto")

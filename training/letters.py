@@ -238,7 +238,7 @@ def training_arrays(config) -> tuple:
             fit = subset(fit, slice(0, config.train_limit))
         validation = letter_set("validation")
         repeats = config.canvas_variants
-        weight = getattr(config, "handwriting_font_weight", 1)
+        weight = config.handwriting_font_weight
         if weight != 1:
             handwriting = np.isin(fit.family, [family.name for family in FAMILIES if family.kind == "handwriting"])
             repeats = np.where(handwriting, weight * repeats, repeats)

@@ -67,6 +67,11 @@ class Task:
     # the weights the web model carries (quantised, then dequantised), so that Keras and the page run one model.
     keras_source: str = "trained"
 
+    def __post_init__(self):
+        # The shipped weights depend on the quantisation: a task that commits them names one.
+        if self.keras_source == "shipped" and self.quantization == "auto":
+            raise ValueError(f"task {self.name!r}: keras_source 'shipped' needs a fixed quantization, not 'auto'")
+
     @property
     def web_dir(self) -> Path:
         """The committed web model: site/models/<task>/ (model.json, weights, metadata.json)."""
