@@ -486,11 +486,10 @@ def test_the_switch_waits_until_the_old_version_has_finished_its_requests(page, 
     # old worker meanwhile, each one keeping it busy, and now and then never stopped (issue 15).
     copy = tmp_path / "site"
     shutil.copytree(SITE, copy)
-    slow = SLOW_REQUEST_S
 
     def answer_slowly(request):
         if request.path.endswith("?slow"):
-            time.sleep(slow)
+            time.sleep(SLOW_REQUEST_S)
         return None
 
     navigations = []
