@@ -62,11 +62,11 @@ FONT_PACKAGES := fonts-adf-accanthis fonts-adf-baskervald fonts-adf-berenis font
 	fonts-ebgaramond fonts-engadget fonts-fantasma fonts-fanwood fonts-georgewilliams \
 	fonts-gfs-neohellenic fonts-gnutypewriter fonts-go fonts-goudybookletter fonts-havana fonts-hermit \
 	fonts-humor-sans fonts-inconsolata fonts-junction fonts-jura fonts-karla fonts-kaushanscript \
-	fonts-kristi fonts-league-spartan fonts-leckerli-one fonts-liberation fonts-lindenhill fonts-lobster \
+	fonts-klee fonts-kristi fonts-league-spartan fonts-leckerli-one fonts-liberation fonts-lindenhill fonts-lobster \
 	fonts-manrope fonts-mononoki fonts-mph-2b-damase fonts-national-park fonts-oldstandard \
 	fonts-open-sans fonts-opendyslexic fonts-osifont fonts-play fonts-prociono fonts-quattrocento \
 	fonts-quicksand fonts-roboto-slab fonts-routed-gothic fonts-rufscript fonts-sjfonts fonts-sora \
-	fonts-staypuft fonts-summersby fonts-tiresias fonts-tomsontalks fonts-tuffy
+	fonts-staypuft fonts-summersby fonts-tiresias fonts-tomsontalks fonts-tuffy fonts-urw-base35 fonts-yusei-magic
 
 fonts:
 	@missing=$$(for package in $(FONT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \

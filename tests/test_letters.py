@@ -179,6 +179,22 @@ def test_the_letters_model_trains_on_emnist_letters_files(tmp_path, monkeypatch)
     assert (run_dir / "confusion.png").is_file() and "EMNIST" in (run_dir / "report.md").read_text()
 
 
+def test_a_refit_trains_on_the_validation_families_too_and_keeps_the_last_epoch(small_catalogue, tmp_path):
+    from training.train import TrainConfig, train
+
+    config = TrainConfig(model="letters", epochs=2, batch_size=32, canvas_variants=1)
+    plain, drawn, labels, *_ = letters.training_arrays(config)
+    assert len(plain) == len(drawn) == len(labels) == 52  # Hershey Roman only.
+    plain, drawn, labels, *_ = letters.training_arrays(dataclasses.replace(config, refit=True))
+    assert len(plain) == len(drawn) == len(labels) == 104  # Hershey Roman and Hershey Italic.
+    assert labels.tolist() == 2 * [index % 26 for index in range(52)] and drawn.shape[1] == 1
+    run_dir = train(dataclasses.replace(config, refit=True), tmp_path / "run")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    # No held-out family is left to choose an epoch by: the last is kept and no validation figure is claimed.
+    assert metrics["best_epoch"] == 2 and metrics["validation_accuracy"] is None
+    assert "| epoch kept | 2 (the last: refit on the training and validation families) |" in (run_dir / "report.md").read_text()
+
+
 def test_the_letters_model_has_26_outputs_and_few_parameters():
     from training.model import build_model
 

@@ -133,6 +133,7 @@ BAD_ARGUMENTS = [
     (["--trainable-from", "block9"], "--trainable-from 'block9': must be a layer of the model (image, block1a_conv,"),
     (["--handwriting-font-weight", "2"], "--handwriting-font-weight 2: must be at least 1 (1 unless a letters model trains on fonts"),
     (["--model", "letters", "--handwriting-font-weight", "0"], "--handwriting-font-weight 0: must be at least 1"),
+    (["--refit", "true"], "--refit True: must be false unless a letters model trains on fonts"),
     (["--scale-range", "1"], "--scale-range 1.0: must be at least 0 and below 1"),
     (["--thickness-probability", "-1"], "--thickness-probability -1.0: must be between 0 and 1"),
     (["--elastic-probability", "2"], "--elastic-probability 2.0: must be between 0 and 1"),

@@ -154,16 +154,28 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
     return metrics
 
 
+def epoch_row(metrics: dict) -> str:
+    """The report's row on which epoch the model is: the best by validation, or the last of a refit."""
+    if metrics.get("validation_accuracy") is None and "best_epoch" in metrics:
+        return f"| epoch kept | {metrics['best_epoch']} (the last: refit on the training and validation families) |"
+    return f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |"
+
+
+def run_config(run_dir: Path | str) -> dict:
+    """A run directory's config.json (what made the model), or {} when it has none."""
+    path = Path(run_dir) / "config.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def write_report(run_dir: Path, metrics: dict) -> None:
-    config_path = run_dir / "config.json"
-    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    config = run_config(run_dir)
     per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
     if "average_of" in config:  # A weight average (training/validate_candidates.py --average) has no epochs.
         parts = " + ".join(f"{part['weight']:g} × {part['run']}" for part in config["average_of"])
         origin = [f"| weight average of | {parts} |"]
     else:
         origin = [
-            f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |",
+            epoch_row(metrics),
             f"| training time | {metrics.get('training_minutes', '?')} min |",
         ]
     lines = [

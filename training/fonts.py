@@ -76,6 +76,11 @@ FAMILIES = (
     _family("Lobster", "fonts-lobster", "handwriting", "train", f"{O}/lobster/lobster.otf"),
     _family("Leckerli One", "fonts-leckerli-one", "handwriting", "train", f"{T}/leckerli-one/LeckerliOne-Regular.ttf"),
     _family("StayPuft", "fonts-staypuft", "handwriting", "train", f"{T}/staypuft/StayPuft.ttf"),
+    _family("Klee One", "fonts-klee", "handwriting", "train", f"{T}/klee/KleeOne-Regular.ttf", f"{T}/klee/KleeOne-SemiBold.ttf"),
+    _family("Yusei Magic", "fonts-yusei-magic", "handwriting", "train", f"{T}/yusei-magic/YuseiMagic-Regular.ttf"),
+    _family("Z003 (Zapf Chancery)", "fonts-urw-base35", "handwriting", "train", f"{O}/urw-base35/Z003-MediumItalic.otf"),
+    _family("Swift", "fonts-dustin", "handwriting", "train", f"{T}/dustin/Swift.ttf"),
+    _family("Romande ADF Script", "fonts-adf-romande", "handwriting", "train", f"{T}/adf/RomandeADFScriptStd-Italic.otf"),
     # Sans serif.
     _family("Cantarell", "fonts-cantarell", "sans", "test", f"{O}/cantarell/Cantarell-Regular.otf", f"{O}/cantarell/Cantarell-Bold.otf"),
     _family("Quicksand", "fonts-quicksand", "sans", "test", f"{T}/quicksand/Quicksand-Regular.ttf", f"{T}/quicksand/Quicksand-Bold.ttf"),

@@ -234,6 +234,8 @@ def training_arrays(config) -> tuple:
         repeats = 1
     else:
         fit = letter_set("train", variants=config.canvas_variants, seed=config.seed)
+        if config.refit:  # The final fit: the validation families' glyphs train too, drawn as many times.
+            fit = concatenate(fit, letter_set("validation", variants=config.canvas_variants, seed=config.seed))
         if config.train_limit:
             fit = subset(fit, slice(0, config.train_limit))
         validation = letter_set("validation")
@@ -257,6 +259,10 @@ def load_test(data_dir: str | None = None):
         return Split(images=test.plain, labels=test.labels)
     images, labels = as_examples(letter_set("test"), drawn_only=True)
     return Split(images=images, labels=labels)
+
+
+def concatenate(*sets: LetterSet) -> LetterSet:
+    return LetterSet(*(np.concatenate(arrays) for arrays in zip(*((s.plain, s.drawn, s.labels, s.glyphs, s.family) for s in sets))))
 
 
 def subset(letters: LetterSet, rows) -> LetterSet:

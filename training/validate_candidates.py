@@ -69,7 +69,7 @@ def template_readings(predict) -> dict[str, dict]:
 
 
 def validate_model(model_dir: Path, mnist: dict, writers: bool = True) -> dict:
-    from training.evaluate import load_run_model
+    from training.evaluate import load_run_model, run_config
     from training.evaluate_writers import measure_writers, read_drawings
     from training.writers import writer_digits
 
@@ -100,7 +100,7 @@ def line(result: dict) -> str:
 
 
 def average(a: Path, b: Path, weight: float, out: Path) -> None:
-    from training.evaluate import load_run_model
+    from training.evaluate import load_run_model, run_config
 
     first, second = load_run_model(a), load_run_model(b)
     first.set_weights([weight * x + (1 - weight) * y for x, y in zip(first.get_weights(), second.get_weights())])
@@ -108,12 +108,8 @@ def average(a: Path, b: Path, weight: float, out: Path) -> None:
     staging.mkdir(parents=True, exist_ok=True)
     first.save(staging / "model.h5", include_optimizer=False)
 
-    def config(run: Path) -> dict:
-        path = Path(run) / "config.json"
-        return json.loads(path.read_text()) if path.is_file() else {}
-
     # config.json says what the model is: which two models, in what proportion (metadata.json quotes it).
-    parts = [{"weight": weight, "run": str(a), "train": config(a)}, {"weight": round(1 - weight, 6), "run": str(b), "train": config(b)}]
+    parts = [{"weight": weight, "run": str(a), "train": run_config(a)}, {"weight": round(1 - weight, 6), "run": str(b), "train": run_config(b)}]
     (staging / "config.json").write_text(json.dumps({"model": first.name, "average_of": parts}, indent=2) + "\n")
     (staging / "metrics.json").write_text(json.dumps({"model": first.name, "parameters": int(first.count_params()), "average_of": [str(a), str(b)]}, indent=2) + "\n")
     staging.rename(out)
