@@ -795,4 +795,9 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
     mouse_strokes(page, template_word(page, "cat", cap_height=0.25, left=0.1, top=0.3))
     expect(page.locator("#prediction")).to_have_text("CAT")
     expect(page.locator("#verdict")).to_contain_text("3 letters")
+    # Issue 14's "done when": an A, a g, an R and the word HELLO, each drawn alone with the mouse.
+    for text, cap_height, left in (("A", 0.5, 0.3), ("g", 0.4, 0.35), ("R", 0.5, 0.3), ("HELLO", 0.2, 0.05)):
+        page.click("#clear")
+        mouse_strokes(page, template_word(page, text, cap_height=cap_height, left=left, top=0.25))
+        expect(page.locator("#prediction")).to_have_text(text.upper())
     assert [request for request in page.requests if not request.startswith(url)] == []
