@@ -2,7 +2,7 @@
 #   make serve                  serve the committed site on http://127.0.0.1:8000 (Python standard library only)
 #   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
 #   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it);
-#                               MODEL=letters trains the letters model on fonts, or on EMNIST letters with DATA_DIR=<dir>
+#                               MODEL=letters trains the shipped letters model (fonts), or on EMNIST letters with DATA_DIR=<dir>
 #   make convert [TASK=digits]  release the task's model (runs/<its model>/latest) into site/models/<task>/, its
 #                               Keras source into models/<task>/ and TF.js rebuilt for it (skipped when nothing changed)
 #   make vendor                 build TF.js for the shipped models into site/vendor/ (make convert rebuilds it)

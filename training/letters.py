@@ -52,6 +52,10 @@ EMNIST_PREFIX = "emnist-letters"
 # unless given on the command line). canvas_variants: drawings kept of each glyph, and how many times each
 # glyph is used an epoch (~54,000 images, as many as MNIST's); canvas_fraction: share of drawn images.
 TRAIN_DEFAULTS = {"canvas_variants": 8, "canvas_fraction": 0.8}
+# On fonts (no --data-dir), also the shipped model's settings: chosen on the validation families, then refit
+# on the training and validation families (README, "Letters"), so that `make train MODEL=letters` trains
+# the model `make convert TASK=letters` ships.
+FONT_TRAIN_DEFAULTS = {"epochs": 20, "weight_decay": 3e-4, "seed": 2, "handwriting_font_weight": 2, "refit": True}
 
 
 @dataclass(frozen=True)

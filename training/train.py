@@ -480,19 +480,22 @@ def parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"{text!r} is not one of true, false, yes, no, 1, 0")
 
 
-def default_config(model: str) -> TrainConfig:
-    """TrainConfig's defaults for a model: the letters task changes a few (training/letters.py TRAIN_DEFAULTS)."""
+def default_config(model: str, data_dir: str = "") -> TrainConfig:
+    """TrainConfig's defaults for a model: the letters task changes a few (training/letters.py TRAIN_DEFAULTS),
+    and on fonts (no `data_dir`) a few more, its shipped model's (FONT_TRAIN_DEFAULTS)."""
     if model in LETTER_MODELS:
-        from training.letters import TRAIN_DEFAULTS
+        from training.letters import FONT_TRAIN_DEFAULTS, TRAIN_DEFAULTS
 
-        return TrainConfig(model=model, **TRAIN_DEFAULTS)
+        return TrainConfig(model=model, **TRAIN_DEFAULTS, **({} if data_dir else FONT_TRAIN_DEFAULTS))
     return TrainConfig(model=model)
 
 
 def main(argv: list[str] | None = None) -> int:
     model_parser = argparse.ArgumentParser(add_help=False)
     model_parser.add_argument("--model", default=TrainConfig.model, choices=sorted(BUILDERS))
-    defaults = default_config(model_parser.parse_known_args(argv)[0].model)
+    data_parser = argparse.ArgumentParser(add_help=False)  # The defaults depend on the model and the data.
+    data_parser.add_argument("--data-dir", default="")
+    defaults = default_config(model_parser.parse_known_args(argv)[0].model, data_parser.parse_known_args(argv)[0].data_dir)
     parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.", parents=[model_parser])
     parser.add_argument("--out", type=Path, default=None, help="run directory (default runs/<model>/<UTC timestamp>)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip the test-set evaluation report")
