@@ -69,7 +69,7 @@ def template_readings(predict) -> dict[str, dict]:
 
 
 def validate_model(model_dir: Path, mnist: dict, writers: bool = True) -> dict:
-    from training.evaluate import load_run_model, run_config
+    from training.evaluate import load_run_model
     from training.evaluate_writers import measure_writers, read_drawings
     from training.writers import writer_digits
 
