@@ -801,3 +801,22 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
         mouse_strokes(page, template_word(page, text, cap_height=cap_height, left=left, top=0.25))
         expect(page.locator("#prediction")).to_have_text(text.upper())
     assert [request for request in page.requests if not request.startswith(url)] == []
+
+
+@pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
+@pytest.mark.parametrize("word", ["HELLO", "hello"])
+def test_a_word_written_across_a_phone_pad_is_read(chromium, site_url, word):
+    # A phone-sized pad (as tests/test_writers_page.py's 5-digit number): five letters across it, each about
+    # 50 px wide, in capitals and in lower case (whose l is a bare bar, like an I: the page must say L).
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        assert pad_box(page)["width"] < 380, "the pad is not phone-sized"
+        page.locator("#tasks button", has_text="Letters").click()
+        expect(page.locator("body")).to_have_attribute("data-task", "letters")
+        assert_ready(page)
+        mouse_strokes(page, template_word(page, word, cap_height=0.17, left=0.04, top=0.35))
+        expect(page.locator("#prediction")).to_have_text("HELLO")
+    finally:
+        context.close()
