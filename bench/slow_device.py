@@ -9,6 +9,8 @@ measures on the page's own clock:
 - pointer-up → answer: digits drawn with the mouse, as real input events; from the last pointer-up of each
   digit (the event's timestamp) to the first frame after the page has shown its answer (a
   requestAnimationFrame callback, then a task: that frame has been painted); p50 and p95 of all digits.
+- switching to Letters (when the page has the task): from the click on the switch to the letters model
+  ready, fetched on first use (the first visit's service worker may have precached it meanwhile);
 - where that time goes, from the browser's Event Timing entry of each of those pointer-ups (entries of 16 ms
   or more): input delay (the event waited for the main thread: a live recognition still running, say),
   processing (the page's handlers: the final recognition), presentation (from the handlers' end to the next
@@ -39,11 +41,13 @@ ANSWER_P95_TARGET_MS = 100
 # Installed before the page's own scripts: when the page became ready, and each pointer-up's time to the
 # painted answer, with the answer shown.
 INSTRUMENT_JS = """
-window.inkwellTimings = { readyAt: null, answers: [] };
+window.inkwellTimings = { readyAt: null, answers: [], readyTimes: [] };
 new MutationObserver(() => {
-  if (window.inkwellTimings.readyAt === null && document.body && document.body.dataset.ready === 'true') {
-    window.inkwellTimings.readyAt = performance.now();
-  }
+  const ready = Boolean(document.body && document.body.dataset.ready === 'true');
+  if (ready && window.inkwellTimings.readyAt === null) window.inkwellTimings.readyAt = performance.now();
+  // Every time the page becomes ready again: a task switched to, its model loaded on first use.
+  if (ready && !window.inkwellTimings.wasReady) window.inkwellTimings.readyTimes.push(performance.now());
+  window.inkwellTimings.wasReady = ready;
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
 addEventListener('pointerup', (event) => {
   const start = event.timeStamp;
@@ -122,9 +126,22 @@ def draw_and_time(page, rounds: int) -> list[dict]:
     return answers, [event for event in events if event["name"] == "pointermove"]
 
 
+def switch_and_time(page, title: str) -> float | None:
+    """Milliseconds from a click on the task switch's `title` to that task's model ready (fetched on first
+    use, loaded and verified), or None when the page has no such task (one task shows no switch)."""
+    button = page.locator("#tasks button", has_text=title)
+    if not button.count() or not button.is_visible():
+        return None
+    count = page.evaluate("window.inkwellTimings.readyTimes.length")
+    started = page.evaluate("performance.now()")
+    button.click()
+    wait_until_true(page, f"window.inkwellTimings.readyTimes.length > {count}")
+    return page.evaluate(f"window.inkwellTimings.readyTimes[{count}]") - started
+
+
 def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
     """`runs` fresh profiles: ready on the first and second visit, and pointer-up → answer on the first."""
-    ready, second_ready, answers, errors, moves = [], [], [], [], []
+    ready, second_ready, answers, errors, moves, letters_ready = [], [], [], [], [], []
     backend = None
     for _ in range(runs):
         context = browser.new_context(service_workers="allow")
@@ -139,6 +156,9 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
             drawn, slow_moves = draw_and_time(page, rounds)
             answers += drawn
             moves += slow_moves
+            switched = switch_and_time(page, "Letters")
+            if switched is not None:
+                letters_ready.append(switched)
             wait_until_true(page, "navigator.serviceWorker.controller !== null")
             page.close()
             again = open_and_wait(throttled_page(context), url)
@@ -147,7 +167,7 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
         finally:
             context.close()
     times = [answer["milliseconds"] for answer in answers]
-    summary = {"backend": backend, "runs": runs, "errors": errors, "ready_ms": ready, "second_visit_ready_ms": second_ready, "answers": answers}
+    summary = {"backend": backend, "runs": runs, "errors": errors, "ready_ms": ready, "second_visit_ready_ms": second_ready, "answers": answers, "letters_ready_ms": letters_ready}
     if ready and times:
         summary.update(
             ready_median_ms=percentile(ready, 50),
@@ -155,6 +175,7 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
             answer_p50_ms=percentile(times, 50),
             answer_p95_ms=percentile(times, 95),
             read_correctly=sum(answer["read"] == answer["label"] for answer in answers),
+            letters_ready_median_ms=percentile(letters_ready, 50) if letters_ready else None,
             breakdown=breakdown(answers, moves),
         )
     return summary
@@ -244,6 +265,12 @@ def markdown(result: dict) -> str:
         cells = ["—" if parts[part] is None else f"{parts[part]['p50']:.0f} / {parts[part]['p95']:.0f}"
                  for part in ("inputDelay", "processing", "presentation", "duration")]
         lines.append(f"| {label} | {parts['timed']} of {len(result[key]['answers'])} | {' | '.join(cells)} |")
+    for label, key in (("now", "new"), ("before (tf.min.js)", "old")):
+        measured = result.get(key) or {}
+        if measured.get("letters_ready_median_ms") is not None:
+            lines += ["", f"Switching to Letters after the digits (first visit, {label}): the letters model fetched on first use, loaded "
+                      f"and verified, from the click to ready: median **{measured['letters_ready_median_ms']:,.0f} ms** "
+                      f"(runs: {', '.join(f'{value:.0f}' for value in measured['letters_ready_ms'])})."]
     lines += ["", "Every model-ready time, ms: " + "; ".join(
         f"{label}: first visits {', '.join(f'{value:.0f}' for value in result[key]['ready_ms'])}, second visits "
         f"{', '.join(f'{value:.0f}' for value in result[key]['second_visit_ready_ms'])}"

@@ -285,11 +285,13 @@ def test_slow_device_report_gives_medians_percentiles_and_targets():
     measured = {
         "backend": "wasm", "runs": 2, "errors": [], "ready_ms": [1000.0, 1400.0], "second_visit_ready_ms": [700.0, 900.0], "answers": answers,
         "ready_median_ms": 1200.0, "second_visit_ready_median_ms": 800.0, "answer_p50_ms": 55.0, "answer_p95_ms": 95.5, "read_correctly": 8,
+        "letters_ready_ms": [300.0, 500.0], "letters_ready_median_ms": 400.0,
     }
     text = slow_device.markdown({"throttle": 4, "old_commit": "1b51178a97aee7e3d85c9d185e9555c808a7f5de", "chromium": "1", "new": measured, "old": None})
     assert "| now | wasm | 2 | **1,200** | 800 | 55 | **96** | 8 of 10 |" in text
     assert "| before (tf.min.js) | not measured |" in text
     assert "target ≤ 1,500" in text and "target ≤ 100" in text
+    assert "from the click to ready: median **400 ms** (runs: 300, 500)" in text
 
 
 def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):
