@@ -1,4 +1,4 @@
-"""python -m bench.letters --run runs/letters/latest [--quick]  — the letters model measured as the page uses it.
+"""python -m bench.letters [--run models/letters] [--quick]  — the letters model measured as the page uses it.
 
 Writes bench/letters.md and bench/letters.json. Every figure is on data never used for training or choices:
 - **held-out font families** (training/fonts.py split "test"): each glyph drawn as on the page 3 times, and
@@ -191,7 +191,8 @@ def report(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure the letters model on held-out fonts, drawn letters and words.")
-    parser.add_argument("--run", type=Path, default=ROOT / "runs" / "letters" / "latest")
+    # The shipped model's Keras source (its uint8 weights, as the page runs them) unless a run is named.
+    parser.add_argument("--run", type=Path, default=ROOT / "models" / "letters")
     parser.add_argument("--repeats", type=int, default=10, help="replays of every style of every letter")
     parser.add_argument("--words", type=int, default=250, help="words of each length 3-6")
     parser.add_argument("--quick", action="store_true", help="2 replays, 25 words of each length")
