@@ -38,14 +38,13 @@ THROTTLE = 4
 READY_TIMEOUT_MS = 120_000
 READY_TARGET_MS = 1500
 ANSWER_P95_TARGET_MS = 100
-# Installed before the page's own scripts: when the page became ready, and each pointer-up's time to the
+# Installed before the page's own scripts: each time the page became ready, and each pointer-up's time to the
 # painted answer, with the answer shown.
 INSTRUMENT_JS = """
-window.inkwellTimings = { readyAt: null, answers: [], readyTimes: [] };
+window.inkwellTimings = { answers: [], readyTimes: [] };
 new MutationObserver(() => {
   const ready = Boolean(document.body && document.body.dataset.ready === 'true');
-  if (ready && window.inkwellTimings.readyAt === null) window.inkwellTimings.readyAt = performance.now();
-  // Every time the page becomes ready again: a task switched to, its model loaded on first use.
+  // Every time the page becomes ready: the first, then a task switched to, its model loaded on first use.
   if (ready && !window.inkwellTimings.wasReady) window.inkwellTimings.readyTimes.push(performance.now());
   window.inkwellTimings.wasReady = ready;
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
@@ -100,8 +99,8 @@ def open_and_wait(page, url: str) -> float | None:
     page.wait_for_selector("body[data-ready='true'], body[data-ready='false']", timeout=READY_TIMEOUT_MS)
     if page.get_attribute("body", "data-ready") != "true":
         return None
-    wait_until_true(page, "window.inkwellTimings.readyAt !== null")
-    return page.evaluate("window.inkwellTimings.readyAt")
+    wait_until_true(page, "window.inkwellTimings.readyTimes.length > 0")
+    return page.evaluate("window.inkwellTimings.readyTimes[0]")
 
 
 def draw_and_time(page, rounds: int) -> list[dict]:

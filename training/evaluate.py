@@ -154,11 +154,17 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
     return metrics
 
 
-def epoch_row(metrics: dict) -> str:
-    """The report's row on which epoch the model is: the best by validation, or the last of a refit."""
+def origin_rows(metrics: dict, config: dict) -> list[str]:
+    """The report's rows on where the model comes from: a weight average of two runs, or a training (the best
+    epoch by validation, or the last of a refit) and how long it took."""
+    if "average_of" in config:  # A weight average (training/validate_candidates.py --average) has no epochs.
+        parts = " + ".join(f"{part['weight']:g} × {part['run']}" for part in config["average_of"])
+        return [f"| weight average of | {parts} |"]
     if metrics.get("validation_accuracy") is None and "best_epoch" in metrics:
-        return f"| epoch kept | {metrics['best_epoch']} (the last: refit on the training and validation families) |"
-    return f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |"
+        epoch = f"| epoch kept | {metrics['best_epoch']} (the last: refit on the training and validation families) |"
+    else:
+        epoch = f"| best epoch (validation accuracy) | {metrics.get('best_epoch', '?')} ({100 * metrics.get('validation_accuracy', 0):.2f} %) |"
+    return [epoch, f"| training time | {metrics.get('training_minutes', '?')} min |"]
 
 
 def run_config(run_dir: Path | str) -> dict:
@@ -170,14 +176,6 @@ def run_config(run_dir: Path | str) -> dict:
 def write_report(run_dir: Path, metrics: dict) -> None:
     config = run_config(run_dir)
     per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
-    if "average_of" in config:  # A weight average (training/validate_candidates.py --average) has no epochs.
-        parts = " + ".join(f"{part['weight']:g} × {part['run']}" for part in config["average_of"])
-        origin = [f"| weight average of | {parts} |"]
-    else:
-        origin = [
-            epoch_row(metrics),
-            f"| training time | {metrics.get('training_minutes', '?')} min |",
-        ]
     lines = [
         f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
         "",
@@ -186,7 +184,7 @@ def write_report(run_dir: Path, metrics: dict) -> None:
         f"| parameters | {metrics['parameters']:,} |",
         f"| MNIST test accuracy (10,000 digits) | **{100 * metrics['test_accuracy']:.2f} %** ({metrics['test_errors']} errors) |",
         f"| page drawings ({metrics['canvas_robustness_digits']:,} test digits re-drawn, Python preprocessing) | {100 * metrics['canvas_robustness']:.2f} % |",
-        *origin,
+        *origin_rows(metrics, config),
         "",
         "Per-class test accuracy (%), digits 0–9:",
         "",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.evaluate import confusion_matrix, epoch_row, plot_confusion, plot_curves, plot_misclassified, run_config
+from training.evaluate import confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, run_config
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
 A_TO_J = 10  # notMNIST's classes: A-J.
@@ -112,8 +112,7 @@ def write_letters_report(run_dir: Path, metrics: dict, source: str) -> None:
         f"| {source}, as published/rendered ({metrics['test_plain_examples']:,}) | {100 * metrics['test_plain_accuracy']:.2f} % |",
         f"| upper case / lower case (drawn) | {100 * metrics['upper_case_accuracy']:.2f} % / {100 * metrics['lower_case_accuracy']:.2f} % |",
         f"| A-J (drawn, {metrics['a_to_j_examples']:,}): among 26 / among A-J only (notMNIST's task) | {100 * metrics['a_to_j_accuracy']:.2f} % / {100 * metrics['a_to_j_among_ten_accuracy']:.2f} % |",
-        epoch_row(metrics),
-        f"| training time | {metrics.get('training_minutes', '?')} min |",
+        *origin_rows(metrics, config),
         "",
         "Per-letter accuracy (%, drawn):",
         "",
