@@ -144,6 +144,8 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "preprocess": dataclasses.asdict(task.load_preprocess()),  # the task's own (letters segment words their way)
         "drawing": page_drawing(),
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD},
+        # Only a task that has one: the page reads a missing key as "no such rule".
+        **({"caseByHeight": dataclasses.asdict(task.case_by_height)} if task.case_by_height else {}),
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),
         "quantization": quantization,

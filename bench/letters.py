@@ -7,9 +7,13 @@ Writes bench/letters.md and bench/letters.json. Every figure is on data never us
 - **A-J** of the same, among 26 classes and among A-J only (notMNIST's task; seed 003's figure);
 - **letters drawn with a mouse** (training/handwriting.py templates, every style of every letter replayed
   `--repeats` times), each alone on the page's 280 px canvas, upper and lower case;
-- **words** of 3-6 letters written left to right, exact (every letter read, none missing or extra).
-Drawn letters and words are read twice: training/preprocess.py + Keras, and the page's site/js/preprocess.js
-+ TF.js (uint8) in Node, both with the letters task's preprocessing parameters (training/letters.py).
+- **words** of 3-6 letters written left to right, exact (every letter read, none missing or extra): drawn
+  with the templates, and set in the held-out font families (training/handwriting.py `validation_words`
+  with split "test": glyphs re-drawn with the page's pen on one baseline).
+Drawn letters and words are read twice: training/preprocess.py + Keras + training/recognise.py, and the page's
+site/js/preprocess.js + TF.js (uint8) + site/js/recognise.js in Node, with the letters task's preprocessing
+parameters (training/letters.py) and its I/l height rule (metadata.json caseByHeight); and once more in
+Python without that rule, to show what it does.
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from training.drawing import stack_canvases
+from training import recognise
 from training.letters import LABELS, PREPROCESS, letter_set
 from training.preprocess import segment
+from training.recognise import CaseByHeight
+from training.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261202
@@ -48,33 +55,46 @@ def interval(rate: float, count: int) -> float:
     return 1.96 * math.sqrt(max(rate * (1 - rate), 0.0) / max(count, 1))
 
 
-def read_python(model, canvases: np.ndarray) -> tuple[list[str], list[int]]:
-    """Each canvas read by training/preprocess.py `segment` + Keras: the letters, and how many were found."""
+def classify_python(model, canvases: np.ndarray) -> list[tuple[list[tuple[int, int, int, int]], np.ndarray]]:
+    """Each canvas segmented by training/preprocess.py and classified by Keras: its boxes and probabilities."""
     characters = [segment(canvas, PREPROCESS) for canvas in canvases]
     inputs = [character.input for found in characters for character in found]
-    predictions = model.predict(np.stack(inputs).reshape(-1, 28, 28, 1), batch_size=1000, verbose=0).argmax(axis=1) if inputs else []
-    return split_reading(predictions, [len(found) for found in characters])
+    probabilities = model.predict(np.stack(inputs).reshape(-1, 28, 28, 1), batch_size=1000, verbose=0) if inputs else np.zeros((0, len(LABELS)))
+    return by_drawing([[(c.top, c.left, c.bottom, c.right) for c in found] for found in characters], probabilities)
 
 
-def read_javascript(export: Path, canvases: np.ndarray) -> tuple[list[str], list[int]]:
-    """Each canvas read by site/js/preprocess.js + TF.js (Node, wasm), as the page reads it."""
+def classify_javascript(export: Path, canvases: np.ndarray) -> list[tuple[list[tuple[int, int, int, int]], np.ndarray]]:
+    """Each canvas segmented by site/js/preprocess.js and classified by TF.js (Node, wasm), as the page does."""
     from training.webruntime import run_js_segment, run_tfjs
 
-    found, counts = [], []
+    found, boxes = [], []
     for start in range(0, len(canvases), 200):  # 200 canvases of 280 x ~1000 px at a time: ~220 MB.
         for characters in run_js_segment(canvases[start : start + 200], export / "metadata.json"):
             found.extend(model_input for _, model_input in characters)
-            counts.append(len(characters))
-    probabilities, _ = run_tfjs(export, np.stack(found).reshape(-1, 28, 28, 1), "wasm") if found else (np.zeros((0, 26)), None)
-    return split_reading(probabilities.argmax(axis=1), counts)
+            boxes.append([box for box, _ in characters])
+    probabilities, _ = run_tfjs(export, np.stack(found).reshape(-1, 28, 28, 1), "wasm") if found else (np.zeros((0, len(LABELS))), None)
+    return by_drawing(boxes, probabilities)
 
 
-def split_reading(predictions, counts: list[int]) -> tuple[list[str], list[int]]:
-    read, position = [], 0
-    for count in counts:
-        read.append("".join(LABELS[index] for index in predictions[position : position + count]))
-        position += count
-    return read, counts
+def by_drawing(boxes: list[list[tuple[int, int, int, int]]], probabilities: np.ndarray) -> list[tuple[list[tuple[int, int, int, int]], np.ndarray]]:
+    drawings, position = [], 0
+    for found in boxes:
+        drawings.append((found, probabilities[position : position + len(found)]))
+        position += len(found)
+    return drawings
+
+
+def text_python(drawings, rule: CaseByHeight | None) -> tuple[list[str], list[int]]:
+    """Each drawing's text by training/recognise.py (with the task's I/l height rule, or none), and its length."""
+    read = ["".join(LABELS[i] for i in recognise.read([box[2] - box[0] + 1 for box in boxes], probabilities, LABELS, rule)) for boxes, probabilities in drawings]
+    return read, [len(boxes) for boxes, _ in drawings]
+
+
+def text_javascript(drawings, export: Path) -> tuple[list[str], list[int]]:
+    """Each drawing's text by site/js/recognise.js with the exported metadata.json's rules, as the page."""
+    from training.webruntime import run_js_read
+
+    return run_js_read(drawings, export / "metadata.json"), [len(boxes) for boxes, _ in drawings]
 
 
 def letters_summary(read: list[str], glyphs: list[str]) -> dict:
@@ -130,28 +150,36 @@ def held_out(model, export: Path | None) -> dict:
     return result
 
 
-def measure(run_dir: Path, repeats: int, words_per_length: int, javascript: bool = True) -> dict:
+def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_length: int, javascript: bool = True) -> dict:
     from training.evaluate import load_run_model
-    from training.handwriting import drawn_letters, drawn_words
+    from training.handwriting import drawn_letters, drawn_words, validation_words
 
     model = load_run_model(run_dir)
     rng = np.random.default_rng(SEED)
     letter_canvases, glyphs = drawn_letters(repeats, rng)
     word_canvases, truths = drawn_words(words_per_length, rng)
-    letter_canvases, word_canvases = np.stack(letter_canvases), stack_canvases(word_canvases)
-    results = {"run": str(run_dir), "preprocess": dataclasses.asdict(PREPROCESS)}
+    # Words set in the held-out families (the model's test fonts), as validation_words sets the validation ones.
+    font_canvases, font_truths = validation_words(font_words_per_length, np.random.default_rng(SEED + 1), split="test")
+    canvases = {"drawn_letters": np.stack(letter_canvases), "words": stack_canvases(word_canvases), "font_words": stack_canvases(font_canvases)}
+    rule = TASKS["letters"].case_by_height
+    shown = run_dir.resolve().relative_to(ROOT) if run_dir.resolve().is_relative_to(ROOT) else run_dir
+    results = {"run": str(shown), "preprocess": dataclasses.asdict(PREPROCESS), "case_by_height": dataclasses.asdict(rule)}
     with tempfile.TemporaryDirectory() as scratch:
         export = export_tfjs(model, run_dir, Path(scratch) / "uint8", "uint8") if javascript else None
         results["held_out"] = held_out(model, export)
-        readers = {"python": lambda canvases: read_python(model, canvases)}
+        # Segmented and classified once by each implementation; then read with the rule, and (Python) without.
+        classified = {"python": {kind: classify_python(model, batch) for kind, batch in canvases.items()}}
+        readers = {"python": ("python", lambda drawings: text_python(drawings, rule)), "python_no_rule": ("python", lambda drawings: text_python(drawings, None))}
         if export is not None:
-            readers["javascript"] = lambda canvases: read_javascript(export, canvases)
+            classified["javascript"] = {kind: classify_javascript(export, batch) for kind, batch in canvases.items()}
+            readers["javascript"] = ("javascript", lambda drawings: text_javascript(drawings, export))
             results["uint8_weight_bytes"] = json.loads((export / "metadata.json").read_text())["weightBytes"]
-        for name, reader in readers.items():
-            read, _ = reader(letter_canvases)
+        for name, (implementation, reader) in readers.items():
+            read, _ = reader(classified[implementation]["drawn_letters"])
             results[f"drawn_letters_{name}"] = letters_summary(read, glyphs)
-            read, counts = reader(word_canvases)
-            results[f"words_{name}"] = words_summary(read, truths, counts)
+            for kind, kind_truths in (("words", truths), ("font_words", font_truths)):
+                read, counts = reader(classified[implementation][kind])
+                results[f"{kind}_{name}"] = words_summary(read, kind_truths, counts)
     results["parameters"] = int(model.count_params())
     return results
 
@@ -174,17 +202,25 @@ def report(results: dict) -> str:
         f"| held-out, upper / lower case (drawn), Keras | {100 * held['upper_case_accuracy']:.2f} % / {100 * held['lower_case_accuracy']:.2f} % |",
         f"| A-J ({held['a_to_j_examples']:,} drawn): among 26 / among A-J (notMNIST's task) | {100 * held['a_to_j_accuracy']:.2f} % / {100 * held['a_to_j_among_ten_accuracy']:.2f} % |",
     ]
-    for name in ("javascript", "python"):
+    what = {"words": "words of 3-6 letters drawn with a mouse", "font_words": "words of 3-6 letters set in the held-out families"}
+    for name in ("javascript", "python", "python_no_rule"):
         if f"drawn_letters_{name}" not in results:
             continue
-        letters, words = results[f"drawn_letters_{name}"], results[f"words_{name}"]
-        how = "preprocess.js + TF.js uint8" if name == "javascript" else "preprocess.py + Keras"
-        lines.append(f"| letters drawn with a mouse ({letters['count']:,}; {how}) | **{100 * letters['accuracy']:.2f} %** (±{100 * letters['interval95']:.2f}); upper {100 * letters['upper_case']:.2f} %, lower {100 * letters['lower_case']:.2f} %; {letters['not_one_character']} not one character |")
-        by_length = " / ".join(f"{100 * value:.1f}" for value in words["by_length"].values())
-        lines.append(f"| words of 3-6 letters, exact ({words['words']:,}; {how}) | **{100 * words['exact']:.2f} %** (±{100 * words['interval95']:.2f}); by length 3-6: {by_length} %; {words['mis_segmented']} mis-segmented; letters {100 * words['letter_accuracy']:.2f} % |")
+        how = {"javascript": "preprocess.js + TF.js uint8 + recognise.js", "python": "preprocess.py + Keras + recognise.py", "python_no_rule": "the same without the I/l height rule"}[name]
+        if name != "python_no_rule":
+            letters = results[f"drawn_letters_{name}"]
+            lines.append(f"| letters drawn with a mouse ({letters['count']:,}; {how}) | **{100 * letters['accuracy']:.2f} %** (±{100 * letters['interval95']:.2f}); upper {100 * letters['upper_case']:.2f} %, lower {100 * letters['lower_case']:.2f} %; {letters['not_one_character']} not one character |")
+        for kind in what:
+            words = results[f"{kind}_{name}"]
+            by_length = " / ".join(f"{100 * value:.1f}" for value in words["by_length"].values())
+            lines.append(f"| {what[kind]}, exact ({words['words']:,}; {how}) | **{100 * words['exact']:.2f} %** (±{100 * words['interval95']:.2f}); by length 3-6: {by_length} %; {words['mis_segmented']} mis-segmented; letters {100 * words['letter_accuracy']:.2f} % |")
     if "drawn_letters_javascript" in results:
         letters = results["drawn_letters_javascript"]
-        lines += ["", "Drawn letters by letter (%, JavaScript): " + ", ".join(f"{k} {100 * v:.0f}" for k, v in letters["by_letter"].items()), "", "Most frequent confusions (drawn glyph -> read): " + ", ".join(f"{k} ×{v}" for k, v in letters["confusions"].items()), "", "Words misread (first 30): " + ", ".join(results["words_javascript"]["misread"])]
+        lines += ["", "Drawn letters by letter (%, JavaScript): " + ", ".join(f"{k} {100 * v:.0f}" for k, v in letters["by_letter"].items()), "", "Most frequent confusions (drawn glyph -> read): " + ", ".join(f"{k} ×{v}" for k, v in letters["confusions"].items())]
+        for kind in what:
+            lines += ["", f"{what[kind].capitalize()}, misread (JavaScript, first 30): " + ", ".join(results[f"{kind}_javascript"]["misread"])]
+    rule = results["case_by_height"]
+    lines += ["", f"The I/l height rule (metadata.json caseByHeight, training/recognise.py): a character the model gives both {rule['short']} and {rule['tall']} at least {rule['minProbability']:g} is {rule['tall']} when {rule['tallRatio']:g}× as tall as the shortest other character, else {rule['short']}; chosen on the validation families' words (`python -m training.recognise --choose`)."]
     lines += ["", "Held-out families (drawn, Keras): " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in sorted(held["per_family_accuracy"].items(), key=lambda item: item[1])), ""]
     return "\n".join(lines)
 
@@ -195,11 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", type=Path, default=ROOT / "models" / "letters")
     parser.add_argument("--repeats", type=int, default=10, help="replays of every style of every letter")
     parser.add_argument("--words", type=int, default=250, help="words of each length 3-6")
-    parser.add_argument("--quick", action="store_true", help="2 replays, 25 words of each length")
+    parser.add_argument("--font-words", type=int, default=4, help="words of each length 3-6 per held-out font file")
+    parser.add_argument("--quick", action="store_true", help="2 replays, 25 words of each length, 1 of each per font file")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "letters")
     args = parser.parse_args(argv)
-    repeats, words = (2, 25) if args.quick else (args.repeats, args.words)
-    results = measure(args.run, repeats, words)
+    repeats, words, font_words = (2, 25, 1) if args.quick else (args.repeats, args.words, args.font_words)
+    results = measure(args.run, repeats, words, font_words)
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     args.out.with_suffix(".md").write_text(report(results))
     print(report(results))

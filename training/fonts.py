@@ -228,16 +228,22 @@ def _outline_font(path: str, size: int):
 
 def render_outline(path: Path | str, character: str, size: int = 64) -> np.ndarray:
     """A glyph of an outline font, filled, anti-aliased: uint8 (height, width), 255 = ink, cropped to its ink."""
+    return render_on_baseline(path, character, size)[0]
+
+
+def render_on_baseline(path: Path | str, character: str, size: int = 64) -> tuple[np.ndarray, int]:
+    """render_outline's glyph and where its top row is against the baseline (pixels, negative above it), so
+    that the letters of a word can be set on one baseline."""
     from PIL import Image, ImageDraw
 
     font = _outline_font(str(path), size)
     image = Image.new("L", (3 * size, 3 * size), 0)
-    ImageDraw.Draw(image).text((size, size), character, font=font, fill=255)
+    ImageDraw.Draw(image).text((size, size), character, font=font, fill=255)  # Its ascender line at row `size`.
     array = np.asarray(image)
     rows, cols = np.nonzero(array > 0)
     if len(rows) == 0:
         raise FontError(f"{path}: glyph {character!r} is empty; drop this font from training/fonts.py")
-    return np.ascontiguousarray(array[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
+    return np.ascontiguousarray(array[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]), int(rows.min()) - size - font.getmetrics()[0]
 
 
 @lru_cache(maxsize=16)

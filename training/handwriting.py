@@ -4,7 +4,8 @@ Hand-made stroke templates of every letter, upper and lower case, two or three s
 draws them with a mouse on the page (an "a" as a round with a stem or with a hook, an "l" as a bar or with a
 tail, an "E" in one or four strokes...). They are the test of drawn letters and words: **never used for
 training or for any choice** (the segmentation's parameters were chosen on words written with the
-validation font families' strokes, `validation_words`).
+validation font families' strokes, and the I/l height rule on those and on words set in the validation
+outline fonts: `validation_words`).
 
 A template is replayed as a mouse would draw it (`replay`): slanted, turned, stretched a little, each
 stroke placed with a small error (joins may miss or overshoot), sampled at a mouse's uneven pace with a
@@ -192,6 +193,12 @@ def compose_word(characters: list[tuple[str, list[np.ndarray]]], rng: np.random.
         shifted = [stroke - (left - pad, top - pad) for stroke in drawn]
         inks.append(draw_strokes(shifted, int(np.ceil(bottom - top + 2 * pad)), int(np.ceil(right - left + 2 * pad)), pen_width=spec.page_pen))
         tops.append(top - pad + rng.normal(0, 0.02 * cap_height))  # Where its box starts, against the baseline.
+    return place_letters(inks, tops, cap_height, rng, spec)
+
+
+def place_letters(inks: list[np.ndarray], tops: list[float], cap_height: float, rng: np.random.Generator, spec: DrawSpec = DrawSpec()) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Each letter's ink (float, its own box) set left to right on the page's canvas: its top `tops` pixels
+    from the common baseline (negative above it), 12-45 % of the x-height after the previous letter's ink."""
     gaps = [0.0] + [rng.uniform(0.12, 0.45) * 0.6 * cap_height for _ in inks[1:]]
     width = int(sum(ink.shape[1] for ink in inks) + sum(gaps) + 40)
     canvas = np.zeros((spec.canvas_size, width))
@@ -208,6 +215,26 @@ def compose_word(characters: list[tuple[str, list[np.ndarray]]], rng: np.random.
         columns.append((column, column + ink.shape[1] - 1))
         x = column + ink.shape[1]
     return to_rgba(canvas), columns
+
+
+def font_word(path: Path | str, word: str, rng: np.random.Generator, spec: DrawSpec = DrawSpec()) -> np.ndarray:
+    """A word set in an outline font, each glyph re-drawn along its skeleton with the page's pen (as the
+    letters training draws glyphs), at one size and baseline like `compose_word`: RGBA uint8."""
+    from training.drawing import redraw
+    from training.fonts import render_on_baseline
+
+    size = 100  # Rendering size; the letters are then scaled to 70-120 px capitals.
+    cap_height = rng.uniform(70, 120)
+    scale = cap_height / render_on_baseline(path, "H", size)[0].shape[0]
+    pad = int(np.ceil(spec.page_pen / 2)) + 2  # redraw's margin around the skeleton.
+    inks, tops = [], []
+    for character in word:
+        glyph, top = render_on_baseline(path, character, size)
+        size_error = rng.uniform(0.92, 1.08)  # One letter a little larger or smaller, on the same baseline.
+        height = max(8, int(round(glyph.shape[0] * scale * size_error)))
+        inks.append(redraw(glyph.astype(np.float64), height, spec.page_pen, blob_factor=0))
+        tops.append(top * scale * size_error - pad + rng.normal(0, 0.02 * cap_height))
+    return place_letters(inks, tops, cap_height, rng, spec)[0]
 
 
 def word_case(word: str, rng: np.random.Generator) -> str:
@@ -239,21 +266,29 @@ def drawn_letters(repeats: int, rng: np.random.Generator) -> tuple[list[np.ndarr
     return canvases, glyphs
 
 
-def validation_words(count_per_length: int, rng: np.random.Generator, font: str = "timesi") -> tuple[list[np.ndarray], list[str]]:
-    """Words written with a validation family's Hershey strokes (training/fonts.py), replayed like the
-    templates: what the segmentation's parameters are chosen on, so the templates stay a test."""
-    from training.fonts import hershey_strokes
+def validation_words(count_per_length: int, rng: np.random.Generator, split: str = "validation") -> tuple[list[np.ndarray], list[str]]:
+    """Words written with the font families of a split (training/fonts.py): each Hershey font's strokes
+    replayed like the templates, each outline font's glyphs re-drawn with the page's pen (`font_word`);
+    `count_per_length` words of each length per font file. The validation families' words are what the
+    segmentation's parameters and the I/l height rule (training/recognise.py) are chosen on, so the templates
+    stay a test."""
+    from training.fonts import FAMILIES, HERSHEY_PACKAGE, font_path, hershey_strokes
 
     # Hershey glyphs: capitals from y = -12 to the baseline at 9 (21 units); scaled to CAP_HEIGHT.
     unit = CAP_HEIGHT / 21.0
     canvases, truths = [], []
-    for length in LENGTHS:
-        choices = [word for word in WORDS if len(word) == length]
-        for _ in range(count_per_length):
-            word = word_case(choices[int(rng.integers(len(choices)))], rng)
-            letters = [(c, [(stroke + (0, 12)) * unit for stroke in hershey_strokes(font, c)]) for c in word]
-            canvases.append(compose_word(letters, rng)[0])
-            truths.append(word.upper())
+    for family in (family for family in FAMILIES if family.split == split):
+        for file in family.files:
+            for length in LENGTHS:
+                choices = [word for word in WORDS if len(word) == length]
+                for _ in range(count_per_length):
+                    word = word_case(choices[int(rng.integers(len(choices)))], rng)
+                    if family.package == HERSHEY_PACKAGE:
+                        letters = [(c, [(stroke + (0, 12)) * unit for stroke in hershey_strokes(file, c)]) for c in word]
+                        canvases.append(compose_word(letters, rng)[0])
+                    else:
+                        canvases.append(font_word(font_path(family, file), word, rng))
+                    truths.append(word.upper())
     return canvases, truths
 
 

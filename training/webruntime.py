@@ -1,11 +1,12 @@
 """python -m training.webruntime site/models/digits  — run the page's JavaScript from Python, in Node.
 
-Two bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
+Three bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
 the page computes:
 - `run_tfjs`: the converted model in TensorFlow.js 4.22.0 (cpu or wasm backend), loaded through the
   page's own site/js/model.js (tools/tfjs_predict.mjs), either in the npm package (any model) or in the very
   bundle the page imports (site/vendor/, built for the shipped models);
-- `run_js_segment`: the page's site/js/preprocess.js on RGBA canvases (tools/preprocess_cli.mjs).
+- `run_js_segment`: the page's site/js/preprocess.js on RGBA canvases (tools/preprocess_cli.mjs);
+- `run_js_read`: the page's site/js/recognise.js from boxes and probabilities to labels (tools/read_cli.mjs).
 And `link_site`, for the browser measurements: the page's own code served beside another model.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 TFJS_PREDICT = ROOT / "tools" / "tfjs_predict.mjs"
 PREPROCESS_CLI = ROOT / "tools" / "preprocess_cli.mjs"
+READ_CLI = ROOT / "tools" / "read_cli.mjs"
 
 
 def link_site(directory: Path, models: dict[str, Path]) -> None:
@@ -105,3 +107,17 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def run_js_read(drawings: list[tuple[list[tuple[int, int, int, int]], np.ndarray]], metadata: Path) -> list[str]:
+    """site/js/recognise.js's labelling (metadata.json's caseByHeight included) of drawings already segmented
+    and classified: each drawing its boxes (top, left, bottom, right) and probabilities (characters, labels).
+    Returns each drawing's text."""
+    payload = [
+        [{"box": dict(zip(("top", "left", "bottom", "right"), map(int, box))), "probabilities": [float(p) for p in row]} for box, row in zip(boxes, probabilities)]
+        for boxes, probabilities in drawings
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "drawings.json"
+        path.write_text(json.dumps(payload))
+        return ["".join(labels) for labels in json.loads(run_node(READ_CLI, ["--drawings", str(path), "--metadata", str(metadata)], "recognise.js failed"))]

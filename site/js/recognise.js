@@ -10,8 +10,8 @@ import { segment } from './preprocess.js';
  * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
  * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1
- * @property {string} label the most probable label
- * @property {number} confidence its probability, in [0, 1]
+ * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`)
+ * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
  * @property {string} runnerUp the second most probable label
  * @property {boolean} unsure confidence < metadata.display.confidenceThreshold
  *
@@ -79,13 +79,50 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   const inferenceMilliseconds = performance.now() - startInference;
 
   const labelCount = metadata.labels.length;
-  const characters = segments.map(({ box, input }, index) => {
+  const ranked = segments.map(({ box, input }, index) => {
     const probabilities = output.slice(index * labelCount, (index + 1) * labelCount);
     const ranked = rank(probabilities, metadata.labels, metadata.display.confidenceThreshold);
     return { box, input, probabilities, ...ranked };
   });
+  const characters = caseByHeight(ranked, metadata);
   const text = characters.map((character) => character.label).join('');
   return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
+}
+
+/**
+ * Two labels of one glyph in two cases, told apart by height: metadata.json "caseByHeight" (absent: no rule).
+ * In the letters task a bare bar is a capital I or a lowercase l, and the model gives each about half. A
+ * character is such a lookalike when both labels have at least `minProbability`. In a drawing with another
+ * character that is not one, a lookalike at least `tallRatio` times as tall as the shortest of those is
+ * `tall` (an l beside x-height letters), else `short` (an I beside capitals); its confidence is the pair's
+ * probability together. Box heights, not tops: a word written on a slope keeps them. The same rule as
+ * training/recognise.py `read` (tests/test_recognise.py compares the two).
+ * @param {Character[]} characters as ranked by the model, left to right
+ * @param {object} metadata the task's metadata.json
+ * @returns {Character[]} the same characters, lookalikes relabelled
+ */
+export function caseByHeight(characters, metadata) {
+  const rule = metadata.caseByHeight;
+  if (!rule) return characters;
+  const short = metadata.labels.indexOf(rule.short);
+  const tall = metadata.labels.indexOf(rule.tall);
+  const height = ({ box }) => box.bottom - box.top + 1;
+  const lookalike = ({ probabilities }) => Math.min(probabilities[short], probabilities[tall]) >= rule.minProbability;
+  const others = characters.filter((character) => !lookalike(character));
+  if (others.length === 0) return characters;
+  const reference = Math.min(...others.map(height));
+  return characters.map((character) => {
+    if (!lookalike(character)) return character;
+    const isTall = height(character) >= rule.tallRatio * reference;
+    const confidence = character.probabilities[short] + character.probabilities[tall];
+    return {
+      ...character,
+      label: isTall ? rule.tall : rule.short,
+      runnerUp: isTall ? rule.short : rule.tall,
+      confidence,
+      unsure: confidence < metadata.display.confidenceThreshold,
+    };
+  });
 }
 
 /**

@@ -1,0 +1,106 @@
+"""python -m training.recognise --choose  — from the model's probabilities to the text, as site/js/recognise.js.
+
+The page reads each character as its most probable label, with one exception a task may ask for in its
+metadata.json ("caseByHeight"): two labels the model cannot tell apart by shape, because they are the same
+glyph in two cases. In the letters task a bare vertical bar is a capital I or a lowercase l (class L); alone,
+the model gives each about half (on validation words: 0.42-0.53 each). In a word the bar's height says which:
+beside capitals it is as tall as the shortest of them (an I); beside lowercase letters it towers over the
+x-height ones (an l).
+
+The rule, implemented twice on purpose (here and in site/js/recognise.js; tests/test_recognise.py feeds the
+same characters to both):
+- A character is a *lookalike* when the model gives both labels of the pair at least `minProbability`.
+- In a drawing with at least one other character that is not a lookalike, each lookalike becomes `tall` when
+  its box is at least `tallRatio` times as tall as the shortest such character, else `short`. Its confidence
+  is the pair's probability together (the model is sure it is the bar; the height says which case).
+- Otherwise (a lone bar, or only bars) the model's reading stands.
+Box heights, not tops, are compared: a word written on a slope keeps its heights. Known misreadings: a
+lowercase word whose other letters all rise above the x-height ("hill": h and a dotted i) reads its l as I,
+and a capitalised word beginning with I ("Ink") reads it as L.
+
+`--choose` measures the rule on validation words (training/handwriting.py `validation_words`: the
+validation font families, never the test ones) for a grid of its two parameters: how they were chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CaseByHeight:
+    """metadata.json "caseByHeight": the two labels of one glyph in two cases, and when height decides."""
+
+    short: str  # the label of the case as tall as capitals ("I")
+    tall: str  # the label of the case taller than the x-height letters beside it ("L", for l)
+    minProbability: float = 0.2
+    tallRatio: float = 1.15
+
+
+def read(heights: list[int], probabilities: np.ndarray, labels: tuple[str, ...] | list[str], rule: CaseByHeight | None) -> list[int]:
+    """The label index of each character of one drawing, left to right.
+
+    heights: each character's box height in canvas pixels; probabilities: float (characters, labels)."""
+    probabilities = np.asarray(probabilities)
+    chosen = [int(index) for index in probabilities.argmax(axis=1)] if len(probabilities) else []
+    if rule is None:
+        return chosen
+    short, tall = labels.index(rule.short), labels.index(rule.tall)
+    lookalike = [bool(min(row[short], row[tall]) >= rule.minProbability) for row in probabilities]
+    others = [height for height, alike in zip(heights, lookalike) if not alike]
+    if not others:
+        return chosen
+    reference = min(others)
+    return [(tall if height >= rule.tallRatio * reference else short) if alike else index for index, height, alike in zip(chosen, heights, lookalike)]
+
+
+def choose(model, words_per_length: int, seed: int) -> list[tuple[float, float, float]]:
+    """Exact-word accuracy on validation words for a grid of (minProbability, tallRatio); and without the rule."""
+    from training.handwriting import validation_words
+    from training.letters import LABELS, PREPROCESS
+    from training.preprocess import segment
+
+    canvases, truths = validation_words(words_per_length, np.random.default_rng(seed))
+    characters = [segment(canvas, PREPROCESS) for canvas in canvases]
+    inputs = np.stack([character.input for found in characters for character in found]).reshape(-1, 28, 28, 1)
+    probabilities = model.predict(inputs, batch_size=1000, verbose=0)
+    rows, position = [], 0
+    for found in characters:
+        rows.append(([c.bottom - c.top + 1 for c in found], probabilities[position : position + len(found)]))
+        position += len(found)
+
+    def exact(rule):
+        return float(np.mean(["".join(LABELS[i] for i in read(h, p, LABELS, rule)) == t for (h, p), t in zip(rows, truths)]))
+
+    results = [(float("nan"), float("nan"), exact(None))]
+    for min_probability in (0.1, 0.2, 0.3):
+        for tall_ratio in (1.05, 1.1, 1.15, 1.2, 1.25):
+            results.append((min_probability, tall_ratio, exact(CaseByHeight("I", "L", min_probability, tall_ratio))))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure the letters' I/l height rule on validation words.")
+    parser.add_argument("--choose", action="store_true", help="print exact-word accuracy for a grid of the rule's parameters")
+    parser.add_argument("--run", default="models/letters", help="a letters run or model folder (default: the shipped one)")
+    parser.add_argument("--words-per-length", type=int, default=12, help="validation words of each length 3-6 per font file")
+    parser.add_argument("--seed", type=int, default=777)
+    args = parser.parse_args(argv)
+    if not args.choose:
+        parser.print_help()
+        return 0
+    from training.evaluate import load_run_model
+
+    results = choose(load_run_model(args.run), args.words_per_length, args.seed)
+    print("| minProbability | tallRatio | validation words exact |\n| --- | --- | --- |")
+    for min_probability, tall_ratio, accuracy in results:
+        names = ("no rule", "") if np.isnan(min_probability) else (f"{min_probability:g}", f"{tall_ratio:g}")
+        print(f"| {names[0]} | {names[1]} | {100 * accuracy:.2f} % |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
