@@ -12,7 +12,7 @@ import { segment } from './preprocess.js';
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`)
  * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
- * @property {string} runnerUp the second most probable label
+ * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
  * @property {boolean} unsure confidence < metadata.display.confidenceThreshold
  *
  * @typedef {object} Recognition
