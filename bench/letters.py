@@ -8,7 +8,7 @@ Writes bench/letters.md and bench/letters.json. Every figure is on data never us
 - **letters drawn with a mouse** (training/handwriting.py templates, every style of every letter replayed
   `--repeats` times), each alone on the page's 280 px canvas, upper and lower case;
 - **words** of 3-6 letters written left to right, exact (every letter read, none missing or extra): drawn
-  with the templates, and set in the held-out font families (training/handwriting.py `validation_words`
+  with the templates, and set in the held-out font families (training/handwriting.py `family_words`
   with split "test": glyphs re-drawn with the page's pen on one baseline).
 Drawn letters and words are read twice: training/preprocess.py + Keras + training/recognise.py, and the page's
 site/js/preprocess.js + TF.js (uint8) + site/js/recognise.js in Node, with the letters task's preprocessing
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.drawing import stack_canvases
 from training import recognise
+from training.drawing import stack_canvases
 from training.letters import LABELS, PREPROCESS, letter_set
 from training.preprocess import segment
 from training.recognise import CaseByHeight
@@ -152,14 +152,14 @@ def held_out(model, export: Path | None) -> dict:
 
 def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_length: int, javascript: bool = True) -> dict:
     from training.evaluate import load_run_model
-    from training.handwriting import drawn_letters, drawn_words, validation_words
+    from training.handwriting import drawn_letters, drawn_words, family_words
 
     model = load_run_model(run_dir)
     rng = np.random.default_rng(SEED)
     letter_canvases, glyphs = drawn_letters(repeats, rng)
     word_canvases, truths = drawn_words(words_per_length, rng)
-    # Words set in the held-out families (the model's test fonts), as validation_words sets the validation ones.
-    font_canvases, font_truths = validation_words(font_words_per_length, np.random.default_rng(SEED + 1), split="test")
+    # Words set in the held-out families (the model's test fonts), as family_words sets the validation ones for training/recognise.py.
+    font_canvases, font_truths = family_words(font_words_per_length, np.random.default_rng(SEED + 1), split="test")
     canvases = {"drawn_letters": np.stack(letter_canvases), "words": stack_canvases(word_canvases), "font_words": stack_canvases(font_canvases)}
     rule = TASKS["letters"].case_by_height
     shown = run_dir.resolve().relative_to(ROOT) if run_dir.resolve().is_relative_to(ROOT) else run_dir

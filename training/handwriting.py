@@ -5,7 +5,7 @@ draws them with a mouse on the page (an "a" as a round with a stem or with a hoo
 tail, an "E" in one or four strokes...). They are the test of drawn letters and words: **never used for
 training or for any choice** (the segmentation's parameters were chosen on words written with the
 validation font families' strokes, and the I/l height rule on those and on words set in the validation
-outline fonts: `validation_words`).
+outline fonts: `family_words`).
 
 A template is replayed as a mouse would draw it (`replay`): slanted, turned, stretched a little, each
 stroke placed with a small error (joins may miss or overshoot), sampled at a mouse's uneven pace with a
@@ -266,7 +266,7 @@ def drawn_letters(repeats: int, rng: np.random.Generator) -> tuple[list[np.ndarr
     return canvases, glyphs
 
 
-def validation_words(count_per_length: int, rng: np.random.Generator, split: str = "validation") -> tuple[list[np.ndarray], list[str]]:
+def family_words(count_per_length: int, rng: np.random.Generator, split: str = "validation") -> tuple[list[np.ndarray], list[str]]:
     """Words written with the font families of a split (training/fonts.py): each Hershey font's strokes
     replayed like the templates, each outline font's glyphs re-drawn with the page's pen (`font_word`);
     `count_per_length` words of each length per font file. The validation families' words are what the

@@ -18,7 +18,7 @@ Box heights, not tops, are compared: a word written on a slope keeps its heights
 lowercase word whose other letters all rise above the x-height ("hill": h and a dotted i) reads its l as I,
 and a capitalised word beginning with I ("Ink") reads it as L.
 
-`--choose` measures the rule on validation words (training/handwriting.py `validation_words`: the
+`--choose` measures the rule on validation words (training/handwriting.py `family_words`: the
 validation font families, never the test ones) for a grid of its two parameters: how they were chosen.
 """
 
@@ -59,11 +59,11 @@ def read(heights: list[int], probabilities: np.ndarray, labels: tuple[str, ...] 
 
 def choose(model, words_per_length: int, seed: int) -> list[tuple[float, float, float]]:
     """Exact-word accuracy on validation words for a grid of (minProbability, tallRatio); and without the rule."""
-    from training.handwriting import validation_words
+    from training.handwriting import family_words
     from training.letters import LABELS, PREPROCESS
     from training.preprocess import segment
 
-    canvases, truths = validation_words(words_per_length, np.random.default_rng(seed))
+    canvases, truths = family_words(words_per_length, np.random.default_rng(seed))
     characters = [segment(canvas, PREPROCESS) for canvas in canvases]
     inputs = np.stack([character.input for found in characters for character in found]).reshape(-1, 28, 28, 1)
     probabilities = model.predict(inputs, batch_size=1000, verbose=0)
