@@ -141,6 +141,8 @@ BAD_ARGUMENTS = [
     (["--seed", "-1"], "--seed -1: must be at least 0"),
     (["--init-from", "/no/such/run"], "--init-from '/no/such/run': must be a model.h5 or a run directory holding one"),
     (["--data-dir", "/no/such/mnist"], "--data-dir '/no/such/mnist': must be an existing directory"),
+    (["--teacher", "/no/such/run"], "--teacher '/no/such/run': must be model.h5 files or run directories holding one"),
+    (["--distill-weight", "1.5"], "--distill-weight 1.5: must be between 0 and 1"),
 ]
 
 
@@ -223,3 +225,55 @@ def test_per_image_repeats_use_each_image_that_many_times_an_epoch():
     # An int repeats every image as before.
     dataset, _, examples, _ = train_module.pipelines(config, plain, plain[:, None], labels, *val, repeats=2)
     assert examples == 8 and sorted(np.concatenate([got.numpy() for _, got in dataset]).tolist()) == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def test_teacher_targets_mix_the_smoothed_labels_with_the_teachers_probabilities(tmp_path):
+    # Two teachers (seed001 models from different starts): weight 0 gives the smoothed labels, weight 1 the
+    # teachers' averaged probabilities on the very images of the batch, and between them the mix; every
+    # target is a distribution.
+    import tensorflow as tf
+
+    from training.model import build_model
+
+    teachers = []
+    for index in range(2):
+        tf.keras.utils.set_random_seed(index)
+        model = build_model("seed001")
+        model.save(tmp_path / f"teacher{index}.h5", include_optimizer=False)
+        teachers.append(model)
+    images = tf.random.stateless_uniform((6, 28, 28, 1), seed=(1, 2))
+    labels = tf.constant([0, 1, 2, 3, 4, 9])
+    expected = (teachers[0].predict(images, verbose=0) + teachers[1].predict(images, verbose=0)) / 2
+    smoothed = np.eye(10)[labels.numpy()] * 0.95 + 0.005
+    paths = ",".join(str(tmp_path / f"teacher{index}.h5") for index in range(2))
+    for weight, wanted in ((0.0, smoothed), (1.0, expected), (0.4, 0.6 * smoothed + 0.4 * expected)):
+        config = TrainConfig(model="seed001", label_smoothing=0.05, teacher=paths, distill_weight=weight)
+        out_images, targets = train_module.teacher_targets(config)(images, labels)
+        np.testing.assert_allclose(targets.numpy(), wanted, atol=1e-5, err_msg=f"distill_weight {weight}")
+        np.testing.assert_allclose(targets.numpy().sum(axis=1), 1.0, atol=1e-5)
+        assert out_images is images
+
+
+def test_the_loss_and_accuracy_read_labels_and_probability_targets_alike():
+    import tensorflow as tf
+
+    probabilities = tf.constant([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    labels = tf.constant([[0], [1]])
+    targets = tf.one_hot([0, 1], 3)
+    loss = train_module.smoothed_crossentropy(0.0)
+    np.testing.assert_allclose(loss(labels, probabilities).numpy(), loss(targets, probabilities).numpy(), atol=1e-6)
+    assert train_module.label_accuracy(labels, probabilities).numpy().tolist() == [1.0, 0.0]
+    assert train_module.label_accuracy(targets, probabilities).numpy().tolist() == [1.0, 0.0]
+    assert train_module.label_accuracy.__name__ == "accuracy"  # the logs' names stay accuracy, val_accuracy
+
+
+@pytest.mark.slow
+def test_a_run_with_a_teacher_trains_and_records_it(tmp_path):
+    from training.model import build_model
+
+    build_model("seed001").save(tmp_path / "teacher.h5", include_optimizer=False)
+    config = TrainConfig(model="seed001", epochs=2, batch_size=32, train_limit=400, seed=3, teacher=str(tmp_path / "teacher.h5"), distill_weight=0.3)
+    run_dir = train(config, tmp_path / "run", evaluate_after=False)
+    history = json.loads((run_dir / "history.json").read_text())
+    assert json.loads((run_dir / "config.json").read_text())["teacher"] == str(tmp_path / "teacher.h5")
+    assert all(np.isfinite(history["loss"])) and 0 <= history["val_accuracy"][-1] <= 1

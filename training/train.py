@@ -106,6 +106,11 @@ class TrainConfig:
     # family is left to choose an epoch by; its "validation accuracy" is then on fonts it trained on, not a
     # figure (metrics.json records it as null). False = train on the training families, choose by validation.
     refit: bool = False
+    # Distillation: models of the same --model (run directories or model.h5 files, comma-separated) whose
+    # averaged probabilities on each augmented batch are mixed into the targets: (1 - distill_weight) x the
+    # smoothed label + distill_weight x the teachers'. Empty = the labels alone, as before the field existed.
+    teacher: str = ""
+    distill_weight: float = 0.5
 
 
 def validate(config: TrainConfig) -> list[str]:
@@ -162,6 +167,11 @@ def validate(config: TrainConfig) -> list[str]:
             lambda value: not value or (config.model in LETTER_MODELS and not config.data_dir),
             "false unless a letters model trains on fonts (only fonts are split into families)",
         ),
+        "teacher": (
+            lambda value: value == "" or all(init_weights_path(part).is_file() for part in value.split(",")),
+            "model.h5 files or run directories holding one, comma-separated (or empty)",
+        ),
+        "distill_weight": within(0, 1),
     }
     problems = []
     for field in dataclasses.fields(config):
@@ -297,13 +307,48 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
 
 
 def smoothed_crossentropy(smoothing: float):
-    """Cross-entropy against integer labels with label smoothing (the pipeline keeps integer labels)."""
+    """Cross-entropy against integer labels with label smoothing (the pipeline keeps integer labels), or
+    against the targets `teacher_targets` makes, which are already probabilities (training with --teacher)."""
 
     def loss(labels, probabilities):
+        if labels.shape.rank == 2 and labels.shape[-1] == probabilities.shape[-1] and labels.shape[-1] != 1:
+            return keras.losses.categorical_crossentropy(labels, probabilities)
         one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), probabilities.shape[-1])
         return keras.losses.categorical_crossentropy(one_hot, probabilities, label_smoothing=smoothing)
 
     return loss
+
+
+def label_accuracy(labels, probabilities):
+    """Accuracy that reads integer labels or probability targets (their most probable label): with
+    --teacher, training batches carry targets and validation batches labels."""
+    if labels.shape.rank == 2 and labels.shape[-1] == probabilities.shape[-1] and labels.shape[-1] != 1:
+        labels = tf.argmax(labels, axis=-1)
+    labels = tf.cast(tf.reshape(labels, [-1]), tf.int64)
+    return tf.cast(tf.equal(labels, tf.argmax(probabilities, axis=-1)), tf.float32)
+
+
+label_accuracy.__name__ = "accuracy"  # The logs keep their names: accuracy, val_accuracy.
+
+
+def teacher_targets(config: TrainConfig):
+    """A tf.data map from (images, labels) to (images, targets): the smoothed labels mixed with the teachers'
+    averaged probabilities on those very (augmented) images. The teachers are built as config.model and load
+    their weights, so they must be runs of the same model; they never train."""
+    teachers = []
+    for part in config.teacher.split(","):
+        teacher = build_model(config.model)
+        teacher.load_weights(init_weights_path(part))
+        teacher.trainable = False
+        teachers.append(teacher)
+    classes = int(teachers[0].output_shape[-1])
+
+    def targets(images, labels):
+        taught = tf.add_n([teacher(images, training=False) for teacher in teachers]) / len(teachers)
+        smoothed = tf.one_hot(labels, classes) * (1 - config.label_smoothing) + config.label_smoothing / classes
+        return images, (1 - config.distill_weight) * smoothed + config.distill_weight * taught
+
+    return targets
 
 
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
@@ -401,6 +446,8 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
     started = time.time()
     train_dataset, val_dataset, train_count, validation_count = make_datasets(config)
     model = build_model(config.model)
+    if config.teacher:  # After the student is built: its starting weights are those of a run without teachers.
+        train_dataset = train_dataset.map(teacher_targets(config), num_parallel_calls=1, deterministic=True).prefetch(2)
     if config.init_from:  # check_init_from has loaded these weights once already.
         model.load_weights(init_weights_path(config.init_from))
     if config.trainable_from:
@@ -412,7 +459,7 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
     model.compile(
         optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay),
         loss=smoothed_crossentropy(config.label_smoothing),
-        metrics=["accuracy"],
+        metrics=[label_accuracy] if config.teacher else ["accuracy"],
     )
     print(
         f"training {config.model} ({model.count_params():,} parameters) on {train_count:,} images an epoch, "
