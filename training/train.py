@@ -306,12 +306,17 @@ def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, 
     return train_dataset, val_dataset, examples, len(val_labels)
 
 
+def is_target(labels, probabilities) -> bool:
+    """Whether a batch's labels are probability targets (training with --teacher), not integer labels."""
+    return labels.shape.rank == 2 and labels.shape[-1] == probabilities.shape[-1] != 1
+
+
 def smoothed_crossentropy(smoothing: float):
     """Cross-entropy against integer labels with label smoothing (the pipeline keeps integer labels), or
     against the targets `teacher_targets` makes, which are already probabilities (training with --teacher)."""
 
     def loss(labels, probabilities):
-        if labels.shape.rank == 2 and labels.shape[-1] == probabilities.shape[-1] and labels.shape[-1] != 1:
+        if is_target(labels, probabilities):
             return keras.losses.categorical_crossentropy(labels, probabilities)
         one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), probabilities.shape[-1])
         return keras.losses.categorical_crossentropy(one_hot, probabilities, label_smoothing=smoothing)
@@ -322,7 +327,7 @@ def smoothed_crossentropy(smoothing: float):
 def label_accuracy(labels, probabilities):
     """Accuracy that reads integer labels or probability targets (their most probable label): with
     --teacher, training batches carry targets and validation batches labels."""
-    if labels.shape.rank == 2 and labels.shape[-1] == probabilities.shape[-1] and labels.shape[-1] != 1:
+    if is_target(labels, probabilities):
         labels = tf.argmax(labels, axis=-1)
     labels = tf.cast(tf.reshape(labels, [-1]), tf.int64)
     return tf.cast(tf.equal(labels, tf.argmax(probabilities, axis=-1)), tf.float32)
