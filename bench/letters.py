@@ -30,7 +30,6 @@ import numpy as np
 from training import recognise
 from training.drawing import stack_canvases
 from training.letters import LABELS, PREPROCESS, letter_set
-from training.preprocess import segment
 from training.recognise import CaseByHeight
 from training.tasks import TASKS
 
@@ -55,15 +54,7 @@ def interval(rate: float, count: int) -> float:
     return 1.96 * math.sqrt(max(rate * (1 - rate), 0.0) / max(count, 1))
 
 
-def classify_python(model, canvases: np.ndarray) -> list[tuple[list[tuple[int, int, int, int]], np.ndarray]]:
-    """Each canvas segmented by training/preprocess.py and classified by Keras: its boxes and probabilities."""
-    characters = [segment(canvas, PREPROCESS) for canvas in canvases]
-    inputs = [character.input for found in characters for character in found]
-    probabilities = model.predict(np.stack(inputs).reshape(-1, 28, 28, 1), batch_size=1000, verbose=0) if inputs else np.zeros((0, len(LABELS)))
-    return by_drawing([[(c.top, c.left, c.bottom, c.right) for c in found] for found in characters], probabilities)
-
-
-def classify_javascript(export: Path, canvases: np.ndarray) -> list[tuple[list[tuple[int, int, int, int]], np.ndarray]]:
+def classify_javascript(export: Path, canvases: np.ndarray) -> list[tuple[list[recognise.Box], np.ndarray]]:
     """Each canvas segmented by site/js/preprocess.js and classified by TF.js (Node, wasm), as the page does."""
     from training.webruntime import run_js_segment, run_tfjs
 
@@ -73,21 +64,12 @@ def classify_javascript(export: Path, canvases: np.ndarray) -> list[tuple[list[t
             found.extend(model_input for _, model_input in characters)
             boxes.append([box for box, _ in characters])
     probabilities, _ = run_tfjs(export, np.stack(found).reshape(-1, 28, 28, 1), "wasm") if found else (np.zeros((0, len(LABELS))), None)
-    return by_drawing(boxes, probabilities)
-
-
-def by_drawing(boxes: list[list[tuple[int, int, int, int]]], probabilities: np.ndarray) -> list[tuple[list[tuple[int, int, int, int]], np.ndarray]]:
-    drawings, position = [], 0
-    for found in boxes:
-        drawings.append((found, probabilities[position : position + len(found)]))
-        position += len(found)
-    return drawings
+    return recognise.by_drawing(boxes, probabilities)
 
 
 def text_python(drawings, rule: CaseByHeight | None) -> tuple[list[str], list[int]]:
     """Each drawing's text by training/recognise.py (with the task's I/l height rule, or none), and its length."""
-    read = ["".join(LABELS[i] for i in recognise.read([box[2] - box[0] + 1 for box in boxes], probabilities, LABELS, rule)) for boxes, probabilities in drawings]
-    return read, [len(boxes) for boxes, _ in drawings]
+    return [recognise.text(drawing, LABELS, rule) for drawing in drawings], [len(boxes) for boxes, _ in drawings]
 
 
 def text_javascript(drawings, export: Path) -> tuple[list[str], list[int]]:
@@ -168,7 +150,7 @@ def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_l
         export = export_tfjs(model, run_dir, Path(scratch) / "uint8", "uint8") if javascript else None
         results["held_out"] = held_out(model, export)
         # Segmented and classified once by each implementation; then read with the rule, and (Python) without.
-        classified = {"python": {kind: classify_python(model, batch) for kind, batch in canvases.items()}}
+        classified = {"python": {kind: recognise.classify(model, batch, PREPROCESS) for kind, batch in canvases.items()}}
         readers = {"python": ("python", lambda drawings: text_python(drawings, rule)), "python_no_rule": ("python", lambda drawings: text_python(drawings, None))}
         if export is not None:
             classified["javascript"] = {kind: classify_javascript(export, batch) for kind, batch in canvases.items()}

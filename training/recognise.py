@@ -57,23 +57,46 @@ def read(heights: list[int], probabilities: np.ndarray, labels: tuple[str, ...] 
     return [(tall if height >= rule.tallRatio * reference else short) if alike else index for index, height, alike in zip(chosen, heights, lookalike)]
 
 
+Box = tuple[int, int, int, int]  # top, left, bottom, right: canvas pixels, inclusive
+
+
+def by_drawing(boxes: list[list[Box]], probabilities: np.ndarray) -> list[tuple[list[Box], np.ndarray]]:
+    """Probabilities of every character of every drawing (one batch), split back into drawings."""
+    drawings, position = [], 0
+    for found in boxes:
+        drawings.append((found, probabilities[position : position + len(found)]))
+        position += len(found)
+    return drawings
+
+
+def classify(model, canvases, config) -> list[tuple[list[Box], np.ndarray]]:
+    """Each RGBA canvas segmented by training/preprocess.py (`config`: the task's PreprocessConfig) and its
+    characters classified by the Keras model in one batch: per drawing, the boxes and probabilities."""
+    from training.preprocess import segment
+
+    characters = [segment(canvas, config) for canvas in canvases]
+    inputs = [character.input for found in characters for character in found]
+    size = config.imageSize
+    probabilities = model.predict(np.stack(inputs).reshape(-1, size, size, 1), batch_size=1000, verbose=0) if inputs else np.zeros((0, model.output_shape[-1]))
+    return by_drawing([[(c.top, c.left, c.bottom, c.right) for c in found] for found in characters], probabilities)
+
+
+def text(drawing: tuple[list[Box], np.ndarray], labels: tuple[str, ...] | list[str], rule: CaseByHeight | None) -> str:
+    """One classified drawing's text, as the page shows it."""
+    boxes, probabilities = drawing
+    return "".join(labels[index] for index in read([box[2] - box[0] + 1 for box in boxes], probabilities, labels, rule))
+
+
 def choose(model, words_per_length: int, seed: int) -> list[tuple[float, float, float]]:
     """Exact-word accuracy on validation words for a grid of (minProbability, tallRatio); and without the rule."""
     from training.handwriting import family_words
     from training.letters import LABELS, PREPROCESS
-    from training.preprocess import segment
 
     canvases, truths = family_words(words_per_length, np.random.default_rng(seed))
-    characters = [segment(canvas, PREPROCESS) for canvas in canvases]
-    inputs = np.stack([character.input for found in characters for character in found]).reshape(-1, 28, 28, 1)
-    probabilities = model.predict(inputs, batch_size=1000, verbose=0)
-    rows, position = [], 0
-    for found in characters:
-        rows.append(([c.bottom - c.top + 1 for c in found], probabilities[position : position + len(found)]))
-        position += len(found)
+    drawings = classify(model, canvases, PREPROCESS)
 
     def exact(rule):
-        return float(np.mean(["".join(LABELS[i] for i in read(h, p, LABELS, rule)) == t for (h, p), t in zip(rows, truths)]))
+        return float(np.mean([text(drawing, LABELS, rule) == truth for drawing, truth in zip(drawings, truths)]))
 
     results = [(float("nan"), float("nan"), exact(None))]
     for min_probability in (0.1, 0.2, 0.3):
