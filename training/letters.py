@@ -19,6 +19,7 @@ capital (the page shows the capital). Two sources:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -265,12 +266,17 @@ def load_test(data_dir: str | None = None):
     return Split(images=images, labels=labels)
 
 
+def columns(letters: LetterSet) -> list[np.ndarray]:
+    """LetterSet's arrays in field order (every one N long), so that a field added needs no other change here."""
+    return [getattr(letters, field.name) for field in dataclasses.fields(letters)]
+
+
 def concatenate(*sets: LetterSet) -> LetterSet:
-    return LetterSet(*(np.concatenate(arrays) for arrays in zip(*((s.plain, s.drawn, s.labels, s.glyphs, s.family) for s in sets))))
+    return LetterSet(*(np.concatenate(arrays) for arrays in zip(*(columns(s) for s in sets))))
 
 
 def subset(letters: LetterSet, rows) -> LetterSet:
-    return LetterSet(*(array[rows] for array in (letters.plain, letters.drawn, letters.labels, letters.glyphs, letters.family)))
+    return LetterSet(*(array[rows] for array in columns(letters)))
 
 
 def as_examples(letters: LetterSet, drawn_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
