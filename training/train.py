@@ -374,11 +374,13 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
 
 
 class ProgressAndBest(keras.callbacks.Callback):
-    """One readable line per epoch; keeps the weights of the best epoch by validation accuracy."""
+    """One readable line per epoch; keeps the weights of the best epoch by validation accuracy, unless told
+    not to (a refit keeps its last epoch: its validation fonts are training fonts)."""
 
-    def __init__(self, epochs: int):
+    def __init__(self, epochs: int, keep_best: bool = True):
         super().__init__()
         self.epochs = epochs
+        self.keep_best = keep_best
         self.best_accuracy = -1.0
         self.best_epoch = 0
         self.best_weights = None
@@ -391,7 +393,7 @@ class ProgressAndBest(keras.callbacks.Callback):
         logs = logs or {}
         accuracy = logs.get("val_accuracy", 0.0)
         marker = ""
-        if accuracy > self.best_accuracy:
+        if self.keep_best and accuracy > self.best_accuracy:
             self.best_accuracy, self.best_epoch = accuracy, epoch + 1
             self.best_weights = self.model.get_weights()
             marker = "  *best"
@@ -470,7 +472,7 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         f"training {config.model} ({model.count_params():,} parameters) on {train_count:,} images an epoch, "
         f"validating on {validation_count:,} (as published and drawn as on the page), {config.epochs} epochs"
     )
-    progress = ProgressAndBest(config.epochs)
+    progress = ProgressAndBest(config.epochs, keep_best=not config.refit)
     history = model.fit(train_dataset, validation_data=val_dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
     if not config.refit:
         model.set_weights(progress.best_weights)
