@@ -143,6 +143,7 @@ BAD_ARGUMENTS = [
     (["--data-dir", "/no/such/mnist"], "--data-dir '/no/such/mnist': must be an existing directory"),
     (["--teacher", "/no/such/run"], "--teacher '/no/such/run': must be model.h5 files or run directories holding one"),
     (["--distill-weight", "1.5"], "--distill-weight 1.5: must be between 0 and 1"),
+    (["--distill-agreeing", "true"], "--distill-agreeing True: must be false unless there is a --teacher"),
 ]
 
 
@@ -252,6 +253,27 @@ def test_teacher_targets_mix_the_smoothed_labels_with_the_teachers_probabilities
         np.testing.assert_allclose(targets.numpy(), wanted, atol=1e-5, err_msg=f"distill_weight {weight}")
         np.testing.assert_allclose(targets.numpy().sum(axis=1), 1.0, atol=1e-5)
         assert out_images is images
+
+
+def test_distill_agreeing_keeps_the_label_alone_where_the_teachers_read_another(tmp_path):
+    # With --distill-agreeing, a row whose label is the teachers' most probable one gets the mix; a row the
+    # teachers read as another label (a style they never learned) gets the smoothed label alone.
+    import tensorflow as tf
+
+    from training.model import build_model
+
+    tf.keras.utils.set_random_seed(5)
+    teacher = build_model("seed001")
+    teacher.save(tmp_path / "teacher.h5", include_optimizer=False)
+    images = tf.random.stateless_uniform((8, 28, 28, 1), seed=(3, 4))
+    taught = teacher.predict(images, verbose=0)
+    read = taught.argmax(axis=1)
+    labels = tf.constant(np.where(np.arange(8) % 2 == 0, read, (read + 1) % 10).astype(np.int32))
+    smoothed = np.eye(10)[labels.numpy()] * 0.95 + 0.005
+    config = TrainConfig(model="seed001", label_smoothing=0.05, teacher=str(tmp_path / "teacher.h5"), distill_weight=0.6, distill_agreeing=True)
+    _, targets = train_module.teacher_targets(config)(images, labels)
+    agree = (np.arange(8) % 2 == 0)[:, None]
+    np.testing.assert_allclose(targets.numpy(), np.where(agree, 0.4 * smoothed + 0.6 * taught, smoothed), atol=1e-5)
 
 
 def test_the_loss_and_accuracy_read_labels_and_probability_targets_alike():

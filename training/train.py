@@ -111,6 +111,11 @@ class TrainConfig:
     # smoothed label + distill_weight x the teachers'. Empty = the labels alone, as before the field existed.
     teacher: str = ""
     distill_weight: float = 0.5
+    # Distil only the examples whose label is the teachers' most probable one; the others (a style the
+    # teachers never learned, e.g. an open-top 9 they read as 4) keep their labels alone. Fine-tuning a model
+    # on new styles with itself as teacher then holds it to its old readings everywhere else. False = every
+    # example is distilled, as before the field existed.
+    distill_agreeing: bool = False
 
 
 def validate(config: TrainConfig) -> list[str]:
@@ -172,6 +177,7 @@ def validate(config: TrainConfig) -> list[str]:
             "model.h5 files or run directories holding one, comma-separated (or empty)",
         ),
         "distill_weight": within(0, 1),
+        "distill_agreeing": (lambda value: not value or config.teacher != "", "false unless there is a --teacher"),
     }
     problems = []
     for field in dataclasses.fields(config):
@@ -351,7 +357,11 @@ def teacher_targets(config: TrainConfig):
     def targets(images, labels):
         taught = tf.add_n([teacher(images, training=False) for teacher in teachers]) / len(teachers)
         smoothed = tf.one_hot(labels, classes) * (1 - config.label_smoothing) + config.label_smoothing / classes
-        return images, (1 - config.distill_weight) * smoothed + config.distill_weight * taught
+        weight = tf.constant(config.distill_weight, tf.float32)
+        if config.distill_agreeing:
+            agree = tf.equal(tf.argmax(taught, axis=-1, output_type=tf.int32), tf.cast(labels, tf.int32))
+            weight = tf.where(agree, weight, 0.0)[:, None]
+        return images, (1 - weight) * smoothed + weight * taught
 
     return targets
 
