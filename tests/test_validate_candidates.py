@@ -40,3 +40,23 @@ def test_the_report_of_an_average_names_its_parts_instead_of_epochs(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "| weight average of | 0.3 × runs/default/fine-tune + 0.7 × models/digits |" in report
     assert "best epoch" not in report and "training time" not in report
+
+
+def test_the_sign_test_is_exact_and_two_sided():
+    # 7 digits wrong here and right there, none the other way: 2 x 0.5**7.
+    assert validate_candidates.sign_test(7, 0) == pytest.approx(2 / 128)
+    assert validate_candidates.sign_test(0, 7) == validate_candidates.sign_test(7, 0)
+    # 5 against 3: 2 x P(X <= 3) for X ~ Binomial(8, 0.5) = 2 x 93 / 256.
+    assert validate_candidates.sign_test(5, 3) == pytest.approx(2 * 93 / 256)
+    assert validate_candidates.sign_test(4, 4) == 1.0 and validate_candidates.sign_test(0, 0) == 1.0
+
+
+def test_a_candidate_is_compared_digit_by_digit_with_the_first_model():
+    # Same total of errors, different digits: the totals say nothing, the pairs say which way each went.
+    reference = {"model": "shipped", "mnist_validation_published_wrong": [1, 2, 3, 4], "mnist_validation_redrawn_wrong": [5]}
+    candidate = {"model": "new", "mnist_validation_published_wrong": [3, 4, 8, 9], "mnist_validation_redrawn_wrong": []}
+    comparison = validate_candidates.paired(candidate, reference)
+    assert comparison["published"] == {"worse": 2, "better": 2, "p": 1.0}
+    assert comparison["redrawn"] == {"worse": 0, "better": 1, "p": 1.0}
+    result = {"model": "new", "mnist_validation_published_errors": 4, "mnist_validation_redrawn_errors": 0, "templates": {}, "against": {"model": "shipped", "mnist_validation": comparison}}
+    assert "against shipped: published +2 -2 (sign test p 1.00), redrawn +0 -1 (sign test p 1.00)" in validate_candidates.line(result)

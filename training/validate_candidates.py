@@ -11,6 +11,10 @@ holding model.h5) is read in Keras (float32) on:
 - the hand-made templates of the styles MNIST lacks (training/digit_styles.py), 20 augmented drawings each:
   how many are read as their digit, and what the others are read as.
 
+Every model after the first is also compared with the first digit by digit on MNIST's validation split: how many
+digits it gets wrong that the first reads right, how many the other way, and the exact two-sided sign test (McNemar)
+of that split — whether the two differ by more than which digits each happens to miss.
+
 `--average A B --weight W --out DIR` writes a model whose every weight is W * A + (1 - W) * B (A and B of the
 same architecture, e.g. a fine-tune and the model it started from) to DIR/model.h5, to compare like the rest.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from collections import Counter
 from pathlib import Path
@@ -39,6 +44,27 @@ FLAGGED = {
     "open-top 9, stem apart": (9, 4),
 }
 DRAWINGS = 20  # Augmented drawings of each template (seeds 0-19, as digit_styles.template_drawing draws them).
+
+
+def sign_test(worse: int, better: int) -> float:
+    """The exact two-sided sign test of `worse` against `better` discordant pairs (McNemar's exact test): the
+    chance, if each such digit were equally likely to fall either way, of a split at least this uneven."""
+    total = worse + better
+    if total == 0:
+        return 1.0
+    tail = sum(math.comb(total, k) for k in range(min(worse, better) + 1)) / 2**total
+    return min(1.0, 2 * tail)
+
+
+def paired(result: dict, reference: dict) -> dict[str, dict]:
+    """Digit by digit against `reference` on each MNIST validation set: `worse` wrong here and right there,
+    `better` the other way, and their sign test."""
+    comparison = {}
+    for name in ("published", "redrawn"):
+        here, there = set(result[f"mnist_validation_{name}_wrong"]), set(reference[f"mnist_validation_{name}_wrong"])
+        worse, better = len(here - there), len(there - here)
+        comparison[name] = {"worse": worse, "better": better, "p": sign_test(worse, better)}
+    return comparison
 
 
 def keras_predict(model):
@@ -79,6 +105,7 @@ def validate_model(model_dir: Path, mnist: dict, writers: bool = True) -> dict:
     for name, (images, labels) in mnist.items():
         read = predict(images.astype(np.float32)[..., None] / 255.0).argmax(axis=1)
         result[f"mnist_validation_{name}_errors"] = int((read != labels).sum())
+        result[f"mnist_validation_{name}_wrong"] = np.flatnonzero(read != labels).tolist()
     result["templates"] = template_readings(predict)
     if writers:
         measured = measure_writers(predict, "validation")
@@ -96,6 +123,9 @@ def line(result: dict) -> str:
     if "validation_writers" in result:
         v, t = result["validation_writers"], result["training_writers"]
         text += f"; validation writers {100 * v['digits']:.1f} % digits / {100 * v['numbers']:.1f} % numbers; training writers' digits {100 * t['digits']:.1f} % of {t['count']}"
+    if "against" in result:
+        parts = [f"{name} +{c['worse']} -{c['better']} (sign test p {c['p']:.2f})" for name, c in result["against"]["mnist_validation"].items()]
+        text += f"; against {result['against']['model']}: {', '.join(parts)}"
     return text
 
 
@@ -131,8 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         average(*args.average, args.weight, args.out)
         print(f"wrote {args.out}/model.h5 = {args.weight} * {args.average[0]} + {1 - args.weight:g} * {args.average[1]}")
     mnist = mnist_validation(args.seed) if args.models else {}
+    reference = None
     for model_dir in args.models:
         result = validate_model(model_dir, mnist, writers=not args.no_writers)
+        if reference is None:
+            reference = result
+        else:
+            result["against"] = {"model": reference["model"], "mnist_validation": paired(result, reference)}
         print(line(result), flush=True)
         if args.json:
             with args.json.open("a") as handle:
