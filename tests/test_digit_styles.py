@@ -41,6 +41,23 @@ def test_a_set_of_chosen_styles_draws_only_those_templates(monkeypatch):
     assert digit_styles.cache_key(60, 3, writers.DATA_FILE, config) != digit_styles.cache_key(60, 3, writers.DATA_FILE, config, digit_styles.MISSING_STYLES)
 
 
+def test_templates_added_later_are_drawn_only_by_a_pool_that_names_them(monkeypatch):
+    later = digit_styles.LATER_TEMPLATES
+    assert all(set(indices) <= set(digit_styles.POOLS["missing-round-4"][label]) for label, indices in later.items())
+    assert not any(set(indices) & set(digit_styles.MISSING_STYLES.get(label, ())) for label, indices in later.items())
+    # Pool "all" draws what it drew before they were added: the same set as with them taken out of TEMPLATES.
+    digit_styles._sources.cache_clear()
+    now = digit_styles.style_set(80, seed=4, cache=False, workers=1)
+    before = {label: tuple(t for i, t in enumerate(templates) if i not in later.get(label, ())) for label, templates in digit_styles.TEMPLATES.items()}
+    monkeypatch.setattr(digit_styles, "TEMPLATES", before)
+    monkeypatch.setattr(digit_styles, "LATER_TEMPLATES", {})
+    digit_styles._sources.cache_clear()
+    try:
+        assert np.array_equal(digit_styles.style_set(80, seed=4, cache=False, workers=1).images, now.images)
+    finally:
+        digit_styles._sources.cache_clear()
+
+
 def test_the_same_seed_gives_the_same_set_whatever_the_processes(monkeypatch):
     monkeypatch.setattr(digit_styles, "CHUNK", 15)  # several chunks from few drawings
     one = digit_styles.style_set(30, seed=5, cache=False, workers=1)

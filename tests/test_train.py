@@ -129,7 +129,7 @@ BAD_ARGUMENTS = [
     (["--canvas-variants", "0"], "--canvas-variants 0: must be at least 1"),
     (["--handwriting-fraction", "1.5"], "--handwriting-fraction 1.5: must be between 0 and 1"),
     (["--model", "letters", "--handwriting-fraction", "0.1"], "--handwriting-fraction 0.1: must be between 0 and 1 (0 for letters models"),
-    (["--handwriting-pool", "fonts"], "--handwriting-pool 'fonts': must be all or missing"),
+    (["--handwriting-pool", "fonts"], "--handwriting-pool 'fonts': must be one of all, missing, missing-round-4"),
     (["--trainable-from", "block9"], "--trainable-from 'block9': must be a layer of the model (image, block1a_conv,"),
     (["--handwriting-font-weight", "2"], "--handwriting-font-weight 2: must be at least 1 (1 unless a letters model trains on fonts"),
     (["--model", "letters", "--handwriting-font-weight", "0"], "--handwriting-font-weight 0: must be at least 1"),

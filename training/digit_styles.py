@@ -53,7 +53,14 @@ HERSHEY_FONTS = ("futural", "futuram", "rowmans", "rowmand", "timesr", "timesi",
 # The templates of the styles MNIST lacks (indices into TEMPLATES), for a pool of those alone (`style_set`'s
 # `styles`): continental 1s, crossed 7s and open-top 9s, and the open 4s an open-top 9 must stay apart from.
 MISSING_STYLES: dict[int, tuple[int, ...]] = {1: (2, 3, 4, 5), 4: (1, 2, 3), 7: (1, 2, 3), 9: (2, 3, 4)}
-POOLS = {"all": None, "missing": MISSING_STYLES}  # TrainConfig.handwriting_pool's names.
+# Templates added after pools "all" and "missing" trained shipped or documented models: a pool of their own
+# draws them, "all" does not, so those recipes still give the same drawings.
+LATER_TEMPLATES: dict[int, tuple[int, ...]] = {4: (4, 5, 6, 7)}
+POOLS = {  # TrainConfig.handwriting_pool's names.
+    "all": None,
+    "missing": MISSING_STYLES,
+    "missing-round-4": {**MISSING_STYLES, 4: MISSING_STYLES[4] + LATER_TEMPLATES[4]},  # and the rounded open 4s
+}
 CHUNK = 250  # Drawings per chunk: each chunk has its own seed, so any number of processes gives the same set.
 
 # Template notation (training/handwriting.py parse_template): M x y starts a stroke, L x y a line,
@@ -89,6 +96,11 @@ TEMPLATES: dict[int, tuple[str, ...]] = {
         "M1 0 L0 6 L6 6 M4.5 2 L4.5 10",  # open top
         "M1.5 0 L0.2 6.3 L6 6.3 M4.3 0.5 L4.6 10",  # open, stem from the top
         "M0.5 0 L0.5 5.5 L6 5.5 M4.5 0 L4.5 10",  # open, square
+        # Open with a rounded arm, as a third of real writers draw it (an open-top 9 must stay apart from these):
+        "A2.2 3.4 2 3.1 -120 -270 L6.4 6.5 M4.8 0.6 L4.6 10",  # a "C" arm run on into the bar
+        "M0.6 0 L0.6 3.2 A3 3.2 2.4 2.7 180 90 L6.2 5.9 M4.8 0 L4.6 10",  # a "Ч": the arm bends into the bar
+        "M0.5 0 L0.6 3.4 A3.1 3.4 2.5 2.6 180 0 L5.6 0 L5.4 10",  # a "u" run up into the stem and down it
+        "M0.5 0.2 L0.6 3.4 A3.1 3.4 2.5 2.6 180 0 L5.6 0.6 M5.6 0 L5.4 10",  # a "u", the stem apart
     ),
     5: (
         "M5.5 0 L1 0 L0.7 4.5 A3 7 3 3 -130 150",  # flag first
@@ -202,7 +214,12 @@ def _sources(path: Path) -> dict[str, list[tuple[int, int, list[np.ndarray]]]]:
     """Every source's strokes as (label, writer, strokes); writer -1 when no writer drew them."""
     return {
         "writers": [(sample.label, sample.writer, list(sample.strokes)) for sample in training_samples(path)],
-        "templates": [(label, -1, parse_template(template)) for label, templates in TEMPLATES.items() for template in templates],
+        "templates": [
+            (label, -1, parse_template(template))
+            for label, templates in TEMPLATES.items()
+            for index, template in enumerate(templates)
+            if index not in LATER_TEMPLATES.get(label, ())
+        ],
         "hershey": [(label, -1, hershey_strokes(font, str(label))) for font in HERSHEY_FONTS for label in range(10)],
     }
 

@@ -89,7 +89,8 @@ class TrainConfig:
     # fonts), drawn from a pool of HANDWRITING_COUNT drawings. 0 = none, as before the field existed.
     handwriting_fraction: float = 0.0
     # Which pool: "all" (the three sources above) or "missing" (only the templates of the styles MNIST lacks:
-    # continental 1, crossed 7, open-top 9, and open 4; digit_styles.MISSING_STYLES), MISSING_COUNT drawings.
+    # continental 1, crossed 7, open-top 9, and open 4; digit_styles.MISSING_STYLES), MISSING_COUNT drawings;
+    # "missing-round-4" adds open 4s with a rounded arm to "missing" (digit_styles.POOLS).
     handwriting_pool: str = "all"
     # A model.h5 (or a run directory holding one) of the same model whose weights the training starts from,
     # instead of a random start: fine-tuning a shipped model on new data. Empty = a random start, as before.
@@ -160,7 +161,7 @@ def validate(config: TrainConfig) -> list[str]:
             lambda value: 0 <= value <= 1 and (value == 0 or config.model not in LETTER_MODELS),
             "between 0 and 1 (0 for letters models: the pool holds digits)",
         ),
-        "handwriting_pool": (lambda value: value in ("all", "missing"), "all or missing"),
+        "handwriting_pool": (lambda value: value in pool_names(), f"one of {', '.join(pool_names())}"),
         "init_from": (lambda value: value == "" or init_weights_path(value).is_file(), "a model.h5 or a run directory holding one (or empty)"),
         # Measured against --model only when that is valid: one mistake, one line.
         "trainable_from": (lambda value: value == "" or config.model not in BUILDERS or value in names, f"a layer of the model ({', '.join(names)}) or empty"),
@@ -414,6 +415,13 @@ class ProgressAndBest(keras.callbacks.Callback):
             f"  {time.time() - self.started:4.0f} s{marker}",
             flush=True,
         )
+
+
+def pool_names() -> list[str]:
+    """The handwriting pools (training/digit_styles.py POOLS), imported only when a pool is named."""
+    from training.digit_styles import POOLS
+
+    return list(POOLS)
 
 
 def layer_names(model: str) -> list[str]:
