@@ -10,21 +10,18 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
-import { caseByHeight, rank } from '../site/js/recognise.js';
+import { name } from '../site/js/recognise.js';
 
 const { values } = parseArgs({ options: { drawings: { type: 'string' }, metadata: { type: 'string' } } });
 
 try {
   const metadata = JSON.parse(await readFile(values.metadata, 'utf8'));
   const drawings = JSON.parse(await readFile(values.drawings, 'utf8'));
-  const read = drawings.map((characters) => {
-    const ranked = characters.map(({ box, probabilities }) => ({
-      box,
-      probabilities,
-      ...rank(Float32Array.from(probabilities), metadata.labels, metadata.display.confidenceThreshold),
-    }));
-    return caseByHeight(ranked, metadata).map((character) => character.label);
-  });
+  const read = drawings.map((characters) =>
+    name(characters.map(({ box, probabilities }) => ({ box, probabilities: Float32Array.from(probabilities) })), metadata).map(
+      (character) => character.label,
+    ),
+  );
   console.log(JSON.stringify(read));
 } catch (error) {
   console.error(`error: ${error.message}`);

@@ -79,14 +79,26 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   const inferenceMilliseconds = performance.now() - startInference;
 
   const labelCount = metadata.labels.length;
-  const ranked = segments.map(({ box, input }, index) => {
-    const probabilities = output.slice(index * labelCount, (index + 1) * labelCount);
-    const ranked = rank(probabilities, metadata.labels, metadata.display.confidenceThreshold);
-    return { box, input, probabilities, ...ranked };
-  });
-  const characters = caseByHeight(ranked, metadata);
+  const characters = name(
+    segments.map(({ box, input }, index) => ({ box, input, probabilities: output.slice(index * labelCount, (index + 1) * labelCount) })),
+    metadata,
+  );
   const text = characters.map((character) => character.label).join('');
   return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
+}
+
+/**
+ * What the page shows for characters the model has read: each ranked, then the task's case rule.
+ * @param {{box: object, probabilities: Float32Array}[]} characters left to right (other fields are kept)
+ * @param {object} metadata the task's metadata.json
+ * @returns {Character[]}
+ */
+export function name(characters, metadata) {
+  const ranked = characters.map((character) => ({
+    ...character,
+    ...rank(character.probabilities, metadata.labels, metadata.display.confidenceThreshold),
+  }));
+  return caseByHeight(ranked, metadata);
 }
 
 /**
