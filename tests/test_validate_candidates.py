@@ -60,3 +60,29 @@ def test_a_candidate_is_compared_digit_by_digit_with_the_first_model():
     assert comparison["redrawn"] == {"worse": 0, "better": 1, "p": 1.0}
     result = {"model": "new", "mnist_validation_published_errors": 4, "mnist_validation_redrawn_errors": 0, "templates": {}, "against": {"model": "shipped", "mnist_validation": comparison}}
     assert "against shipped: published +2 -2 (sign test p 1.00), redrawn +0 -1 (sign test p 1.00)" in validate_candidates.line(result)
+
+
+def test_letters_models_are_compared_on_the_validation_families_alike():
+    prefix = validate_candidates.PREFIX["letters"]
+    reference = {"model": "shipped", "task": "letters", f"{prefix}_all_errors": 3, f"{prefix}_all_of": 100, f"{prefix}_all_wrong": [1, 2, 3], f"{prefix}_drawn_errors": 1, f"{prefix}_drawn_of": 50, f"{prefix}_drawn_wrong": [2]}
+    candidate = {"model": "new", "task": "letters", f"{prefix}_all_errors": 1, f"{prefix}_all_of": 100, f"{prefix}_all_wrong": [7], f"{prefix}_drawn_errors": 0, f"{prefix}_drawn_of": 50, f"{prefix}_drawn_wrong": []}
+    comparison = validate_candidates.paired(candidate, reference, prefix)
+    assert comparison == {"all": {"worse": 1, "better": 3, "p": 0.625}, "drawn": {"worse": 0, "better": 1, "p": 1.0}}
+    candidate["against"] = {"model": "shipped", prefix: comparison}
+    assert validate_candidates.line(candidate) == (
+        "new: validation families: all 99.00 % (1 wrong of 100), drawn 100.00 % (0 wrong of 50); against shipped: all +1 -3 (sign test p 0.62), drawn +0 -1 (sign test p 1.00)"
+    )
+
+
+def test_a_letters_model_is_read_on_each_set_it_is_given(tmp_path):
+    import tf_keras as keras
+
+    model = build_model("letters")
+    model.save(tmp_path / "model.h5", include_optimizer=False)
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), rng.integers(0, 26, 40)
+    result = validate_candidates.validate_model(tmp_path, {"all": (images, labels), "drawn": (images[:10], labels[:10])}, task="letters")
+    read = keras.models.load_model(tmp_path / "model.h5", compile=False).predict(images[..., None] / 255.0, verbose=0).argmax(axis=1)
+    prefix = validate_candidates.PREFIX["letters"]
+    assert result[f"{prefix}_all_wrong"] == np.flatnonzero(read != labels).tolist() and result[f"{prefix}_all_of"] == 40
+    assert result[f"{prefix}_drawn_errors"] == int((read[:10] != labels[:10]).sum()) and "templates" not in result

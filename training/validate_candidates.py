@@ -1,7 +1,7 @@
-"""python -m training.validate_candidates models/digits runs/default/RUN ...  — compare digits models on validation data only.
+"""python -m training.validate_candidates models/digits runs/default/RUN ...  — compare models on validation data only.
 
-For choosing a digits model without looking at a test set. Each model (a run directory or models/<task>
-holding model.h5) is read in Keras (float32) on:
+For choosing a model without looking at a test set. Each model (a run directory or models/<task> holding
+model.h5) is read in Keras (float32). A digits model on:
 
 - MNIST's validation split (the last 5,000 training digits, which training holds out), as published and
   re-drawn as on the page (the re-drawings a seed-`--seed` training validates on, runs/cache/);
@@ -11,9 +11,13 @@ holding model.h5) is read in Keras (float32) on:
 - the hand-made templates of the styles MNIST lacks (training/digit_styles.py), 20 augmented drawings each:
   how many are read as their digit, and what the others are read as.
 
-Every model after the first is also compared with the first digit by digit on MNIST's validation split: how many
-digits it gets wrong that the first reads right, how many the other way, and the exact two-sided sign test (McNemar)
-of that split — whether the two differ by more than which digits each happens to miss.
+With `--task letters`, a letters model on the 13 VALIDATION font families (training/fonts.py's split): every
+glyph as rendered and as drawn on the page (`all`, what training validates on), and the drawings alone
+(`drawn`).
+
+Every model after the first is also compared with the first item by item on those validation sets: how many
+it gets wrong that the first reads right, how many the other way, and the exact two-sided sign test (McNemar)
+of that split — whether the two differ by more than which items each happens to miss.
 
 `--average A B --weight W --out DIR` writes a model whose every weight is W * A + (1 - W) * B (A and B of the
 same architecture, e.g. a fine-tune and the model it started from) to DIR/model.h5, to compare like the rest.
@@ -48,6 +52,8 @@ FLAGGED = {
     "open-top 9, stem apart": (9, 4),
 }
 DRAWINGS = 20  # Augmented drawings of each template (seeds 0-19, as digit_styles.template_drawing draws them).
+# Each task's validation sets, and the prefix of their keys in a result.
+PREFIX = {"digits": "mnist_validation", "letters": "letters_validation"}
 
 
 def sign_test(worse: int, better: int) -> float:
@@ -60,12 +66,17 @@ def sign_test(worse: int, better: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def paired(result: dict, reference: dict) -> dict[str, dict]:
-    """Digit by digit against `reference` on each MNIST validation set: `worse` wrong here and right there,
-    `better` the other way, and their sign test."""
+def set_names(result: dict, prefix: str) -> list[str]:
+    """The validation sets a result holds (keys `prefix`_NAME_wrong), in the order they were read."""
+    return [key.removeprefix(f"{prefix}_").removesuffix("_wrong") for key in result if key.startswith(f"{prefix}_") and key.endswith("_wrong")]
+
+
+def paired(result: dict, reference: dict, prefix: str = PREFIX["digits"]) -> dict[str, dict]:
+    """Item by item against `reference` on each validation set (keys `prefix`_NAME_wrong): `worse` wrong here
+    and right there, `better` the other way, and their sign test."""
     comparison = {}
-    for name in ("published", "redrawn"):
-        here, there = set(result[f"mnist_validation_{name}_wrong"]), set(reference[f"mnist_validation_{name}_wrong"])
+    for name in set_names(result, prefix):
+        here, there = set(result[f"{prefix}_{name}_wrong"]), set(reference[f"{prefix}_{name}_wrong"])
         worse, better = len(here - there), len(there - here)
         comparison[name] = {"worse": worse, "better": better, "p": sign_test(worse, better)}
     return comparison
@@ -87,6 +98,14 @@ def mnist_validation(seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {"published": (images, labels), "redrawn": (redrawn, labels)}
 
 
+def letters_validation() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The validation families: every glyph as rendered and drawn (what training validates on), and drawn alone."""
+    from training.letters import as_examples, letter_set
+
+    letters = letter_set("validation")
+    return {"all": as_examples(letters), "drawn": as_examples(letters, drawn_only=True)}
+
+
 def template_readings(predict) -> dict[str, dict]:
     from training.digit_styles import template_drawing
 
@@ -98,18 +117,21 @@ def template_readings(predict) -> dict[str, dict]:
     return result
 
 
-def validate_model(model_dir: Path, mnist: dict, writers: bool = True) -> dict:
+def validate_model(model_dir: Path, sets: dict, writers: bool = True, task: str = "digits") -> dict:
     from training.evaluate import load_run_model
     from training.evaluate_writers import measure_writers, read_drawings
     from training.writers import writer_digits
 
     model = load_run_model(model_dir)
     predict = keras_predict(model)
-    result = {"model": str(model_dir)}
-    for name, (images, labels) in mnist.items():
+    result = {"model": str(model_dir), "task": task}
+    for name, (images, labels) in sets.items():
         read = predict(images.astype(np.float32)[..., None] / 255.0).argmax(axis=1)
-        result[f"mnist_validation_{name}_errors"] = int((read != labels).sum())
-        result[f"mnist_validation_{name}_wrong"] = np.flatnonzero(read != labels).tolist()
+        result[f"{PREFIX[task]}_{name}_errors"] = int((read != labels).sum())
+        result[f"{PREFIX[task]}_{name}_of"] = len(labels)
+        result[f"{PREFIX[task]}_{name}_wrong"] = np.flatnonzero(read != labels).tolist()
+    if task == "letters":
+        return result
     result["templates"] = template_readings(predict)
     if writers:
         measured = measure_writers(predict, "validation")
@@ -122,13 +144,19 @@ def validate_model(model_dir: Path, mnist: dict, writers: bool = True) -> dict:
 
 
 def line(result: dict) -> str:
-    templates = " ".join(f"{value['right']}" for value in result["templates"].values())
-    text = f"{result['model']}: MNIST val errors {result['mnist_validation_published_errors']} / 5000 published, {result['mnist_validation_redrawn_errors']} / 5000 re-drawn; templates right {templates} (of {DRAWINGS}: {', '.join(FLAGGED)})"
+    prefix = PREFIX[result.get("task", "digits")]
+    if prefix == PREFIX["letters"]:
+        counts = [(name, result[f"{prefix}_{name}_errors"], result[f"{prefix}_{name}_of"]) for name in set_names(result, prefix)]
+        rates = [f"{name} {100 - 100 * errors / total:.2f} % ({errors} wrong of {total:,})" for name, errors, total in counts]
+        text = f"{result['model']}: validation families: {', '.join(rates)}"
+    else:
+        templates = " ".join(f"{value['right']}" for value in result["templates"].values())
+        text = f"{result['model']}: MNIST val errors {result['mnist_validation_published_errors']} / 5000 published, {result['mnist_validation_redrawn_errors']} / 5000 re-drawn; templates right {templates} (of {DRAWINGS}: {', '.join(FLAGGED)})"
     if "validation_writers" in result:
         v, t = result["validation_writers"], result["training_writers"]
         text += f"; validation writers {100 * v['digits']:.1f} % digits / {100 * v['numbers']:.1f} % numbers; training writers' digits {100 * t['digits']:.1f} % of {t['count']}"
     if "against" in result:
-        parts = [f"{name} +{c['worse']} -{c['better']} (sign test p {c['p']:.2f})" for name, c in result["against"]["mnist_validation"].items()]
+        parts = [f"{name} +{c['worse']} -{c['better']} (sign test p {c['p']:.2f})" for name, c in result["against"][prefix].items()]
         text += f"; against {result['against']['model']}: {', '.join(parts)}"
     return text
 
@@ -152,6 +180,7 @@ def average(a: Path, b: Path, weight: float, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", type=Path)
+    parser.add_argument("--task", choices=sorted(PREFIX), default="digits")
     parser.add_argument("--seed", type=int, default=2, help="the training seed whose validation re-drawings to use")
     parser.add_argument("--no-writers", action="store_true")
     parser.add_argument("--average", nargs=2, type=Path, metavar=("A", "B"))
@@ -164,14 +193,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--average needs an --out directory that does not exist yet")
         average(*args.average, args.weight, args.out)
         print(f"wrote {args.out}/model.h5 = {args.weight} * {args.average[0]} + {1 - args.weight:g} * {args.average[1]}")
-    mnist = mnist_validation(args.seed) if args.models else {}
+    sets = {} if not args.models else mnist_validation(args.seed) if args.task == "digits" else letters_validation()
     reference = None
     for model_dir in args.models:
-        result = validate_model(model_dir, mnist, writers=not args.no_writers)
+        result = validate_model(model_dir, sets, writers=not args.no_writers, task=args.task)
         if reference is None:
             reference = result
         else:
-            result["against"] = {"model": reference["model"], "mnist_validation": paired(result, reference)}
+            result["against"] = {"model": reference["model"], PREFIX[args.task]: paired(result, reference, PREFIX[args.task])}
         print(line(result), flush=True)
         if args.json:
             with args.json.open("a") as handle:
