@@ -52,7 +52,7 @@ FLAGGED = {
     "open-top 9, stem apart": (9, 4),
 }
 DRAWINGS = 20  # Augmented drawings of each template (seeds 0-19, as digit_styles.template_drawing draws them).
-# Each task's validation sets, and the prefix of their keys in a result.
+# How the keys of a task's validation sets begin in a result: PREFIX_NAME_errors, _of (items) and _wrong (their indices).
 PREFIX = {"digits": "mnist_validation", "letters": "letters_validation"}
 
 
