@@ -86,3 +86,13 @@ def test_a_letters_model_is_read_on_each_set_it_is_given(tmp_path):
     prefix = validate_candidates.PREFIX["letters"]
     assert result[f"{prefix}_all_wrong"] == np.flatnonzero(read != labels).tolist() and result[f"{prefix}_all_of"] == 40
     assert result[f"{prefix}_drawn_errors"] == int((read[:10] != labels[:10]).sum()) and "templates" not in result
+    assert result[f"{prefix}_all_misread"] == [f"{chr(65 + label)}>{chr(65 + r)}" for label, r in zip(labels, read) if label != r]
+
+
+def test_the_comparison_says_what_the_newly_wrong_digits_were_read_as():
+    reference = {"model": "shipped", "mnist_validation_published_wrong": [1, 2], "mnist_validation_published_misread": ["4>9", "7>1"]}
+    candidate = {"model": "new", "mnist_validation_published_wrong": [2, 5, 8, 9], "mnist_validation_published_misread": ["7>1", "4>9", "9>8", "4>9"]}
+    comparison = validate_candidates.paired(candidate, reference)
+    assert comparison["published"] == {"worse": 3, "better": 1, "p": 0.625, "newly_wrong": {"4>9": 2, "9>8": 1}}
+    result = {"model": "new", "mnist_validation_published_errors": 4, "mnist_validation_redrawn_errors": 0, "templates": {}, "against": {"model": "shipped", "mnist_validation": comparison}}
+    assert "against shipped: published +3 -1 (sign test p 0.62, 4>9 x2, 9>8)" in validate_candidates.line(result)

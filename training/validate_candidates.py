@@ -52,7 +52,8 @@ FLAGGED = {
     "open-top 9, stem apart": (9, 4),
 }
 DRAWINGS = 20  # Augmented drawings of each template (seeds 0-19, as digit_styles.template_drawing draws them).
-# How the keys of a task's validation sets begin in a result: PREFIX_NAME_errors, _of (items) and _wrong (their indices).
+# How the keys of a task's validation sets begin in a result: PREFIX_NAME_errors, _of (items), _wrong (the
+# indices of the items read wrong) and _misread (each of those as "label>read", e.g. "4>9").
 PREFIX = {"digits": "mnist_validation", "letters": "letters_validation"}
 
 
@@ -79,6 +80,9 @@ def paired(result: dict, reference: dict, prefix: str = PREFIX["digits"]) -> dic
         here, there = set(result[f"{prefix}_{name}_wrong"]), set(reference[f"{prefix}_{name}_wrong"])
         worse, better = len(here - there), len(there - here)
         comparison[name] = {"worse": worse, "better": better, "p": sign_test(worse, better)}
+        if f"{prefix}_{name}_misread" in result:  # What the newly wrong items are, most frequent first.
+            misread = dict(zip(result[f"{prefix}_{name}_wrong"], result[f"{prefix}_{name}_misread"]))
+            comparison[name]["newly_wrong"] = dict(Counter(misread[index] for index in sorted(here - there)).most_common())
     return comparison
 
 
@@ -130,6 +134,8 @@ def validate_model(model_dir: Path, sets: dict, writers: bool = True, task: str 
         result[f"{PREFIX[task]}_{name}_errors"] = int((read != labels).sum())
         result[f"{PREFIX[task]}_{name}_of"] = len(labels)
         result[f"{PREFIX[task]}_{name}_wrong"] = np.flatnonzero(read != labels).tolist()
+        show = str if task == "digits" else lambda index: chr(ord("A") + int(index))
+        result[f"{PREFIX[task]}_{name}_misread"] = [f"{show(label)}>{show(r)}" for label, r in zip(labels[read != labels], read[read != labels])]
     if task == "letters":
         return result
     result["templates"] = template_readings(predict)
@@ -141,6 +147,11 @@ def validate_model(model_dir: Path, sets: dict, writers: bool = True, task: str 
         errors = [{"label": label, "read": r} for r, (_, label) in zip(read, singles) if r != str(label)]
         result["training_writers"] = {"digits": 1 - len(errors) / len(singles), "count": len(singles), "digit_errors": errors}
     return result
+
+
+def newly_wrong(comparison: dict) -> str:
+    """", 4>9 x2, 9>8": what a comparison's newly wrong items were read as (empty when not recorded)."""
+    return "".join(f", {kind}" + (f" x{count}" if count > 1 else "") for kind, count in comparison.get("newly_wrong", {}).items())
 
 
 def line(result: dict) -> str:
@@ -156,7 +167,7 @@ def line(result: dict) -> str:
         v, t = result["validation_writers"], result["training_writers"]
         text += f"; validation writers {100 * v['digits']:.1f} % digits / {100 * v['numbers']:.1f} % numbers; training writers' digits {100 * t['digits']:.1f} % of {t['count']}"
     if "against" in result:
-        parts = [f"{name} +{c['worse']} -{c['better']} (sign test p {c['p']:.2f})" for name, c in result["against"][prefix].items()]
+        parts = [f"{name} +{c['worse']} -{c['better']} (sign test p {c['p']:.2f}{newly_wrong(c)})" for name, c in result["against"][prefix].items()]
         text += f"; against {result['against']['model']}: {', '.join(parts)}"
     return text
 
