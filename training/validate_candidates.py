@@ -123,21 +123,25 @@ def template_readings(predict) -> dict[str, dict]:
 
 def validate_model(model_dir: Path, sets: dict, writers: bool = True, task: str = "digits") -> dict:
     from training.evaluate import load_run_model
-    from training.evaluate_writers import measure_writers, read_drawings
-    from training.writers import writer_digits
+    from training.tasks import TASKS
 
     model = load_run_model(model_dir)
     predict = keras_predict(model)
+    names = TASKS[task].labels
     result = {"model": str(model_dir), "task": task}
     for name, (images, labels) in sets.items():
         read = predict(images.astype(np.float32)[..., None] / 255.0).argmax(axis=1)
-        result[f"{PREFIX[task]}_{name}_errors"] = int((read != labels).sum())
+        wrong = np.flatnonzero(read != labels)
+        result[f"{PREFIX[task]}_{name}_errors"] = len(wrong)
         result[f"{PREFIX[task]}_{name}_of"] = len(labels)
-        result[f"{PREFIX[task]}_{name}_wrong"] = np.flatnonzero(read != labels).tolist()
-        show = str if task == "digits" else lambda index: chr(ord("A") + int(index))
-        result[f"{PREFIX[task]}_{name}_misread"] = [f"{show(label)}>{show(r)}" for label, r in zip(labels[read != labels], read[read != labels])]
+        result[f"{PREFIX[task]}_{name}_wrong"] = wrong.tolist()
+        result[f"{PREFIX[task]}_{name}_misread"] = [f"{names[labels[index]]}>{names[read[index]]}" for index in wrong]
     if task == "letters":
         return result
+
+    from training.evaluate_writers import measure_writers, read_drawings
+    from training.writers import writer_digits
+
     result["templates"] = template_readings(predict)
     if writers:
         measured = measure_writers(predict, "validation")
