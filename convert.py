@@ -146,6 +146,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD},
         # Only a task that has one: the page reads a missing key as "no such rule".
         **({"caseByHeight": dataclasses.asdict(task.case_by_height)} if task.case_by_height else {}),
+        "corrections": dataclasses.asdict(task.corrections),
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),
         "quantization": quantization,

@@ -8,7 +8,7 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = '1f463cbacc5f';
+const VERSION = '9e2ba6addfdb';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
@@ -19,6 +19,7 @@ const APP_FILES = [
   'css/style.css',
   'js/main.js',
   'js/tasks.js',
+  'js/corrections.js',
   'js/model.js',
   'js/pad.js',
   'js/preprocess.js',

@@ -57,6 +57,43 @@ def read(heights: list[int], probabilities: np.ndarray, labels: tuple[str, ...] 
     return [(tall if height >= rule.tallRatio * reference else short) if alike else index for index, height, alike in zip(chosen, heights, lookalike)]
 
 
+@dataclass(frozen=True)
+class Corrections:
+    """metadata.json "corrections": how much what a user taught the page (a drawing and its right label,
+    kept on their device) moves the reading of a new drawing that looks like it.
+
+    For every taught drawing j, the new drawing's label y_j gains weight * max(0, (s - similarity) / (1 -
+    similarity)), where s is the cosine similarity of the two drawings' features (the input of the model's last
+    layer); the probabilities are then normalised to sum 1. A drawing taught and drawn again the same gains
+    `weight` (2: it wins over any reading), one merely alike gains nothing. Chosen on the validation font
+    families and digit templates (`python -m training.corrections --choose`)."""
+
+    similarity: float = 0.9
+    weight: float = 2.0
+
+
+def unit(features: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (a row of zeros stays zeros)."""
+    features = np.asarray(features, dtype=np.float64)
+    norms = np.linalg.norm(features, axis=-1, keepdims=True)
+    return features / np.where(norms > 0, norms, 1.0)
+
+
+def blend(probabilities: np.ndarray, features: np.ndarray, taught_features: np.ndarray, taught_labels, rule: Corrections) -> np.ndarray:
+    """The model's probabilities (characters, labels) moved towards what was taught, as site/js/recognise.js
+    `blend` does: features (characters, d) of the drawings read; taught_features (m, d) and taught_labels
+    (m,) label indices, of the drawings taught. Returns float (characters, labels), each row summing to 1."""
+    probabilities = np.array(probabilities, dtype=np.float64)
+    taught_labels = np.asarray(taught_labels, dtype=int)
+    if len(taught_labels) == 0 or len(probabilities) == 0:
+        return probabilities
+    similarity = unit(features) @ unit(taught_features).T
+    gain = rule.weight * np.clip((similarity - rule.similarity) / (1.0 - rule.similarity), 0.0, None)
+    for column, label in enumerate(taught_labels):
+        probabilities[:, label] += gain[:, column]
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
 Box = tuple[int, int, int, int]  # top, left, bottom, right: canvas pixels, inclusive
 
 

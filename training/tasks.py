@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from training.recognise import CaseByHeight
+from training.recognise import CaseByHeight, Corrections
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -71,6 +71,9 @@ class Task:
     # Two labels of one glyph in two cases, told apart by height in a word (training/recognise.py); the
     # page reads it from metadata.json "caseByHeight". None: every character is its most probable label.
     case_by_height: CaseByHeight | None = None
+    # How what a user teaches the page (a misread drawing and its right label) moves later readings
+    # (training/recognise.py Corrections; metadata.json "corrections").
+    corrections: Corrections = Corrections()
 
     def __post_init__(self):
         # The shipped weights depend on the quantisation: a task that commits them names one.

@@ -109,15 +109,31 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def run_js_read(drawings: list[tuple[list[tuple[int, int, int, int]], np.ndarray]], metadata: Path) -> list[str]:
-    """site/js/recognise.js's labelling (metadata.json's caseByHeight included) of drawings already segmented
-    and classified: each drawing its boxes (top, left, bottom, right) and probabilities (characters, labels).
-    Returns each drawing's text."""
+def run_js_read(
+    drawings: list[tuple[list[tuple[int, int, int, int]], np.ndarray]],
+    metadata: Path,
+    features: list[np.ndarray] | None = None,
+    taught: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[str]:
+    """site/js/recognise.js's labelling (metadata.json's caseByHeight and corrections included) of drawings
+    already segmented and classified: each drawing its boxes (top, left, bottom, right) and probabilities
+    (characters, labels); with `taught` (features (m, d) and label indices (m,) of drawings the user taught),
+    also each drawing's features (characters, d). Returns each drawing's text."""
     payload = [
-        [{"box": dict(zip(("top", "left", "bottom", "right"), map(int, box))), "probabilities": [float(p) for p in row]} for box, row in zip(boxes, probabilities)]
-        for boxes, probabilities in drawings
+        [
+            {
+                "box": dict(zip(("top", "left", "bottom", "right"), map(int, box))),
+                "probabilities": [float(p) for p in row],
+                **({"features": [float(f) for f in features[index][position]]} if features is not None else {}),
+            }
+            for position, (box, row) in enumerate(zip(boxes, probabilities))
+        ]
+        for index, (boxes, probabilities) in enumerate(drawings)
     ]
+    taught_payload = [] if taught is None else [{"label": int(label), "features": [float(f) for f in row]} for row, label in zip(*taught)]
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "drawings.json"
+        path, taught_path = Path(scratch) / "drawings.json", Path(scratch) / "taught.json"
         path.write_text(json.dumps(payload))
-        return ["".join(labels) for labels in json.loads(run_node(READ_CLI, ["--drawings", str(path), "--metadata", str(metadata)], "recognise.js failed"))]
+        taught_path.write_text(json.dumps(taught_payload))
+        arguments = ["--drawings", str(path), "--metadata", str(metadata), "--taught", str(taught_path)]
+        return ["".join(labels) for labels in json.loads(run_node(READ_CLI, arguments, "recognise.js failed"))]

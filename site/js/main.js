@@ -1,4 +1,5 @@
 // Inkwell's wiring: a pad to draw on, a model per task to read it, a view to show the answer, a worker for offline.
+import { featuresOf, loadTaught, saveTaught, TAUGHT_LIMIT } from './corrections.js';
 import { chooseFastestBackend, loadModel, ModelError } from './model.js';
 import { createPad } from './pad.js';
 import { classify, split, throttle } from './recognise.js';
@@ -13,8 +14,10 @@ const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to 
 const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
+const storage = globalThis.localStorage ?? null; // the task chosen last, and what the user taught
 const loaded = new Map(); // task name -> Promise of {model, metadata}: each task's model is loaded on first use
-let read = null; // {split, classify}: recognise.js's two halves for the current task, once its model and the backend are ready
+let read = null; // {split, classify, teach, forget}: recognise.js's two halves for the current task and what
+// the user taught it, once its model and the backend are ready
 let generation = 0; // counts recognitions started: a live one still in progress gives way to any later one
 let onScreen = null; // {reader, revision}: what the answer on screen was read from (pad.revision())
 let backendTimed = null; // the backend's warm-up and timing, once, with the first model
@@ -95,6 +98,16 @@ const pad = createPad(document.getElementById('pad'), {
   },
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
+/** What was taught changed: say so, and read the drawing again at once (the same revision reads differently). */
+const retaught = (kept) => {
+  view.showTaught(read.taughtCount(), kept);
+  onScreen = null;
+  update();
+};
+view.bindTeaching({
+  teach: (character, label) => read && retaught(read.teach(character, label)),
+  forget: () => read && retaught(read.forget()),
+});
 
 /** True when this page may compile WebAssembly (an empty module): the wasm backend can start. */
 async function webAssemblyRuns() {
@@ -114,6 +127,32 @@ async function loadTensorFlow(forced) {
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
   if (!(await tf.setBackend(backend))) throw new ModelError(`TensorFlow.js could not start its ${backend} backend on this device`);
   return tf;
+}
+
+/**
+ * recognise.js for one task's model, with what the user taught it: `taught` holds each drawing's features for
+ * `blend`, `items` what storage keeps (the inputs, so that a new model reads them afresh).
+ */
+function reader(tf, model, metadata, task) {
+  const items = loadTaught(storage, task, metadata);
+  const taught = featuresOf(tf, model, metadata, items);
+  return {
+    split: (imageData) => split(metadata, imageData),
+    classify: (prepared) => classify(tf, model, metadata, prepared, taught),
+    taughtCount: () => items.length,
+    /** The character read is `label`; returns whether storage kept it. */
+    teach({ input, features }, label) {
+      items.push({ label, input });
+      taught.push({ label: metadata.labels.indexOf(label), features });
+      if (items.length > TAUGHT_LIMIT) [items, taught].forEach((list) => list.shift());
+      return saveTaught(storage, task, items);
+    },
+    forget() {
+      items.length = 0;
+      taught.length = 0;
+      return saveTaught(storage, task, items);
+    },
+  };
 }
 
 /** Show the task's model, loading it first if this is its first use. */
@@ -140,7 +179,8 @@ async function open(tf, name) {
   const backend = await backendTimed;
   if (ticket !== opening) return;
   view.showBackend(backend);
-  read = { split: (imageData) => split(metadata, imageData), classify: (prepared) => classify(tf, model, metadata, prepared) };
+  read = reader(tf, model, metadata, name);
+  view.showTaught(read.taughtCount());
   document.body.dataset.ready = 'true'; // tests wait for this
   document.body.dataset.task = name;
   update();
@@ -155,7 +195,6 @@ async function start() {
   } catch (error) {
     throw new ModelError(error.message);
   }
-  const storage = globalThis.localStorage ?? null;
   const first = chooseTask(tasks, location.search, storage);
   view.showTasks(tasks, first, (name) => {
     rememberTask(storage, name);

@@ -52,6 +52,9 @@ export function checkMetadata(metadata, url) {
       metadata.display.confidenceThreshold >= 0 && metadata.display.confidenceThreshold <= 1],
     ['files', Array.isArray(metadata.files) && metadata.files.length > 0 && metadata.files.every(
       (file) => typeof file?.path === 'string' && /^[0-9a-f]{64}$/.test(file.sha256))],
+    ['corrections.similarity', Number.isFinite(metadata.corrections?.similarity) &&
+      metadata.corrections.similarity >= 0 && metadata.corrections.similarity < 1],
+    ['corrections.weight', Number.isFinite(metadata.corrections?.weight) && metadata.corrections.weight >= 0],
     ...Object.keys(DEFAULT_DRAWING).map((name) => [`drawing.${name}`, positive(metadata.drawing?.[name])]),
     ...Object.keys(DEFAULT_CONFIG).map((name) => [`preprocess.${name}`, Number.isFinite(metadata.preprocess?.[name])]),
   ];
@@ -185,6 +188,20 @@ export function predictBatch(tf, model, inputs, shape) {
   const count = inputs.length / (shape[0] * shape[1] * shape[2]);
   // tidy frees the input and intermediate tensors; dataSync copies the result out before they go.
   return tf.tidy(() => model.predict(tf.tensor4d(inputs, [count, ...shape])).dataSync());
+}
+
+/**
+ * `predictBatch`, and the features the model's last layer reads (its input): what a drawing the user taught
+ * is compared by. The same graph, run once for both; the probabilities are predict's.
+ * @returns {{probabilities: Float32Array, features: Float32Array}} n * labels.length, n * feature size
+ */
+export function predictWithFeatures(tf, model, inputs, shape) {
+  const count = inputs.length / (shape[0] * shape[1] * shape[2]);
+  const wanted = [model.layers[model.layers.length - 1].input.name, model.outputs[0].name];
+  return tf.tidy(() => {
+    const [features, probabilities] = model.execute(tf.tensor4d(inputs, [count, ...shape]), wanted);
+    return { probabilities: probabilities.dataSync(), features: features.dataSync() };
+  });
 }
 
 /**

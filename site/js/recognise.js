@@ -1,19 +1,25 @@
 // From a drawing to an answer: split the ink into characters, classify them all in one batch, and say how
-// sure the model is. No DOM. Labels, input shape, preprocessing and the confidence threshold all come from
-// metadata.json, so a retrained model with other settings needs no change here.
+// sure the model is, moved towards what the user taught (see `blend`). No DOM. Labels, input shape,
+// preprocessing, the confidence threshold and the corrections rule all come from metadata.json, so a
+// retrained model with other settings needs no change here.
 
-import { predictBatch } from './model.js';
+import { predictWithFeatures } from './model.js';
 import { segment } from './preprocess.js';
 
 /**
  * @typedef {object} Character one drawn character, left to right
  * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
  * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
- * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1
+ * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
+ * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`)
  * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
  * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
  * @property {boolean} unsure confidence < metadata.display.confidenceThreshold
+ *
+ * @typedef {object} Taught a drawing the user taught: its label's index and its features (as `features` above)
+ * @property {number} label
+ * @property {Float32Array} features
  *
  * @typedef {object} Recognition
  * @property {Character[]} characters empty for an empty drawing
@@ -41,10 +47,11 @@ export function rank(probabilities, labels, threshold) {
  * @param {object} model a tf.LayersModel
  * @param {object} metadata the task's site/models/<task>/metadata.json
  * @param {ImageData} imageData RGBA, black ink on white
+ * @param {Taught[]} [taught] what the user taught, for this model
  * @returns {Recognition}
  */
-export function recognise(tf, model, metadata, imageData) {
-  return classify(tf, model, metadata, split(metadata, imageData));
+export function recognise(tf, model, metadata, imageData, taught = []) {
+  return classify(tf, model, metadata, split(metadata, imageData), taught);
 }
 
 /**
@@ -66,39 +73,73 @@ export function split(metadata, imageData) {
  * @param {object} model a tf.LayersModel
  * @param {object} metadata the task's metadata.json
  * @param {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}} prepared from `split`
+ * @param {Taught[]} [taught] what the user taught, for this model
  * @returns {Recognition}
  */
-export function classify(tf, model, metadata, { segments, preprocessMilliseconds }) {
+export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = []) {
   if (segments.length === 0) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds };
 
   const inputSize = segments[0].input.length;
   const batch = new Float32Array(segments.length * inputSize);
   segments.forEach((character, index) => batch.set(character.input, index * inputSize));
   const startInference = performance.now();
-  const output = predictBatch(tf, model, batch, metadata.input.shape);
+  const { probabilities, features } = predictWithFeatures(tf, model, batch, metadata.input.shape);
   const inferenceMilliseconds = performance.now() - startInference;
 
   const labelCount = metadata.labels.length;
+  const featureSize = features.length / segments.length;
   const characters = name(
-    segments.map(({ box, input }, index) => ({ box, input, probabilities: output.slice(index * labelCount, (index + 1) * labelCount) })),
+    segments.map(({ box, input }, index) => ({
+      box,
+      input,
+      probabilities: probabilities.slice(index * labelCount, (index + 1) * labelCount),
+      features: features.slice(index * featureSize, (index + 1) * featureSize),
+    })),
     metadata,
+    taught,
   );
   const text = characters.map((character) => character.label).join('');
   return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
 }
 
 /**
- * What the page shows for characters the model has read: each ranked, then the task's case rule.
- * @param {{box: object, probabilities: Float32Array}[]} characters left to right (other fields are kept)
+ * What the page shows for characters the model has read: each moved towards what was taught, ranked, then
+ * the task's case rule.
+ * @param {{box: object, probabilities: Float32Array, features?: Float32Array}[]} characters left to right
+ *   (other fields are kept)
  * @param {object} metadata the task's metadata.json
+ * @param {Taught[]} [taught] what the user taught, for this model
  * @returns {Character[]}
  */
-export function name(characters, metadata) {
-  const ranked = characters.map((character) => ({
-    ...character,
-    ...rank(character.probabilities, metadata.labels, metadata.display.confidenceThreshold),
-  }));
+export function name(characters, metadata, taught = []) {
+  const ranked = characters.map((character) => {
+    const probabilities = blend(character, taught, metadata.corrections);
+    return { ...character, probabilities, ...rank(probabilities, metadata.labels, metadata.display.confidenceThreshold) };
+  });
   return caseByHeight(ranked, metadata);
+}
+
+/**
+ * A character's probabilities moved towards the drawings the user taught: metadata.json "corrections". Each
+ * taught drawing gives its label `weight * max(0, (s - similarity) / (1 - similarity))`, s the cosine
+ * similarity of the two drawings' features; then the probabilities are normalised. The same drawing taught
+ * and drawn again gains `weight` (2: it wins), a drawing merely alike nothing. The same rule as
+ * training/recognise.py `blend` (tests/test_corrections.py compares the two).
+ * @param {{probabilities: Float32Array, features?: Float32Array}} character
+ * @param {Taught[]} taught
+ * @param {{similarity: number, weight: number}} rule
+ * @returns {Float32Array} one per label, summing to 1
+ */
+export function blend({ probabilities, features }, taught, rule) {
+  if (taught.length === 0 || !features) return probabilities;
+  const length = (vector) => Math.sqrt(vector.reduce((total, value) => total + value * value, 0)) || 1;
+  const blended = Float64Array.from(probabilities);
+  for (const { label, features: other } of taught) {
+    const cosine = features.reduce((total, value, index) => total + value * other[index], 0) / (length(features) * length(other));
+    blended[label] += rule.weight * Math.max(0, (cosine - rule.similarity) / (1 - rule.similarity));
+  }
+  const total = blended.reduce((sum, value) => sum + value, 0);
+  return Float32Array.from(blended, (value) => value / total);
 }
 
 /**

@@ -104,9 +104,10 @@ export function createView(root) {
   const byId = (id) => root.getElementById(id);
   const [pad, overlay, prompt, undoButton, clearButton] = ['pad', 'overlay', 'prompt', 'undo', 'clear'].map(byId);
   const [status, error, answer, prediction, verdict] = ['status', 'error', 'answer', 'prediction', 'verdict'].map(byId);
-  const [characterList, bars, barsHeading] = ['characters', 'bars', 'bars-heading'].map(byId);
+  const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
   let shown = []; // the characters on screen
   let selected = -1; // whose probabilities the bars show
+  let teach = () => {}; // (character, label): the user says the selected character is `label`
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
   let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver below (-1: not yet observed)
@@ -160,6 +161,32 @@ export function createView(root) {
           undo();
         }
       });
+    },
+
+    /**
+     * Teaching: a tap on a label's bar says the selected character is that label; the Forget button drops
+     * what was taught for this task.
+     * @param {{teach: (character: object, label: string) => void, forget: () => void}} handlers
+     */
+    bindTeaching(handlers) {
+      teach = handlers.teach;
+      bars.addEventListener('click', (event) => {
+        const row = event.target.closest('li');
+        if (row && shown[selected]) teach(shown[selected], row.dataset.label);
+      });
+      forgetButton.addEventListener('click', handlers.forget);
+    },
+
+    /**
+     * How many drawings were taught for this task, and whether the last change could be kept on this device.
+     * @param {number} count
+     * @param {boolean} [kept]
+     */
+    showTaught(count, kept = true) {
+      forgetButton.hidden = count === 0;
+      forgetButton.textContent = `Forget what I taught (${count})`;
+      teachNote.textContent = kept ? 'Read wrong? Tap the right one: Inkwell learns your hand, on this device only.'
+        : 'This browser would not keep it (storage off or full): it lasts until you leave the page.';
     },
 
     /**
@@ -217,8 +244,9 @@ export function createView(root) {
       bars.replaceChildren(...metadata.labels.map((label) => {
         const row = root.createElement('li');
         row.dataset.label = label;
-        row.innerHTML = '<span class="bar-label"></span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-value"></span>';
+        row.innerHTML = '<button type="button" class="bar"><span class="bar-label"></span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-value"></span></button>';
         row.querySelector('.bar-label').textContent = label;
+        row.firstChild.title = `It is ${label}: teach Inkwell`;
         return row;
       }));
     },
