@@ -16,8 +16,8 @@ const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; 
 const view = createView(document);
 const storage = globalThis.localStorage ?? null; // the task chosen last, and what the user taught
 const loaded = new Map(); // task name -> Promise of {model, metadata}: each task's model is loaded on first use
-let read = null; // {split, classify, teach, forget}: recognise.js's two halves for the current task and what
-// the user taught it, once its model and the backend are ready
+let read = null; // `reader`: recognise.js's two halves for the current task and what the user taught it, once
+// its model and the backend are ready
 let generation = 0; // counts recognitions started: a live one still in progress gives way to any later one
 let onScreen = null; // {reader, revision}: what the answer on screen was read from (pad.revision())
 let backendTimed = null; // the backend's warm-up and timing, once, with the first model

@@ -107,7 +107,6 @@ export function createView(root) {
   const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
   let shown = []; // the characters on screen
   let selected = -1; // whose probabilities the bars show
-  let teach = () => {}; // (character, label): the user says the selected character is `label`
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
   let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver below (-1: not yet observed)
@@ -168,13 +167,12 @@ export function createView(root) {
      * what was taught for this task.
      * @param {{teach: (character: object, label: string) => void, forget: () => void}} handlers
      */
-    bindTeaching(handlers) {
-      teach = handlers.teach;
+    bindTeaching({ teach, forget }) {
       bars.addEventListener('click', (event) => {
         const row = event.target.closest('li');
         if (row && shown[selected]) teach(shown[selected], row.dataset.label);
       });
-      forgetButton.addEventListener('click', handlers.forget);
+      forgetButton.addEventListener('click', forget);
     },
 
     /**
