@@ -61,7 +61,8 @@ def precached_files(site_dir: Path = SITE) -> list[str]:
         match = pattern.search(source)
         if match is None:
             raise ValueError(f"{site_dir / 'sw.js'}: no `{declaration}` list")
-        paths.update(re.findall(r"'([^']+)'", match.group(1)))
+        # './' is the site's index.html, precached under the address a visitor opens.
+        paths.update("index.html" if path == "./" else path for path in re.findall(r"'([^']+)'", match.group(1)))
     return sorted(paths)
 
 

@@ -8,13 +8,13 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = '9e2ba6addfdb';
+const VERSION = '49702939e2f7';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
 // here: models/index.json names the tasks, and each task's metadata.json names its files, added at install.
 const APP_FILES = [
-  'index.html',
+  './', // index.html under the address the page was opened at: a 304, not a second download
   'manifest.webmanifest',
   'css/style.css',
   'js/main.js',
@@ -138,13 +138,13 @@ async function handOver(request) {
   return new Response(STAND_IN, { headers: { 'Content-Type': 'text/html', 'Content-Security-Policy': standInPolicy } });
 }
 
-/** Cache first; the network only for what was never precached. Pages map to index.html, any query. */
+/** Cache first; the network only for what was never precached. Pages map to ./ (index.html), any query. */
 async function respond(request) {
   const switched = await handOver(request);
   if (switched) return switched;
   const url = new URL(request.url);
   if (request.mode === 'navigate') {
-    if (url.pathname.endsWith('/')) url.pathname += 'index.html';
+    url.pathname = url.pathname.replace(/index\.html$/, '');
     url.search = '';
   }
   const cached = await (await caches.open(CACHE)).match(url.href);

@@ -27,7 +27,7 @@ console.log = () => {};
 console.warn = () => {};
 const tf = await import('@tensorflow/tfjs');
 await tf.setBackend('cpu');
-const { loadModel, ModelError, predictBatch } = await import('./site/js/model.js');
+const { loadModel, ModelError, predictBatch, predictWithFeatures } = await import('./site/js/model.js');
 const { readFile } = await import('node:fs/promises');
 const fetchFile = async (url) => {
   try {
@@ -52,6 +52,17 @@ for (const [name, folder] of Object.entries(folders)) {
     const [height, width, channels] = metadata.input.shape;
     const probabilities = predictBatch(tf, model, new Float32Array(height * width * channels), metadata.input.shape);
     results[name] = { loaded: true, outputs: probabilities.length, labels: metadata.labels.length, version: metadata.version };
+    if (name === 'intact') {
+      // The page reads with predictWithFeatures: predict's probabilities, and the last layer's input beside them.
+      const inputs = Float32Array.from({ length: 3 * height * width * channels }, (_, index) => (index * 7919 % 1000) / 1000);
+      const both = predictWithFeatures(tf, model, inputs, metadata.input.shape);
+      const alone = predictBatch(tf, model, inputs, metadata.input.shape);
+      results.withFeatures = {
+        largestDifference: Math.max(...alone.map((value, index) => Math.abs(value - both.probabilities[index]))),
+        features: both.features.length,
+        units: model.layers[model.layers.length - 1].input.shape[1],
+      };
+    }
   } catch (error) {
     results[name] = { loaded: false, modelError: error instanceof ModelError, message: error.message };
   }
@@ -88,6 +99,13 @@ def test_the_intact_model_loads_and_predicts(outcomes):
     # The control: the same loader and script load the shipped folder, so the faults below are what fails.
     version = json.loads((SHIPPED / "metadata.json").read_text())["version"]  # whichever model is shipped
     assert outcomes["intact"] == {"loaded": True, "outputs": 10, "labels": 10, "version": version}
+
+
+def test_the_page_reads_predicts_probabilities_and_the_features_taught_drawings_are_compared_by(outcomes):
+    # Three inputs through predictWithFeatures (model.execute, both tensors at once) and predictBatch
+    # (model.predict): the same probabilities, and 4 * width features each (the global pooling's output).
+    assert outcomes["withFeatures"]["largestDifference"] <= 1e-6
+    assert outcomes["withFeatures"]["features"] == 3 * outcomes["withFeatures"]["units"] == 3 * 96
 
 
 def test_old_metadata_is_never_paired_with_new_files(outcomes):

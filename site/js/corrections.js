@@ -1,6 +1,5 @@
-// What the user taught the page: drawings it misread, each with its right label, kept per task in this
-// browser's localStorage and sent nowhere. Kept as the model's input (imageSize² bytes), not as features, so a
-// new model reads them afresh; recognise.js `blend` then moves readings of drawings that look alike.
+// What the user taught the page: misread drawings with their right labels, kept per task in this browser's
+// localStorage and sent nowhere. Kept as the model's input, one byte a pixel, so a new model reads them afresh.
 
 import { predictWithFeatures } from './model.js';
 
@@ -8,30 +7,23 @@ export const TAUGHT_LIMIT = 200; // drawings kept per task; the oldest go first
 const key = (task) => `inkwell.taught.${task}`;
 
 /**
- * The drawings taught for `task` that fit this model (a label it has, an input of its size); none if
- * storage is unavailable or holds something else.
- * @param {Storage|null} storage
- * @param {string} task
- * @param {object} metadata the task's metadata.json
- * @returns {{label: string, input: Float32Array}[]}
+ * The drawings taught for `task` that fit this model (a label it has, an input of its size).
+ * @returns {{label: string, input: Float32Array}[]} none if storage is off or holds something else
  */
 export function loadTaught(storage, task, metadata) {
   let stored;
   try {
     stored = JSON.parse(storage?.getItem(key(task)) ?? '[]');
   } catch {
-    return []; // unreadable (edited by hand, or storage refused): start afresh rather than fail
+    return [];
   }
   const size = metadata.input.shape[0] * metadata.input.shape[1];
   return (Array.isArray(stored) ? stored : [])
-    .map(({ label, input } = {}) => ({ label, input: typeof input === 'string' ? decode(input) : null }))
+    .map(({ label, input } = {}) => ({ label, input: decode(input) }))
     .filter(({ label, input }) => metadata.labels.includes(label) && input?.length === size);
 }
 
-/**
- * Keep `items` as what was taught for `task` (the caller keeps at most TAUGHT_LIMIT); an empty list forgets them.
- * @returns {boolean} false when the browser refused to store them (private mode, storage full)
- */
+/** Keep `items` for `task` (none: forget). False when the browser refuses (storage off or full). */
 export function saveTaught(storage, task, items) {
   try {
     if (items.length === 0) storage.removeItem(key(task));
@@ -43,11 +35,7 @@ export function saveTaught(storage, task, items) {
 }
 
 /**
- * What `blend` compares with: each taught drawing's label index and features, read by this model in one batch.
- * @param {object} tf
- * @param {object} model a tf.LayersModel
- * @param {object} metadata
- * @param {{label: string, input: Float32Array}[]} items from `loadTaught`
+ * What recognise.js `blend` compares with: each taught drawing's label index and features, in one batch.
  * @returns {import('./recognise.js').Taught[]}
  */
 export function featuresOf(tf, model, metadata, items) {
@@ -57,18 +45,15 @@ export function featuresOf(tf, model, metadata, items) {
   items.forEach(({ input }, index) => batch.set(input, index * size));
   const { features } = predictWithFeatures(tf, model, batch, metadata.input.shape);
   const featureSize = features.length / items.length;
-  return items.map(({ label }, index) => ({
-    label: metadata.labels.indexOf(label),
-    features: features.slice(index * featureSize, (index + 1) * featureSize),
-  }));
+  return items.map(({ label }, index) => ({ label: metadata.labels.indexOf(label), features: features.slice(index * featureSize, (index + 1) * featureSize) }));
 }
 
-// An input's values (0 = paper, 1 = ink) as one byte each, in base64: 784 values take 1,048 characters.
+// Inputs (0 = paper, 1 = ink) as base64 bytes.
 const encode = (input) => btoa(String.fromCharCode(...Array.from(input, (value) => Math.round(Math.min(1, Math.max(0, value)) * 255))));
 const decode = (text) => {
   try {
     return Float32Array.from(atob(text), (character) => character.charCodeAt(0) / 255);
   } catch {
-    return null;
+    return null; // not base64, or not a string
   }
 };

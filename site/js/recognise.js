@@ -120,11 +120,9 @@ export function name(characters, metadata, taught = []) {
 }
 
 /**
- * A character's probabilities moved towards the drawings the user taught: metadata.json "corrections". Each
- * taught drawing gives its label `weight * max(0, (s - similarity) / (1 - similarity))`, s the cosine
- * similarity of the two drawings' features; then the probabilities are normalised. The same drawing taught
- * and drawn again gains `weight` (2: it wins), a drawing merely alike nothing. The same rule as
- * training/recognise.py `blend` (tests/test_corrections.py compares the two).
+ * Probabilities moved towards what the user taught (metadata.json "corrections"): each taught drawing adds
+ * `weight * max(0, (s - similarity) / (1 - similarity))` to its label, s the cosine similarity of the two
+ * drawings' features; then they are normalised. As training/recognise.py `blend` (tests/test_corrections.py).
  * @param {{probabilities: Float32Array, features?: Float32Array}} character
  * @param {Taught[]} taught
  * @param {{similarity: number, weight: number}} rule
@@ -133,9 +131,10 @@ export function name(characters, metadata, taught = []) {
 export function blend({ probabilities, features }, taught, rule) {
   if (taught.length === 0 || !features) return probabilities;
   const length = (vector) => Math.sqrt(vector.reduce((total, value) => total + value * value, 0)) || 1;
+  const own = length(features);
   const blended = Float64Array.from(probabilities);
   for (const { label, features: other } of taught) {
-    const cosine = features.reduce((total, value, index) => total + value * other[index], 0) / (length(features) * length(other));
+    const cosine = features.reduce((total, value, index) => total + value * other[index], 0) / (own * length(other));
     blended[label] += rule.weight * Math.max(0, (cosine - rule.similarity) / (1 - rule.similarity));
   }
   const total = blended.reduce((sum, value) => sum + value, 0);
