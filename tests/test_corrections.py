@@ -90,9 +90,12 @@ def test_the_protocol_teaches_each_users_misreads_and_counts_what_the_second_dra
     # his item 4 at drawing 1 looks like Ann's item 0 and is not moved.
     probabilities[3, 0] = sure_of(2, labels=3)
     features[4, 1] = eye[0]
-    # Bob's item 5 is split in two at drawing 2 (not one character): wrong before and after.
+    # Bob's item 5 is split in two at drawing 2 (not one character): wrong before and after. His item 4 is
+    # split at drawing 0: misread, but there is no one character to teach.
     whole = np.ones((6, 3), dtype=bool)
     whole[5, 2] = False
+    whole[4, 0] = False
+    probabilities[4, 0] = sure_of(0, labels=3)
     counts = taught_once(features=features, probabilities=probabilities, labels=labels, groups=groups, rule=RULE, whole=whole)
     assert counts["groups"]["ann"] == {"read": 6, "right_before": 4, "right_after": 5, "fixed": 2, "broke": 1, "taught": 1}
     assert counts["groups"]["bob"] == {"read": 6, "right_before": 5, "right_after": 5, "fixed": 0, "broke": 0, "taught": 1}

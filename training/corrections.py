@@ -17,6 +17,8 @@ read with the blend. Right before (the model alone) and after (with the blend), 
   digit drawn alone on the pad (`writer_digits`: pad.js's pen, training/strokes.py), segmented by
   training/preprocess.py (the Python twin of preprocess.js) and read; the misread ones taught; their second
   samples read with the blend. A sample the page would not read as one character is wrong, never taught.
+  (`--split validation` only tries the code path: the shipped letters model was refit on the validation
+  families, and the UJI validation writers are where the page's pen rule was chosen.)
 
 Models are read in Keras (float32), the shipped models' twins of what TF.js runs.
 """
