@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from training.corrections import features_and_probabilities, taught_once
-from training.recognise import Corrections, blend
+from training.recognise import CaseByHeight, Corrections, blend, read
 from training.tasks import TASKS
 from training.webruntime import run_js_read
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS_METADATA = ROOT / "site" / "models" / "digits" / "metadata.json"
+LETTERS_METADATA = ROOT / "site" / "models" / "letters" / "metadata.json"
 RULE = Corrections(similarity=0.9, weight=2.0)
 
 
@@ -132,6 +133,37 @@ def test_python_and_javascript_blend_alike():
     crossing = (cosine > rule.similarity).any(axis=1)
     assert 60 < crossing.sum() < count - 60, "too few characters on one side of the threshold"
     assert (python_read != probabilities.argmax(axis=1)).sum() > 30, "the blend changed too few readings to prove anything"
+
+
+def test_a_bar_taught_alone_leaves_words_to_the_height_rule():
+    # The letters task's I/l: a bare bar, the model half I and half L. Taught alone as an I (its features the
+    # taught drawing's), a lone bar reads I; but in a word, whose other letters say how tall a capital is, the
+    # height rule decides on the model's own probabilities, in Python (`read`) and on the page (`name`) alike:
+    # as tall as the capitals, an I; towering over x-height letters, an l.
+    metadata = json.loads(LETTERS_METADATA.read_text())
+    labels, rule = metadata["labels"], Corrections(**metadata["corrections"])
+    case_rule = CaseByHeight(**metadata["caseByHeight"])
+    bar_features, other_features = np.eye(8, dtype=np.float32)[:2]
+    bar = np.full(26, 0.05 / 24, dtype=np.float32)
+    bar[labels.index("I")], bar[labels.index("L")] = 0.47, 0.48
+    taught = (bar_features[None], np.array([labels.index("I")]))
+
+    def letter(label: str) -> np.ndarray:
+        return sure_of(labels.index(label), labels=26).astype(np.float32)
+
+    drawings = {  # heights, probabilities, features; what both must read
+        "lone bar": ([100], [bar], [bar_features], "I"),
+        "m and a towering bar": ([60, 100], [letter("M"), bar], [other_features, bar_features], "ML"),
+        "M and a bar as tall": ([100, 100], [letter("M"), bar], [other_features, bar_features], "MI"),
+    }
+    python, boxes = [], []
+    for heights, probabilities, features, _ in drawings.values():
+        probabilities, features = np.array(probabilities), np.array(features)
+        blended = blend(probabilities, features, *taught, rule)
+        python.append("".join(labels[index] for index in read(heights, probabilities, labels, case_rule, blended)))
+        boxes.append(([(0, 30 * i, height - 1, 30 * i + 20) for i, height in enumerate(heights)], probabilities))
+    javascript = run_js_read(boxes, LETTERS_METADATA, features=[np.array(f) for _, _, f, _ in drawings.values()], taught=taught)
+    assert python == javascript == [expected for *_, expected in drawings.values()]
 
 
 @pytest.mark.parametrize("task", sorted(TASKS))

@@ -14,6 +14,8 @@ same characters to both):
   its box is at least `tallRatio` times as tall as the shortest such character, else `short`. Its confidence
   is the pair's probability together (the model is sure it is the bar; the height says which case).
 - Otherwise (a lone bar, or only bars) the model's reading stands.
+- Lookalikes are judged on the model's own probabilities, before what the user taught (`blend`): a bar taught
+  alone as an I is still an l in "milk", since only its height tells them apart; a lone bar takes what was taught.
 Box heights, not tops, are compared: a word written on a slope keeps its heights. Known misreadings: a
 lowercase word whose other letters all rise above the x-height ("hill": h and a dotted i) reads its l as I,
 and a capitalised word beginning with I ("Ink") reads it as L.
@@ -40,12 +42,18 @@ class CaseByHeight:
     tallRatio: float = 1.15
 
 
-def read(heights: list[int], probabilities: np.ndarray, labels: tuple[str, ...] | list[str], rule: CaseByHeight | None) -> list[int]:
+def read(
+    heights: list[int], probabilities: np.ndarray, labels: tuple[str, ...] | list[str], rule: CaseByHeight | None, blended: np.ndarray | None = None
+) -> list[int]:
     """The label index of each character of one drawing, left to right.
 
-    heights: each character's box height in canvas pixels; probabilities: float (characters, labels)."""
+    heights: each character's box height in canvas pixels; probabilities: float (characters, labels), the
+    model's; blended: the same after `blend` (what was taught), if anything was. Each character is its most
+    probable label after the blend, but lookalikes are judged on the model's own probabilities: in a word, a
+    bar's height decides even when a bar was taught alone."""
     probabilities = np.asarray(probabilities)
-    chosen = [int(index) for index in probabilities.argmax(axis=1)] if len(probabilities) else []
+    ranked = probabilities if blended is None else np.asarray(blended)
+    chosen = [int(index) for index in ranked.argmax(axis=1)] if len(ranked) else []
     if rule is None:
         return chosen
     short, tall = labels.index(rule.short), labels.index(rule.tall)

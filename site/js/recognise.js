@@ -11,6 +11,7 @@ import { segment } from './preprocess.js';
  * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
  * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
+ * @property {Float32Array} modelProbabilities the model's own, before `blend`
  * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`)
  * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
@@ -114,7 +115,12 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
 export function name(characters, metadata, taught = []) {
   const ranked = characters.map((character) => {
     const probabilities = blend(character, taught, metadata.corrections);
-    return { ...character, probabilities, ...rank(probabilities, metadata.labels, metadata.display.confidenceThreshold) };
+    return {
+      ...character,
+      modelProbabilities: character.probabilities,
+      probabilities,
+      ...rank(probabilities, metadata.labels, metadata.display.confidenceThreshold),
+    };
   });
   return caseByHeight(ranked, metadata);
 }
@@ -147,8 +153,10 @@ export function blend({ probabilities, features }, taught, rule) {
  * character is such a lookalike when both labels have at least `minProbability`. In a drawing with another
  * character that is not one, a lookalike at least `tallRatio` times as tall as the shortest of those is
  * `tall` (an l beside x-height letters), else `short` (an I beside capitals); its confidence is the pair's
- * probability together. Box heights, not tops: a word written on a slope keeps them. The same rule as
- * training/recognise.py `read` (tests/test_recognise.py compares the two).
+ * probability together. Box heights, not tops: a word written on a slope keeps them. Lookalikes are judged on the
+ * model's own probabilities: a bar taught alone as an I (see `blend`) is still an l in "milk" (its shape is the
+ * same; only height tells them apart). The same rule as training/recognise.py `read` (tests/test_recognise.py
+ * and tests/test_corrections.py compare the two).
  * @param {Character[]} characters as ranked by the model, left to right
  * @param {object} metadata the task's metadata.json
  * @returns {Character[]} the same characters, lookalikes relabelled
@@ -159,14 +167,15 @@ export function caseByHeight(characters, metadata) {
   const short = metadata.labels.indexOf(rule.short);
   const tall = metadata.labels.indexOf(rule.tall);
   const height = ({ box }) => box.bottom - box.top + 1;
-  const lookalike = ({ probabilities }) => Math.min(probabilities[short], probabilities[tall]) >= rule.minProbability;
+  const own = (character) => character.modelProbabilities ?? character.probabilities;
+  const lookalike = (character) => Math.min(own(character)[short], own(character)[tall]) >= rule.minProbability;
   const others = characters.filter((character) => !lookalike(character));
   if (others.length === 0) return characters;
   const reference = Math.min(...others.map(height));
   return characters.map((character) => {
     if (!lookalike(character)) return character;
     const isTall = height(character) >= rule.tallRatio * reference;
-    const confidence = character.probabilities[short] + character.probabilities[tall];
+    const confidence = own(character)[short] + own(character)[tall];
     return {
       ...character,
       label: isTall ? rule.tall : rule.short,
