@@ -31,7 +31,7 @@ TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
 WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm
 VENDOR_FILES := site/vendor/tfjs.js site/vendor/tfjs-cpu.js $(addprefix site/vendor/,$(WASM_FILES))
 
-.PHONY: setup data train convert finish-release vendor serve test test-fast bench bench-letters chromium fonts clean
+.PHONY: setup data train convert finish-release vendor serve test test-fast bench bench-letters bench-teaching chromium fonts clean
 
 setup: $(VENV)/.installed node_modules/.installed chromium fonts
 
@@ -127,6 +127,9 @@ bench: setup
 
 bench-letters: setup
 	$(PYTHON) -m bench.letters $(if $(QUICK),--quick,)
+
+bench-teaching: setup
+	$(PYTHON) -m bench.teaching
 
 clean:
 	rm -rf .pytest_cache bench/.cache

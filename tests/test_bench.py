@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from bench import latency, models, numbers, report, slow_device, transfer
+from bench import latency, models, numbers, report, slow_device, teaching, transfer
 from bench.run import BenchSettings, paired
 
 
@@ -292,6 +292,22 @@ def test_slow_device_report_gives_medians_percentiles_and_targets():
     assert "| before (tf.min.js) | not measured |" in text
     assert "target ≤ 1,500" in text and "target ≤ 100" in text
     assert "from the click to ready: median **400 ms** (runs: 300, 500)" in text
+
+
+def test_teaching_report_writes_what_the_measurement_gives(tmp_path, monkeypatch):
+    # bench.teaching is a report of training/corrections.py's measure on the split asked for: its table, as
+    # given, under a title that says what was measured, written in one step.
+    import training.corrections
+
+    asked = []
+    monkeypatch.setattr(training.corrections, "measure", lambda split: asked.append(split) or ["| set | users |", "| --- | --- |", "| letters | 15 |"])
+    out = tmp_path / "teaching.md"
+    assert teaching.main(["--out", str(out), "--split", "validation"]) == 0
+    text = out.read_text()
+    assert asked == ["validation"]
+    assert text.startswith("# Teaching the page your hand (") and "held-out font families" in text
+    assert text.endswith("| set | users |\n| --- | --- |\n| letters | 15 |\n")
+    assert [path.name for path in tmp_path.iterdir()] == ["teaching.md"]
 
 
 def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):

@@ -217,7 +217,8 @@ def measure(split: str = "test", rule: Corrections | None = None) -> list[str]:
     from training.evaluate import load_run_model
     from training.tasks import TASKS
 
-    rows = []
+    rows, by_user = [], ["", "By user, those whose first drawing was misread at least once, the least read first:", "",
+                         "| set | user | taught | read after | right before | right after | fixed | broke |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for task, name, read_set in (("letters", f"letters, {split} font families", letters_readings), ("digits", f"digits, UJI {split} writers", writer_readings)):
         task_rule = TASKS[task].corrections if rule is None else rule
         readings = read_set(load_run_model(ROOT / "models" / task), split)
@@ -227,12 +228,19 @@ def measure(split: str = "test", rule: Corrections | None = None) -> list[str]:
             f"| {name} | {len(counts['groups'])} | {counts['taught']} | {read:,} | {percent(counts['right_before'], read)} | "
             f"{percent(counts['right_after'], read)} | {counts['fixed']} | {counts['broke']} | {task_rule.similarity} / {task_rule.weight:g} |"
         )
+        taught = sorted((item for item in counts["groups"].items() if item[1]["taught"]), key=lambda item: item[1]["right_before"] / item[1]["read"])
+        by_user += [
+            f"| {task} | {group} | {user['taught']} | {user['read']} | {percent(user['right_before'], user['read'])} | "
+            f"{percent(user['right_after'], user['read'])} | {user['fixed']} | {user['broke']} |"
+            for group, user in taught
+        ]
     return [
         f"Each user draws every item once, teaches what is misread, draws again (models/letters, models/digits; Keras). Split: {split}.",
         "",
         "| set | users | taught | read after | right before | right after | fixed | broke | similarity / weight |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
+        *by_user,
     ]
 
 
