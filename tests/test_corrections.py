@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -186,3 +187,42 @@ def test_the_features_are_what_the_last_layer_reads():
     np.testing.assert_allclose(probabilities, np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), rtol=1e-4)
     float_features, _ = features_and_probabilities(model, images / 255.0)  # float in [0, 1]: taken as is
     np.testing.assert_allclose(float_features, features, rtol=1e-5, atol=1e-6)
+
+
+# site/js/corrections.js in Node, with a Map standing in for localStorage: what is kept is read back (one byte a
+# pixel), what does not fit the model (an unknown label, another size, not base64, not JSON) is left out rather
+# than failing the page, and a storage that refuses says so.
+KEEP_AND_READ = """
+const { loadTaught, saveTaught } = await import('./site/js/corrections.js');
+const map = new Map();
+const storage = { getItem: (key) => map.get(key) ?? null, setItem: (key, value) => map.set(key, String(value)), removeItem: (key) => map.delete(key) };
+const metadata = { labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], input: { shape: [28, 28, 1] } };
+const input = Float32Array.from({ length: 784 }, (_, index) => (index * 37 % 1000) / 1000);
+const result = {};
+result.saved = saveTaught(storage, 'digits', [{ label: '9', input }, { label: '4', input: new Float32Array(784) }]);
+const back = loadTaught(storage, 'digits', metadata);
+result.labels = back.map((item) => item.label);
+result.largestError = Math.max(...back[0].input.map((value, index) => Math.abs(value - input[index])));
+result.otherTask = loadTaught(storage, 'letters', metadata).length;
+const stored = JSON.parse(map.get('inkwell.taught.digits'));
+map.set('inkwell.taught.digits', JSON.stringify([...stored, { label: 'A', input: stored[0].input }, { label: '1', input: 'AAAA' }, { label: '2', input: '%%' }, { label: '3' }, 7]));
+result.filtered = loadTaught(storage, 'digits', metadata).map((item) => item.label);
+map.set('inkwell.taught.digits', '{not json');
+result.notJson = loadTaught(storage, 'digits', metadata).length;
+result.forgot = saveTaught(storage, 'digits', []) && !map.has('inkwell.taught.digits');
+result.refused = saveTaught({ setItem() { throw new Error('QuotaExceededError'); } }, 'digits', [{ label: '9', input }]);
+result.noStorage = loadTaught(null, 'digits', metadata).length;
+console.log(JSON.stringify(result));
+"""
+
+
+def test_taught_drawings_are_kept_read_back_and_never_break_the_page():
+    result = subprocess.run(["node", "--input-type=module", "-e", KEEP_AND_READ], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["saved"] is True and outcome["labels"] == ["9", "4"]
+    assert outcome["largestError"] <= 0.5 / 255 + 1e-6  # one byte a pixel, rounded
+    assert outcome["otherTask"] == 0
+    assert outcome["filtered"] == ["9", "4"]
+    assert outcome["notJson"] == 0 and outcome["noStorage"] == 0
+    assert outcome["forgot"] is True and outcome["refused"] is False
