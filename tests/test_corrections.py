@@ -193,7 +193,7 @@ def test_the_features_are_what_the_last_layer_reads():
 # pixel), what does not fit the model (an unknown label, another size, not base64, not JSON) is left out rather
 # than failing the page, and a storage that refuses says so.
 KEEP_AND_READ = """
-const { loadTaught, saveTaught } = await import('./site/js/corrections.js');
+const { loadTaught, saveTaught, TAUGHT_LIMIT } = await import('./site/js/corrections.js');
 const map = new Map();
 const storage = { getItem: (key) => map.get(key) ?? null, setItem: (key, value) => map.set(key, String(value)), removeItem: (key) => map.delete(key) };
 const metadata = { labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], input: { shape: [28, 28, 1] } };
@@ -207,6 +207,9 @@ result.otherTask = loadTaught(storage, 'letters', metadata).length;
 const stored = JSON.parse(map.get('inkwell.taught.digits'));
 map.set('inkwell.taught.digits', JSON.stringify([...stored, { label: 'A', input: stored[0].input }, { label: '1', input: 'AAAA' }, { label: '2', input: '%%' }, { label: '3' }, 7]));
 result.filtered = loadTaught(storage, 'digits', metadata).map((item) => item.label);
+map.set('inkwell.taught.digits', JSON.stringify(Array.from({ length: TAUGHT_LIMIT + 10 }, (_, index) => ({ label: String(index % 10), input: stored[0].input }))));
+result.kept = loadTaught(storage, 'digits', metadata).map((item) => item.label).join('');
+result.limit = TAUGHT_LIMIT;
 map.set('inkwell.taught.digits', '{not json');
 result.notJson = loadTaught(storage, 'digits', metadata).length;
 result.forgot = saveTaught(storage, 'digits', []) && !map.has('inkwell.taught.digits');
@@ -224,5 +227,7 @@ def test_taught_drawings_are_kept_read_back_and_never_break_the_page():
     assert outcome["largestError"] <= 0.5 / 255 + 1e-6  # one byte a pixel, rounded
     assert outcome["otherTask"] == 0
     assert outcome["filtered"] == ["9", "4"]
+    # At most TAUGHT_LIMIT (each costs start-up time: about 6 ms at 4x CPU throttle), the last ones taught.
+    assert outcome["limit"] == 50 and outcome["kept"] == "".join(str(index % 10) for index in range(10, 60))
     assert outcome["notJson"] == 0 and outcome["noStorage"] == 0
     assert outcome["forgot"] is True and outcome["refused"] is False

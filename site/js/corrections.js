@@ -3,11 +3,11 @@
 
 import { predictWithFeatures } from './model.js';
 
-export const TAUGHT_LIMIT = 200; // drawings kept per task; the oldest go first
+export const TAUGHT_LIMIT = 50; // drawings kept per task, the oldest go first: each costs the page start-up time
 const key = (task) => `inkwell.taught.${task}`;
 
 /**
- * The drawings taught for `task` that fit this model (a label it has, an input of its size).
+ * The drawings taught for `task` that fit this model (a label it has, an input of its size), the last TAUGHT_LIMIT.
  * @returns {{label: string, input: Float32Array}[]} none if storage is off or holds something else
  */
 export function loadTaught(storage, task, metadata) {
@@ -20,7 +20,8 @@ export function loadTaught(storage, task, metadata) {
   const size = metadata.input.shape[0] * metadata.input.shape[1];
   return (Array.isArray(stored) ? stored : [])
     .map(({ label, input } = {}) => ({ label, input: decode(input) }))
-    .filter(({ label, input }) => metadata.labels.includes(label) && input?.length === size);
+    .filter(({ label, input }) => metadata.labels.includes(label) && input?.length === size)
+    .slice(-TAUGHT_LIMIT);
 }
 
 /** Keep `items` for `task` (none: forget). False when the browser refuses (storage off or full). */
