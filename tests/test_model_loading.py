@@ -55,11 +55,14 @@ for (const [name, folder] of Object.entries(folders)) {
     if (name === 'intact') {
       // The page reads with predictWithFeatures: predict's probabilities, and the last layer's input beside them.
       const inputs = Float32Array.from({ length: 3 * height * width * channels }, (_, index) => (index * 7919 % 1000) / 1000);
-      const both = predictWithFeatures(tf, model, inputs, metadata.input.shape);
+      const size = height * width * channels;
+      const each = predictWithFeatures(tf, model, [0, 1, 2].map((index) => inputs.slice(index * size, (index + 1) * size)), metadata.input.shape);
       const alone = predictBatch(tf, model, inputs, metadata.input.shape);
+      const joined = each.flatMap(({ probabilities }) => Array.from(probabilities));
       results.withFeatures = {
-        largestDifference: Math.max(...alone.map((value, index) => Math.abs(value - both.probabilities[index]))),
-        features: both.features.length,
+        largestDifference: Math.max(...alone.map((value, index) => Math.abs(value - joined[index]))),
+        probabilities: joined.length,
+        features: each.map(({ features }) => features.length),
         units: model.layers[model.layers.length - 1].input.shape[1],
       };
     }
@@ -102,10 +105,11 @@ def test_the_intact_model_loads_and_predicts(outcomes):
 
 
 def test_the_page_reads_predicts_probabilities_and_the_features_taught_drawings_are_compared_by(outcomes):
-    # Three inputs through predictWithFeatures (model.execute, both tensors at once) and predictBatch
-    # (model.predict): the same probabilities, and 4 * width features each (the global pooling's output).
+    # Three inputs through predictWithFeatures (model.execute, both tensors at once, split back per input) and
+    # predictBatch (model.predict): the same probabilities, and 4 * width features each (the global pooling's output).
+    assert outcomes["withFeatures"]["probabilities"] == 3 * 10
     assert outcomes["withFeatures"]["largestDifference"] <= 1e-6
-    assert outcomes["withFeatures"]["features"] == 3 * outcomes["withFeatures"]["units"] == 3 * 96
+    assert outcomes["withFeatures"]["features"] == [outcomes["withFeatures"]["units"]] * 3 == [96] * 3
 
 
 def test_old_metadata_is_never_paired_with_new_files(outcomes):

@@ -41,12 +41,8 @@ export function saveTaught(storage, task, items) {
  */
 export function featuresOf(tf, model, metadata, items) {
   if (items.length === 0) return [];
-  const size = items[0].input.length;
-  const batch = new Float32Array(items.length * size);
-  items.forEach(({ input }, index) => batch.set(input, index * size));
-  const { features } = predictWithFeatures(tf, model, batch, metadata.input.shape);
-  const featureSize = features.length / items.length;
-  return items.map(({ label }, index) => ({ label: metadata.labels.indexOf(label), features: features.slice(index * featureSize, (index + 1) * featureSize) }));
+  const read = predictWithFeatures(tf, model, items.map(({ input }) => input), metadata.input.shape);
+  return items.map(({ label }, index) => ({ label: metadata.labels.indexOf(label), features: read[index].features }));
 }
 
 // Inputs (0 = paper, 1 = ink) as base64 bytes.

@@ -191,17 +191,19 @@ export function predictBatch(tf, model, inputs, shape) {
 }
 
 /**
- * `predictBatch`, and the features the model's last layer reads (its input): what a drawing the user taught
- * is compared by. The same graph, run once for both; the probabilities are predict's.
- * @returns {{probabilities: Float32Array, features: Float32Array}} n * labels.length, n * feature size
+ * Read several inputs in one batch: each one's probabilities (as `predictBatch` gives them) and the features
+ * the model's last layer reads (its input), by which a drawing the user taught is compared. One graph run.
+ * @param {Float32Array[]} inputs at least one, each size * size values, 0 = paper, 1 = ink
+ * @returns {{probabilities: Float32Array, features: Float32Array}[]} one per input
  */
 export function predictWithFeatures(tf, model, inputs, shape) {
-  const count = inputs.length / (shape[0] * shape[1] * shape[2]);
+  const size = inputs[0].length;
+  const batch = new Float32Array(inputs.length * size);
+  inputs.forEach((input, index) => batch.set(input, index * size));
   const wanted = [model.layers[model.layers.length - 1].input.name, model.outputs[0].name];
-  return tf.tidy(() => {
-    const [features, probabilities] = model.execute(tf.tensor4d(inputs, [count, ...shape]), wanted);
-    return { probabilities: probabilities.dataSync(), features: features.dataSync() };
-  });
+  const [features, probabilities] = tf.tidy(() => model.execute(tf.tensor4d(batch, [inputs.length, ...shape]), wanted).map((tensor) => tensor.dataSync()));
+  const row = (values, index) => values.slice((index * values.length) / inputs.length, ((index + 1) * values.length) / inputs.length);
+  return inputs.map((_, index) => ({ probabilities: row(probabilities, index), features: row(features, index) }));
 }
 
 /**

@@ -80,25 +80,11 @@ export function split(metadata, imageData) {
 export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = []) {
   if (segments.length === 0) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds };
 
-  const inputSize = segments[0].input.length;
-  const batch = new Float32Array(segments.length * inputSize);
-  segments.forEach((character, index) => batch.set(character.input, index * inputSize));
   const startInference = performance.now();
-  const { probabilities, features } = predictWithFeatures(tf, model, batch, metadata.input.shape);
+  const read = predictWithFeatures(tf, model, segments.map(({ input }) => input), metadata.input.shape);
   const inferenceMilliseconds = performance.now() - startInference;
 
-  const labelCount = metadata.labels.length;
-  const featureSize = features.length / segments.length;
-  const characters = name(
-    segments.map(({ box, input }, index) => ({
-      box,
-      input,
-      probabilities: probabilities.slice(index * labelCount, (index + 1) * labelCount),
-      features: features.slice(index * featureSize, (index + 1) * featureSize),
-    })),
-    metadata,
-    taught,
-  );
+  const characters = name(segments.map(({ box, input }, index) => ({ box, input, ...read[index] })), metadata, taught);
   const text = characters.map((character) => character.label).join('');
   return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
 }
