@@ -11,6 +11,8 @@ measures on the page's own clock:
   requestAnimationFrame callback, then a task: that frame has been painted); p50 and p95 of all digits.
 - switching to Letters (when the page has the task): from the click on the switch to the letters model
   ready, fetched on first use (the first visit's service worker may have precached it meanwhile);
+- a third visit with as many taught digits as a task keeps (site/js/corrections.js TAUGHT_LIMIT, put in its
+  localStorage): the page reads them all before it is ready, the slowest start a user who teaches it can have;
 - where that time goes, from the browser's Event Timing entry of each of those pointer-ups (entries of 16 ms
   or more): input delay (the event waited for the main thread: a live recognition still running, say),
   processing (the page's handlers: the final recognition), presentation (from the handlers' end to the next
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -138,9 +141,25 @@ def switch_and_time(page, title: str) -> float | None:
     return page.evaluate(f"window.inkwellTimings.readyTimes[{count}]") - started
 
 
-def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
-    """`runs` fresh profiles: ready on the first and second visit, and pointer-up → answer on the first."""
-    ready, second_ready, answers, errors, moves, letters_ready = [], [], [], [], [], []
+def taught_limit(site: Path = SITE) -> int | None:
+    """How many taught drawings a task keeps (site/js/corrections.js TAUGHT_LIMIT); None for a page without teaching."""
+    source = site / "js" / "corrections.js"
+    match = re.search(r"^export const TAUGHT_LIMIT = (\d+);", source.read_text(), re.MULTILINE) if source.exists() else None
+    return int(match.group(1)) if match else None
+
+
+# `count` taught digits (one drawing, as corrections.js keeps it: base64 of one byte a pixel), labels 0-9 in turn.
+FILL_TAUGHT_JS = """(count) => {
+  const input = btoa(String.fromCharCode(...Array.from({ length: 784 }, (_, index) => (index * 37) % 256)));
+  const items = Array.from({ length: count }, (_, index) => ({ label: String(index % 10), input }));
+  localStorage.setItem('inkwell.taught.digits', JSON.stringify(items));
+}"""
+
+
+def measure_page(browser, url: str, runs: int, rounds: int, taught: int | None = None) -> dict:
+    """`runs` fresh profiles: ready on the first and second visit, and pointer-up → answer on the first; with
+    `taught`, ready again on a third visit with that many taught digits."""
+    ready, second_ready, answers, errors, moves, letters_ready, taught_ready = [], [], [], [], [], [], []
     backend = None
     for _ in range(runs):
         context = browser.new_context(service_workers="allow")
@@ -160,13 +179,22 @@ def measure_page(browser, url: str, runs: int, rounds: int) -> dict:
                 letters_ready.append(switched)
             wait_until_true(page, "navigator.serviceWorker.controller !== null")
             page.close()
-            again = open_and_wait(throttled_page(context), url)
+            second = throttled_page(context)
+            again = open_and_wait(second, url)
             if again is not None:
                 second_ready.append(again)
+            if taught:
+                second.evaluate(FILL_TAUGHT_JS, taught)
+                second.close()
+                with_taught = open_and_wait(throttled_page(context), url)
+                if with_taught is not None:
+                    taught_ready.append(with_taught)
         finally:
             context.close()
     times = [answer["milliseconds"] for answer in answers]
     summary = {"backend": backend, "runs": runs, "errors": errors, "ready_ms": ready, "second_visit_ready_ms": second_ready, "answers": answers, "letters_ready_ms": letters_ready}
+    if taught:
+        summary.update(taught=taught, taught_ready_ms=taught_ready, taught_ready_median_ms=percentile(taught_ready, 50) if taught_ready else None)
     if ready and times:
         summary.update(
             ready_median_ms=percentile(ready, 50),
@@ -205,7 +233,7 @@ def measure_slow_device(runs: int, rounds: int, old_commit: str = OLD_COMMIT, ne
                     result[label] = None
                     continue
                 with serve(directory) as url:
-                    result[label] = measure_page(browser, url, runs, rounds)
+                    result[label] = measure_page(browser, url, runs, rounds, taught_limit(directory))
                 print(f"[slow device] {label}: {describe(result[label])}", flush=True)
         finally:
             browser.close()
@@ -270,6 +298,12 @@ def markdown(result: dict) -> str:
             lines += ["", f"Switching to Letters after the digits (first visit, {label}): the letters model fetched on first use, loaded "
                       f"and verified, from the click to ready: median **{measured['letters_ready_median_ms']:,.0f} ms** "
                       f"(runs: {', '.join(f'{value:.0f}' for value in measured['letters_ready_ms'])})."]
+    for label, key in (("now", "new"), ("before (tf.min.js)", "old")):
+        measured = result.get(key) or {}
+        if measured.get("taught_ready_median_ms") is not None:
+            lines += ["", f"A visit with {measured['taught']} taught digits ({label}; the most a task keeps, all read before the page is ready): "
+                      f"median **{measured['taught_ready_median_ms']:,.0f} ms** to ready (target ≤ {READY_TARGET_MS:,}; runs: "
+                      f"{', '.join(f'{value:.0f}' for value in measured['taught_ready_ms'])}), against the second visit's above."]
     lines += ["", "Every model-ready time, ms: " + "; ".join(
         f"{label}: first visits {', '.join(f'{value:.0f}' for value in result[key]['ready_ms'])}, second visits "
         f"{', '.join(f'{value:.0f}' for value in result[key]['second_visit_ready_ms'])}"

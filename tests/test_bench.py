@@ -286,12 +286,22 @@ def test_slow_device_report_gives_medians_percentiles_and_targets():
         "backend": "wasm", "runs": 2, "errors": [], "ready_ms": [1000.0, 1400.0], "second_visit_ready_ms": [700.0, 900.0], "answers": answers,
         "ready_median_ms": 1200.0, "second_visit_ready_median_ms": 800.0, "answer_p50_ms": 55.0, "answer_p95_ms": 95.5, "read_correctly": 8,
         "letters_ready_ms": [300.0, 500.0], "letters_ready_median_ms": 400.0,
+        "taught": 50, "taught_ready_ms": [900.0, 1100.0], "taught_ready_median_ms": 1000.0,
     }
     text = slow_device.markdown({"throttle": 4, "old_commit": "1b51178a97aee7e3d85c9d185e9555c808a7f5de", "chromium": "1", "new": measured, "old": None})
     assert "| now | wasm | 2 | **1,200** | 800 | 55 | **96** | 8 of 10 |" in text
     assert "| before (tf.min.js) | not measured |" in text
     assert "target ≤ 1,500" in text and "target ≤ 100" in text
     assert "from the click to ready: median **400 ms** (runs: 300, 500)" in text
+    assert "A visit with 50 taught digits (now; the most a task keeps, all read before the page is ready): median **1,000 ms**" in text
+    assert "(target ≤ 1,500; runs: 900, 1100)" in text
+
+
+def test_slow_device_fills_as_many_taught_drawings_as_the_page_keeps(tmp_path):
+    # The bench reads the limit from the page itself, so a new limit is measured without a second copy of it.
+    assert slow_device.taught_limit() == 50
+    (tmp_path / "js").mkdir()
+    assert slow_device.taught_limit(tmp_path) is None  # the tf.min.js page had no teaching
 
 
 def test_teaching_report_writes_what_the_measurement_gives(tmp_path, monkeypatch):
