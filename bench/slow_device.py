@@ -249,6 +249,10 @@ def describe(measured: dict | None) -> str:
     )
 
 
+def listed(milliseconds: list[float]) -> str:
+    return ", ".join(f"{value:.0f}" for value in milliseconds)
+
+
 def markdown(result: dict) -> str:
     lines = [
         f"# Time to the first answer on a slow device (Chromium, CPU throttled {result['throttle']}×)",
@@ -297,16 +301,13 @@ def markdown(result: dict) -> str:
         if measured.get("letters_ready_median_ms") is not None:
             lines += ["", f"Switching to Letters after the digits (first visit, {label}): the letters model fetched on first use, loaded "
                       f"and verified, from the click to ready: median **{measured['letters_ready_median_ms']:,.0f} ms** "
-                      f"(runs: {', '.join(f'{value:.0f}' for value in measured['letters_ready_ms'])})."]
-    for label, key in (("now", "new"), ("before (tf.min.js)", "old")):
-        measured = result.get(key) or {}
+                      f"(runs: {listed(measured['letters_ready_ms'])})."]
         if measured.get("taught_ready_median_ms") is not None:
             lines += ["", f"A visit with {measured['taught']} taught digits ({label}; the most a task keeps, all read before the page is ready): "
                       f"median **{measured['taught_ready_median_ms']:,.0f} ms** to ready (target ≤ {READY_TARGET_MS:,}; runs: "
-                      f"{', '.join(f'{value:.0f}' for value in measured['taught_ready_ms'])}), against the second visit's above."]
+                      f"{listed(measured['taught_ready_ms'])}), against the second visit's above."]
     lines += ["", "Every model-ready time, ms: " + "; ".join(
-        f"{label}: first visits {', '.join(f'{value:.0f}' for value in result[key]['ready_ms'])}, second visits "
-        f"{', '.join(f'{value:.0f}' for value in result[key]['second_visit_ready_ms'])}"
+        f"{label}: first visits {listed(result[key]['ready_ms'])}, second visits {listed(result[key]['second_visit_ready_ms'])}"
         for label, key in (("now", "new"), ("before", "old")) if result.get(key)
     ), ""]
     return "\n".join(lines)
