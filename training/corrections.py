@@ -168,11 +168,9 @@ def choose_letters(model_dir: Path = CHOOSE_LETTERS_MODEL) -> list[str]:
 
 def choose_digits(model_dir: Path = ROOT / "models" / "digits") -> list[str]:
     """One open-top 9 taught as 9: the flagged templates' drawings and MNIST's validation digits, per rule."""
-    from training.data import load_mnist
     from training.digit_styles import template_drawing
     from training.evaluate import load_run_model
-    from training.train import TrainConfig
-    from training.validate_candidates import DRAWINGS, FLAGGED
+    from training.validate_candidates import DRAWINGS, FLAGGED, mnist_published_validation
 
     model = load_run_model(model_dir)
     label, template, seed = TAUGHT_TEMPLATE
@@ -180,9 +178,8 @@ def choose_digits(model_dir: Path = ROOT / "models" / "digits") -> list[str]:
     drawings = np.stack([template_drawing(digit, index, seed=s) for digit, index in FLAGGED.values() for s in range(DRAWINGS)])
     features, probabilities = (array.reshape(len(FLAGGED), DRAWINGS, -1) for array in features_and_probabilities(model, drawings))
     templates = {name: (features[row], probabilities[row], digit) for row, (name, (digit, _)) in enumerate(FLAGGED.items())}
-    train = load_mnist("train")
-    size = TrainConfig.validation_size
-    mnist = features_and_probabilities(model, train.images[-size:]) + (train.labels[-size:].astype(int),)
+    images, labels = mnist_published_validation()
+    mnist = features_and_probabilities(model, images) + (labels.astype(int),)
     fours = [name for name in FLAGGED if name.startswith("open 4")]
     others = [name for name in FLAGGED if name not in NINES and name not in fours]
 
@@ -195,7 +192,7 @@ def choose_digits(model_dir: Path = ROOT / "models" / "digits") -> list[str]:
         f"Digits, model {model_dir.relative_to(ROOT) if model_dir.is_relative_to(ROOT) else model_dir}: one open-top 9 (template {label}/{template}, seed {seed}) taught as 9; "
         f"templates right of {DRAWINGS} drawings (the taught one among the open-top 9s); the {len(fours)} open 4s together, of {DRAWINGS * len(fours)}, "
         f"the other {len(others)} flagged templates (continental 1s, crossed 7), of {DRAWINGS * len(others)}; "
-        f"MNIST validation ({size:,}, published) if every digit were read with the correction.",
+        f"MNIST validation ({len(labels):,}, published) if every digit were read with the correction.",
         "",
         "| similarity | weight | " + " | ".join(NINES) + " | open 4s | other templates | MNIST validation | fixed | broke |",
         "| --- | --- | " + "--- | " * len(NINES) + "--- | --- | --- | --- | --- |",

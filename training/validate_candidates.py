@@ -90,14 +90,21 @@ def keras_predict(model):
     return lambda inputs: model.predict(inputs, batch_size=512, verbose=0)
 
 
-def mnist_validation(seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The validation split as published and re-drawn as a seed-`seed` training validates on it."""
+def mnist_published_validation() -> tuple[np.ndarray, np.ndarray]:
+    """The validation split as published: the last TrainConfig.validation_size training digits, and their labels."""
     from training.data import load_mnist
-    from training.train import TrainConfig, canvas_redraws
+    from training.train import TrainConfig
 
     train = load_mnist("train")
     size = TrainConfig.validation_size
-    images, labels = train.images[-size:], train.labels[-size:]
+    return train.images[-size:], train.labels[-size:]
+
+
+def mnist_validation(seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The validation split as published and re-drawn as a seed-`seed` training validates on it."""
+    from training.train import canvas_redraws
+
+    images, labels = mnist_published_validation()
     redrawn = canvas_redraws(images, [seed + 1000], "val-full")[0]
     return {"published": (images, labels), "redrawn": (redrawn, labels)}
 
