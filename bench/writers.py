@@ -4,8 +4,9 @@ Writes bench/writers.md and bench/writers.json (`make bench` runs it).
 
 What is measured is training/evaluate_writers.py's: real people's pen strokes (UJI Pen Characters, split by writer) replayed as
 site/js/pad.js draws them, segmented by site/js/preprocess.js, read by TF.js. Single digits: every sample of
-the split drawn alone on the pad. Numbers: 2-5 digits of one writer written across the pad, not touching;
-exact when every digit is read and none is missing or extra. Each on the test writers (the final figure) and
+the split drawn alone on the pad. Numbers: 2-5 digits of one writer written across the pad, spaced (0.3-0.7
+of their height of paper between digits) and written close (0.1-0.3, where the pen may bridge the paper: the
+same writers and digits); exact when every digit is read and none is missing or extra. Each on the test writers (the final figure) and
 the validation writers (where the pen rule was chosen), with the page's pen rule (the recognition pen thins
 with small writing, metadata.json's drawing.fullPenHeight / thinnestPen) and without it (one 16-px pen).
 """
@@ -24,6 +25,7 @@ NUMBERS_PER_LENGTH = 100
 QUICK_NUMBERS_PER_LENGTH = 25
 SPLITS = ("test", "validation")
 RULES = {"pen rule": False, "one pen (no rule)": True}
+SPACINGS = {"numbers": "spaced", "numbers_close": "written close"}  # measure_writers' keys
 
 
 def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
@@ -41,7 +43,8 @@ def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
             result = measure_writers(predict, split, numbers_per_length, drawing=without_pen_rule(drawing) if off else drawing)
             result.pop("drawing")
             results.setdefault(split, {})[rule] = result
-            print(f"  {split}, {rule}: digits {100 * result['digits']['accuracy']:.1f} %, numbers {100 * result['numbers']['exact']:.1f} % ({time.time() - started:.0f} s)", flush=True)
+            numbers = ", ".join(f"{name} {100 * result[key]['exact']:.1f} %" for key, name in SPACINGS.items())
+            print(f"  {split}, {rule}: digits {100 * result['digits']['accuracy']:.1f} %, numbers {numbers} ({time.time() - started:.0f} s)", flush=True)
     return results
 
 
@@ -57,17 +60,18 @@ def markdown(results: dict, command: str, model: str, stamp: str) -> str:
     lines = [f"# Real writers' digits and numbers ({stamp})", "", f"`{command}`, model `{model}`. {METHOD}", ""]
     for split, by_rule in results.items():
         first = next(iter(by_rule.values()))
-        lines += [f"## {split.capitalize()} writers ({first['digits']['count']} single digits, {first['numbers']['count']} numbers)", ""]
+        lines += [f"## {split.capitalize()} writers ({first['digits']['count']} single digits, {first['numbers']['count']} numbers each spaced and written close)", ""]
         lines += ["| drawing | single digits | " + " | ".join(f"digit {d}" for d in range(10)) + " |", "|" + " --- |" * 12]
         for rule, result in by_rule.items():
             by_digit = " | ".join(f"{100 * rate:.1f}" for rate in result["digits"]["by_digit"].values())
             lines.append(f"| {rule} | **{100 * result['digits']['accuracy']:.1f} %** | {by_digit} |")
         lengths = list(first["numbers"]["by_length"])
-        lines += ["", "| drawing | numbers exact | " + " | ".join(f"{length} digits" for length in lengths) + " | mis-segmented |", "|" + " --- |" * (len(lengths) + 3)]
-        for rule, result in by_rule.items():
-            numbers = result["numbers"]
-            by_length = " | ".join(f"{100 * rate:.1f} %" for rate in numbers["by_length"].values())
-            lines.append(f"| {rule} | **{100 * numbers['exact']:.1f} %** | {by_length} | {numbers['mis_segmented']} |")
+        lines += ["", "| drawing | numbers | exact | " + " | ".join(f"{length} digits" for length in lengths) + " | mis-segmented |", "|" + " --- |" * (len(lengths) + 4)]
+        for key, spacing in SPACINGS.items():
+            for rule, result in by_rule.items():
+                numbers = result[key]
+                by_length = " | ".join(f"{100 * rate:.1f} %" for rate in numbers["by_length"].values())
+                lines.append(f"| {rule} | {spacing} | **{100 * numbers['exact']:.1f} %** | {by_length} | {numbers['mis_segmented']} |")
         errors = by_rule["pen rule"]["digits"]["errors"]
         shown = ", ".join(f"{error['label']}→{error['read'] or '(nothing)'}" for error in errors)
         lines += ["", f"Single digits misread with the pen rule (true→read): {shown or 'none'}.", ""]

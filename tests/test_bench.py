@@ -415,21 +415,27 @@ def test_numbers_bench_reports_a_bad_count_in_one_line(capsys, tmp_path):
     assert not (tmp_path / "numbers.md").exists()
 
 
-def writers_result(digits: float, numbers: float) -> dict:
+def writers_result(digits: float, numbers: float, close: float) -> dict:
+    def spaced(exact: float, mis_segmented: int) -> dict:
+        return {"count": 400, "exact": exact, "by_length": {"2": 0.99, "3": 0.97, "4": 0.95, "5": exact}, "mis_segmented": mis_segmented}
+
     return {
         "digits": {"count": 200, "accuracy": digits, "by_digit": {str(d): digits for d in range(10)}, "errors": [{"label": 1, "read": "7"}]},
-        "numbers": {"count": 400, "exact": numbers, "by_length": {"2": 0.99, "3": 0.97, "4": 0.95, "5": numbers}, "mis_segmented": 3},
+        "numbers": spaced(numbers, 3),
+        "numbers_close": spaced(close, 40),
     }
 
 
-def test_writers_report_has_both_splits_with_and_without_the_pen_rule():
+def test_writers_report_has_both_splits_with_and_without_the_pen_rule_spaced_and_close():
     from bench import writers
 
-    results = {split: {"pen rule": writers_result(0.98, 0.955), "one pen (no rule)": writers_result(0.98, 0.76)} for split in writers.SPLITS}
+    results = {split: {"pen rule": writers_result(0.98, 0.955, 0.77), "one pen (no rule)": writers_result(0.98, 0.76, 0.5)} for split in writers.SPLITS}
     text = writers.markdown(results, "python -m bench.writers", "site/models/digits", "2026-01-01T00:00:00+00:00")
-    assert "## Test writers (200 single digits, 400 numbers)" in text and "## Validation writers" in text
-    assert "| pen rule | **95.5 %** | 99.0 % | 97.0 % | 95.0 % | 95.5 % | 3 |" in text
-    assert "| one pen (no rule) | **76.0 %** |" in text and "true→read): 1→7." in text
+    assert "## Test writers (200 single digits, 400 numbers each spaced and written close)" in text and "## Validation writers" in text
+    assert "| pen rule | spaced | **95.5 %** | 99.0 % | 97.0 % | 95.0 % | 95.5 % | 3 |" in text
+    assert "| pen rule | written close | **77.0 %** | 99.0 % | 97.0 % | 95.0 % | 77.0 % | 40 |" in text
+    assert "| one pen (no rule) | spaced | **76.0 %** |" in text and "| one pen (no rule) | written close | **50.0 %** |" in text
+    assert "true→read): 1→7." in text
 
 
 def test_writers_bench_without_a_model_is_one_line(tmp_path, capsys):

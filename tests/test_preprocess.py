@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -130,13 +132,24 @@ def test_a_dash_far_from_every_digit_stays_apart():
     assert [(c.left, c.right) for c in characters] == [(40, 52), (250, 330)]
 
 
+# A 1 (141 px tall), then a 0 (137 px) one column of paper to its right, as people write numbers close: the
+# two boxes fit one character's width and touch, which the pen-lift rule (mergeGap) alone would merge.
+ONE_CLOSE_TO_ZERO = [(60, 40, 200, 52), (62, 54, 68, 110), (192, 54, 198, 110), (62, 54, 198, 60), (62, 104, 198, 110)]
+
+
+def test_two_full_height_digits_written_close_stay_apart():
+    canvas = stroke_canvas(ONE_CLOSE_TO_ZERO)
+    assert [(c.left, c.right) for c in segment(canvas)] == [(40, 52), (54, 110)]
+    # The rule that keeps them apart is apartHeight's: off, they merge.
+    assert len(segment(canvas, dataclasses.replace(CONFIG, apartHeight=0.0))) == 1
+
+
 def test_a_pen_lift_gap_inside_a_digit_does_not_split_it():
     # A 1 drawn in two strokes that stop 3 px short of each other.
     assert len(segment(stroke_canvas([(60, 130, 119, 141), (123, 130, 200, 141)]))) == 1
 
 
 def test_parameters_are_the_same_in_python_javascript_and_metadata():
-    import dataclasses
     import json
     import subprocess
 
@@ -165,7 +178,7 @@ def parity_canvases(mnist_test, count=24):
     canvases += [to_rgba(blank()), stroke_canvas([(0, 0, 279, 279)]), stroke_canvas([(140, 140, 140, 140)])]
     canvases += [stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400)[:, :280]]
     canvases += [stroke_canvas([(60, 40, 200, 52)] + FIVE_BODY + SLANTED_BAR, width=400)[:, :280]]
-    canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280]]
+    canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280], stroke_canvas(ONE_CLOSE_TO_ZERO)]
     return np.stack(canvases)
 
 

@@ -8,8 +8,9 @@ and classified by the model. Two measures:
 
 - single digits: every sample of the split drawn alone on the pad; right when the page reads exactly that
   digit (a digit split in two, or lost, is wrong);
-- numbers: 2-5 digits written across the pad by one writer, not touching (`writer_numbers`); right when
-  every digit is read and none is missing or extra.
+- numbers: 2-5 digits written across the pad by one writer (`writer_numbers`), spaced (0.3-0.7 of their
+  height of paper between digits) and written close (0.1-0.3: the pen may bridge it, as it does for many
+  people); right when every digit is read and none is missing or extra.
 
 Figures on the test writers are final figures: choose anything (the pen rule's parameters, a model) on the
 validation writers.
@@ -26,7 +27,9 @@ import numpy as np
 
 from training.drawing import to_rgba
 from training.strokes import draw_page, page_drawing
-from training.writers import LENGTHS, SEED, writer_digits, writer_numbers
+from training.writers import CLOSE_GAP, LENGTHS, NUMBER_GAP, SEED, writer_digits, writer_numbers
+
+SPACINGS = {"numbers": NUMBER_GAP, "numbers_close": CLOSE_GAP}  # result key: paper between digits, x their height
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 200  # Canvases segmented at a time (280 x 280 x 4 bytes each).
@@ -61,7 +64,8 @@ def read_drawings(drawings: list[list[np.ndarray]], predict: Predict, drawing: d
 
 
 def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS) -> dict:
-    """Single-digit accuracy by digit and exact-number accuracy by length on the writers of `split`.
+    """Single-digit accuracy by digit and exact-number accuracy by length, numbers spaced ("numbers") and
+    written close ("numbers_close", the same writers and digits), on the writers of `split`.
 
     `predict`: a model folder (read with TF.js, as the page does) or a function from inputs to probabilities.
     `drawing`: metadata.json's drawing block (default: the page's, with its pen rule).
@@ -69,14 +73,12 @@ def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int
     if not callable(predict):
         predict = tfjs_predict(Path(predict))
     singles = writer_digits(split, seed)
-    numbers = writer_numbers(split, lengths, numbers_per_length, seed)
-    read = read_drawings([strokes for strokes, _ in singles] + [strokes for strokes, _ in numbers], predict, drawing)
+    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=gap) for key, gap in SPACINGS.items()}
+    drawings = [strokes for strokes, _ in singles] + [strokes for spaced in numbers.values() for strokes, _ in spaced]
+    read = read_drawings(drawings, predict, drawing)
     single_right = np.array([r == str(label) for r, (_, label) in zip(read, singles)])
     labels = np.array([label for _, label in singles])
-    number_read = read[len(singles) :]
-    truths = [digits for _, digits in numbers]
-    exact = np.array([r == t for r, t in zip(number_read, truths)])
-    return {
+    result = {
         "split": split,
         "drawing": page_drawing() if drawing is None else drawing,
         "digits": {
@@ -85,23 +87,34 @@ def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int
             "by_digit": {str(digit): float(single_right[labels == digit].mean()) for digit in range(10)},
             "errors": [{"label": int(label), "read": r} for r, (_, label), ok in zip(read, singles, single_right) if not ok],
         },
-        "numbers": {
-            "count": len(numbers),
-            "exact": float(exact.mean()),
-            "by_length": {str(length): float(np.mean([e for e, t in zip(exact, truths) if len(t) == length])) for length in lengths},
-            "mis_segmented": int(sum(len(r) != len(t) for r, t in zip(number_read, truths))),
-        },
+    }
+    position = len(singles)
+    for key, spaced in numbers.items():
+        result[key] = number_figures(read[position : position + len(spaced)], [digits for _, digits in spaced], lengths)
+        position += len(spaced)
+    return result
+
+
+def number_figures(read: list[str], truths: list[str], lengths: tuple[int, ...]) -> dict:
+    """Exact-number accuracy, by length, and how many numbers were cut into too many or too few characters."""
+    exact = np.array([r == t for r, t in zip(read, truths)])
+    return {
+        "count": len(truths),
+        "exact": float(exact.mean()),
+        "by_length": {str(length): float(np.mean([e for e, t in zip(exact, truths) if len(t) == length])) for length in lengths},
+        "mis_segmented": int(sum(len(r) != len(t) for r, t in zip(read, truths))),
     }
 
 
 def sentence(result: dict) -> str:
     """One line: single digits and numbers, by length."""
-    digits, numbers = result["digits"], result["numbers"]
-    by_length = ", ".join(f"{length}: {100 * rate:.1f}" for length, rate in numbers["by_length"].items())
-    return (
-        f"{result['split']} writers: single digits {100 * digits['accuracy']:.1f} % of {digits['count']}; "
-        f"numbers {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)"
-    )
+    digits = result["digits"]
+    said = [f"{result['split']} writers: single digits {100 * digits['accuracy']:.1f} % of {digits['count']}"]
+    for key, name in (("numbers", "numbers"), ("numbers_close", "written close")):
+        numbers = result[key]
+        by_length = ", ".join(f"{length}: {100 * rate:.1f}" for length, rate in numbers["by_length"].items())
+        said.append(f"{name} {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)")
+    return "; ".join(said)
 
 
 def main(argv: list[str] | None = None) -> int:

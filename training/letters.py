@@ -42,7 +42,7 @@ MODELS = ("letters",)  # Models of this task (training/model.py); the others rea
 # The letters task's preprocessing (metadata.json "preprocess"): single characters as for digits, except that
 # the dot of an i or a j lies further from its stem than a digit's pieces (speckGap); the segmentation of a
 # word (step 4) joins dots, bars and arms to the letter under or beside them, not to a taller neighbour.
-PREPROCESS = PreprocessConfig(speckGap=0.6, pieceHeight=0.6, pieceGap=0.1, verticalGapWeight=0.3)
+PREPROCESS = PreprocessConfig(speckGap=0.6, pieceHeight=0.6, pieceGap=0.1, verticalGapWeight=0.3, apartHeight=0.0)
 # The fields single-character preprocessing (steps 1-3, 5-8) reads: drawings are cached under these only.
 SINGLE_CHARACTER_FIELDS = ("imageSize", "boxSize", "inkThreshold", "speckSize", "speckGap")
 # Drawings of each glyph kept per split: training draws one of them at random each time it uses a glyph.

@@ -1,7 +1,7 @@
 """python -m training.preprocess IMAGE.png  — print the 28x28 input the model would see for a drawing.
 
 Preprocessing, specified once and implemented twice on purpose: here (to simulate drawings for training,
-tests and benchmarks) and in `site/js/preprocess.js` (in the page). `tests/test_preprocess_parity.py` feeds
+tests and benchmarks) and in `site/js/preprocess.js` (in the page). `tests/test_preprocess.py` feeds
 the same canvases to both. Keep the two in step; the parameters come from each task's `site/models/<task>/metadata.json`.
 
 Spec (as MNIST was made: "size-normalised to fit a 20x20 box preserving the aspect ratio, anti-aliased,
@@ -21,6 +21,9 @@ then centred in 28x28 by the centre of mass"):
    these two only while the merged box is at most maxAspect times as wide as it is tall, so neighbouring
    digits written close together stay apart, unless that shorter group is one stroke whose column range
    overlaps the taller's (the bar of a 5 slanting up past its body) — the first such pair in order is merged.
+   The pen-lift rule (mergeGap) does not merge two groups that are each at least apartHeight * the merged
+   box's height: two full-height characters written close, whose ink may touch a column or two (0 turns
+   this off).
    Then each group that is one stroke at least barAspect times as wide as tall (a bar: the bar of a 5 drawn
    apart often reaches past its body, too wide for the rules above; the arm of an E), taken left to right,
    joins the nearest group that is not such a bar (ties: the earlier) if it is under barHeight * that
@@ -74,6 +77,8 @@ class PreprocessConfig:
     barHeight: float = 0.6
     barGap: float = 0.35
     verticalGapWeight: float = 1.0
+    # Added for numbers written close (0 = off, the segmentation before it; letters keep it off).
+    apartHeight: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -174,9 +179,9 @@ def should_merge(first: list[dict], second: list[dict], config: PreprocessConfig
     piece = shorter < config.pieceHeight * taller and box_distance <= config.pieceGap * taller
     # A one-stroke piece over part of the taller group's columns is its bar, however far it reaches out.
     bar_over_body = overlap > 0 and len(first if height_a < height_b else second) == 1
-    return overlap >= config.mergeOverlap * narrower or (
-        piece and bar_over_body
-    ) or (one_character_wide and (-overlap <= config.mergeGap * taller or piece))
+    side_by_side = config.apartHeight > 0 and shorter >= config.apartHeight * merged_height
+    pen_lift = -overlap <= config.mergeGap * taller and not side_by_side
+    return overlap >= config.mergeOverlap * narrower or (piece and bar_over_body) or (one_character_wide and (pen_lift or piece))
 
 
 def is_bar(group: list[dict], config: PreprocessConfig) -> bool:

@@ -93,6 +93,7 @@ def draw_sample(sample: Sample, height: float, pen_width: float, canvas_size: in
 # How a person writes a number across the pad (compose_writer_number), as fractions of the digits' height
 # or of the canvas. The digits keep the sizes their writer gave them on the tablet.
 NUMBER_GAP = (0.3, 0.7)  # paper between neighbouring digits' strokes, x the number's median digit height
+CLOSE_GAP = (0.1, 0.3)  # written close, as many people write numbers: the pen may bridge the paper
 BASELINE_JITTER = 0.06  # standard deviation of each digit's baseline, x the median digit height
 NUMBER_WIDTH = (0.75, 0.92)  # the number spans this much of the pad's width...
 NUMBER_HEIGHT = (0.45, 0.7)  # ...unless that would make it taller than this much of its height
@@ -101,9 +102,9 @@ LENGTHS = (2, 3, 4, 5)
 SEED = 2613
 
 
-def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Generator, canvas_size: int = 280) -> list[np.ndarray]:
+def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Generator, canvas_size: int = 280, gap: tuple[float, float] = NUMBER_GAP) -> list[np.ndarray]:
     """The strokes (canvas pixels) of `digits` written by one writer across the pad: each digit one of
-    their samples of it (chosen by `rng`), side by side with NUMBER_GAP of paper between their strokes, the
+    their samples of it (chosen by `rng`), side by side with `gap` of paper between their strokes, the
     baselines jittered, the whole scaled to span NUMBER_WIDTH of the pad (or NUMBER_HEIGHT, whichever is
     reached first) and placed at random on it."""
     writers_seen = {sample.writer for sample in samples}
@@ -124,7 +125,7 @@ def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Gen
         low, high = points.min(axis=0), points.max(axis=0)
         baseline = rng.normal(0.0, BASELINE_JITTER * unit)
         strokes += [stroke - (low[0], high[1]) + (cursor, baseline) for stroke in sample.strokes]
-        cursor += high[0] - low[0] + rng.uniform(*NUMBER_GAP) * unit
+        cursor += high[0] - low[0] + rng.uniform(*gap) * unit
     points = np.concatenate(strokes)
     low, extent = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1.0)
     scale = min(rng.uniform(*NUMBER_WIDTH) * canvas_size / extent[0], rng.uniform(*NUMBER_HEIGHT) * canvas_size / extent[1])
@@ -133,9 +134,10 @@ def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Gen
     return [(stroke - low) * scale + corner for stroke in strokes]
 
 
-def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 50, seed: int = SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str]]:
-    """`count` numbers of each length, each written by one writer of `split` (drawn at random): their
-    strokes on the pad (compose_writer_number) and the digits they spell. The same for the same seed."""
+def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 50, seed: int = SEED, path: Path = DATA_FILE, gap: tuple[float, float] = NUMBER_GAP) -> list[tuple[list[np.ndarray], str]]:
+    """`count` numbers of each length, each written by one writer of `split` (drawn at random) with `gap`
+    between digits: their strokes on the pad (compose_writer_number) and the digits they spell. The same for
+    the same seed (and the same writers and digits whatever the gap)."""
     samples = split_samples(split, path)
     by_writer = {}
     for sample in samples:
@@ -147,7 +149,7 @@ def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 
         for _ in range(count):
             writer = writers[int(rng.integers(len(writers)))]
             digits = "".join(str(digit) for digit in rng.integers(0, 10, size=length))
-            numbers.append((compose_writer_number(by_writer[writer], digits, rng), digits))
+            numbers.append((compose_writer_number(by_writer[writer], digits, rng, gap=gap), digits))
     return numbers
 
 

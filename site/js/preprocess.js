@@ -1,40 +1,11 @@
 // Preprocessing, specified once and implemented twice on purpose: here (in the page) and in
 // training/preprocess.py (to simulate drawings for training, tests and benchmarks). The parity test
-// tests/test_preprocess_parity.py feeds the same canvases to both. Pure: no DOM, runs in Node too.
+// tests/test_preprocess.py feeds the same canvases to both. Pure: no DOM, runs in Node too.
 // The parameters come from the task's site/models/<task>/metadata.json ("preprocess").
 //
-// Spec (as MNIST was made: size-normalised into a 20x20 box keeping the aspect ratio, anti-aliased,
-// then centred in 28x28 by the centre of mass):
-// 1. Ink. Input is RGBA, dark ink on a light background:
-//    ink = (1 - (0.299 R + 0.587 G + 0.114 B) / 255) * A / 255, so transparent pixels are paper.
-// 2. Components. mask = ink > inkThreshold; label its 8-connected components in raster order.
-// 3. Specks. reference = the longer box side of the component with most pixels (ties: first in raster
-//    order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is kept
-//    when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
-//    vertical gaps), otherwise it is a speck and ignored.
-// 4. Characters (segment only). Strokes are sorted by left edge, each its own group. While two groups'
-//    column ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the
-//    taller group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the
-//    taller's height and its box is at most pieceGap * that height from the taller's box (the bar of a 5
-//    or a 7 drawn apart) — these two only while the merged box is at most maxAspect times as wide as it is
-//    tall, so neighbouring digits written close together stay apart, unless that shorter group is one
-//    stroke whose column range overlaps the taller's (the bar of a 5 slanting up past its body) — the
-//    first such pair in order is merged. Then each group that is one stroke at least barAspect times as
-//    wide as tall (a bar: the bar of a 5 drawn apart often reaches past its body, too wide for the rules
-//    above; the arm of an E), taken left to right, joins the nearest group that is not such a bar (ties:
-//    the earlier) if it is under barHeight * that group's height (a wide 0, 2 or 5 is no bar) and at most
-//    barGap * that height from it. Each kept small component then joins the group of its nearest stroke
-//    (ties: the earlier group). "Nearest" and "from" here measure the distance from a piece's box to a
-//    stroke's box as the larger of the horizontal gap and verticalGapWeight times the vertical gap: in a
-//    line of writing, letters stand side by side, so a weight under 1 gives the dot of an i to the stem
-//    under it rather than to a taller neighbour beside it (1 = the plain box gap).
-// 5. Crop. A character's box is the union of its components' boxes; inside it a pixel keeps its ink if it
-//    belongs to one of the character's components or to none (the anti-aliased fringe).
-// 6. Fit. scale = boxSize / max(h, w); area-average resample to round(h * scale) x round(w * scale)
-//    (at least 1), then divide by the maximum so the darkest pixel is 1, as in MNIST.
-// 7. Centre. Move the centre of mass (pixel centres at index + 0.5) to (imageSize / 2, imageSize / 2):
-//    offset = floor(imageSize / 2 - c + 0.5), clamped so the box stays inside.
-// 8. Output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink; null for an empty canvas.
+// The spec, steps 1-8 (cited below by number), is written once: training/preprocess.py's docstring.
+// 1 ink, 2 components, 3 specks, 4 characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
+// 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink; null for an empty canvas.
 
 /** Defaults; the page passes metadata.json's "preprocess" object instead. */
 export const DEFAULT_CONFIG = Object.freeze({
@@ -54,6 +25,8 @@ export const DEFAULT_CONFIG = Object.freeze({
   barHeight: 0.6,
   barGap: 0.35,
   verticalGapWeight: 1.0,
+  // Added for numbers written close (0 = off, the segmentation before it; letters keep it off).
+  apartHeight: 0.7,
 });
 
 /**
@@ -169,11 +142,9 @@ function shouldMerge(first, second, config) {
   const piece = shorter < config.pieceHeight * taller && boxDistance <= config.pieceGap * taller;
   // A one-stroke piece over part of the taller group's columns is its bar, however far it reaches out.
   const barOverBody = overlap > 0 && (heightA < heightB ? first : second).length === 1;
-  return (
-    overlap >= config.mergeOverlap * narrower ||
-    (piece && barOverBody) ||
-    (oneCharacterWide && (-overlap <= config.mergeGap * taller || piece))
-  );
+  const sideBySide = config.apartHeight > 0 && shorter >= config.apartHeight * mergedHeight;
+  const penLift = -overlap <= config.mergeGap * taller && !sideBySide;
+  return overlap >= config.mergeOverlap * narrower || (piece && barOverBody) || (oneCharacterWide && (penLift || piece));
 }
 
 function isBar(group, config) {
