@@ -52,8 +52,10 @@ def test_a_number_is_one_writers_digits_side_by_side_not_touching_and_on_the_pad
         writers.compose_writer_number(writers.split_samples("validation")[:40], "12", np.random.default_rng(0))
 
 
-def test_digits_of_a_number_do_not_overlap():
-    # Each digit's strokes, shifted into place, keep a gap of at least NUMBER_GAP[0] of the median height.
+@pytest.mark.parametrize("gap", [writers.NUMBER_GAP, writers.CLOSE_GAP], ids=["spaced", "written-close"])
+def test_digits_of_a_number_keep_the_gap_asked(gap):
+    # Each digit's strokes, shifted into place, keep between gap[0] and gap[1] of the median height of paper
+    # from the last digit's (the pen, drawn around them, may still bridge a close one).
     rng = np.random.default_rng(7)
     split = writers.split_samples("test")
     writer = split[0].writer
@@ -61,7 +63,7 @@ def test_digits_of_a_number_do_not_overlap():
     samples = [next(sample for sample in split if sample.writer == writer and sample.label == label) for label in range(10)]
     for _ in range(20):
         digits = "".join(str(d) for d in rng.integers(0, 10, size=5))
-        strokes = writers.compose_writer_number(samples, digits, rng)
+        strokes = writers.compose_writer_number(samples, digits, rng, gap=gap)
         # Stroke groups follow the digits in writing order; each digit's strokes start right of the last's end.
         boxes, index = [], 0
         for digit in digits:
@@ -71,7 +73,15 @@ def test_digits_of_a_number_do_not_overlap():
         assert index == len(strokes)
         heights = [np.ptp(box[:, 1]) for box in boxes]
         for left, right in zip(boxes, boxes[1:]):
-            assert right[:, 0].min() - left[:, 0].max() >= writers.NUMBER_GAP[0] * np.median(heights) - 1e-6
+            paper = right[:, 0].min() - left[:, 0].max()
+            assert gap[0] * np.median(heights) - 1e-6 <= paper <= gap[1] * np.median(heights) + 1e-6
+
+
+def test_numbers_written_close_are_the_same_writers_and_digits():
+    spaced = writers.writer_numbers("validation", lengths=(3,), count=10, seed=4)
+    close = writers.writer_numbers("validation", lengths=(3,), count=10, seed=4, gap=writers.CLOSE_GAP)
+    assert [digits for _, digits in close] == [digits for _, digits in spaced]
+    assert [len(strokes) for strokes, _ in close] == [len(strokes) for strokes, _ in spaced]
 
 
 def test_single_digits_fit_the_pad_at_a_height_people_draw():

@@ -77,7 +77,8 @@ class PreprocessConfig:
     barHeight: float = 0.6
     barGap: float = 0.35
     verticalGapWeight: float = 1.0
-    # Added for numbers written close (0 = off, the segmentation before it; letters keep it off).
+    # Added for numbers written close (0 = off, the segmentation before it). Letters keep it off: on their
+    # validation words (`training.recognise`'s), 0.7 read 97.45 % exactly against 97.76 % without.
     apartHeight: float = 0.7
 
 

@@ -14,9 +14,7 @@ export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fu
 
 /**
  * The recognition pen for these strokes: penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize),
- * thinnestPen, 1), strokeHeight the drawing's height in recognition pixels. Small writing (a 5-digit number
- * across the pad has digits about 45 px tall) would have its loops filled by the whole pen. The same rule
- * is training/strokes.py's `recognition_pen` (a Chromium test compares the two canvases).
+ * thinnestPen, 1), strokeHeight the drawing's height in recognition pixels. Why, and the twin: training/strokes.py.
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to recognition pixels
  * @param {typeof DEFAULT_DRAWING} drawing

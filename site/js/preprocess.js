@@ -7,7 +7,7 @@
 // 1 ink, 2 components, 3 specks, 4 characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
 // 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink; null for an empty canvas.
 
-/** Defaults; the page passes metadata.json's "preprocess" object instead. */
+/** The digits' values; the page passes the task's metadata.json "preprocess" object instead. */
 export const DEFAULT_CONFIG = Object.freeze({
   imageSize: 28,
   boxSize: 20,
@@ -20,13 +20,10 @@ export const DEFAULT_CONFIG = Object.freeze({
   pieceGap: 0.35,
   maxAspect: 1.1,
   barAspect: 2.0,
-  // Added for words (each task's metadata.json has its own values); these defaults keep the digits'
-  // segmentation exactly as it was (bars under pieceHeight at pieceGap, distances the plain box gap).
   barHeight: 0.6,
   barGap: 0.35,
   verticalGapWeight: 1.0,
-  // Added for numbers written close (0 = off, the segmentation before it; letters keep it off).
-  apartHeight: 0.7,
+  apartHeight: 0.7, // 0: off (letters)
 });
 
 /**

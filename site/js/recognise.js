@@ -134,15 +134,9 @@ export function blend({ probabilities, features }, taught, rule) {
 }
 
 /**
- * Two labels of one glyph in two cases, told apart by height: metadata.json "caseByHeight" (absent: no rule).
- * In the letters task a bare bar is a capital I or a lowercase l, and the model gives each about half. A
- * character is such a lookalike when both labels have at least `minProbability`. In a drawing with another
- * character that is not one, a lookalike at least `tallRatio` times as tall as the shortest of those is
- * `tall` (an l beside x-height letters), else `short` (an I beside capitals); its confidence is the pair's
- * probability together. Box heights, not tops: a word written on a slope keeps them. Lookalikes are judged on the
- * model's own probabilities: a bar taught alone as an I (see `blend`) is still an l in "milk" (its shape is the
- * same; only height tells them apart). The same rule as training/recognise.py `read` (tests/test_recognise.py
- * and tests/test_corrections.py compare the two).
+ * Two labels of one glyph in two cases, told apart by height: metadata.json "caseByHeight" (absent: no rule),
+ * e.g. a bare bar, I beside capitals and l beside x-height letters. The rule is written once, in
+ * training/recognise.py's docstring (its `read` is the twin; tests/test_recognise.py compares the two).
  * @param {Character[]} characters as ranked by the model, left to right
  * @param {object} metadata the task's metadata.json
  * @returns {Character[]} the same characters, lookalikes relabelled
