@@ -143,7 +143,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "input": {"shape": [int(n) for n in model.input_shape[1:]], "dtype": "float32", "paper": 0, "ink": 1, "layout": "NHWC"},
         "preprocess": dataclasses.asdict(task.load_preprocess()),  # the task's own (letters segment words their way)
         "drawing": page_drawing(),
-        "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD},
+        "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD, **({"touchingAspect": task.touching_aspect} if task.touching_aspect else {})},
         # Only a task that has one: the page reads a missing key as "no such rule".
         **({"caseByHeight": dataclasses.asdict(task.case_by_height)} if task.case_by_height else {}),
         "corrections": dataclasses.asdict(task.corrections),

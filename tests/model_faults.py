@@ -99,6 +99,10 @@ def a_threshold_above_one(model_dir: Path) -> None:
     edit_metadata(model_dir, lambda metadata: metadata["display"].update(confidenceThreshold=70))
 
 
+def a_touching_hint_that_is_not_a_ratio(model_dir: Path) -> None:
+    edit_metadata(model_dir, lambda metadata: metadata["display"].update(touchingAspect="wide"))
+
+
 def a_similarity_nothing_reaches(model_dir: Path) -> None:
     # Cosine similarity is at most 1: at 1 the rule would divide by zero.
     edit_metadata(model_dir, lambda metadata: metadata["corrections"].update(similarity=1))
@@ -135,6 +139,7 @@ FAULTS = {
     "box-size": (a_box_larger_than_the_image, "preprocess.boxSize 40 does not fit in imageSize 28"),
     "duplicate-labels": (duplicate_labels, "labels has duplicates"),
     "threshold": (a_threshold_above_one, "lacks a valid display.confidenceThreshold"),
+    "touching": (a_touching_hint_that_is_not_a_ratio, "lacks a valid display.touchingAspect"),
     "similarity": (a_similarity_nothing_reaches, "lacks a valid corrections.similarity"),
     "no-file-list": (no_file_list, "lacks a valid files"),
     "truncated-metadata": (truncated_metadata, "metadata.json is not valid JSON"),

@@ -336,6 +336,25 @@ def test_whole_number_is_split_and_read(page, site_url, number, digits):
     assert_clean(page, site_url)
 
 
+def test_digits_written_touching_are_told_to_leave_a_little_space(page, site_url):
+    # Three 0s whose rounds overlap are one character about 1.5 times as wide as tall (metadata.json's
+    # display.touchingAspect is 1.3): the page cannot read three digits in it, and says why.
+    open_page(page, site_url)
+    verdict = page.locator("#verdict")
+    for left in (0.1, 0.26, 0.42):
+        draw(page, ZERO, left=left, top=0.3, height=0.35)
+    expect(page.locator("#characters .character")).to_have_count(1)
+    expect(verdict).to_contain_text("digits touching? Leave a little space")
+    # Drawn apart, the same three are read, and nothing is said of touching.
+    page.click("#clear")
+    for left in (0.05, 0.35, 0.65):
+        draw(page, ZERO, left=left, top=0.3, height=0.35)
+    expect(page.locator("#prediction")).to_have_text("000")
+    expect(verdict).to_contain_text("3 digits")
+    expect(verdict).not_to_contain_text("touching")
+    assert_clean(page, site_url)
+
+
 def test_undo_and_clear_by_button_and_key(page, site_url):
     open_page(page, site_url)
     prediction = page.locator("#prediction")
@@ -453,15 +472,24 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
         probabilities[9] = 1 - probabilities[4];
         const doubtful = { ...rank(probabilities, metadata.labels, threshold), probabilities };
         const sure = { label: '1', runnerUp: '7', confidence: 0.98, unsure: false };
+        const box = (width) => ({ top: 0, left: 0, bottom: 99, right: width - 1 });
         return {
             single: describe([doubtful]), number: describe([sure, doubtful, sure]), both: describe([doubtful, doubtful]),
             label: doubtful.label, unsure: doubtful.unsure,
+            wide: describe([{ ...sure, box: box(130) }], 'digit', 1.3),
+            narrow: describe([{ ...sure, box: box(129) }, { ...sure, box: box(60) }], 'digit', 1.3),
+            letters: describe([{ ...sure, box: box(200) }], 'letter'),
         };
     }""")
     assert result["label"] == "4" and result["unsure"]
     assert result["single"] == "not sure — maybe 4 or 9"
     assert result["number"] == "not sure about the 2nd — maybe 4 or 9"
     assert result["both"] == "not sure about 2 of 2 digits (marked ?)"
+    # A character at least display.touchingAspect times as wide as tall may be two touching; a task without
+    # one (letters) never says so.
+    assert result["wide"] == "98% sure · digits touching? Leave a little space"
+    assert result["narrow"] == "2 digits, each at least 98% sure"
+    assert result["letters"] == "98% sure"
 
 
 def test_works_offline_after_one_visit(page):

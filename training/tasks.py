@@ -74,6 +74,10 @@ class Task:
     # How what a user teaches the page (a misread drawing and its right label) moves later readings
     # (training/recognise.py Corrections; metadata.json "corrections").
     corrections: Corrections = Corrections()
+    # metadata.json display.touchingAspect: the page says "digits touching? Leave a little space" when a character
+    # is at least this many times as wide as tall (None: never). Chosen on the validation writers' numbers written
+    # close (README, "Numbers written close").
+    touching_aspect: float | None = None
 
     def __post_init__(self):
         # The shipped weights depend on the quantisation: a task that commits them names one.
@@ -109,6 +113,7 @@ TASKS: dict[str, Task] = {
             test_set="MNIST test set",
             accuracy_floor=0.99,
             load_test=load_digits_test,
+            touching_aspect=1.3,
         ),
         Task(
             name="letters",

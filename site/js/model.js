@@ -50,6 +50,7 @@ export function checkMetadata(metadata, url) {
       metadata.input.shape.every(Number.isInteger) && metadata.input.shape.every(positive)],
     ['display.confidenceThreshold', Number.isFinite(metadata.display?.confidenceThreshold) &&
       metadata.display.confidenceThreshold >= 0 && metadata.display.confidenceThreshold <= 1],
+    ['display.touchingAspect', metadata.display?.touchingAspect === undefined || positive(metadata.display.touchingAspect)],
     ['files', Array.isArray(metadata.files) && metadata.files.length > 0 && metadata.files.every(
       (file) => typeof file?.path === 'string' && /^[0-9a-f]{64}$/.test(file.sha256))],
     ['corrections.similarity', Number.isFinite(metadata.corrections?.similarity) &&

@@ -7,26 +7,30 @@ export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
 /**
- * One line saying how sure the model is.
+ * One line saying how sure the model is, and whether characters may touch.
  * @param {import('./recognise.js').Character[]} characters left to right, at least one
  * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
+ * @param {number} [touching] metadata.display.touchingAspect: a character at least this many times as wide as
+ *   tall is likely two that touch, read as one (0: never said)
  * @returns {string} e.g. "98% sure", "not sure — maybe 4 or 9", "not sure about the 3rd — maybe 4 or 9"
  */
-export function describe(characters, noun = 'digit') {
+export function describe(characters, noun = 'digit', touching = 0) {
+  const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
+  const hint = characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '';
   const unsure = characters.filter((character) => character.unsure);
   if (characters.length === 1) {
     const [only] = characters;
-    return only.unsure ? `not sure — maybe ${only.label} or ${only.runnerUp}` : `${percent(only.confidence)} sure`;
+    return (only.unsure ? `not sure — maybe ${only.label} or ${only.runnerUp}` : `${percent(only.confidence)} sure`) + hint;
   }
   if (unsure.length === 0) {
     const lowest = Math.min(...characters.map((character) => character.confidence));
-    return `${characters.length} ${noun}s, each at least ${percent(lowest)} sure`;
+    return `${characters.length} ${noun}s, each at least ${percent(lowest)} sure${hint}`;
   }
   if (unsure.length === 1) {
     const position = characters.indexOf(unsure[0]) + 1;
-    return `not sure about the ${ordinal(position)} — maybe ${unsure[0].label} or ${unsure[0].runnerUp}`;
+    return `not sure about the ${ordinal(position)} — maybe ${unsure[0].label} or ${unsure[0].runnerUp}${hint}`;
   }
-  return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)`;
+  return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)${hint}`;
 }
 
 /**
@@ -109,6 +113,7 @@ export function createView(root) {
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
+  let touching = 0; // metadata.display.touchingAspect (0: the task has none)
   let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver below (-1: not yet observed)
   const overlaySide = () => (overlaySize >= 0 ? overlaySize : (overlaySize = overlay.clientWidth));
   new ResizeObserver(([entry]) => {
@@ -226,6 +231,7 @@ export function createView(root) {
     showModel(metadata) {
       recognitionSize = metadata.drawing.canvasSize;
       noun = metadata.task?.noun ?? 'digit';
+      touching = metadata.display.touchingAspect ?? 0;
       if (metadata.task) {
         prompt.firstChild.textContent = metadata.task.prompt;
         prompt.querySelector('span').textContent = metadata.task.hint;
@@ -305,7 +311,7 @@ export function createView(root) {
       }
       shown = characters;
       prediction.textContent = text;
-      verdict.textContent = characters.length > 0 ? describe(characters, noun) : 'The answer appears here as you draw.';
+      verdict.textContent = characters.length > 0 ? describe(characters, noun, touching) : 'The answer appears here as you draw.';
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
       characters.forEach((character, index) => {
         const button = characterList.children[index].firstElementChild;
