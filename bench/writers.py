@@ -25,12 +25,11 @@ NUMBERS_PER_LENGTH = 100
 QUICK_NUMBERS_PER_LENGTH = 25
 SPLITS = ("test", "validation")
 RULES = {"pen rule": False, "one pen (no rule)": True}
-SPACINGS = {"numbers": "spaced", "numbers_close": "written close"}  # measure_writers' keys
 
 
 def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
     """{split: {rule: measure_writers result}} for the shipped model folder."""
-    from training.evaluate_writers import measure_writers, tfjs_predict, without_pen_rule
+    from training.evaluate_writers import SPACINGS, measure_writers, tfjs_predict, without_pen_rule
     from training.strokes import page_drawing
 
     metadata = json.loads((model_dir / "metadata.json").read_text())
@@ -43,7 +42,7 @@ def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
             result = measure_writers(predict, split, numbers_per_length, drawing=without_pen_rule(drawing) if off else drawing)
             result.pop("drawing")
             results.setdefault(split, {})[rule] = result
-            numbers = ", ".join(f"{name} {100 * result[key]['exact']:.1f} %" for key, name in SPACINGS.items())
+            numbers = ", ".join(f"{name} {100 * result[key]['exact']:.1f} %" for key, (name, _) in SPACINGS.items())
             print(f"  {split}, {rule}: digits {100 * result['digits']['accuracy']:.1f} %, numbers {numbers} ({time.time() - started:.0f} s)", flush=True)
     return results
 
@@ -52,11 +51,13 @@ def real_writers_column(model_dir: Path, numbers_per_length: int = QUICK_NUMBERS
     """The bench table's "real writers" cell of one model: test writers, with the page's pen rule."""
     from training.evaluate_writers import measure_writers
 
-    result = measure_writers(Path(model_dir), "test", numbers_per_length)
+    result = measure_writers(Path(model_dir), "test", numbers_per_length, spacings=("numbers",))
     return {"digits": result["digits"]["accuracy"], "numbers": result["numbers"]["exact"], "numbers_per_length": numbers_per_length}
 
 
 def markdown(results: dict, command: str, model: str, stamp: str) -> str:
+    from training.evaluate_writers import SPACINGS
+
     lines = [f"# Real writers' digits and numbers ({stamp})", "", f"`{command}`, model `{model}`. {METHOD}", ""]
     for split, by_rule in results.items():
         first = next(iter(by_rule.values()))
@@ -67,7 +68,7 @@ def markdown(results: dict, command: str, model: str, stamp: str) -> str:
             lines.append(f"| {rule} | **{100 * result['digits']['accuracy']:.1f} %** | {by_digit} |")
         lengths = list(first["numbers"]["by_length"])
         lines += ["", "| drawing | numbers | exact | " + " | ".join(f"{length} digits" for length in lengths) + " | mis-segmented |", "|" + " --- |" * (len(lengths) + 4)]
-        for key, spacing in SPACINGS.items():
+        for key, (spacing, _) in SPACINGS.items():
             for rule, result in by_rule.items():
                 numbers = result[key]
                 by_length = " | ".join(f"{100 * rate:.1f} %" for rate in numbers["by_length"].values())

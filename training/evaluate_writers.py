@@ -29,7 +29,8 @@ from training.drawing import to_rgba
 from training.strokes import draw_page, page_drawing
 from training.writers import CLOSE_GAP, LENGTHS, NUMBER_GAP, SEED, writer_digits, writer_numbers
 
-SPACINGS = {"numbers": NUMBER_GAP, "numbers_close": CLOSE_GAP}  # result key: paper between digits, x their height
+# Result key: what the reports call it, and the paper between digits (x their height).
+SPACINGS = {"numbers": ("spaced", NUMBER_GAP), "numbers_close": ("written close", CLOSE_GAP)}
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 200  # Canvases segmented at a time (280 x 280 x 4 bytes each).
@@ -63,9 +64,10 @@ def read_drawings(drawings: list[list[np.ndarray]], predict: Predict, drawing: d
     return read_characters(characters, predict)
 
 
-def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS) -> dict:
+def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS, spacings: tuple[str, ...] = tuple(SPACINGS)) -> dict:
     """Single-digit accuracy by digit and exact-number accuracy by length, numbers spaced ("numbers") and
-    written close ("numbers_close", the same writers and digits), on the writers of `split`.
+    written close ("numbers_close", the same writers and digits), on the writers of `split`; `spacings`: which
+    of the two to measure.
 
     `predict`: a model folder (read with TF.js, as the page does) or a function from inputs to probabilities.
     `drawing`: metadata.json's drawing block (default: the page's, with its pen rule).
@@ -73,7 +75,7 @@ def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int
     if not callable(predict):
         predict = tfjs_predict(Path(predict))
     singles = writer_digits(split, seed)
-    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=gap) for key, gap in SPACINGS.items()}
+    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=SPACINGS[key][1]) for key in spacings}
     drawings = [strokes for strokes, _ in singles] + [strokes for spaced in numbers.values() for strokes, _ in spaced]
     read = read_drawings(drawings, predict, drawing)
     single_right = np.array([r == str(label) for r, (_, label) in zip(read, singles)])
@@ -110,10 +112,12 @@ def sentence(result: dict) -> str:
     """One line: single digits and numbers, by length."""
     digits = result["digits"]
     said = [f"{result['split']} writers: single digits {100 * digits['accuracy']:.1f} % of {digits['count']}"]
-    for key, name in (("numbers", "numbers"), ("numbers_close", "written close")):
+    for key, (name, _) in SPACINGS.items():
+        if key not in result:
+            continue
         numbers = result[key]
         by_length = ", ".join(f"{length}: {100 * rate:.1f}" for length, rate in numbers["by_length"].items())
-        said.append(f"{name} {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)")
+        said.append(f"numbers {name} {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)")
     return "; ".join(said)
 
 

@@ -151,7 +151,7 @@ def validate_model(model_dir: Path, sets: dict, writers: bool = True, task: str 
 
     result["templates"] = template_readings(predict)
     if writers:
-        measured = measure_writers(predict, "validation")
+        measured = measure_writers(predict, "validation", spacings=("numbers",))
         result["validation_writers"] = {"digits": measured["digits"]["accuracy"], "numbers": measured["numbers"]["exact"], "digit_errors": measured["digits"]["errors"]}
         singles = writer_digits("train")
         read = read_drawings([strokes for strokes, _ in singles], predict)

@@ -16,21 +16,24 @@ const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 <
  */
 export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
-  const hint = characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '';
+  return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
+}
+
+function sureness(characters, noun) {
   const unsure = characters.filter((character) => character.unsure);
   if (characters.length === 1) {
     const [only] = characters;
-    return (only.unsure ? `not sure — maybe ${only.label} or ${only.runnerUp}` : `${percent(only.confidence)} sure`) + hint;
+    return only.unsure ? `not sure — maybe ${only.label} or ${only.runnerUp}` : `${percent(only.confidence)} sure`;
   }
   if (unsure.length === 0) {
     const lowest = Math.min(...characters.map((character) => character.confidence));
-    return `${characters.length} ${noun}s, each at least ${percent(lowest)} sure${hint}`;
+    return `${characters.length} ${noun}s, each at least ${percent(lowest)} sure`;
   }
   if (unsure.length === 1) {
     const position = characters.indexOf(unsure[0]) + 1;
-    return `not sure about the ${ordinal(position)} — maybe ${unsure[0].label} or ${unsure[0].runnerUp}${hint}`;
+    return `not sure about the ${ordinal(position)} — maybe ${unsure[0].label} or ${unsure[0].runnerUp}`;
   }
-  return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)${hint}`;
+  return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)`;
 }
 
 /**
