@@ -11,7 +11,9 @@ digits' metadata.json), from three sources:
 - **templates**: hand-made stroke templates (training/handwriting.py's notation, 0-10 high, y down) of the
   styles MNIST lacks — continental 1 with a long flag, with and without base; crossed 7; open 4; open-top 9;
   slashed 0; looped 2 — and the plain forms of every digit;
-- **hershey**: the digits of several Hershey single-stroke fonts (PyPI hershey-fonts).
+- **hershey**: the digits of several Hershey single-stroke fonts (PyPI hershey-fonts; their nine files hold four
+  designs of digits: `futural`, `rowmans` and `cursive` share theirs, as do `futuram` and `rowmand`, and `timesi`,
+  `scripts` and `scriptc`).
 
 Each drawing is augmented at the stroke level (`augment_strokes`): an affine map (turn, slant, width), a
 misplaced pen landing and a smooth wobble per stroke, a random sampling pace (a mouse's speed), sometimes a

@@ -12,6 +12,10 @@ model never saw (as notMNIST is split by font). Families of one foundry or hand 
 split. Every family of the catalogue was checked to render all 52 letters sensibly; families dropped on that
 check (blackletter, ornamental, outlined or incomplete: Isabella, Joscelyn, Oldania ADF, Typo Script,
 Femkeklaver, Cabin Sketch, Okolaks, Radis, Bajaderka, Ecolier, Wargames, ...) are not listed.
+The Hershey fonts hold three Latin designs besides blackletter — Roman, Italic and Script — and their other
+files repeat them letter for letter (`cursive` is `scripts`, `futural` is `rowmans`, `timesrb` is `rowmant`, ...),
+so the test split has no stroke font: until 2026-12-05 it held `cursive`, whose 52 letters are those of the
+training family Hershey Script stroke for stroke (tests/test_letters.py now checks that no two splits share a glyph).
 `font_manifest` records the SHA-256 of every font file used, so a run says exactly which fonts it saw.
 """
 
@@ -157,7 +161,6 @@ FAMILIES = (
     _family("Agave", "fonts-agave", "mono", "train", f"{T}/agave/agave-r-autohinted.ttf"),
     _family("Anonymous Pro", "fonts-anonymous-pro", "mono", "train", f"{T}/anonymous-pro/Anonymous Pro.ttf", f"{T}/anonymous-pro/Anonymous Pro I.ttf"),
     # Hershey stroke fonts (hershey-fonts): single-line glyphs, the closest to a pen.
-    _family("Hershey Cursive", HERSHEY_PACKAGE, "stroke", "test", "cursive"),
     _family("Hershey Italic", HERSHEY_PACKAGE, "stroke", "validation", "timesi", "timesib"),
     _family("Hershey Roman", HERSHEY_PACKAGE, "stroke", "train", "rowmans", "rowmand", "rowmant", "timesr"),
     _family("Hershey Script", HERSHEY_PACKAGE, "stroke", "train", "scripts", "scriptc"),
@@ -263,6 +266,46 @@ def hershey_strokes(name: str, character: str) -> list[np.ndarray]:
     return strokes
 
 
+def glyph_shape(family: Family, file: str, character: str, size: int = 24) -> np.ndarray:
+    """A glyph's shape alone, to compare designs: its ink (a stroke font's strokes with a fine pen) centred in a
+    square and scaled to size x size, bool."""
+    from PIL import Image
+
+    if family.package == HERSHEY_PACKAGE:
+        from training.strokes import draw_strokes, fit_strokes
+
+        fitted = fit_strokes(hershey_strokes(file, character), 48, 2, 2)
+        right = max(float(stroke[:, 0].max()) for stroke in fitted)
+        glyph = (draw_strokes(fitted, 52, int(np.ceil(right)) + 3, pen_width=3) * 255).astype(np.uint8)
+    else:
+        glyph = render_outline(font_path(family, file), character, 48)
+    height, width = glyph.shape
+    side = max(height, width)
+    square = np.zeros((side, side), np.uint8)
+    square[(side - height) // 2 : (side - height) // 2 + height, (side - width) // 2 : (side - width) // 2 + width] = glyph
+    return np.asarray(Image.fromarray(square).resize((size, size), Image.BILINEAR)) > 100
+
+
+def shared_designs(families: tuple[Family, ...] = FAMILIES, threshold: float = 0.9) -> list[tuple[str, str, float]]:
+    """Pairs of font files in different splits that are one design: the median over the 52 letters of their glyphs'
+    overlap (intersection over union of `glyph_shape`) is at least `threshold`. A file that repeats another scores
+    1.0; distinct designs of one style score less (the closest pair across splits in the catalogue, two bold
+    humanist sans, 0.85; within the training split, Verana and DejaVu Serif, both from Bitstream Vera, 0.92)."""
+    files = [(family, file) for family in families for file in family.files]
+    shapes = np.stack([[glyph_shape(family, file, character).ravel() for character in GLYPHS] for family, file in files]).astype(np.float32)
+    inked = shapes.sum(axis=-1)
+    shared = []
+    for i, (first, first_file) in enumerate(files):
+        for j in range(i + 1, len(files)):
+            second, second_file = files[j]
+            if first.split != second.split:
+                both = (shapes[i] * shapes[j]).sum(axis=-1)
+                overlap = float(np.median(both / np.maximum(inked[i] + inked[j] - both, 1)))
+                if overlap >= threshold:
+                    shared.append((f"{first.name} ({first.split}) {first_file}", f"{second.name} ({second.split}) {second_file}", overlap))
+    return shared
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check the letters fonts and print their split and checksums.")
     parser.add_argument("--packages", action="store_true", help="print the Debian packages the catalogue needs")
@@ -276,14 +319,18 @@ def main(argv: list[str] | None = None) -> int:
     except FontError as error:
         print(f"error: {error}")
         return 1
+    status = 0
     for split in SPLITS:
         families = [family for family in FAMILIES if family.split == split]
         files = sum(len(family.files) for family in families)
         print(f"{split}: {len(families)} families, {files} fonts: {', '.join(family.name for family in families)}")
     print(f"font manifest digest {manifest['digest']}")
+    for first, second, overlap in shared_designs():
+        print(f"error: one design in two splits: {first} and {second} (glyph overlap {overlap:.2f}); keep them in one split")
+        status = 1
     if args.manifest:
         args.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
-    return 0
+    return status
 
 
 if __name__ == "__main__":
