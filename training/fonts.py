@@ -15,7 +15,8 @@ Femkeklaver, Cabin Sketch, Okolaks, Radis, Bajaderka, Ecolier, Wargames, ...) ar
 The Hershey fonts hold three Latin designs besides blackletter — Roman, Italic and Script — and their other
 files repeat them letter for letter (`cursive` is `scripts`, `futural` is `rowmans`, `timesrb` is `rowmant`, ...),
 so the test split has no stroke font: until 2026-12-05 it held `cursive`, whose 52 letters are those of the
-training family Hershey Script stroke for stroke (tests/test_letters.py now checks that no two splits share a glyph).
+training family Hershey Script stroke for stroke (`shared_designs` now finds such a pair: `python -m training.fonts`
+fails on it, and so does tests/test_letters.py).
 `font_manifest` records the SHA-256 of every font file used, so a run says exactly which fonts it saw.
 """
 
