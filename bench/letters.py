@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.report import write_atomic
 from training import recognise
 from training.drawing import stack_canvases
 from training.letters import LABELS, PREPROCESS, letter_set
@@ -219,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeats, words, font_words = (2, 25, 1) if args.quick else (args.repeats, args.words, args.font_words)
     results = measure(args.run, repeats, words, font_words)
-    args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(report(results))
+    write_atomic(args.out.with_suffix(".json"), (json.dumps(results, indent=2) + "\n").encode())
+    write_atomic(args.out.with_suffix(".md"), report(results).encode())
     print(report(results))
     return 0
 

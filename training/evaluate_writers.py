@@ -142,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     print(sentence(result))
     print("by digit:", ", ".join(f"{digit}: {100 * rate:.1f}" for digit, rate in result["digits"]["by_digit"].items()))
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+        from bench.report import write_atomic
+
+        write_atomic(args.json, json.dumps(result, indent=2).encode())
     return 0
 
 

@@ -330,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: one design in two splits: {first} and {second} (glyph overlap {overlap:.2f}); keep them in one split")
         status = 1
     if args.manifest:
-        args.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+        from bench.report import write_atomic
+
+        write_atomic(args.manifest, (json.dumps(manifest, indent=2) + "\n").encode())
     return status
 
 
