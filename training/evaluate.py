@@ -22,6 +22,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from bench.report import write_atomic  # noqa: E402
 from training.data import DataError, load_mnist  # noqa: E402
 from training.fonts import FontError  # noqa: E402
 
@@ -139,7 +140,7 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
             "canvas_robustness_digits": robustness_digits,
         }
     )
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    write_atomic(metrics_path, (json.dumps(metrics, indent=2) + "\n").encode())
     history_path = run_dir / "history.json"
     history = json.loads(history_path.read_text()) if history_path.is_file() else {}
     plot_curves(history, run_dir / "curves.png")
@@ -201,7 +202,7 @@ def write_report(run_dir: Path, metrics: dict) -> None:
         "Configuration: `" + json.dumps(config) + "`",
         "",
     ]
-    (run_dir / "report.md").write_text("\n".join(lines))
+    write_atomic(run_dir / "report.md", "\n".join(lines).encode())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.report import write_atomic
 from training.evaluate import confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, run_config
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
@@ -84,7 +85,7 @@ def evaluate_letters(run_dir: Path, model, data_dir: str | None = None) -> dict:
     metrics.update(results, parameters=int(model.count_params()), test_source=source)
     if not data_dir:
         metrics["font_manifest_digest"] = json.loads((run_dir / "fonts.json").read_text())["digest"]
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    write_atomic(metrics_path, (json.dumps(metrics, indent=2) + "\n").encode())
     history_path = run_dir / "history.json"
     plot_curves(json.loads(history_path.read_text()) if history_path.is_file() else {}, run_dir / "curves.png")
     plot_confusion(np.array(metrics["confusion_matrix"]), run_dir / "confusion.png", LABELS, f"Confusion matrix ({source}, drawn as on the page)")
@@ -134,4 +135,4 @@ def write_letters_report(run_dir: Path, metrics: dict, source: str) -> None:
     if "font_manifest_digest" in metrics:
         lines.insert(-3, f"Fonts: `fonts.json` (SHA-256 of every font file; digest {metrics['font_manifest_digest']}).")
         lines.insert(-3, "")
-    (run_dir / "report.md").write_text("\n".join(lines))
+    write_atomic(run_dir / "report.md", "\n".join(lines).encode())
