@@ -28,7 +28,7 @@ PARITY_EXAMPLES = 1000
 TARGET_ACCURACY = {"digits": 0.996, "letters": 0.97}
 # Targets a shipped model does not reach yet. Strict: the day a model reaches one, its test turns red until
 # the entry goes.
-BELOW_TARGET = {"letters": "issue 14's 97 % not reached: the shipped letters model reads 96.82 % of the held-out families"}
+BELOW_TARGET = {"letters": "issue 14's 97 % not reached: the shipped letters model reads 96.87 % of the held-out families"}
 
 
 # Every task the site ships (tests/test_site_static.py keeps that list equal to models/index.json, digits in it).
