@@ -273,11 +273,9 @@ def glyph_shape(family: Family, file: str, character: str, size: int = 24) -> np
     from PIL import Image
 
     if family.package == HERSHEY_PACKAGE:
-        from training.strokes import draw_strokes, fit_strokes
+        from training.strokes import fine_pen_glyph
 
-        fitted = fit_strokes(hershey_strokes(file, character), 48, 2, 2)
-        right = max(float(stroke[:, 0].max()) for stroke in fitted)
-        glyph = (draw_strokes(fitted, 52, int(np.ceil(right)) + 3, pen_width=3) * 255).astype(np.uint8)
+        glyph = (fine_pen_glyph(hershey_strokes(file, character), 48, 2, 3) * 255).astype(np.uint8)
     else:
         glyph = render_outline(font_path(family, file), character, 48)
     height, width = glyph.shape

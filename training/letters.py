@@ -33,7 +33,7 @@ from training.drawing import DrawSpec, redraw, to_rgba
 from training.fonts import FAMILIES, GLYPHS, HERSHEY_PACKAGE, SPLITS, UPPER, Family, check_fonts, font_manifest, font_path, hershey_strokes, render_outline
 from training.parallel import parallel_map
 from training.preprocess import PreprocessConfig, preprocess
-from training.strokes import draw_strokes, fit_strokes
+from training.strokes import draw_strokes, fine_pen_glyph, fit_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / "runs" / "cache"
@@ -124,9 +124,7 @@ def render_font(family: Family, file: str, variants: int, seed: int, config: Pre
         if stroke_font:
             strokes = hershey_strokes(file, character)
             # "Plain" for a stroke font: its strokes with a fine pen, as a font renders them.
-            fitted = fit_strokes(strokes, 64, 4, 4)
-            right = max(float(s[:, 0].max()) for s in fitted)
-            plain[index] = as_input(draw_strokes(fitted, 72, int(np.ceil(right)) + 5, pen_width=4), config)
+            plain[index] = as_input(fine_pen_glyph(strokes), config)
             for variant in range(variants):
                 drawn[index, variant] = as_input(draw_stroke_glyph(strokes, rng), config)
         else:

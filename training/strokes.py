@@ -138,6 +138,14 @@ def fit_strokes(strokes: list[Stroke], height: float, top: float, left: float) -
     return [(np.asarray(stroke, dtype=np.float64).reshape(-1, 2) - low) * scale + (left, top) for stroke in strokes]
 
 
+def fine_pen_glyph(strokes: list[Stroke], height: int = 64, margin: int = 4, pen_width: float = 4.0) -> np.ndarray:
+    """A stroke font's glyph as a font renders it: its strokes `height` pixels tall with a fine pen, `margin`
+    pixels of paper around them. Float (height + 2 * margin, as wide as the glyph), 1 = ink."""
+    fitted = fit_strokes(strokes, height, margin, margin)
+    right = max(float(stroke[:, 0].max()) for stroke in fitted)
+    return draw_strokes(fitted, height + 2 * margin, int(np.ceil(right)) + margin + 1, pen_width=pen_width)
+
+
 def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
