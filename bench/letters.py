@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.report import write_atomic
 from training import recognise
 from training.drawing import stack_canvases
+from training.files import write_atomic
 from training.letters import LABELS, PREPROCESS, letter_set
 from training.recognise import CaseByHeight
 from training.tasks import TASKS

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--style", choices=STYLES, action="append", help="how digits are drawn (default: each style)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "numbers.md")
     args = parser.parse_args(argv)
-    from bench.report import write_atomic
+    from training.files import write_atomic
     from training.webruntime import WebRuntimeError
 
     lines = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bench.report import write_atomic
+from training.files import write_atomic
 
 
 def plot(models: dict, path: Path) -> None:

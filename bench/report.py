@@ -1,8 +1,7 @@
 """python -m bench.report bench/results.json  — rewrite bench/results.md and the plot from saved results.
 
 Pure helpers of the benchmark (percentiles, gzip sizes, the paired significance test, the verdict, the
-Markdown tables; the plot is bench/plot.py) and atomic file writing: each output is written to a
-temporary file beside it and renamed into place, so a reader never sees half a file.
+Markdown tables; the plot is bench/plot.py). Every report is written whole (training.files.write_atomic).
 """
 
 from __future__ import annotations
@@ -11,9 +10,9 @@ import argparse
 import gzip
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
+
+from training.files import write_atomic
 
 ALPHA = 0.05  # A difference is called significant when the paired test's p-value is below this.
 
@@ -250,24 +249,6 @@ def markdown(results: dict) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it into place (with the mode a plain write
-    would give: the old file's, or what the umask allows; mkstemp's own is owner-only)."""
-    path = Path(path)
-    umask = os.umask(0)
-    os.umask(umask)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.files import atomic_path
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / "bench" / ".cache"
 SEED = 20260101
@@ -76,9 +78,8 @@ def segment_drawings(count: int, seed: int = SEED, metadata: Path | None = None,
         print(f"  drew and segmented {min(count, start + CHUNK):,}/{count:,} canvases ({time.time() - started:.0f} s)", flush=True)
     result = Segmented(test.labels[:count].copy(), np.asarray(characters, np.int32), np.asarray(inputs, np.float32).reshape(-1, 784))
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npz")
-    np.savez_compressed(temporary, labels=result.labels, characters=result.characters, inputs=result.inputs)
-    temporary.rename(path)
+    with atomic_path(path) as temporary:
+        np.savez_compressed(temporary, labels=result.labels, characters=result.characters, inputs=result.inputs)
     return result
 
 

@@ -33,6 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench import latency, models, report, robustness, writers  # noqa: E402
 from bench.plot import plot  # noqa: E402
+from training.files import write_atomic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench"
@@ -223,8 +224,8 @@ def run_bench(settings: BenchSettings, names: list[str], runs_dir: Path, allow_t
 
 def write_results(results: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    report.write_atomic(out_dir / "results.json", (json.dumps(results, indent=2) + "\n").encode())
-    report.write_atomic(out_dir / "results.md", report.markdown(results).encode())
+    write_atomic(out_dir / "results.json", (json.dumps(results, indent=2) + "\n").encode())
+    write_atomic(out_dir / "results.md", report.markdown(results).encode())
     plot(results["models"], out_dir / "accuracy_vs_bytes.png")
 
 

@@ -31,8 +31,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from bench.report import percentile, write_atomic
+from bench.report import percentile
 from bench.transfer import OLD_COMMIT, old_site
+from training.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"

@@ -13,7 +13,7 @@ import argparse
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.report import write_atomic
+from training.files import write_atomic
 
 OUT = Path(__file__).resolve().parent / "teaching.md"
 

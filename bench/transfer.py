@@ -38,8 +38,8 @@ from http.server import ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 
-from bench.report import write_atomic
 from tests.browser import QuietHandler
+from training.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"

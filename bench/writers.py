@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, default=ROOT / "site" / "models" / "digits")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "writers.md", help="the report; the .json goes beside it")
     args = parser.parse_args(argv)
-    from bench.report import write_atomic
+    from training.files import write_atomic
     from training.webruntime import WebRuntimeError
 
     count = QUICK_NUMBERS_PER_LENGTH if args.quick else NUMBERS_PER_LENGTH

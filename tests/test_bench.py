@@ -320,21 +320,6 @@ def test_teaching_report_writes_what_the_measurement_gives(tmp_path, monkeypatch
     assert [path.name for path in tmp_path.iterdir()] == ["teaching.md"]
 
 
-def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):
-    path = tmp_path / "results.json"
-    report.write_atomic(path, b"old")
-    report.write_atomic(path, json.dumps({"new": True}).encode())
-    assert json.loads(path.read_text()) == {"new": True}
-    assert [entry.name for entry in tmp_path.iterdir()] == ["results.json"]
-    # The mode a plain write gives (mkstemp's own is owner-only), and an existing file keeps its own.
-    plain = tmp_path / "plain"
-    plain.write_bytes(b"")
-    assert path.stat().st_mode == plain.stat().st_mode
-    path.chmod(0o640)
-    report.write_atomic(path, b"again")
-    assert path.stat().st_mode & 0o777 == 0o640
-
-
 def make_run(runs_dir, model, config):
     run = runs_dir / model / "20260101-000000"
     run.mkdir(parents=True)

@@ -18,6 +18,8 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import tensorflow as tf  # noqa: E402
 
+from training.files import atomic_path  # noqa: E402
+
 if TYPE_CHECKING:
     from training.train import TrainConfig
 
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         axes[0, index].axis("off")
         axes[1, index].axis("off")
     figure.tight_layout()
-    figure.savefig(args.out, dpi=90)
+    with atomic_path(args.out) as temporary:
+        figure.savefig(temporary, dpi=90)
     print(f"wrote {args.out} (top: as published; bottom: augmented)")
     return 0
 

@@ -30,7 +30,6 @@ import functools
 import hashlib
 import inspect
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from training.drawing import DrawSpec
+from training.files import atomic_path
 from training.fonts import hershey_font_bytes, hershey_strokes
 from training.handwriting import parse_template
 from training.letters import as_input, page_pen
@@ -277,9 +277,8 @@ def style_set(
     images, labels, source, writer = (np.concatenate([result[part] for result in results]) for part in range(4))
     if cache:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(f".{os.getpid()}.tmp.npz")  # Two processes may draw the same set at once.
-        np.savez(temporary, images=images, labels=labels, source=source, writer=writer)
-        temporary.rename(target)
+        with atomic_path(target) as temporary:  # Two processes may draw the same set at once.
+            np.savez(temporary, images=images, labels=labels, source=source, writer=writer)
         print(f"drew {count:,} digits in the styles MNIST lacks in {time.time() - started:.0f} s (cached in runs/cache/)")
     return StyleSet(images, labels, source, writer)
 
@@ -305,9 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     tiles = 255 - styles.images[order][: (len(order) // 20) * 20 or len(order)]
     columns = 20 if len(tiles) >= 20 else len(tiles)
     rows = [np.concatenate(list(tiles[start : start + columns]), axis=1) for start in range(0, len(tiles) - columns + 1, columns)]
-    temporary = args.out.with_name(args.out.name + ".tmp.png")
-    Image.fromarray(np.concatenate(rows)).save(temporary)
-    temporary.rename(args.out)
+    with atomic_path(args.out) as temporary:
+        Image.fromarray(np.concatenate(rows)).save(temporary, format="PNG")
     counts = {name: int((styles.source == index).sum()) for index, name in enumerate(SOURCES)}
     print(f"{args.count} drawings ({counts}); labels sorted, 20 a row, in {args.out}")
     return 0

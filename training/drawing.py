@@ -17,6 +17,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from training.files import atomic_path
 from training.preprocess import PreprocessConfig, preprocess
 
 
@@ -233,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         axis_pair[1].imshow(np.zeros((28, 28)) if model_input is None else model_input.reshape(28, 28), cmap="gray_r")
         axis_pair[1].set_title("model sees", fontsize=8)
     figure.tight_layout()
-    figure.savefig(args.out, dpi=110)
+    with atomic_path(args.out) as temporary:
+        figure.savefig(temporary, dpi=110)
     print(f"wrote {args.out}")
     return 0
 

@@ -22,8 +22,8 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from bench.report import write_atomic  # noqa: E402
 from training.data import DataError, load_mnist  # noqa: E402
+from training.files import atomic_path, write_atomic  # noqa: E402
 from training.fonts import FontError  # noqa: E402
 
 ROBUSTNESS_DIGITS = 2000
@@ -77,7 +77,8 @@ def plot_curves(history: dict, path: Path) -> None:
     right.legend()
     right.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110)
     plt.close(figure)
 
 
@@ -92,7 +93,8 @@ def plot_confusion(matrix: np.ndarray, path: Path, names: list[str] | None = Non
             axis.text(col, row, str(value), ha="center", va="center", fontsize=7 if len(names) <= 10 else 5, color="white" if shown[row, col] > shown.max() / 2 else "black")
     axis.set(xticks=range(len(names)), yticks=range(len(names)), xticklabels=names, yticklabels=names, xlabel="predicted", ylabel="true", title=title)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110)
     plt.close(figure)
 
 
@@ -109,7 +111,8 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.n
         axis.set_title(f"true {names[labels[index]]} → {names[predictions[index]]}\n{100 * confidence[index]:.0f}%", fontsize=7)
     figure.suptitle(f"Misclassified {what} ({int(np.sum(labels != predictions))} in all, first {len(wrong)} shown)", fontsize=9)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110)
     plt.close(figure)
 
 

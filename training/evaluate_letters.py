@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.report import write_atomic
 from training.evaluate import confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, run_config
+from training.files import write_atomic
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
 A_TO_J = 10  # notMNIST's classes: A-J.
@@ -74,16 +74,12 @@ def evaluate_letters(run_dir: Path, model, data_dir: str | None = None) -> dict:
     if data_dir:
         test, source = emnist_letter_set(data_dir, "test", variants=1, seed=3001), "EMNIST letters test set"
     else:
-        from training.fonts import font_manifest
-
         test, source = letter_set("test"), "held-out font families"
-        if not (run_dir / "fonts.json").is_file():
-            (run_dir / "fonts.json").write_text(json.dumps(font_manifest(), indent=2) + "\n")
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     results, plots = letter_metrics(model, test)
     metrics.update(results, parameters=int(model.count_params()), test_source=source)
-    if not data_dir:
+    if not data_dir and (run_dir / "fonts.json").is_file():  # A run that recorded no fonts gets none made up.
         metrics["font_manifest_digest"] = json.loads((run_dir / "fonts.json").read_text())["digest"]
     write_atomic(metrics_path, (json.dumps(metrics, indent=2) + "\n").encode())
     history_path = run_dir / "history.json"
@@ -133,6 +129,7 @@ def write_letters_report(run_dir: Path, metrics: dict, source: str) -> None:
         "",
     ]
     if "font_manifest_digest" in metrics:
-        lines.insert(-3, f"Fonts: `fonts.json` (SHA-256 of every font file; digest {metrics['font_manifest_digest']}).")
-        lines.insert(-3, "")
+        lines[-3:-3] = [f"Fonts: `fonts.json` (SHA-256 of every font file; digest {metrics['font_manifest_digest']}).", ""]
+    elif "EMNIST" not in source:
+        lines[-3:-3] = ["Fonts: this run recorded none (no `fonts.json`); the test families are today's catalogue's.", ""]
     write_atomic(run_dir / "report.md", "\n".join(lines).encode())

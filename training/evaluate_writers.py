@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from training.drawing import to_rgba
+from training.files import write_atomic
 from training.strokes import draw_page, page_drawing
 from training.writers import CLOSE_GAP, LENGTHS, NUMBER_GAP, SEED, writer_digits, writer_numbers
 
@@ -142,8 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     print(sentence(result))
     print("by digit:", ", ".join(f"{digit}: {100 * rate:.1f}" for digit, rate in result["digits"]["by_digit"].items()))
     if args.json:
-        from bench.report import write_atomic
-
         write_atomic(args.json, json.dumps(result, indent=2).encode())
     return 0
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.files import write_atomic
+
 FONT_ROOT = Path("/usr/share/fonts")
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 GLYPHS = UPPER + UPPER.lower()  # The 52 glyphs drawn of every font; the class of each is its capital.
@@ -328,8 +330,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: one design in two splits: {first} and {second} (glyph overlap {overlap:.2f}); keep them in one split")
         status = 1
     if args.manifest:
-        from bench.report import write_atomic
-
         write_atomic(args.manifest, (json.dumps(manifest, indent=2) + "\n").encode())
     return status
 

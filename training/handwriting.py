@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from training.drawing import DrawSpec, to_rgba
+from training.files import atomic_path
 from training.strokes import draw_strokes
 
 TEMPLATES = {
@@ -320,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         axis.set_title(truth, fontsize=8)
         axis.axis("off")
     figure.tight_layout()
-    figure.savefig(args.out, dpi=80)
+    with atomic_path(args.out) as temporary:
+        figure.savefig(temporary, dpi=80)
     print(f"wrote {args.out}")
     return 0
 

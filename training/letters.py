@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from training.drawing import DrawSpec, redraw, to_rgba
+from training.files import atomic_path, write_atomic
 from training.fonts import FAMILIES, GLYPHS, HERSHEY_PACKAGE, SPLITS, UPPER, Family, check_fonts, font_manifest, font_path, hershey_strokes, render_outline
 from training.parallel import parallel_map
 from training.preprocess import PreprocessConfig, preprocess
@@ -173,11 +174,11 @@ def letter_set(split: str, families: tuple[Family, ...] | None = None, variants:
         plain = np.concatenate([result[0] for result in results])
         drawn = np.concatenate([result[1] for result in results])
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp.npz")
-        np.savez(temporary, plain=plain, drawn=drawn)
-        temporary.rename(path)
-        # Beside the arrays, the fonts they were drawn from (SHA-256 of each file).
-        path.with_suffix(".fonts.json").write_text(json.dumps(font_manifest(chosen), indent=2) + "\n")
+        # Beside the arrays, the fonts they were drawn from (SHA-256 of each file): written first, so arrays
+        # in the cache always have theirs.
+        write_atomic(path.with_suffix(".fonts.json"), (json.dumps(font_manifest(chosen), indent=2) + "\n").encode())
+        with atomic_path(path) as temporary:
+            np.savez(temporary, plain=plain, drawn=drawn)
         print(f"drew the {split} letters of {len(fonts)} fonts ({len(plain):,} glyphs, {variants} drawings each) in {time.time() - started:.0f} s")
     glyphs = np.array([character for _ in fonts for character in GLYPHS])
     return LetterSet(
@@ -213,8 +214,8 @@ def emnist_letter_set(directory: Path | str, split: str, variants: int, seed: in
         path = CACHE_DIR / f"emnist-letters-{split}-{digest}-seed{seed + variant}.npy"
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path.with_suffix(".tmp.npy"), training_redraws(data.images, seed + variant, config=config))
-            path.with_suffix(".tmp.npy").rename(path)
+            with atomic_path(path) as temporary:
+                np.save(temporary, training_redraws(data.images, seed + variant, config=config))
         drawn.append(np.load(path))
     drawn = np.stack(drawn, axis=1) if drawn else plain[:, None]
     glyphs = np.array([LABELS[label] for label in data.labels])
@@ -306,7 +307,8 @@ def sheet(letters: LetterSet, path: Path, count: int = 52) -> None:
             axes[row, column * columns + offset].imshow(image, cmap="gray_r")
         axes[row, column * columns].set_title(f"{letters.glyphs[index]} {letters.family[index][:12]}", fontsize=6)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
 
 

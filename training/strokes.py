@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.files import atomic_path
+
 Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
 
 # The recognition pen's rule (metadata.json's drawing.fullPenHeight and drawing.thinnestPen; convert.py writes
@@ -168,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         axis.set_title(name)
         axis.axis("off")
     figure.tight_layout()
-    figure.savefig(args.out, dpi=80)
+    with atomic_path(args.out) as temporary:
+        figure.savefig(temporary, dpi=80)
     print(f"wrote {args.out}")
     return 0
 

@@ -36,6 +36,7 @@ import tf_keras as keras  # noqa: E402
 from training.augment import augment_batch  # noqa: E402
 from training.data import load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
+from training.files import atomic_path  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
 from training.parallel import parallel_map  # noqa: E402
 
@@ -212,9 +213,8 @@ def canvas_redraws(images: np.ndarray, seeds: list[int], data_key: str) -> list[
         drawn = parallel_map(training_redraws, [images] * len(missing), [seed for seed, _ in missing])
         for (seed, path), redraws in zip(missing, drawn):
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp.npy")
-            np.save(temporary, redraws)
-            temporary.rename(path)
+            with atomic_path(path) as temporary:
+                np.save(temporary, redraws)
         where = CACHE_DIR.relative_to(ROOT) if CACHE_DIR.is_relative_to(ROOT) else CACHE_DIR
         print(f"re-drew {len(images):,} digits as on the page {len(missing)} way(s) in {time.time() - started:.0f} s (cached in {where}/)")
     return [np.load(path) for path in paths]

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from training.drawing import to_rgba
+from training.files import atomic_path
 from training.strokes import draw_strokes, fit_strokes
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "uji-digits-30-writers.json"
@@ -182,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: writers {writers}")
     tiles = [to_rgba(draw_sample(sample, 200, args.pen_width))[..., 0] for sample in samples[:40]]
     rows = [np.concatenate(tiles[i : i + 10], axis=1) for i in range(0, len(tiles) - len(tiles) % 10, 10)]
-    Image.fromarray(np.concatenate(rows)).save(args.out)
+    with atomic_path(args.out) as temporary:
+        Image.fromarray(np.concatenate(rows)).save(temporary, format="PNG")
     print(f"{len(samples)} samples of the {args.split} writers; the first {len(rows) * 10} drawn in {args.out}")
     return 0
 

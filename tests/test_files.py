@@ -1,0 +1,90 @@
+"""Files written whole (training/files.py), and a letters report that records only the fonts a run recorded."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from training import evaluate_letters
+from training.files import atomic_path, write_atomic
+from training.fonts import GLYPHS
+from training.letters import LetterSet, label_of
+
+
+def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "results.json"
+    write_atomic(path, b"old")
+    write_atomic(path, json.dumps({"new": True}).encode())
+    assert json.loads(path.read_text()) == {"new": True}
+    assert [entry.name for entry in tmp_path.iterdir()] == ["results.json"]
+    # The mode a plain write gives (mkstemp's own is owner-only), and an existing file keeps its own.
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    assert path.stat().st_mode == plain.stat().st_mode
+    path.chmod(0o640)
+    write_atomic(path, b"again")
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_error_midway_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    path = tmp_path / "cache.npz"
+    path.write_bytes(b"the old cache")
+    with pytest.raises(KeyboardInterrupt), atomic_path(path) as temporary:
+        temporary.write_bytes(b"half of the new")
+        raise KeyboardInterrupt
+    assert path.read_bytes() == b"the old cache"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["cache.npz"]
+
+
+def test_numpy_and_two_writers_at_once(tmp_path):
+    # np.save and np.savez append .npy / .npz to a name without it: the temporary name keeps the suffix, so the
+    # array lands where it was asked to. Two writers of one cache entry each get their own temporary file.
+    path = tmp_path / "redraws.npy"
+    with atomic_path(path) as first, atomic_path(path) as second:
+        assert first != second and first.suffix == second.suffix == ".npy" and first.parent == tmp_path
+        np.save(first, np.arange(3))
+        np.save(second, np.arange(4))
+    assert np.load(path).tolist() == [0, 1, 2]  # The outer block ends last: its file is the one left.
+    with atomic_path(tmp_path / "set.npz") as temporary:
+        np.savez(temporary, images=np.zeros(2))
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["redraws.npy", "set.npz"]
+
+
+class GuessingModel:
+    """Stands in for a letters model: the same guess for every letter (no TensorFlow needed)."""
+
+    def predict(self, images, batch_size, verbose):
+        return np.tile(np.linspace(0, 1, 26, dtype=np.float32), (len(images), 1))
+
+    def count_params(self):
+        return 26
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["run-with-fonts-json", "run-without"])
+def test_a_letters_report_claims_only_the_fonts_the_run_recorded(tmp_path, monkeypatch, recorded):
+    # Re-evaluating an old run that kept no fonts.json must not write today's catalogue in as if the run had
+    # seen it; a run that kept one is reported with its digest.
+    glyphs = np.array(list(GLYPHS))
+    tiny = LetterSet(
+        plain=np.zeros((52, 28, 28), np.uint8),
+        drawn=np.zeros((52, 1, 28, 28), np.uint8),
+        labels=np.array([label_of(glyph) for glyph in GLYPHS], np.uint8),
+        glyphs=glyphs,
+        family=np.array(["Some Family"] * 52),
+    )
+    monkeypatch.setattr(evaluate_letters, "letter_set", lambda split: tiny)
+    if recorded:
+        (tmp_path / "fonts.json").write_text(json.dumps({"digest": "ab" * 32, "files": []}))
+    metrics = evaluate_letters.evaluate_letters(tmp_path, GuessingModel())
+    report = (tmp_path / "report.md").read_text()
+    assert metrics["test_errors"] == 50  # Z for all: z and Z right
+    if recorded:
+        assert metrics["font_manifest_digest"] == "ab" * 32 and f"digest {'ab' * 32}" in report
+    else:
+        assert not (tmp_path / "fonts.json").exists() and "font_manifest_digest" not in metrics
+        assert "Fonts: this run recorded none" in report
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        ["confusion.png", "curves.png", "metrics.json", "misclassified.png", "report.md"] + ["fonts.json"] * recorded
+    )
