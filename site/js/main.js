@@ -89,6 +89,7 @@ const live = throttle(() => void updateLive(), LIVE_INTERVAL_MS);
 const pad = createPad(document.getElementById('pad'), {
   onChange(reason) {
     view.setBusy(pad.isDrawing());
+    if (read && reason !== 'move' && reason !== 'end') view.showTaught(read.taughtCount()); // a new drawing: no "Taught: …"
     if (reason === 'move') {
       live.request();
     } else {
@@ -99,13 +100,13 @@ const pad = createPad(document.getElementById('pad'), {
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
 /** What was taught changed: say so, and read the drawing again at once (the same revision reads differently). */
-const retaught = (kept) => {
-  view.showTaught(read.taughtCount(), kept);
+const retaught = (kept, label) => {
+  view.showTaught(read.taughtCount(), kept, label);
   onScreen = null;
   update();
 };
 view.bindTeaching({
-  teach: (character, label) => read && retaught(read.teach(character, label)),
+  teach: (character, label) => read && retaught(read.teach(character, label), label),
   forget: () => read && retaught(read.forget()),
 });
 
@@ -140,8 +141,10 @@ function reader(tf, model, metadata, task) {
     split: (imageData) => split(metadata, imageData),
     classify: (prepared) => classify(tf, model, metadata, prepared, taught),
     taughtCount: () => items.length,
-    /** The character read is `label`; returns whether storage kept it. */
+    /** The character read is `label` (a drawing taught again: the last tap counts); false if storage refused. */
     teach({ input, features }, label) {
+      const again = items.findIndex((item) => item.input.every((value, index) => value === input[index]));
+      if (again >= 0) [items, taught].forEach((list) => list.splice(again, 1));
       items.push({ label, input });
       taught.push({ label: metadata.labels.indexOf(label), features });
       if (items.length > TAUGHT_LIMIT) [items, taught].forEach((list) => list.shift());
@@ -198,8 +201,7 @@ async function start() {
   const first = chooseTask(tasks, location.search, storage);
   view.showTasks(tasks, first, (name) => {
     rememberTask(storage, name);
-    pad.clear(); // a drawing made for one task means nothing to the other
-    open(tf, name).catch(fail);
+    open(tf, name).catch(fail); // what is drawn stays: a word begun in the wrong mode is read by the right one
   });
   await open(tf, first);
 }

@@ -27,6 +27,7 @@ import { segment } from './preprocess.js';
  * @property {string} text the labels joined, e.g. "2026"; "" for an empty drawing
  * @property {number} inferenceMilliseconds time spent in the model (one batched call)
  * @property {number} preprocessMilliseconds time spent segmenting and preprocessing
+ * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
  */
 
 /**
@@ -40,6 +41,13 @@ export function rank(probabilities, labels, threshold) {
   const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
   const confidence = probabilities[order[0]];
   return { label: labels[order[0]], confidence, runnerUp: labels[order[1]], unsure: confidence < threshold };
+}
+
+/** True when all the ink fits in a square of 0.05 x the canvas side: a tap, which scaled up reads as anything. */
+export function isSpeck(segments, canvasSize) {
+  const ends = (side) => segments.map(({ box }) => box[side]);
+  const extent = (low, high) => Math.max(...ends(high)) - Math.min(...ends(low));
+  return segments.length > 0 && Math.max(extent('left', 'right'), extent('top', 'bottom')) < 0.05 * canvasSize - 1;
 }
 
 /**
@@ -78,7 +86,8 @@ export function split(metadata, imageData) {
  * @returns {Recognition}
  */
 export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = []) {
-  if (segments.length === 0) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds };
+  const tooSmall = isSpeck(segments, metadata.drawing.canvasSize);
+  if (segments.length === 0 || tooSmall) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds, tooSmall };
 
   const startInference = performance.now();
   const read = predictWithFeatures(tf, model, segments.map(({ input }) => input), metadata.input.shape);

@@ -131,6 +131,7 @@ export function createView(root) {
       const probability = character ? character.probabilities[index] : 0;
       row.querySelector('.bar-fill').style.transform = `scaleX(${probability})`;
       row.querySelector('.bar-value').textContent = character ? percent(probability) : '';
+      row.firstChild.disabled = !character; // nothing drawn, nothing to teach: no tab stop either
       row.classList.toggle('top', Boolean(character) && row.dataset.label === character.label);
     });
     barsHeading.textContent = shown.length > 1 ? `Probabilities — ${noun} ${selected + 1} of ${shown.length}` : 'Probabilities';
@@ -184,15 +185,18 @@ export function createView(root) {
     },
 
     /**
-     * How many drawings were taught for this task, and whether the last change could be kept on this device.
+     * How many drawings were taught for this task, whether the last change could be kept on this device, and
+     * what this drawing was just taught to be.
      * @param {number} count
      * @param {boolean} [kept]
+     * @param {string} [label]
      */
-    showTaught(count, kept = true) {
+    showTaught(count, kept = true, label = '') {
       forgetButton.hidden = count === 0;
       forgetButton.textContent = `Forget what I taught (${count})`;
-      teachNote.textContent = kept ? 'Read wrong? Tap the right one: Inkwell learns your hand, on this device only.'
-        : 'This browser would not keep it (storage off or full): it lasts until you leave the page.';
+      teachNote.textContent = !kept ? 'This browser would not keep it (storage off or full): it lasts until you leave the page.'
+        : label ? `Taught: this ${noun} is ${label}. Not that? Tap the right one.`
+          : 'Read wrong? Tap the right one: Inkwell learns your hand, on this device only.';
     },
 
     /**
@@ -239,6 +243,8 @@ export function createView(root) {
         prompt.firstChild.textContent = metadata.task.prompt;
         prompt.querySelector('span').textContent = metadata.task.hint;
         pad.setAttribute('aria-label', `Drawing area: draw ${noun}s with a mouse, finger or pen`);
+        byId('tagline').textContent = `Draw a ${noun} — ${metadata.task.hint} — and see it read as you write.`;
+        root.title = `Inkwell — draw ${noun}s`;
       }
       verdict.textContent = 'The answer appears here as you draw.';
       const facts = [`Model “${metadata.name}” ${metadata.version}`];
@@ -304,17 +310,18 @@ export function createView(root) {
     },
 
     /**
-     * Show a recognition; an empty one clears the answer (an empty canvas never shows a prediction).
+     * Show a recognition; an empty one clears the answer (an empty canvas, or a speck, never shows a prediction).
      * @param {import('./recognise.js').Recognition} recognition
      */
-    showResult({ characters, text }) {
+    showResult({ characters, text, tooSmall }) {
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
       }
       shown = characters;
       prediction.textContent = text;
-      verdict.textContent = characters.length > 0 ? describe(characters, noun, touching) : 'The answer appears here as you draw.';
+      verdict.textContent = characters.length > 0 ? describe(characters, noun, touching)
+        : tooSmall ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
       characters.forEach((character, index) => {
         const button = characterList.children[index].firstElementChild;
