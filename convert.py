@@ -15,11 +15,12 @@ it leaves the published files as they were. TF.js, built for the shipped models'
 (tools/build_tfjs.mjs), is rebuilt in the staging area and released with the model when it changes. The staging area is .inkwell-release/ beside site/, never
 inside it, so a Pages deploy never publishes a half-made release.
 
-convert.py replaces only folders it wrote: a model folder holding exactly metadata.json and the files that
-metadata.json lists, or a source folder holding exactly the files its source.json lists, unchanged (convert.py
-writes source.json at each release; file names alone do not tell a run's folder or a user's report.md from
-ours). Anything else given as --out or --source-out is refused with one line and left untouched, and so are an
---out and a --source-out that are one folder or nested, and a --source-out that is the run or lies inside it.
+convert.py replaces only folders it wrote: a model folder holding metadata.json and files that metadata.json
+lists (some may be missing: make deletes model.json when a `make convert` is interrupted), or a source folder
+holding exactly the files its source.json lists, unchanged (convert.py writes source.json at each release;
+file names alone do not tell a run's folder or a user's report.md from ours). Anything else given as --out or
+--source-out is refused with one line and left untouched, and so are an --out and a --source-out that are one
+folder or nested, and a --source-out that is the run or lies inside it.
 """
 
 from __future__ import annotations
@@ -179,7 +180,9 @@ def listing(directory: Path) -> str:
 
 
 def check_model_folder(out_dir: Path) -> None:
-    """--out must be new, empty, or a model folder convert.py wrote: metadata.json and exactly its files."""
+    """--out must be new, empty, or a model folder convert.py wrote: metadata.json and files it lists. A listed
+    file may be missing (replacing the folder loses nothing of the user's): make deletes its target,
+    model.json, when a `make convert` is interrupted after the release, and the next one must repair that."""
     if not out_dir.exists() and not out_dir.is_symlink():
         return
     refuse = f"--out {out_dir}: {{}}; refusing to replace it: pass a model folder convert.py wrote (site/models/<task>) or a new directory"
@@ -192,8 +195,9 @@ def check_model_folder(out_dir: Path) -> None:
         listed = {entry["path"] for entry in json.loads((out_dir / "metadata.json").read_text())["files"]}
     except (OSError, ValueError, KeyError, TypeError):
         raise ConversionError(refuse.format(f"holds {listing(out_dir)} but no metadata.json of a converted model")) from None
-    if names != listed | {"metadata.json"}:
-        raise ConversionError(refuse.format(f"holds files its metadata.json does not list ({', '.join(sorted(names - listed - {'metadata.json'}))})"))
+    unlisted = names - listed - {"metadata.json"}
+    if unlisted:
+        raise ConversionError(refuse.format(f"holds files its metadata.json does not list ({few(unlisted)})"))
 
 
 def source_marker(directory: Path, run: str) -> dict:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -157,6 +159,16 @@ def test_out_dot_in_a_clone_is_refused(tmp_path, capsys, monkeypatch):
         assert code == 1 and "\n" not in error and "refusing to replace it" in error, error
         assert error.startswith(f"error: {flag} ")
     assert snapshot(tmp_path) == before
+
+
+def test_a_model_folder_missing_a_listed_file_is_replaced_and_one_with_an_extra_file_names_it(tmp_path):
+    # make deletes model.json when a `make convert` is interrupted after the release: the next one repairs it.
+    out, _ = existing_output(tmp_path)
+    (out / "model.json").unlink()
+    convert.check_model_folder(out)
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(convert.ConversionError, match=r"holds files its metadata.json does not list \(notes.txt\); refusing to replace it"):
+        convert.check_model_folder(out)
 
 
 def test_source_out_holding_other_files_is_refused(tmp_path, capsys):
@@ -358,6 +370,60 @@ def test_a_release_killed_half_way_is_completed_by_the_next_run(tmp_path):
     assert json.loads((sources / "digits" / "config.json").read_text()) == {"model": "tiny"}
     assert not release_dir.exists()
     assert [path.name for path in site.rglob(".*")] == [".nojekyll"]  # nothing half-made for a Pages deploy to publish
+
+
+# --- make convert ----------------------------------------------------------------------------------------
+
+
+def test_make_convert_with_an_unknown_task_names_it_and_the_choices():
+    # -n: nothing runs (the error comes as make reads the Makefile, before the venv's pip or anything else).
+    made = subprocess.run(["make", "-n", "convert", "TASK=bogus"], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 2 and made.stdout == ""
+    error = made.stderr.strip()
+    assert "\n" not in error and "TASK=bogus: no such task; choose one of: digits letters" in error, error
+
+
+FAKE_CONVERT = """
+import pathlib, sys, time
+if "--finish" in sys.argv:
+    sys.exit(0)
+out = pathlib.Path("site/models/digits")
+out.mkdir(parents=True, exist_ok=True)
+(out / "model.json").write_text("the model just released")
+print("released", flush=True)
+time.sleep(60)  # convert.py's last second: stamping sw.js, cleaning up, TF's teardown
+"""
+
+
+def test_make_convert_interrupted_after_the_release_keeps_the_released_model(tmp_path):
+    # GNU make deletes the target of a recipe it interrupts, and make convert's target is site/models/<task>/
+    # model.json, which the release has just put in place. The Makefile runs here in a scratch project with a
+    # stand-in convert.py; everything make checks is there, and up to date, so make runs only that.
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Makefile", project / "Makefile")
+    (project / "convert.py").write_text(FAKE_CONVERT)
+    inputs = ["requirements.txt", "package.json", "package-lock.json", "training/preprocess.py", "training/drawing.py", "runs/default/latest/model.h5"]
+    for when, name in enumerate(inputs + [".venv/.installed", "node_modules/.installed"]):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("")
+        os.utime(project / name, (1_000_000_000 + when, 1_000_000_000 + when))  # each older than what it feeds
+    os.utime(project / "convert.py", (1_000_000_000, 1_000_000_000))
+    make = subprocess.Popen(["make", "convert", f"PYTHON={sys.executable}"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        lines = []
+        while not lines or lines[-1] != "released":
+            line = make.stdout.readline()
+            assert line, f"make ended before the release: {lines} {make.stderr.read()}"
+            lines.append(line.strip())
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
+        make.wait(timeout=30)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+    assert make.returncode != 0
+    assert (project / "site" / "models" / "digits" / "model.json").read_text() == "the model just released"
 
 
 # --- A second task: letters (issue 14) --------------------------------------------------------------------
