@@ -21,6 +21,12 @@ TASK ?= digits
 TASK_MODEL_digits := default
 TASK_MODEL_letters := letters
 PORT ?= 8000
+# A TASK with no model above is a typo: say so, instead of looking for runs//latest/model.h5.
+ifneq ($(filter convert,$(MAKECMDGOALS)),)
+ifndef TASK_MODEL_$(TASK)
+$(error TASK=$(TASK): no such task; choose one of: $(sort $(patsubst TASK_MODEL_%,%,$(filter TASK_MODEL_%,$(.VARIABLES)))) (python -m training.tasks lists them))
+endif
+endif
 RUN ?= runs/$(TASK_MODEL_$(TASK))/latest
 QUANTIZE ?= auto
 PYTEST_ARGS ?=
@@ -89,6 +95,8 @@ finish-release: | $(VENV)/.installed
 	$(PYTHON) convert.py --finish
 
 # The release includes TF.js rebuilt for the shipped models when the new model needs other layers or kernels.
+# Precious: make deletes an interrupted recipe's target, and here that is the model the release just put in place.
+.PRECIOUS: site/models/$(TASK)/model.json $(VENDOR_FILES)
 site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
 	$(PYTHON) convert.py --task $(TASK) --run $(RUN) --quantize $(QUANTIZE)
 
@@ -103,8 +111,9 @@ vendor: $(VENDOR_FILES)
 site/vendor/tfjs.js: tools/build_tfjs.mjs package-lock.json | node_modules/.installed
 	node tools/build_tfjs.mjs
 site/vendor/tfjs-cpu.js: site/vendor/tfjs.js
+# Copied beside, then renamed: a copy cut short never stands as the (newer, so up-to-date) target.
 site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 # npm ci unpacks these; they exist once node_modules is installed.
 $(addprefix $(TFJS_WASM)/,$(WASM_FILES)): | node_modules/.installed
 

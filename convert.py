@@ -15,9 +15,12 @@ it leaves the published files as they were. TF.js, built for the shipped models'
 (tools/build_tfjs.mjs), is rebuilt in the staging area and released with the model when it changes. The staging area is .inkwell-release/ beside site/, never
 inside it, so a Pages deploy never publishes a half-made release.
 
-convert.py replaces only folders it wrote: a model folder holding exactly metadata.json and the files that
-metadata.json lists, or a source folder holding only the files it copies. Anything else given as --out or
---source-out is refused with one line and left untouched.
+convert.py replaces only folders it wrote: a model folder holding metadata.json and files that metadata.json
+lists (some may be missing: make deletes model.json when a `make convert` is interrupted), or a source folder
+holding exactly the files its source.json lists, unchanged (convert.py writes source.json at each release;
+file names alone do not tell a run's folder or a user's report.md from ours). Anything else given as --out or
+--source-out is refused with one line and left untouched, and so are an --out and a --source-out that are one
+folder or nested, and a --source-out that is the run or lies inside it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from training.files import write_atomic  # noqa: E402
 from training.tasks import TASKS, Task, get_task, shipped_tasks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -45,6 +49,9 @@ SITE = ROOT / "site"
 # The Keras source copied beside the web model; fonts.json (the letters task: SHA-256 of every font file the
 # run was drawn from) says which fonts the shipped letters model saw.
 SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "fonts.json")
+# Written into the source folder at each release: the run its files came from and each file's SHA-256. Only a
+# folder whose files are exactly these, unchanged, is replaced by the next release.
+SOURCE_MARKER = "source.json"
 QUANTIZATIONS = ("float32", "float16", "uint8")
 METADATA_SCHEMA = 2  # 2: one folder per task; "task" and "accuracy.test" replace 1's MNIST-only fields.
 CONFIDENCE_THRESHOLD = 0.7  # Below this the page says "not sure" and names the runner-up.
@@ -162,13 +169,20 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
 # --- What may be replaced --------------------------------------------------------------------------------
 
 
-def listing(directory: Path) -> str:
-    names = sorted(path.name for path in directory.iterdir())
+def few(names) -> str:
+    """The first four of `names`, sorted, for a one-line message."""
+    names = sorted(names)
     return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
 
 
+def listing(directory: Path) -> str:
+    return few(path.name for path in directory.iterdir())
+
+
 def check_model_folder(out_dir: Path) -> None:
-    """--out must be new, empty, or a model folder convert.py wrote: metadata.json and exactly its files."""
+    """--out must be new, empty, or a model folder convert.py wrote: metadata.json and files it lists. A listed
+    file may be missing (replacing the folder loses nothing of the user's): make deletes its target,
+    model.json, when a `make convert` is interrupted after the release, and the next one must repair that."""
     if not out_dir.exists() and not out_dir.is_symlink():
         return
     refuse = f"--out {out_dir}: {{}}; refusing to replace it: pass a model folder convert.py wrote (site/models/<task>) or a new directory"
@@ -181,20 +195,71 @@ def check_model_folder(out_dir: Path) -> None:
         listed = {entry["path"] for entry in json.loads((out_dir / "metadata.json").read_text())["files"]}
     except (OSError, ValueError, KeyError, TypeError):
         raise ConversionError(refuse.format(f"holds {listing(out_dir)} but no metadata.json of a converted model")) from None
-    if names != listed | {"metadata.json"}:
-        raise ConversionError(refuse.format(f"holds files its metadata.json does not list ({', '.join(sorted(names - listed - {'metadata.json'}))})"))
+    unlisted = names - listed - {"metadata.json"}
+    if unlisted:
+        raise ConversionError(refuse.format(f"holds files its metadata.json does not list ({few(unlisted)})"))
+
+
+def source_marker(directory: Path, run: str) -> dict:
+    """source.json for a source folder: the run its files came from (as metadata.json's source.run names it)
+    and the bytes and SHA-256 of each file in it."""
+    names = sorted(path.name for path in directory.iterdir() if path.name != SOURCE_MARKER)
+    return {"run": run, "files": [{"path": name, "bytes": (directory / name).stat().st_size, "sha256": sha256_file(directory / name)} for name in names]}
+
+
+def write_source_marker(directory: Path, run: str) -> None:
+    """Mark `directory` as a source folder convert.py wrote (at each release, and once for the folders committed
+    before source.json existed)."""
+    write_atomic(directory / SOURCE_MARKER, (json.dumps(source_marker(directory, run), indent=2) + "\n").encode())
 
 
 def check_source_folder(source_dir: Path) -> None:
-    """--source-out must be new, empty, or hold only files convert.py copies there (model.h5, config.json, ...)."""
+    """--source-out must be new, empty, or a source folder convert.py wrote: its source.json and exactly the
+    files that lists, each with the SHA-256 it lists. A run's folder or a user's holds the same names
+    (model.h5, report.md, ...), so names alone prove nothing; a file changed since the release is the user's."""
     if not source_dir.exists() and not source_dir.is_symlink():
         return
-    refuse = f"--source-out {source_dir}: {{}}; refusing to replace it: pass a source folder convert.py wrote (models/<task>) or a new directory"
+    refuse = f"--source-out {source_dir}: {{}}; refusing to replace it: pass a source folder convert.py wrote (models/<task>, unchanged) or a new directory"
     if source_dir.is_symlink() or not source_dir.is_dir():
         raise ConversionError(refuse.format("not a directory"))
-    foreign = sorted({path.name for path in source_dir.iterdir()} - set(SOURCE_FILES))
-    if foreign:
-        raise ConversionError(refuse.format(f"holds files convert.py does not write ({', '.join(foreign[:4])}{', ...' if len(foreign) > 4 else ''})"))
+    names = {path.name for path in source_dir.iterdir()}
+    if not names:
+        return
+    try:
+        listed = {entry["path"]: entry["sha256"] for entry in json.loads((source_dir / SOURCE_MARKER).read_text())["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConversionError(refuse.format(f"holds {listing(source_dir)} but no {SOURCE_MARKER} of a source folder convert.py wrote")) from None
+    unlisted, missing = names - set(listed) - {SOURCE_MARKER}, set(listed) - names
+    if unlisted:
+        raise ConversionError(refuse.format(f"holds files its {SOURCE_MARKER} does not list ({few(unlisted)})"))
+    if missing:
+        raise ConversionError(refuse.format(f"lacks files its {SOURCE_MARKER} lists ({few(missing)})"))
+
+    def unchanged(name: str) -> bool:
+        path = source_dir / name
+        try:
+            return path.is_file() and not path.is_symlink() and sha256_file(path) == listed[name]
+        except OSError:
+            return False
+
+    changed = [name for name in listed if not unchanged(name)]
+    if changed:
+        raise ConversionError(refuse.format(f"files changed since convert.py wrote them ({few(changed)})"))
+
+
+def overlaps(a: Path, b: Path) -> bool:
+    """Whether two folders are one, or one lies inside the other (symlinks followed)."""
+    a, b = Path(a).resolve(), Path(b).resolve()
+    return a == b or a in b.parents or b in a.parents
+
+
+def check_source_apart(source_dir: Path, out_dir: Path, run_dir: Path) -> None:
+    """The release moves each folder into place whole, so the source folder must be apart from the web model
+    (the second move would throw the first away) and from the run it is copied from (which it would delete)."""
+    if overlaps(source_dir, out_dir):
+        raise ConversionError(f"--source-out {source_dir}: the same folder as --out {out_dir}, or nested with it; pass two separate folders (models/<task> and site/models/<task>)")
+    if overlaps(source_dir, run_dir):
+        raise ConversionError(f"--source-out {source_dir}: the same folder as --run {run_dir}, or nested with it; pass a --source-out outside the run (models/<task>)")
 
 
 def check_writable(out_dir: Path) -> None:
@@ -357,6 +422,7 @@ def convert(
     check_writable(out_dir)
     check_model_folder(out_dir)
     if source_dir is not None:
+        check_source_apart(source_dir, out_dir, Path(run_dir))
         check_source_folder(source_dir)
     release_dir = release_dir_for(out_dir)
     with release_lock(release_dir):
@@ -430,6 +496,7 @@ def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, qu
                 shutil.copy2(Path(run_dir) / name, release_dir / "source" / name)
         if shipped_source:
             model.save(release_dir / "source" / "model.h5", include_optimizer=False)
+        write_source_marker(release_dir / "source", metadata["source"]["run"])
         staged[release_dir / "source"] = source_dir
     site = site_of(out_dir)
     if site is not None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from training.files import write_atomic
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = ROOT / "runs"
 CACHE_DIR = ROOT / "bench" / ".cache"
@@ -97,6 +99,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_stamp(stamp: Path) -> dict | None:
+    """A conversion's stamp, or None when it is missing or unreadable (cut short by a kill): stale, convert again."""
+    try:
+        return json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def converted(run_dir: Path, model: str, dtype: str, cache_dir: Path = CACHE_DIR) -> tuple[Path, dict]:
     """bench/.cache/<model>/<dtype>/ converted from run_dir (reused while model.h5 is unchanged) and its metadata."""
     from convert import convert
@@ -106,13 +116,13 @@ def converted(run_dir: Path, model: str, dtype: str, cache_dir: Path = CACHE_DIR
     code = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("convert.py", "training/preprocess.py"))).hexdigest()
     source = {"run": str(run_dir), "model_sha256": sha256_file(run_dir / "model.h5"), "code_sha256": code}
     stamp = out_dir.parent / f"{dtype}.{STAMP}"  # beside, not inside: convert.py replaces only its own folders
-    if stamp.is_file() and (out_dir / "metadata.json").is_file() and json.loads(stamp.read_text()) == source:
+    if (out_dir / "metadata.json").is_file() and read_stamp(stamp) == source:
         return out_dir, json.loads((out_dir / "metadata.json").read_text())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # keep_source=False: never touch the committed models/ directory; out_dir is ours alone. The seed designs
     # are benchmarked whatever their accuracy (min_accuracy=0), as they were published.
     metadata = convert(run_dir, out_dir, quantize=dtype, keep_source=False, min_accuracy=0.0)
-    stamp.write_text(json.dumps(source, indent=2) + "\n")
+    write_atomic(stamp, (json.dumps(source, indent=2) + "\n").encode())
     return out_dir, metadata
 
 

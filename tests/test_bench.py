@@ -344,6 +344,31 @@ def test_choose_run_reuses_only_runs_trained_with_the_defaults(tmp_path):
     assert models.describe_model(choice)["status"] == "missing"
 
 
+def test_a_conversion_stamp_cut_short_is_stale_and_the_model_is_converted_again(tmp_path, monkeypatch):
+    # A kill while the stamp was written left half of it: the next bench converts again instead of a traceback.
+    import convert
+
+    run = make_run(tmp_path / "runs", "seed001", {})
+    conversions = []
+
+    def fake_convert(run_dir, out_dir, **options):
+        conversions.append(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "metadata.json").write_text('{"quantization": "uint8"}')
+        return {"quantization": "uint8"}
+
+    monkeypatch.setattr(convert, "convert", fake_convert)
+    cache = tmp_path / "cache"
+    models.converted(run, "seed001", "uint8", cache)
+    stamp = cache / "seed001" / f"uint8.{models.STAMP}"
+    assert models.converted(run, "seed001", "uint8", cache) == (cache / "seed001" / "uint8", {"quantization": "uint8"})
+    assert len(conversions) == 1  # reused while the stamp says the same model.h5
+    stamp.write_text(stamp.read_text()[:20])
+    models.converted(run, "seed001", "uint8", cache)
+    assert len(conversions) == 2 and json.loads(stamp.read_text())["run"] == str(run)
+    assert sorted(path.name for path in (cache / "seed001").iterdir()) == ["uint8", stamp.name]  # no temporary left
+
+
 def test_quick_settings_measure_less_than_the_full_run():
     quick, full = BenchSettings.quick(), BenchSettings()
     assert full.robustness_canvases == 10_000 and quick.robustness_canvases == 1_000

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -159,6 +161,16 @@ def test_out_dot_in_a_clone_is_refused(tmp_path, capsys, monkeypatch):
     assert snapshot(tmp_path) == before
 
 
+def test_a_model_folder_missing_a_listed_file_is_replaced_and_one_with_an_extra_file_names_it(tmp_path):
+    # make deletes model.json when a `make convert` is interrupted after the release: the next one repairs it.
+    out, _ = existing_output(tmp_path)
+    (out / "model.json").unlink()
+    convert.check_model_folder(out)
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(convert.ConversionError, match=r"holds files its metadata.json does not list \(notes.txt\); refusing to replace it"):
+        convert.check_model_folder(out)
+
+
 def test_source_out_holding_other_files_is_refused(tmp_path, capsys):
     source = tmp_path / "models" / "digits"
     source.mkdir(parents=True)
@@ -168,6 +180,115 @@ def test_source_out_holding_other_files_is_refused(tmp_path, capsys):
     code, error = run_main(capsys, "--run", tmp_path / "no-such-run", "--out", tmp_path / "new", "--source-out", source)
     assert code == 1 and "\n" not in error and "thesis.tex" in error and "refusing to replace it" in error
     assert snapshot(tmp_path) == before
+
+
+def a_users_folder(tmp_path: Path) -> Path:
+    """A folder whose file names are ones convert.py copies, but whose files are the user's."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "report.md").write_text("my thesis notes")
+    (folder / "model.h5").write_bytes(b"my weights")
+    return folder
+
+
+@pytest.fixture
+def without_node(monkeypatch):
+    """Digits releases without Node or MNIST, for tests of what a release replaces rather than of the model: a
+    stand-in test set of 20 examples, and the TF.js measurement taken as read (the files are still written)."""
+    from training.data import Split
+
+    images = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    stand_in = Split(images=images, labels=(np.arange(20) % 10).astype(np.uint8))
+    monkeypatch.setitem(TASKS, "digits", dataclasses.replace(TASKS["digits"], load_test=lambda data_dir: stand_in))
+
+    def measure(model, run_dir, task, directory, quantization, test):
+        convert.write_tfjs_files(model, directory, quantization)
+        return 1.0
+
+    monkeypatch.setattr(convert, "measure", measure)
+    monkeypatch.setattr(convert, "tfjs_version", lambda: "4.22.0")
+
+
+@pytest.mark.parametrize("target", ["a-users-folder", "another-run", "the-run", "inside-the-run", "the-out", "holding-the-out"])
+def test_source_out_that_convert_did_not_write_is_refused_and_left_byte_for_byte(tmp_path, capsys, without_node, target):
+    # File names proved nothing: a user's report.md and model.h5, or any training run, passed as a source
+    # folder, and the release deleted them. A run that converts, so that the old code went all the way.
+    run = tiny_run(tmp_path)
+    other_run = run.parent / "20260102-000000"
+    shutil.copytree(run, other_run)
+    (other_run / "report.md").write_text("run B's report")
+    out = tmp_path / "web"
+    source = {
+        "a-users-folder": a_users_folder(tmp_path),
+        "another-run": other_run,
+        "the-run": run,
+        "inside-the-run": run / "source",
+        "the-out": out,
+        "holding-the-out": tmp_path,
+    }[target]
+    before = snapshot(tmp_path)
+    code, error = run_main(capsys, "--run", run, "--out", out, "--source-out", source, "--quantize", "float32", "--min-accuracy", 0)
+    assert code == 1 and "\n" not in error, error
+    assert error.startswith(f"error: --source-out {source}: ")
+    expected = {"the-run": "--run", "inside-the-run": "--run", "the-out": "--out", "holding-the-out": "--out"}.get(target, "no source.json")
+    assert expected in error and ("refusing to replace it" in error or "nested" in error), error
+    assert snapshot(tmp_path) == before
+
+
+def marked_source(tmp_path: Path) -> Path:
+    """A source folder as a release leaves it: the copied files and source.json."""
+    source = tmp_path / "models" / "digits"
+    source.mkdir(parents=True)
+    (source / "model.h5").write_bytes(b"weights")
+    (source / "report.md").write_text("the run's report")
+    convert.write_source_marker(source, "runs/default/20260101-000000")
+    return source
+
+
+@pytest.mark.parametrize("change", ["none", "a-file-added", "a-file-edited", "a-file-removed", "the-marker-broken"])
+def test_only_a_source_folder_exactly_as_convert_wrote_it_may_be_replaced(tmp_path, change):
+    source = marked_source(tmp_path)
+    if change == "none":
+        convert.check_source_folder(source)
+        return
+    if change == "a-file-added":
+        (source / "notes.txt").write_text("mine")
+    elif change == "a-file-edited":
+        (source / "report.md").write_text("the run's report, with my notes")
+    elif change == "a-file-removed":
+        (source / "report.md").unlink()
+    else:
+        (source / convert.SOURCE_MARKER).write_text('{"run": "runs/def')
+    named = {"a-file-added": "notes.txt", "a-file-edited": "report.md", "a-file-removed": "report.md", "the-marker-broken": "no source.json"}[change]
+    with pytest.raises(convert.ConversionError, match="refusing to replace it") as refused:
+        convert.check_source_folder(source)
+    assert named in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_source_folder_convert_wrote_is_replaced_by_the_next_release(tmp_path, without_node):
+    first, source = tiny_run(tmp_path), tmp_path / "models" / "digits"
+    (first / "report.md").write_text("the first run's report")
+    second = first.parent / "20260102-000000"
+    shutil.copytree(first, second)
+    (second / "report.md").write_text("the second run's report")
+    convert.convert(first, tmp_path / "web", quantize="float32", source_dir=source)
+    assert json.loads((source / convert.SOURCE_MARKER).read_text()) == convert.source_marker(source, str(first))
+    convert.convert(second, tmp_path / "web", quantize="float32", source_dir=source)
+    assert (source / "report.md").read_text() == "the second run's report"
+    assert json.loads((source / convert.SOURCE_MARKER).read_text()) == convert.source_marker(source, str(second))
+    assert sorted(path.name for path in source.iterdir()) == ["config.json", "model.h5", "report.md", convert.SOURCE_MARKER]
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_the_committed_sources_carry_the_marker_a_release_writes(name):
+    # models/<task>/ was committed before convert.py wrote source.json; it got one, from the same function, for
+    # the bytes committed and the run its web model's metadata.json names. The next release may replace it.
+    task = TASKS[name]
+    if not (task.web_dir / "metadata.json").is_file():
+        pytest.skip(f"{name} is not shipped")
+    run = json.loads((task.web_dir / "metadata.json").read_text())["source"]["run"]
+    assert json.loads((task.source_dir / convert.SOURCE_MARKER).read_text()) == convert.source_marker(task.source_dir, run)
+    convert.check_source_folder(task.source_dir)
 
 
 # --- The accuracy floor (item 7) and the release as one step (item 3) ------------------------------------
@@ -206,6 +327,10 @@ def test_a_model_below_the_floor_is_refused_unless_forced(tmp_path, capsys):
     assert code == 0, error
     assert json.loads((site / "models" / "digits" / "metadata.json").read_text())["name"] == "tiny"
     assert site_version.check(site) and not (tmp_path / "project" / convert.RELEASE_DIR).exists()
+    # The committed source folder was replaced (its source.json said it was convert.py's), and the new one is
+    # marked in turn, so the next release may replace it.
+    assert json.loads((sources / "digits" / convert.SOURCE_MARKER).read_text())["run"] == str(run)
+    convert.check_source_folder(sources / "digits")
 
 
 KILL_AFTER_FIRST_MOVE = """
@@ -247,6 +372,60 @@ def test_a_release_killed_half_way_is_completed_by_the_next_run(tmp_path):
     assert [path.name for path in site.rglob(".*")] == [".nojekyll"]  # nothing half-made for a Pages deploy to publish
 
 
+# --- make convert ----------------------------------------------------------------------------------------
+
+
+def test_make_convert_with_an_unknown_task_names_it_and_the_choices():
+    # -n: nothing runs (the error comes as make reads the Makefile, before the venv's pip or anything else).
+    made = subprocess.run(["make", "-n", "convert", "TASK=bogus"], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 2 and made.stdout == ""
+    error = made.stderr.strip()
+    assert "\n" not in error and "TASK=bogus: no such task; choose one of: digits letters" in error, error
+
+
+FAKE_CONVERT = """
+import pathlib, sys, time
+if "--finish" in sys.argv:
+    sys.exit(0)
+out = pathlib.Path("site/models/digits")
+out.mkdir(parents=True, exist_ok=True)
+(out / "model.json").write_text("the model just released")
+print("released", flush=True)
+time.sleep(60)  # convert.py's last second: stamping sw.js, cleaning up, TF's teardown
+"""
+
+
+def test_make_convert_interrupted_after_the_release_keeps_the_released_model(tmp_path):
+    # GNU make deletes the target of a recipe it interrupts, and make convert's target is site/models/<task>/
+    # model.json, which the release has just put in place. The Makefile runs here in a scratch project with a
+    # stand-in convert.py; everything make checks is there, and up to date, so make runs only that.
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Makefile", project / "Makefile")
+    (project / "convert.py").write_text(FAKE_CONVERT)
+    inputs = ["requirements.txt", "package.json", "package-lock.json", "training/preprocess.py", "training/drawing.py", "runs/default/latest/model.h5"]
+    for when, name in enumerate(inputs + [".venv/.installed", "node_modules/.installed"]):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("")
+        os.utime(project / name, (1_000_000_000 + when, 1_000_000_000 + when))  # each older than what it feeds
+    os.utime(project / "convert.py", (1_000_000_000, 1_000_000_000))
+    make = subprocess.Popen(["make", "convert", f"PYTHON={sys.executable}"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        lines = []
+        while not lines or lines[-1] != "released":
+            line = make.stdout.readline()
+            assert line, f"make ended before the release: {lines} {make.stderr.read()}"
+            lines.append(line.strip())
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
+        make.wait(timeout=30)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+    assert make.returncode != 0
+    assert (project / "site" / "models" / "digits" / "model.json").read_text() == "the model just released"
+
+
 # --- A second task: letters (issue 14) --------------------------------------------------------------------
 
 
@@ -273,7 +452,8 @@ def test_a_letters_model_ships_with_the_tasks_preprocessing_and_its_font_manifes
     assert metadata["accuracy"]["examples"] == 52
     # Which fonts the shipped model saw travels with its Keras source.
     assert (sources / "fonts.json").read_bytes() == (run / "fonts.json").read_bytes()
-    assert sorted(path.name for path in sources.iterdir()) == ["config.json", "fonts.json", "model.h5"]
+    assert sorted(path.name for path in sources.iterdir()) == ["config.json", "fonts.json", "model.h5", convert.SOURCE_MARKER]
+    assert json.loads((sources / convert.SOURCE_MARKER).read_text()) == convert.source_marker(sources, str(run))
 
 
 @pytest.mark.slow
