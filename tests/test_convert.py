@@ -377,7 +377,9 @@ def test_a_release_killed_half_way_is_completed_by_the_next_run(tmp_path):
 
 def test_make_convert_with_an_unknown_task_names_it_and_the_choices():
     # -n: nothing runs (the error comes as make reads the Makefile, before the venv's pip or anything else).
-    made = subprocess.run(["make", "-n", "convert", "TASK=bogus"], cwd=ROOT, capture_output=True, text=True)
+    # Run as a user would, not as a child of `make test` (whose MAKEFLAGS would add "Entering directory" lines).
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    made = subprocess.run(["make", "-n", "convert", "TASK=bogus"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert made.returncode == 2 and made.stdout == ""
     error = made.stderr.strip()
     assert "\n" not in error and "TASK=bogus: no such task; choose one of: digits letters" in error, error
