@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from training.data import DataError, load_mnist  # noqa: E402
-from training.files import atomic_path, write_atomic  # noqa: E402
+from training.files import atomic_path, final_name, write_atomic  # noqa: E402
 from training.fonts import FontError  # noqa: E402
 
 ROBUSTNESS_DIGITS = 2000
@@ -151,7 +151,7 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
     plot_misclassified(test.images, test.labels, predictions, probabilities.max(axis=1), run_dir / "misclassified.png")
     write_report(run_dir, metrics)
     print(
-        f"{metrics.get('model', run_dir.name)}: test accuracy {100 * metrics['test_accuracy']:.2f}% "
+        f"{metrics.get('model', final_name(run_dir))}: test accuracy {100 * metrics['test_accuracy']:.2f}% "
         f"({metrics['test_errors']} errors), page drawings {100 * metrics['canvas_robustness']:.2f}%, "
         f"{metrics['parameters']:,} parameters"
     )
@@ -181,7 +181,7 @@ def write_report(run_dir: Path, metrics: dict) -> None:
     config = run_config(run_dir)
     per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
     lines = [
-        f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
+        f"# {metrics.get('model', final_name(run_dir))} — run {final_name(run_dir)}",  # Not the staging folder's name.
         "",
         "| measure | value |",
         "| --- | --- |",

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from training.evaluate import confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, run_config
-from training.files import write_atomic
+from training.files import final_name, write_atomic
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
 A_TO_J = 10  # notMNIST's classes: A-J.
@@ -88,7 +88,7 @@ def evaluate_letters(run_dir: Path, model, data_dir: str | None = None) -> dict:
     plot_misclassified(plots["images"], plots["labels"], plots["predictions"], plots["confidence"], run_dir / "misclassified.png", names=LABELS, what=f"letters ({source}, drawn)")
     write_letters_report(run_dir, metrics, source)
     print(
-        f"{metrics.get('model', run_dir.name)}: {source}, drawn {100 * metrics['test_accuracy']:.2f}% "
+        f"{metrics.get('model', final_name(run_dir))}: {source}, drawn {100 * metrics['test_accuracy']:.2f}% "
         f"({metrics['test_errors']} errors of {metrics['test_examples']:,}), plain {100 * metrics['test_plain_accuracy']:.2f}%, "
         f"A-J {100 * metrics['a_to_j_accuracy']:.2f}% (among A-J {100 * metrics['a_to_j_among_ten_accuracy']:.2f}%), {metrics['parameters']:,} parameters"
     )
@@ -100,7 +100,7 @@ def write_letters_report(run_dir: Path, metrics: dict, source: str) -> None:
     per_class = metrics["per_class_accuracy"]
     families = sorted(metrics["per_family_accuracy"].items(), key=lambda item: item[1])
     lines = [
-        f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
+        f"# {metrics.get('model', final_name(run_dir))} — run {final_name(run_dir)}",  # Not the staging folder's name.
         "",
         "| measure | value |",
         "| --- | --- |",
