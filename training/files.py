@@ -5,11 +5,13 @@ the temporary file is removed and the old file is left as it was. The new file g
 would have given it (the old file's, or what the umask allows), not the owner-only mode of a temporary file.
 
 A folder of files (a training run) is built the same way: in a staging folder beside it that this process
-made (`staging_folder`), renamed into place when complete (`move_into_place`).
+made (`staging_folder`), renamed into place when complete (`move_into_place`). And a run's JSON files are
+read through `read_json`, whose error names the file and the remedy in one line.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -17,6 +19,10 @@ from pathlib import Path
 from typing import Iterator
 
 STAGING_SUFFIX = ".partial"  # A staging folder is `.<name>.<random>.partial`: hidden, and plainly unfinished.
+
+
+class JsonFileError(ValueError):
+    """A JSON file cannot be read, or holds no JSON object; the message is one line naming it and the remedy."""
 
 
 def _umask() -> int:
@@ -86,3 +92,20 @@ def move_into_place(staging: Path, target: Path) -> None:
         raise FileExistsError(target)
     os.rename(staging, target)
 
+
+def read_json(path: Path | str, remedy: str, default: dict | None = None) -> dict:
+    """The JSON object in `path`, or `default` when it is given and there is no such file. A file that cannot
+    be read, is not JSON or holds something else than an object is a JsonFileError, `<path>: cannot be read
+    as JSON (<why>); <remedy>`: one line, never a bare decoder message that names no file."""
+    path = Path(path)
+    if default is not None and not path.exists():
+        return default
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise JsonFileError(f"{path}: cannot be read as JSON ({error.strerror or error}); {remedy}") from None
+    except ValueError as error:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
+        raise JsonFileError(f"{path}: cannot be read as JSON ({str(error).splitlines()[0]}); {remedy}") from None
+    if not isinstance(data, dict):
+        raise JsonFileError(f"{path}: cannot be read as JSON (it holds a {type(data).__name__}, not an object); {remedy}")
+    return data
