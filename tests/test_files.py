@@ -143,3 +143,27 @@ def test_a_letters_run_with_a_malformed_fonts_json_is_refused_before_anything_is
         evaluate_letters.evaluate_letters(tmp_path, GuessingModel())
     assert [path.name for path in tmp_path.iterdir()] == ["fonts.json"]
 
+
+def font_licences_module():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("font_licences", Path(__file__).resolve().parent.parent / "tools" / "font_licences.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_font_licences_table_is_written_whole_beside_a_users_files(tmp_path, monkeypatch, capsys):
+    # The table once went through the fixed name FONTS.tmp, which took the place of a user's file of that name.
+    font_licences = font_licences_module()
+    monkeypatch.setattr(font_licences, "table", lambda: "| split | family |\n")
+    (tmp_path / "FONTS.tmp").write_text("a user's file")
+    assert font_licences.main(["--out", str(tmp_path / "FONTS.md")]) == 0
+    assert (tmp_path / "FONTS.md").read_text() == "| split | family |\n" and (tmp_path / "FONTS.tmp").read_text() == "a user's file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["FONTS.md", "FONTS.tmp"]
+    assert font_licences.main(["--out", str(tmp_path / "no-such-folder" / "FONTS.md")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: --out {tmp_path / 'no-such-folder' / 'FONTS.md'}: cannot write it (No such file or directory); "
+        "choose a file in a folder that exists and you can write\n"
+    )
