@@ -174,6 +174,16 @@ def test_site_version_changes_with_any_precached_file(tmp_path):
     assert site_version.main(["--check", "--site", str(copy)]) == 0
 
 
+@pytest.mark.parametrize("where", ["missing", "a file", "no sw.js"])
+def test_a_site_version_site_that_is_not_the_site_is_one_line_with_the_remedy(tmp_path, capsys, where):
+    site = {"missing": tmp_path / "nowhere", "a file": tmp_path / "notes.txt", "no sw.js": tmp_path}[where]
+    (tmp_path / "notes.txt").write_text("a user's file")
+    assert site_version.main(["--site", str(site)]) == 2
+    problem = {"missing": "no such directory", "a file": "not a directory", "no sw.js": "no sw.js in it"}[where]
+    assert capsys.readouterr().err == f"site_version.py: --site {site}: {problem}; pass the site directory, which holds sw.js (default: site/)\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+
+
 @pytest.mark.parametrize("name", sorted(VENDORED))
 def test_vendored_tfjs_is_the_pinned_release(name):
     package = ROOT / "node_modules" / VENDORED[name]
