@@ -9,7 +9,9 @@ import dataclasses
 import json
 import re
 import shutil
+import signal
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -240,6 +242,29 @@ def test_vendored_tfjs_bundles_are_what_the_build_makes(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(BUILT), "the build wrote other files, or left its scratch"
     for name in BUILT:
         assert (SITE / "vendor" / name).read_bytes() == (tmp_path / name).read_bytes(), f"site/vendor/{name} is stale: run make vendor"
+
+
+def test_an_interrupted_tfjs_build_leaves_no_scratch_folder_in_its_out(tmp_path):
+    # The build makes its scratch folder inside --out (site/vendor/ for `make vendor`), and Node exits on Ctrl-C
+    # without running `finally`: the build must remove the folder on the signal itself, or the published site
+    # keeps a half-made .tfjs-build-* folder. Ctrl-C comes once that folder exists (while esbuild works).
+    build = subprocess.Popen(
+        ["node", str(ROOT / "tools" / "build_tfjs.mjs"), "--site", str(SITE), "--out", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not list(tmp_path.glob(".tfjs-build-*")):
+            assert build.poll() is None, f"the build ended before it made its scratch folder: {build.stderr.read()}"
+            assert time.monotonic() < deadline, "no scratch folder after 300 s"
+            time.sleep(0.005)
+        build.send_signal(signal.SIGINT)
+        build.wait(timeout=60)
+    finally:
+        build.kill()
+        build.wait()
+    assert list(tmp_path.iterdir()) == [], "the interrupted build left its scratch folder (or wrote a bundle)"
+    assert build.returncode == 130, build.stderr.read()  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def static_imports(module: str) -> set[str]:
