@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if sw.js's VERSION is stale; change nothing")
     parser.add_argument("--site", type=Path, default=SITE, help="the site directory (default: site/)")
     args = parser.parse_args(argv)
+    if not (args.site / "sw.js").is_file():  # A mistyped --site, named with its remedy rather than as Errno 2.
+        problem = "no such directory" if not args.site.exists() else "not a directory" if not args.site.is_dir() else "no sw.js in it"
+        print(f"site_version.py: --site {args.site}: {problem}; pass the site directory, which holds sw.js (default: site/)", file=sys.stderr)
+        return 2
     try:
         return run(args.site, args.check)
     except (OSError, ValueError) as error:

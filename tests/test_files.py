@@ -1,4 +1,4 @@
-"""Files written whole (training/files.py), and a letters report that records only the fonts a run recorded."""
+"""Files written whole (training/files.py), read with a clear error, and a letters report that records only the fonts a run recorded."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training import evaluate_letters
-from training.files import atomic_path, write_atomic
+from training.files import JsonFileError, atomic_path, read_json, write_atomic
 from training.fonts import GLYPHS
 from training.letters import LetterSet, label_of
 
@@ -87,4 +87,83 @@ def test_a_letters_report_claims_only_the_fonts_the_run_recorded(tmp_path, monke
         assert "Fonts: this run recorded none" in report
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         ["confusion.png", "curves.png", "metrics.json", "misclassified.png", "report.md"] + ["fonts.json"] * recorded
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('{"model": "tiny"\n', "Expecting ',' delimiter: line 2 column 1 (char 17)"),
+        ("", "Expecting value: line 1 column 1 (char 0)"),
+        ("[1, 2]", "it holds a list, not an object"),
+    ],
+    ids=["truncated", "empty", "a-list"],
+)
+def test_read_json_names_the_file_and_the_remedy_in_one_line(tmp_path, text, why):
+    path = tmp_path / "config.json"
+    path.write_text(text)
+    with pytest.raises(JsonFileError) as caught:
+        read_json(path, "restore it")
+    assert str(caught.value) == f"{path}: cannot be read as JSON ({why}); restore it"
+    assert isinstance(caught.value, ValueError)  # Callers that catch ValueError (the CLIs) print it as one line.
+    assert read_json(tmp_path / "absent.json", "restore it", default={}) == {}
+    with pytest.raises(JsonFileError, match=r"absent.json: cannot be read as JSON \(No such file or directory\); restore it"):
+        read_json(tmp_path / "absent.json", "restore it")
+
+
+class DigitsModel(GuessingModel):
+    """Stands in for a digits model: the same guess for every digit (no TensorFlow needed)."""
+
+    name = "seed001"
+
+    def predict(self, images, batch_size, verbose):
+        return np.tile(np.linspace(0, 1, 10, dtype=np.float32), (len(images), 1))
+
+
+@pytest.mark.parametrize("name", ["metrics.json", "history.json", "config.json"])
+def test_evaluating_a_run_with_a_malformed_json_file_is_one_line_on_stderr_and_writes_nothing(tmp_path, capsys, monkeypatch, name):
+    from training import evaluate
+
+    monkeypatch.setattr(evaluate, "load_run_model", lambda run_dir: DigitsModel())
+    for file in ("metrics.json", "history.json", "config.json"):
+        (tmp_path / file).write_text('{"model": "seed001"}')
+    (tmp_path / name).write_text('{"model": "seed001"\n')  # Cut short, as by a full disk or a kill.
+    assert evaluate.main([str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: {tmp_path / name}: cannot be read as JSON (Expecting ',' delimiter: line 2 column 1 (char 20)); {evaluate.REMEDY[name]}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["config.json", "history.json", "metrics.json"]
+
+
+@pytest.mark.parametrize("text", ['{"digest": "ab"', '{"files": []}'], ids=["truncated", "no-digest"])
+def test_a_letters_run_with_a_malformed_fonts_json_is_refused_before_anything_is_written(tmp_path, monkeypatch, text):
+    monkeypatch.setattr(evaluate_letters, "letter_set", lambda split: pytest.fail("the test set was made before the run's files were read"))
+    (tmp_path / "fonts.json").write_text(text)
+    with pytest.raises(ValueError, match=rf"^{tmp_path / 'fonts.json'}: .*; restore it, or train the run again \(it records the fonts the run saw\)$"):
+        evaluate_letters.evaluate_letters(tmp_path, GuessingModel())
+    assert [path.name for path in tmp_path.iterdir()] == ["fonts.json"]
+
+
+def font_licences_module():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("font_licences", Path(__file__).resolve().parent.parent / "tools" / "font_licences.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_font_licences_table_is_written_whole_beside_a_users_files(tmp_path, monkeypatch, capsys):
+    # The table once went through the fixed name FONTS.tmp, which took the place of a user's file of that name.
+    font_licences = font_licences_module()
+    monkeypatch.setattr(font_licences, "table", lambda: "| split | family |\n")
+    (tmp_path / "FONTS.tmp").write_text("a user's file")
+    assert font_licences.main(["--out", str(tmp_path / "FONTS.md")]) == 0
+    assert (tmp_path / "FONTS.md").read_text() == "| split | family |\n" and (tmp_path / "FONTS.tmp").read_text() == "a user's file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["FONTS.md", "FONTS.tmp"]
+    assert font_licences.main(["--out", str(tmp_path / "no-such-folder" / "FONTS.md")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: --out {tmp_path / 'no-such-folder' / 'FONTS.md'}: cannot write it (No such file or directory); "
+        "choose a file in a folder that exists and you can write\n"
     )

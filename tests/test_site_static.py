@@ -9,7 +9,9 @@ import dataclasses
 import json
 import re
 import shutil
+import signal
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -174,6 +176,16 @@ def test_site_version_changes_with_any_precached_file(tmp_path):
     assert site_version.main(["--check", "--site", str(copy)]) == 0
 
 
+@pytest.mark.parametrize("where", ["missing", "a file", "no sw.js"])
+def test_a_site_version_site_that_is_not_the_site_is_one_line_with_the_remedy(tmp_path, capsys, where):
+    site = {"missing": tmp_path / "nowhere", "a file": tmp_path / "notes.txt", "no sw.js": tmp_path}[where]
+    (tmp_path / "notes.txt").write_text("a user's file")
+    assert site_version.main(["--site", str(site)]) == 2
+    problem = {"missing": "no such directory", "a file": "not a directory", "no sw.js": "no sw.js in it"}[where]
+    assert capsys.readouterr().err == f"site_version.py: --site {site}: {problem}; pass the site directory, which holds sw.js (default: site/)\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+
+
 @pytest.mark.parametrize("name", sorted(VENDORED))
 def test_vendored_tfjs_is_the_pinned_release(name):
     package = ROOT / "node_modules" / VENDORED[name]
@@ -230,6 +242,29 @@ def test_vendored_tfjs_bundles_are_what_the_build_makes(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(BUILT), "the build wrote other files, or left its scratch"
     for name in BUILT:
         assert (SITE / "vendor" / name).read_bytes() == (tmp_path / name).read_bytes(), f"site/vendor/{name} is stale: run make vendor"
+
+
+def test_an_interrupted_tfjs_build_leaves_no_scratch_folder_in_its_out(tmp_path):
+    # The build makes its scratch folder inside --out (site/vendor/ for `make vendor`), and Node exits on Ctrl-C
+    # without running `finally`: the build must remove the folder on the signal itself, or the published site
+    # keeps a half-made .tfjs-build-* folder. Ctrl-C comes once that folder exists (while esbuild works).
+    build = subprocess.Popen(
+        ["node", str(ROOT / "tools" / "build_tfjs.mjs"), "--site", str(SITE), "--out", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not list(tmp_path.glob(".tfjs-build-*")):
+            assert build.poll() is None, f"the build ended before it made its scratch folder: {build.stderr.read()}"
+            assert time.monotonic() < deadline, "no scratch folder after 300 s"
+            time.sleep(0.005)
+        build.send_signal(signal.SIGINT)
+        build.wait(timeout=60)
+    finally:
+        build.kill()
+        build.wait()
+    assert list(tmp_path.iterdir()) == [], "the interrupted build left its scratch folder (or wrote a bundle)"
+    assert build.returncode == 130, build.stderr.read()  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def static_imports(module: str) -> set[str]:

@@ -299,3 +299,154 @@ def test_a_run_with_a_teacher_trains_and_records_it(tmp_path):
     history = json.loads((run_dir / "history.json").read_text())
     assert json.loads((run_dir / "config.json").read_text())["teacher"] == str(tmp_path / "teacher.h5")
     assert all(np.isfinite(history["loss"])) and 0 <= history["val_accuracy"][-1] <= 1
+
+
+# What a run's folder may be left holding: no staging folder (`.<name>.<random>.partial`) of this process.
+def staging_folders(parent):
+    return sorted(path.name for path in parent.glob(".*.partial"))
+
+
+@pytest.fixture
+def tiny_data(monkeypatch):
+    """Seconds instead of minutes: 64 random digits to train on and 16 to validate, in the real pipelines."""
+
+    def make(config):
+        rng = np.random.default_rng(0)
+        images, labels = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8), rng.integers(0, 10, 64).astype(np.uint8)
+        return train_module.pipelines(config, images, images[:, None], labels, images[:16], labels[:16])
+
+    monkeypatch.setattr(train_module, "make_datasets", make)
+
+
+TINY = TrainConfig(model="seed001", epochs=1, batch_size=32, augment=False)
+
+
+def test_an_out_that_cannot_be_written_is_one_line_before_any_data_is_prepared(tmp_path, capsys, no_data_preparation):
+    # `--out README.md/run`: the run folder could only fail at the very end, after the training, as a traceback.
+    (tmp_path / "notes.md").write_text("a user's file")
+    assert train_module.main(["--model", "seed001", "--no-evaluate", "--out", str(tmp_path / "notes.md" / "run")]) == 1
+    error = capsys.readouterr().err
+    assert error == f"error: {tmp_path / 'notes.md' / 'run'}: cannot make the run folder there ({tmp_path / 'notes.md'} is a file, not a folder); choose an --out in a folder you can write\n"
+    assert (tmp_path / "notes.md").read_text() == "a user's file"
+
+
+def test_missing_test_files_are_one_line_before_any_data_is_prepared(tmp_path, capsys, no_data_preparation):
+    # The evaluation reads the t10k files only after the training: missing, they must stop the run before it.
+    from training.data import write_idx
+
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((10, 28, 28), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(10, np.uint8))
+    assert train_module.main(["--model", "seed001", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run")]) == 1
+    error = capsys.readouterr().err
+    assert len(error.splitlines()) == 1 and error.startswith(f"error: missing t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (or .gz) in {tmp_path};"), error
+    assert not (tmp_path / "run").exists() and staging_folders(tmp_path) == []
+    # With --no-evaluate the test set is not needed, and not asked for.
+    with pytest.raises(AssertionError, match="data preparation started"):
+        train_module.main(["--model", "seed001", "--data-dir", str(tmp_path), "--no-evaluate", "--out", str(tmp_path / "run")])
+    assert staging_folders(tmp_path) == []
+
+
+def test_missing_test_fonts_are_one_line_before_any_data_is_prepared(tmp_path, capsys, monkeypatch, no_data_preparation):
+    from training import fonts
+
+    monkeypatch.setattr(fonts, "FONT_ROOT", tmp_path / "no-fonts")
+    assert train_module.main(["--model", "letters", "--out", str(tmp_path / "run")]) == 1
+    error = capsys.readouterr().err
+    assert len(error.splitlines()) == 1 and error.startswith(f"error: {tmp_path / 'no-fonts'}/") and "missing font file" in error, error
+    assert not (tmp_path / "run").exists() and staging_folders(tmp_path) == []
+
+
+def test_a_failed_evaluation_keeps_the_trained_run_in_place_and_says_how_to_evaluate_it(tmp_path, capsys, monkeypatch, tiny_data):
+    from training import evaluate
+    from training.data import DataError
+
+    def lost_test_set(run_dir, model, data_dir):  # The test files went missing during the training.
+        raise DataError("missing t10k-images-idx3-ubyte (or .gz) in /data; put the official files there")
+
+    monkeypatch.setattr(train_module, "check_test_data", lambda config: None)
+    monkeypatch.setattr(evaluate, "evaluate", lost_test_set)
+    monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path / "runs")
+    assert train_module.main(["--model", "seed001", "--epochs", "1", "--augment", "false"]) == 1
+    error = capsys.readouterr().err
+    run_dir = next((tmp_path / "runs" / "seed001").glob("2*"))
+    assert error == (
+        "error: missing t10k-images-idx3-ubyte (or .gz) in /data; put the official files there; the trained run is kept, "
+        f"not evaluated, in {run_dir}: once that is mended, evaluate it with python -m training.evaluate {run_dir}\n"
+    )
+    assert sorted(path.name for path in run_dir.iterdir()) == ["config.json", "history.json", "metrics.json", "model.h5"]
+    # A complete run, as with --no-evaluate: it is the newest, and nothing is left hidden beside it.
+    assert (tmp_path / "runs" / "seed001" / "latest").resolve() == run_dir.resolve()
+    assert staging_folders(run_dir.parent) == []
+
+
+def test_the_staging_folder_is_this_runs_own(tmp_path, tiny_data):
+    # Another training with the same --out, still running: its staging folder is not this run's to delete.
+    theirs = tmp_path / ".run.partial"
+    theirs.mkdir()
+    (theirs / "model.h5").write_text("another training's model")
+    run_dir = train(TINY, tmp_path / "run", evaluate_after=False)
+    assert (theirs / "model.h5").read_text() == "another training's model"
+    assert sorted(path.name for path in run_dir.iterdir()) == ["config.json", "history.json", "metrics.json", "model.h5"]
+    assert staging_folders(tmp_path) == [".run.partial"]
+
+
+def test_a_run_folder_that_appears_during_the_training_is_left_alone(tmp_path, monkeypatch, tiny_data):
+    # Made by another process while this run trained: a rename would silently replace it (it is empty).
+    make = train_module.make_datasets
+
+    def another_run_appears(config):
+        (tmp_path / "run").mkdir()
+        return make(config)
+
+    monkeypatch.setattr(train_module, "make_datasets", another_run_appears)
+    with pytest.raises(train_module.RunError, match=r"run: appeared while this run trained; this run is kept complete in .*\.run\.\w+\.partial: rename it") as caught:
+        train(TINY, tmp_path / "run", evaluate_after=False)
+    assert list((tmp_path / "run").iterdir()) == []
+    kept = tmp_path / staging_folders(tmp_path)[0]
+    assert str(kept) in str(caught.value) and (kept / "model.h5").is_file() and (kept / "metrics.json").is_file()
+
+
+def test_an_interrupted_training_leaves_no_staging_folder(tmp_path, monkeypatch, no_data_preparation):
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "make_datasets", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(TINY, tmp_path / "run", evaluate_after=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_latest_that_is_a_real_folder_is_one_line_before_any_data_is_prepared(tmp_path, capsys, monkeypatch, no_data_preparation):
+    monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path)
+    (tmp_path / "seed001" / "latest").mkdir(parents=True)
+    (tmp_path / "seed001" / "latest" / "model.h5").write_text("a user's copy of a run")
+    assert train_module.main(["--model", "seed001", "--no-evaluate"]) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        f"error: {tmp_path / 'seed001' / 'latest'}: a real folder, not the link to the newest run that training keeps there; "
+        "move it away, or pass --out to train without linking it\n"
+    )
+    assert (tmp_path / "seed001" / "latest" / "model.h5").read_text() == "a user's copy of a run"
+
+
+def test_link_latest_replaces_the_link_and_leaves_no_temporary_one(tmp_path):
+    for name in ("20260101-000000", "20260102-000000"):
+        (tmp_path / name).mkdir()
+        train_module.link_latest(tmp_path / name)
+        assert (tmp_path / "latest").readlink().name == name
+    (tmp_path / ".latest.tmp").write_text("not the program's")  # The fixed name link_latest once removed.
+    train_module.link_latest(tmp_path / "20260101-000000")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".latest.tmp", "20260101-000000", "20260102-000000", "latest"]
+    assert (tmp_path / ".latest.tmp").read_text() == "not the program's"
+
+
+def test_the_report_of_a_staged_run_names_the_run_not_its_staging_folder(tmp_path):
+    from training.evaluate import write_report
+    from training.files import final_name, staging_folder
+
+    staging = staging_folder(tmp_path / "20261205-120000")
+    assert staging.name.startswith(".20261205-120000.") and staging.name.endswith(".partial")
+    assert final_name(staging) == "20261205-120000" and final_name(tmp_path / "l30.v2") == "l30.v2"
+    metrics = {"parameters": 10, "test_accuracy": 0.99, "test_errors": 100, "canvas_robustness": 0.98, "canvas_robustness_digits": 20, "per_class_accuracy": {str(d): 0.99 for d in range(10)}}
+    write_report(staging, metrics)
+    assert (staging / "report.md").read_text().startswith("# 20261205-120000 — run 20261205-120000\n")

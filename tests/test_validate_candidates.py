@@ -96,3 +96,29 @@ def test_the_comparison_says_what_the_newly_wrong_digits_were_read_as():
     assert comparison["published"] == {"worse": 3, "better": 1, "p": 0.625, "newly_wrong": {"4>9": 2, "9>8": 1}}
     result = {"model": "new", "mnist_validation_published_errors": 4, "mnist_validation_redrawn_errors": 0, "templates": {}, "against": {"model": "shipped", "mnist_validation": comparison}}
     assert "against shipped: published +3 -1 (sign test p 0.62, 4>9 x2, 9>8)" in validate_candidates.line(result)
+
+
+def test_averaging_a_missing_run_or_two_architectures_is_one_line_and_writes_nothing(tmp_path, capsys):
+    for name, model in (("a", "seed001"), ("other", "default")):
+        (tmp_path / name).mkdir()
+        build_model(model).save(tmp_path / name / "model.h5", include_optimizer=False)
+    out = tmp_path / "avg"
+    assert validate_candidates.main(["--average", str(tmp_path / "a"), str(tmp_path / "missing"), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'missing' / 'model.h5'}: no trained model here; train one with `make train`\n"
+    assert validate_candidates.main(["--average", str(tmp_path / "a"), str(tmp_path / "other"), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"error: --average {tmp_path / 'a'} {tmp_path / 'other'}: not one architecture (a 'seed001' and a 'default' model, 12 weight arrays against 27); average two runs of the same --model\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "other"]
+
+
+def test_an_average_is_built_in_a_staging_folder_of_its_own(tmp_path):
+    # Another process's `.avg.partial` (the fixed name this once used, and filled, and renamed) is left alone.
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        build_model("seed001").save(tmp_path / name / "model.h5", include_optimizer=False)
+    theirs = tmp_path / ".avg.partial"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("not the program's")
+    assert validate_candidates.main(["--average", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "avg")]) == 0
+    assert sorted(path.name for path in (tmp_path / "avg").iterdir()) == ["config.json", "metrics.json", "model.h5"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".avg.partial", "a", "avg", "b"]
+    assert [path.name for path in theirs.iterdir()] == ["notes.txt"]

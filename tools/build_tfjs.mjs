@@ -21,7 +21,8 @@
 // The output is deterministic (sorted lists, no paths or dates), so rebuilding from the lock file
 // reproduces the committed files byte for byte; tests/test_site_static.py checks exactly that.
 
-import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,7 +256,18 @@ export async function buildTfjs(modelDirs, outDir) {
   const entries = entrySources(layerModules, kernels, wasmKernels, cpuKernels);
   const registered = { tfjs: withDependencies(kernels, wasmKernels), 'tfjs-cpu': withDependencies(kernels, cpuKernels) };
 
-  const scratch = await mkdtemp(path.join(outDir, '.tfjs-build-'));
+  // The scratch folder sits in outDir (site/vendor/ for `make vendor`) so that the renames below stay on one
+  // file system. Node exits at once on Ctrl-C or a kill, skipping the `finally` below, so a signal removes
+  // the scratch folder itself: an interrupted build must not leave a half-made folder in the published site.
+  // The handlers come first and the folder is made synchronously, so no signal falls between the two.
+  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  let scratch = null;
+  const onSignal = (signal) => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    process.exit(signals[signal]);
+  };
+  for (const signal of Object.keys(signals)) process.once(signal, onSignal);
+  scratch = mkdtempSync(path.join(outDir, '.tfjs-build-'));
   try {
     for (const [name, backend] of [['tfjs', 'wasm'], ['tfjs-cpu', 'cpu']]) {
       const banner = [
@@ -280,12 +292,14 @@ export async function buildTfjs(modelDirs, outDir) {
         logLevel: 'warning',
       });
     }
-    // Renamed into place only once both are built.
+    // Renamed into place only once both are built, and synchronously: no signal handler runs between the two
+    // renames, so a Ctrl-C cannot pair a new tfjs.js with the old tfjs-cpu.js.
     const outputs = ['tfjs.js', 'tfjs-cpu.js'];
-    for (const file of outputs) await rename(path.join(scratch, file), path.join(outDir, file));
+    for (const file of outputs) renameSync(path.join(scratch, file), path.join(outDir, file));
     return { models: modelDirs.map((directory) => path.relative(ROOT, directory)), layerModules, kernels, registered, outputs };
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    for (const signal of Object.keys(signals)) process.removeListener(signal, onSignal);
   }
 }
 

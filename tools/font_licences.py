@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from training.files import write_atomic  # noqa: E402
 from training.fonts import FAMILIES, HERSHEY_PACKAGE, Family  # noqa: E402
 
 DOC_ROOT = Path("/usr/share/doc")
@@ -113,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     text = table()
     if args.out is None:
         print(text, end="")
-    else:
-        temporary = args.out.with_suffix(".tmp")
-        temporary.write_text(text)
-        temporary.replace(args.out)
+        return 0
+    try:  # Whole or not at all, through a temporary file of its own (a fixed name could be the user's file).
+        write_atomic(args.out, text.encode())
+    except OSError as error:
+        print(f"error: --out {args.out}: cannot write it ({error.strerror or error}); choose a file in a folder that exists and you can write", file=sys.stderr)
+        return 1
     return 0
 
 

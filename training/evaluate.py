@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from training.data import DataError, load_mnist  # noqa: E402
-from training.files import atomic_path, write_atomic  # noqa: E402
+from training.files import atomic_path, final_name, read_json, write_atomic  # noqa: E402
 from training.fonts import FontError  # noqa: E402
 
 ROBUSTNESS_DIGITS = 2000
 ROBUSTNESS_SEED = 20261121
+# What to do about a run's JSON file that cannot be read (training/files.py read_json), by file.
+REMEDY = {
+    "metrics.json": "restore it, or train the run again (it holds the training's figures: best epoch, validation accuracy)",
+    "history.json": "restore it, or train the run again (it holds the accuracy and loss of each epoch)",
+    "config.json": "restore it, or train the run again (it is the TrainConfig that made the model)",
+    "fonts.json": "restore it, or train the run again (it records the fonts the run saw)",
+}
+
+
+def read_run_json(run_dir: Path | str, name: str) -> dict:
+    """A run's JSON file `name` (a key of REMEDY), or {} when the run has none; one line if it is unreadable."""
+    return read_json(Path(run_dir) / name, REMEDY[name], default={})
 
 
 def load_run_model(run_dir: Path):
@@ -124,6 +137,8 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
         from training.evaluate_letters import evaluate_letters
 
         return evaluate_letters(run_dir, model, data_dir)
+    # The run's own files first: one that cannot be read stops the evaluation before it has written anything.
+    metrics, history, config = (read_run_json(run_dir, name) for name in ("metrics.json", "history.json", "config.json"))
     test = load_mnist("test", data_dir)
     inputs = test.images.astype(np.float32)[..., None] / 255.0
     probabilities = model.predict(inputs, batch_size=1000, verbose=0)
@@ -131,7 +146,6 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
     matrix = confusion_matrix(test.labels, predictions)
     per_class = (np.diag(matrix) / matrix.sum(axis=1)).tolist()
     metrics_path = run_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     metrics.update(
         {
             "parameters": int(model.count_params()),
@@ -144,14 +158,12 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
         }
     )
     write_atomic(metrics_path, (json.dumps(metrics, indent=2) + "\n").encode())
-    history_path = run_dir / "history.json"
-    history = json.loads(history_path.read_text()) if history_path.is_file() else {}
     plot_curves(history, run_dir / "curves.png")
     plot_confusion(matrix, run_dir / "confusion.png")
     plot_misclassified(test.images, test.labels, predictions, probabilities.max(axis=1), run_dir / "misclassified.png")
-    write_report(run_dir, metrics)
+    write_report(run_dir, metrics, config)
     print(
-        f"{metrics.get('model', run_dir.name)}: test accuracy {100 * metrics['test_accuracy']:.2f}% "
+        f"{metrics.get('model', final_name(run_dir))}: test accuracy {100 * metrics['test_accuracy']:.2f}% "
         f"({metrics['test_errors']} errors), page drawings {100 * metrics['canvas_robustness']:.2f}%, "
         f"{metrics['parameters']:,} parameters"
     )
@@ -173,15 +185,14 @@ def origin_rows(metrics: dict, config: dict) -> list[str]:
 
 def run_config(run_dir: Path | str) -> dict:
     """A run directory's config.json (what made the model), or {} when it has none."""
-    path = Path(run_dir) / "config.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return read_run_json(run_dir, "config.json")
 
 
-def write_report(run_dir: Path, metrics: dict) -> None:
-    config = run_config(run_dir)
+def write_report(run_dir: Path, metrics: dict, config: dict | None = None) -> None:
+    config = run_config(run_dir) if config is None else config
     per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
     lines = [
-        f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
+        f"# {metrics.get('model', final_name(run_dir))} — run {final_name(run_dir)}",  # Not the staging folder's name.
         "",
         "| measure | value |",
         "| --- | --- |",
@@ -216,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         evaluate(args.run, data_dir=args.data_dir)
     except (DataError, FontError, ValueError, FileNotFoundError) as error:
-        print(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.evaluate import confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, run_config
-from training.files import write_atomic
+from training.evaluate import REMEDY, confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, read_run_json, run_config
+from training.files import JsonFileError, final_name, write_atomic
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
 A_TO_J = 10  # notMNIST's classes: A-J.
@@ -71,36 +71,41 @@ def letter_metrics(model, letters: LetterSet) -> tuple[dict, dict]:
 def evaluate_letters(run_dir: Path, model, data_dir: str | None = None) -> dict:
     """Evaluate a letters run on its test set; write plots, metrics.json and report.md; return the metrics."""
     run_dir = Path(run_dir)
+    # The run's own files first: one that cannot be read stops the evaluation before it has written anything.
+    metrics, history, config = (read_run_json(run_dir, name) for name in ("metrics.json", "history.json", "config.json"))
+    digest = None  # A run that recorded no fonts gets none made up.
+    if not data_dir and (run_dir / "fonts.json").exists():
+        digest = read_run_json(run_dir, "fonts.json").get("digest")
+        if not isinstance(digest, str):
+            raise JsonFileError(f"{run_dir / 'fonts.json'}: holds no digest; {REMEDY['fonts.json']}")
     if data_dir:
         test, source = emnist_letter_set(data_dir, "test", variants=1, seed=3001), "EMNIST letters test set"
     else:
         test, source = letter_set("test"), "held-out font families"
     metrics_path = run_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     results, plots = letter_metrics(model, test)
     metrics.update(results, parameters=int(model.count_params()), test_source=source)
-    if not data_dir and (run_dir / "fonts.json").is_file():  # A run that recorded no fonts gets none made up.
-        metrics["font_manifest_digest"] = json.loads((run_dir / "fonts.json").read_text())["digest"]
+    if digest is not None:
+        metrics["font_manifest_digest"] = digest
     write_atomic(metrics_path, (json.dumps(metrics, indent=2) + "\n").encode())
-    history_path = run_dir / "history.json"
-    plot_curves(json.loads(history_path.read_text()) if history_path.is_file() else {}, run_dir / "curves.png")
+    plot_curves(history, run_dir / "curves.png")
     plot_confusion(np.array(metrics["confusion_matrix"]), run_dir / "confusion.png", LABELS, f"Confusion matrix ({source}, drawn as on the page)")
     plot_misclassified(plots["images"], plots["labels"], plots["predictions"], plots["confidence"], run_dir / "misclassified.png", names=LABELS, what=f"letters ({source}, drawn)")
-    write_letters_report(run_dir, metrics, source)
+    write_letters_report(run_dir, metrics, source, config)
     print(
-        f"{metrics.get('model', run_dir.name)}: {source}, drawn {100 * metrics['test_accuracy']:.2f}% "
+        f"{metrics.get('model', final_name(run_dir))}: {source}, drawn {100 * metrics['test_accuracy']:.2f}% "
         f"({metrics['test_errors']} errors of {metrics['test_examples']:,}), plain {100 * metrics['test_plain_accuracy']:.2f}%, "
         f"A-J {100 * metrics['a_to_j_accuracy']:.2f}% (among A-J {100 * metrics['a_to_j_among_ten_accuracy']:.2f}%), {metrics['parameters']:,} parameters"
     )
     return metrics
 
 
-def write_letters_report(run_dir: Path, metrics: dict, source: str) -> None:
-    config = run_config(run_dir)
+def write_letters_report(run_dir: Path, metrics: dict, source: str, config: dict | None = None) -> None:
+    config = run_config(run_dir) if config is None else config
     per_class = metrics["per_class_accuracy"]
     families = sorted(metrics["per_family_accuracy"].items(), key=lambda item: item[1])
     lines = [
-        f"# {metrics.get('model', run_dir.name)} — run {run_dir.name.lstrip('.').removesuffix('.partial')}",
+        f"# {metrics.get('model', final_name(run_dir))} — run {final_name(run_dir)}",  # Not the staging folder's name.
         "",
         "| measure | value |",
         "| --- | --- |",

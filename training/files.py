@@ -3,21 +3,36 @@
 Each output is written to a temporary file beside it and renamed into place; on any error, Ctrl-C included,
 the temporary file is removed and the old file is left as it was. The new file gets the mode a plain write
 would have given it (the old file's, or what the umask allows), not the owner-only mode of a temporary file.
+
+A folder of files (a training run) is built the same way: in a staging folder beside it that this process
+made (`staging_folder`), renamed into place when complete (`move_into_place`). And a run's JSON files are
+read through `read_json`, whose error names the file and the remedy in one line.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+STAGING_SUFFIX = ".partial"  # A staging folder is `.<name>.<random>.partial`: hidden, and plainly unfinished.
 
-def _plain_write_mode(path: Path) -> int:
+
+class JsonFileError(ValueError):
+    """A JSON file cannot be read, or holds no JSON object; the message is one line naming it and the remedy."""
+
+
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask
+    return umask
+
+
+def _plain_write_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
 
 
 @contextmanager
@@ -42,3 +57,55 @@ def write_atomic(path: Path | str, data: bytes) -> None:
     """Write `data` to `path` whole (see the module's docstring)."""
     with atomic_path(path) as temporary:
         temporary.write_bytes(data)
+
+
+def staging_folder(target: Path | str) -> Path:
+    """A new, empty folder beside `target` to build it in, named `.<target's name>.<random>.partial`.
+
+    Made by this call, so it is this process's own to fill and to remove on failure: two processes building
+    the same target each get their own, and neither deletes the other's. Its mode is a plain mkdir's (what
+    the umask allows), since it becomes the target. The target's parent folders are made if missing; an
+    OSError (a parent that is a file, or not writable) comes before any work is done for the folder."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=STAGING_SUFFIX, dir=target.parent))
+    os.chmod(staging, 0o777 & ~_umask())
+    return staging
+
+
+def final_name(folder: Path | str) -> str:
+    """The name `folder` has once in place: `run` for a staging folder `.run.k2x9q1ab.partial` (or the older
+    `.run.partial`), else its own name. Reports written while a run is staged name the run by this."""
+    name = Path(folder).name
+    if not (name.startswith(".") and name.endswith(STAGING_SUFFIX)):
+        return name
+    stem = name[1:].removesuffix(STAGING_SUFFIX)
+    head, dot, _ = stem.rpartition(".")
+    return head if dot and head else stem
+
+
+def move_into_place(staging: Path, target: Path) -> None:
+    """Rename a complete staging folder to `target`. FileExistsError if `target` appeared meanwhile (another
+    process made it): a rename would silently replace an empty folder, and this one is not ours to replace.
+    The staging folder is then left as it is, complete, for the caller to name."""
+    if target.exists() or target.is_symlink():
+        raise FileExistsError(target)
+    os.rename(staging, target)
+
+
+def read_json(path: Path | str, remedy: str, default: dict | None = None) -> dict:
+    """The JSON object in `path`, or `default` when it is given and there is no such file. A file that cannot
+    be read, is not JSON or holds something else than an object is a JsonFileError, `<path>: cannot be read
+    as JSON (<why>); <remedy>`: one line, never a bare decoder message that names no file."""
+    path = Path(path)
+    if default is not None and not path.exists():
+        return default
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise JsonFileError(f"{path}: cannot be read as JSON ({error.strerror or error}); {remedy}") from None
+    except ValueError as error:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
+        raise JsonFileError(f"{path}: cannot be read as JSON ({str(error).splitlines()[0]}); {remedy}") from None
+    if not isinstance(data, dict):
+        raise JsonFileError(f"{path}: cannot be read as JSON (it holds a {type(data).__name__}, not an object); {remedy}")
+    return data

@@ -2,7 +2,11 @@
 
 The run directory holds model.h5 (tf_keras, the best epoch by validation accuracy), config.json (the
 resolved TrainConfig), history.json, metrics.json and the evaluation report (training/evaluate.py).
-runs/<model>/latest points at the newest complete run. Nothing is written there until the run is done.
+runs/<model>/latest points at the newest complete run. Nothing is written there until the run is done: the
+run is built in a staging folder of its own beside it (`.<name>.<random>.partial`), made before training so
+that an --out that cannot be written is refused at once, not after the training. What the evaluation reads
+(the test set, the fonts) is checked before training too; if the evaluation fails all the same, the trained
+run is put in place without its report and the error says how to evaluate it.
 
 Data: MNIST's 60,000 training digits minus a validation split (the last `validation_size`, never trained
 on); the test set is used only by the final evaluation, never for choices. Each epoch mixes plain MNIST with
@@ -23,6 +27,7 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,7 +41,7 @@ import tf_keras as keras  # noqa: E402
 from training.augment import augment_batch  # noqa: E402
 from training.data import load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
-from training.files import atomic_path  # noqa: E402
+from training.files import atomic_path, move_into_place, staging_folder  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
 from training.parallel import parallel_map  # noqa: E402
 
@@ -453,19 +458,114 @@ def check_init_from(config: TrainConfig) -> None:
         keras.backend.clear_session()
 
 
+class RunError(Exception):
+    """The run cannot be written where asked, or put in place; the message is one line naming the folder and
+    the remedy."""
+
+
+class EvaluationError(RunError):
+    """The run trained and is in place (`run_dir`), but its evaluation failed; the message says how to
+    evaluate it once the cause is mended."""
+
+    def __init__(self, message: str, run_dir: Path):
+        super().__init__(message)
+        self.run_dir = run_dir
+
+
+def check_test_data(config: TrainConfig) -> None:
+    """Refuse, before any training, a run whose evaluation could not read its test set: the MNIST t10k files
+    (or EMNIST letters' test files) in --data-dir or the npm package, or the letters' test font families.
+    They are read and checked here (a fraction of a second) and thrown away; the test set still decides
+    nothing about the training."""
+    if config.model not in LETTER_MODELS:
+        load_mnist("test", config.data_dir or None)
+    elif config.data_dir:
+        from training.letters import load_emnist_letters
+
+        load_emnist_letters(config.data_dir, "test")
+    else:
+        from training.fonts import check_fonts
+        from training.letters import split_families
+
+        check_fonts(split_families("test"))
+
+
+def evaluate_command(run_dir: Path, config: TrainConfig) -> str:
+    """The command that evaluates `run_dir` as train() would have."""
+    return f"python -m training.evaluate {run_dir}" + (f" --data-dir {config.data_dir}" if config.data_dir else "")
+
+
 def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Path:
     """Train per `config` and write a complete run directory at `out_dir`; returns `out_dir`.
 
-    The run is built in a temporary sibling directory and renamed into place only when complete.
+    The run is built in a staging folder of its own beside `out_dir` (files.staging_folder), made before the
+    training: an --out that cannot be written fails in a second, not after the training. The staging folder
+    is removed if the training fails or is interrupted, and renamed into place only when the run is complete.
+    If only the evaluation fails, the trained run is put in place without its report (EvaluationError).
     """
     out_dir = Path(out_dir)
     problems = validate(config)
     if problems:
         raise ValueError("; ".join(problems))
-    if out_dir.exists():
+    if out_dir.exists() or out_dir.is_symlink():
         raise FileExistsError(f"{out_dir}: run directory already exists; choose another --out")
     if config.init_from:
         check_init_from(config)
+    manifest = None
+    if config.model in LETTER_MODELS and not config.data_dir:
+        from training.fonts import font_manifest
+
+        # Which fonts this model sees: the SHA-256 of every font file (test families included, for the report),
+        # taken before training, so that a font package missing costs no training.
+        manifest = font_manifest()
+    if evaluate_after:
+        check_test_data(config)
+    try:
+        staging = staging_folder(out_dir)
+    except OSError as error:
+        file = next((parent for parent in out_dir.parents if parent.exists() and not parent.is_dir()), None)
+        why = f"{file} is a file, not a folder" if file else error.strerror or str(error)
+        raise RunError(f"{out_dir}: cannot make the run folder there ({why}); choose an --out in a folder you can write") from None
+    try:
+        model, history, progress, minutes = fit(config)
+        try:
+            write_run(staging, config, model, history, progress, minutes, manifest)
+        except OSError as error:  # A full disk, say: the trained model cannot be kept.
+            raise RunError(f"{out_dir}: cannot write the trained run ({error.strerror or error}); free some space or choose another --out, and train again") from None
+    except BaseException:  # Ctrl-C included: the staging folder is this process's own, and holds no whole run.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    failure = None
+    if evaluate_after:
+        from training.data import DataError
+        from training.evaluate import evaluate
+        from training.fonts import FontError
+
+        try:
+            evaluate(staging, model=model, data_dir=config.data_dir or None)
+        except (DataError, FontError, ValueError, OSError) as error:
+            failure = error
+        except BaseException:
+            # Interrupted, or an error no one foresaw (its traceback follows): the trained model is kept all the same.
+            put_in_place(staging, out_dir)
+            print(f"error: the evaluation did not finish; the trained run is kept, not evaluated, in {out_dir}: evaluate it with {evaluate_command(out_dir, config)}", file=sys.stderr)
+            raise
+    put_in_place(staging, out_dir)
+    if failure is not None:
+        raise EvaluationError(
+            f"{str(failure).splitlines()[0]}; the trained run is kept, not evaluated, in {out_dir}: once that is mended, evaluate it with {evaluate_command(out_dir, config)}",
+            out_dir,
+        )
+    if config.refit:
+        print(f"kept the last epoch ({config.epochs}; refit on the training and validation families); {minutes:.1f} min; wrote {out_dir}")
+    else:
+        print(f"best epoch {progress.best_epoch}: validation accuracy {100 * progress.best_accuracy:.2f}%; {minutes:.1f} min; wrote {out_dir}")
+    return out_dir
+
+
+def fit(config: TrainConfig):
+    """Build and train the model per `config`: the model (with the best epoch's weights, or the last epoch's
+    for a refit), Keras's History, the ProgressAndBest callback and the minutes it took."""
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     started = time.time()
@@ -494,16 +594,12 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
     history = model.fit(train_dataset, validation_data=val_dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
     if not config.refit:
         model.set_weights(progress.best_weights)
-    minutes = (time.time() - started) / 60
+    return model, history, progress, (time.time() - started) / 60
 
-    staging = out_dir.parent / f".{out_dir.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    model.save(staging / "model.h5", include_optimizer=False)
-    (staging / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
-    (staging / "history.json").write_text(
-        json.dumps({key: [float(v) for v in values] for key, values in history.history.items()}, indent=2) + "\n"
-    )
+
+def write_run(staging: Path, config: TrainConfig, model, history, progress: ProgressAndBest, minutes: float, manifest: dict | None) -> None:
+    """Write the trained run's files into its staging folder: model.h5, config.json, history.json, fonts.json
+    (letters on fonts, `manifest`) and metrics.json."""
     metrics = {
         "model": config.model,
         "parameters": int(model.count_params()),
@@ -513,34 +609,46 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         "tensorflow": tf.__version__,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    if config.model in LETTER_MODELS and not config.data_dir:
-        from training.fonts import font_manifest
-
-        # Which fonts this model saw: the SHA-256 of every font file (test families included, for the report).
-        manifest = font_manifest()
+    model.save(staging / "model.h5", include_optimizer=False)
+    (staging / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+    (staging / "history.json").write_text(
+        json.dumps({key: [float(v) for v in values] for key, values in history.history.items()}, indent=2) + "\n"
+    )
+    if manifest is not None:
         (staging / "fonts.json").write_text(json.dumps(manifest, indent=2) + "\n")
         metrics["font_manifest_digest"] = manifest["digest"]
     (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    if evaluate_after:
-        from training.evaluate import evaluate
 
-        evaluate(staging, model=model, data_dir=config.data_dir or None)
-    staging.rename(out_dir)
-    if config.refit:
-        print(f"kept the last epoch ({config.epochs}; refit on the training and validation families); {minutes:.1f} min; wrote {out_dir}")
-    else:
-        print(f"best epoch {progress.best_epoch}: validation accuracy {100 * progress.best_accuracy:.2f}%; {minutes:.1f} min; wrote {out_dir}")
-    return out_dir
+
+def put_in_place(staging: Path, out_dir: Path) -> None:
+    """Rename the complete run into place; if `out_dir` appeared during the training (another run given the
+    same --out), leave both as they are and name the staging folder that holds this run."""
+    try:
+        move_into_place(staging, out_dir)
+    except OSError:
+        raise RunError(f"{out_dir}: appeared while this run trained; this run is kept complete in {staging}: rename it to a free name") from None
+
+
+def check_latest(model_runs: Path) -> None:
+    """Refuse, before training, a runs/<model>/latest that link_latest could not replace: a real folder or
+    file, not the link training keeps there (a user's copy of a run, say)."""
+    latest = model_runs / "latest"
+    if latest.exists() and not latest.is_symlink():
+        kind = "folder" if latest.is_dir() else "file"
+        raise RunError(f"{latest}: a real {kind}, not the link to the newest run that training keeps there; move it away, or pass --out to train without linking it")
 
 
 def link_latest(run_dir: Path) -> None:
-    """Point runs/<model>/latest at `run_dir` (replacing the link atomically)."""
+    """Point runs/<model>/latest at `run_dir` (replacing the link atomically, through a link of a name of its
+    own, so that two trainings finishing at once do not remove each other's)."""
     latest = run_dir.parent / "latest"
-    temporary = run_dir.parent / ".latest.tmp"
-    if temporary.is_symlink() or temporary.exists():
-        temporary.unlink()
+    temporary = run_dir.parent / f".latest.{uuid.uuid4().hex[:12]}.tmp"
     temporary.symlink_to(run_dir.name)
-    temporary.replace(latest)
+    try:
+        temporary.replace(latest)
+    except OSError as error:
+        temporary.unlink()
+        raise RunError(f"{latest}: cannot point it at {run_dir.name} ({error.strerror or error}); the run is complete in {run_dir}: move {latest} away and link it yourself") from None
 
 
 def parse_bool(text: str) -> bool:
@@ -592,12 +700,20 @@ def main(argv: list[str] | None = None) -> int:
     from training.fonts import FontError
 
     try:
-        run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate)
-    except (DataError, FontError, ValueError, FileExistsError) as error:
+        if args.out is None:
+            check_latest(out_dir.parent)
+        try:
+            run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate)
+        except EvaluationError as error:
+            # The run is complete but for its report, as with --no-evaluate: it is the newest run all the same.
+            if args.out is None:
+                link_latest(error.run_dir)
+            raise
+        if args.out is None:
+            link_latest(run_dir)
+    except (DataError, FontError, ValueError, FileExistsError, RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if args.out is None:
-        link_latest(run_dir)
     return 0
 
 

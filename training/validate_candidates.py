@@ -29,6 +29,8 @@ import argparse
 import json
 import math
 import os
+import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -184,19 +186,38 @@ def line(result: dict) -> str:
 
 
 def average(a: Path, b: Path, weight: float, out: Path) -> None:
+    """Write the weight average W * a + (1 - W) * b to `out` (model.h5, config.json, metrics.json), built in a
+    staging folder of its own beside it and renamed into place whole. Every problem is one line: a run that
+    is missing (FileNotFoundError), two models of different architectures or an --out that cannot be written
+    (ValueError)."""
     from training.evaluate import load_run_model, run_config
-
-    first, second = load_run_model(a), load_run_model(b)
-    first.set_weights([weight * x + (1 - weight) * y for x, y in zip(first.get_weights(), second.get_weights())])
-    staging = out.parent / f".{out.name}.partial"
-    staging.mkdir(parents=True, exist_ok=True)
-    first.save(staging / "model.h5", include_optimizer=False)
+    from training.files import move_into_place, staging_folder
 
     # config.json says what the model is: which two models, in what proportion (metadata.json quotes it).
     parts = [{"weight": weight, "run": str(a), "train": run_config(a)}, {"weight": round(1 - weight, 6), "run": str(b), "train": run_config(b)}]
-    (staging / "config.json").write_text(json.dumps({"model": first.name, "average_of": parts}, indent=2) + "\n")
-    (staging / "metrics.json").write_text(json.dumps({"model": first.name, "parameters": int(first.count_params()), "average_of": [str(a), str(b)]}, indent=2) + "\n")
-    staging.rename(out)
+    first, second = load_run_model(a), load_run_model(b)
+    shapes = [[tuple(array.shape) for array in model.get_weights()] for model in (first, second)]
+    if shapes[0] != shapes[1]:  # zip would pair what it can, and numpy broadcast some of the rest, silently.
+        differ = f"{len(shapes[0])} weight arrays against {len(shapes[1])}" if len(shapes[0]) != len(shapes[1]) else "weight arrays of other shapes"
+        raise ValueError(f"--average {a} {b}: not one architecture (a {first.name!r} and a {second.name!r} model, {differ}); average two runs of the same --model")
+    first.set_weights([weight * x + (1 - weight) * y for x, y in zip(first.get_weights(), second.get_weights())])
+    try:
+        staging = staging_folder(out)
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot make the folder there ({error.strerror or error}); choose an --out in a folder you can write") from None
+    try:
+        first.save(staging / "model.h5", include_optimizer=False)
+        (staging / "config.json").write_text(json.dumps({"model": first.name, "average_of": parts}, indent=2) + "\n")
+        (staging / "metrics.json").write_text(json.dumps({"model": first.name, "parameters": int(first.count_params()), "average_of": [str(a), str(b)]}, indent=2) + "\n")
+    except BaseException as error:  # Ctrl-C included: the staging folder is this process's own.
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise ValueError(f"--out {out}: cannot write the average ({error.strerror or error}); free some space or choose another --out") from None
+        raise
+    try:
+        move_into_place(staging, out)
+    except OSError:
+        raise ValueError(f"--out {out}: appeared meanwhile; the average is kept in {staging}: rename it to a free name") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,23 +231,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
     args = parser.parse_args(argv)
-    if args.average:
-        if args.out is None or args.out.exists():
-            parser.error("--average needs an --out directory that does not exist yet")
-        average(*args.average, args.weight, args.out)
-        print(f"wrote {args.out}/model.h5 = {args.weight} * {args.average[0]} + {1 - args.weight:g} * {args.average[1]}")
-    sets = {} if not args.models else mnist_validation(args.seed) if args.task == "digits" else letters_validation()
-    reference = None
-    for model_dir in args.models:
-        result = validate_model(model_dir, sets, writers=not args.no_writers, task=args.task)
-        if reference is None:
-            reference = result
-        else:
-            result["against"] = {"model": reference["model"], PREFIX[args.task]: paired(result, reference, PREFIX[args.task])}
-        print(line(result), flush=True)
-        if args.json:
-            with args.json.open("a") as handle:
-                handle.write(json.dumps(result) + "\n")
+    if args.average and (args.out is None or args.out.exists()):
+        parser.error("--average needs an --out directory that does not exist yet")
+    from training.data import DataError
+    from training.fonts import FontError
+
+    try:
+        if args.average:
+            average(*args.average, args.weight, args.out)
+            print(f"wrote {args.out}/model.h5 = {args.weight} * {args.average[0]} + {1 - args.weight:g} * {args.average[1]}")
+        sets = {} if not args.models else mnist_validation(args.seed) if args.task == "digits" else letters_validation()
+        reference = None
+        for model_dir in args.models:
+            result = validate_model(model_dir, sets, writers=not args.no_writers, task=args.task)
+            if reference is None:
+                reference = result
+            else:
+                result["against"] = {"model": reference["model"], PREFIX[args.task]: paired(result, reference, PREFIX[args.task])}
+            print(line(result), flush=True)
+            if args.json:
+                with args.json.open("a") as handle:
+                    handle.write(json.dumps(result) + "\n")
+    except (DataError, FontError, ValueError, FileNotFoundError) as error:  # A missing run: load_run_model's one line.
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
