@@ -133,12 +133,21 @@ def file_entries(directory: Path) -> list[dict]:
     return [{"path": path, "bytes": (directory / path).stat().st_size, "sha256": sha256_file(directory / path)} for path in paths]
 
 
+def read_train_config(run_dir: Path) -> dict:
+    """The run's config.json (what made the model; {} when it has none), or a one-line ConversionError."""
+    from training.evaluate import run_config
+
+    try:
+        return run_config(run_dir)
+    except ValueError as error:  # training.files.JsonFileError: the file named, and the remedy
+        raise ConversionError(str(error)) from None
+
+
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
     from training.strokes import page_drawing
 
     run_dir = Path(run_dir).resolve()
-    config_path = run_dir / "config.json"
-    train_config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    train_config = read_train_config(run_dir)
     files = file_entries(directory)
     relative_run = run_dir.relative_to(ROOT) if run_dir.is_relative_to(ROOT) else run_dir
     return {
@@ -424,6 +433,7 @@ def convert(
     if source_dir is not None:
         check_source_apart(source_dir, out_dir, Path(run_dir))
         check_source_folder(source_dir)
+    read_train_config(Path(run_dir))  # metadata.json is built from it at the end: a broken one stops us here
     release_dir = release_dir_for(out_dir)
     with release_lock(release_dir):
         if finish_interrupted(release_dir):

@@ -63,6 +63,19 @@ def test_unreadable_model_file_gives_one_line(tmp_path, capsys):
     assert_untouched(out, before)
 
 
+def test_a_broken_config_json_in_the_run_is_one_line_before_any_work(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10, activation="softmax")]).save(run / "model.h5")
+    (run / "config.json").write_text('{"model": "tiny"')  # cut short
+    out, before = existing_output(tmp_path)
+    code, error = run_main(capsys, "--run", run, "--out", out, "--source-out", tmp_path / "src")
+    assert code == 1 and "\n" not in error
+    assert error.startswith(f"error: {run / 'config.json'}: cannot be read as JSON (") and "train the run again" in error
+    assert_untouched(out, before)
+    assert not (tmp_path / "src").exists() and [path.name for path in (tmp_path / "site").iterdir()] == ["model"]  # nothing staged
+
+
 def test_unwritable_output_directory_gives_one_line(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
