@@ -42,6 +42,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from training.files import write_atomic  # noqa: E402
+from training.quiet import import_tensorflow  # noqa: E402
 from training.tasks import TASKS, Task, get_task, shipped_tasks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -535,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="ship the model even below the accuracy floor")
     parser.add_argument("--finish", action="store_true", help="only complete an interrupted release of site/, then exit")
     args = parser.parse_args(argv)
+    import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
     try:
         if args.finish:
             with release_lock(SITE.parent / RELEASE_DIR):

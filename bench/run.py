@@ -34,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from bench import latency, models, report, robustness, writers  # noqa: E402
 from bench.plot import plot  # noqa: E402
 from training.files import write_atomic  # noqa: E402
+from training.quiet import import_tensorflow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench"
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=models.RUNS_DIR, help="runs directory (default runs/)")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where results.{json,md} and the plot go (default bench/)")
     args = parser.parse_args(argv)
+    import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
     names = [name.strip() for name in args.models.split(",") if name.strip()]
     unknown = [name for name in names if name not in models.MODELS]
     if unknown or "default" not in names:

@@ -1,6 +1,9 @@
 """A short training run on a few hundred digits: the loss falls and the run directory is complete."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -450,3 +453,11 @@ def test_the_report_of_a_staged_run_names_the_run_not_its_staging_folder(tmp_pat
     metrics = {"parameters": 10, "test_accuracy": 0.99, "test_errors": 100, "canvas_robustness": 0.98, "canvas_robustness_digits": 20, "per_class_accuracy": {str(d): 0.99 for d in range(10)}}
     write_report(staging, metrics)
     assert (staging / "report.md").read_text().startswith("# 20261205-120000 — run 20261205-120000\n")
+
+
+def test_a_bad_argument_is_one_line_on_stderr_with_nothing_of_tensorflows_before_it():
+    # As a user runs it, in a process of its own: tensorflow-cpu writes "E0000 ... Unable to register cuDNN
+    # factory" lines to stderr as it loads, which stood before every one-line error (training/quiet.py drops them).
+    made = subprocess.run([sys.executable, "-m", "training.train", "--epochs", "0"], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert made.returncode == 2 and made.stdout == ""
+    assert made.stderr == "error: --epochs 0: must be at least 1\n"

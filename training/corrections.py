@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from training.quiet import import_tensorflow
 from training.recognise import Corrections, blend
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -249,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["validation", "test"], default="test", help="--measure's split (validation: try the code path)")
     parser.add_argument("--letters-model", type=Path, default=CHOOSE_LETTERS_MODEL, help="--choose's letters model")
     args = parser.parse_args(argv)
+    import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
     try:
         lines = choose_letters(args.letters_model) + [""] + choose_digits() if args.choose else measure(args.split)
     except (OSError, ValueError) as error:

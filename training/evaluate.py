@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from training.data import DataError, load_mnist  # noqa: E402
 from training.files import atomic_path, final_name, read_json, write_atomic  # noqa: E402
 from training.fonts import FontError  # noqa: E402
+from training.quiet import import_tensorflow  # noqa: E402
 
 ROBUSTNESS_DIGITS = 2000
 ROBUSTNESS_SEED = 20261121
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run", type=Path, help="run directory, e.g. runs/default/latest")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
+    import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
     try:
         evaluate(args.run, data_dir=args.data_dir)
     except (DataError, FontError, ValueError, FileNotFoundError) as error:

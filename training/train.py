@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import shutil
 import sys
 import time
@@ -34,8 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import tensorflow as tf  # noqa: E402
+from training.quiet import import_tensorflow
+
+tf = import_tensorflow()
 import tf_keras as keras  # noqa: E402
 
 from training.augment import augment_batch  # noqa: E402

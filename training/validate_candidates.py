@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.quiet import import_tensorflow
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # The templates of the flagged styles (training/digit_styles.py TEMPLATES indices) and what they are.
@@ -231,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
     args = parser.parse_args(argv)
+    import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
     if args.average and (args.out is None or args.out.exists()):
         parser.error("--average needs an --out directory that does not exist yet")
     from training.data import DataError
