@@ -113,6 +113,8 @@ export function createView(root) {
   const [status, error, answer, prediction, verdict] = ['status', 'error', 'answer', 'prediction', 'verdict'].map(byId);
   const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
   let shown = []; // the characters on screen
+  let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
+  let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
@@ -124,6 +126,10 @@ export function createView(root) {
     paintBoxes(overlay, overlaySize, shown, recognitionSize, selected);
   }).observe(overlay);
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
+  const say = () => {
+    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching)
+      : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
+  };
 
   function showSelection() {
     const character = shown[selected];
@@ -194,9 +200,9 @@ export function createView(root) {
     showTaught(count, kept = true, label = '') {
       forgetButton.hidden = count === 0;
       forgetButton.textContent = `Forget what I taught (${count})`;
+      const which = shown.length > 1 ? `${noun} ${selected + 1} of ${shown.length}` : `this ${noun}`;
       teachNote.textContent = !kept ? 'This browser would not keep it (storage off or full): it lasts until you leave the page.'
-        : label ? `Taught: this ${noun} is ${label}. Not that? Tap the right one.`
-          : 'Read wrong? Tap the right one: Inkwell learns your hand, on this device only.';
+        : label ? `Taught: ${which} is ${label}. Not that? Tap the right one.` : '';
     },
 
     /**
@@ -231,6 +237,7 @@ export function createView(root) {
       shown = [];
       characterList.replaceChildren();
       prediction.textContent = '';
+      say(); // not the last task's verdict beside no answer
       byId('probabilities').hidden = true;
     },
 
@@ -297,8 +304,11 @@ export function createView(root) {
     },
 
     /** While a stroke is in progress, screen readers wait for it to end before announcing the answer. */
-    setBusy(busy) {
-      if (answer.getAttribute('aria-busy') !== String(busy)) answer.setAttribute('aria-busy', String(busy)); // not on every move
+    setBusy(now) {
+      if (busy === now) return; // not on every move
+      busy = now;
+      answer.setAttribute('aria-busy', String(busy));
+      say();
     },
 
     /** Prompt and buttons follow whether anything is drawn. */
@@ -313,15 +323,15 @@ export function createView(root) {
      * Show a recognition; an empty one clears the answer (an empty canvas, or a speck, never shows a prediction).
      * @param {import('./recognise.js').Recognition} recognition
      */
-    showResult({ characters, text, tooSmall }) {
+    showResult({ characters, text, tooSmall: speck }) {
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
       }
       shown = characters;
       prediction.textContent = text;
-      verdict.textContent = characters.length > 0 ? describe(characters, noun, touching)
-        : tooSmall ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
+      tooSmall = Boolean(speck);
+      say();
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
       characters.forEach((character, index) => {
         const button = characterList.children[index].firstElementChild;
