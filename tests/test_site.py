@@ -857,6 +857,7 @@ def test_broken_model_is_reported_and_drawing_still_works(page, tmp_path, damage
         expect(page.locator("#prompt")).to_be_hidden()
         expect(page.locator("#clear")).to_be_enabled()
         expect(page.locator("#prediction")).to_have_text("")
+        expect(page.locator("#verdict")).to_have_text("")  # no "The answer appears here as you draw." without a model
         assert page.evaluate("""() => {
             const pad = document.getElementById('pad');
             const pixels = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;

@@ -127,6 +127,7 @@ export function createView(root) {
   }).observe(overlay);
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
+    if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
     verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching)
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
@@ -293,6 +294,7 @@ export function createView(root) {
       error.textContent = `The recogniser could not start: ${message}. You can still draw; reload to try again.`;
       error.hidden = false;
       verdict.textContent = '';
+      recognitionSize = 0; // and nothing more is said of a drawing
       byId('model-info').textContent = 'No model loaded';
     },
 
