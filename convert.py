@@ -127,11 +127,15 @@ def dequantised(model, quantization: str):
     return copy
 
 
+def file_entry(directory: Path, path: str) -> dict:
+    """What metadata.json and source.json record of a file: its path, bytes and SHA-256."""
+    return {"path": path, "bytes": (directory / path).stat().st_size, "sha256": sha256_file(directory / path)}
+
+
 def file_entries(directory: Path) -> list[dict]:
     """model.json first, then the weight shards it lists: path, bytes and SHA-256 of each."""
     manifest = json.loads((directory / "model.json").read_text())["weightsManifest"]
-    paths = ["model.json"] + [path for group in manifest for path in group["paths"]]
-    return [{"path": path, "bytes": (directory / path).stat().st_size, "sha256": sha256_file(directory / path)} for path in paths]
+    return [file_entry(directory, path) for path in ["model.json"] + [path for group in manifest for path in group["paths"]]]
 
 
 def read_train_config(run_dir: Path) -> dict:
@@ -214,7 +218,7 @@ def source_marker(directory: Path, run: str) -> dict:
     """source.json for a source folder: the run its files came from (as metadata.json's source.run names it)
     and the bytes and SHA-256 of each file in it."""
     names = sorted(path.name for path in directory.iterdir() if path.name != SOURCE_MARKER)
-    return {"run": run, "files": [{"path": name, "bytes": (directory / name).stat().st_size, "sha256": sha256_file(directory / name)} for name in names]}
+    return {"run": run, "files": [file_entry(directory, name) for name in names]}
 
 
 def write_source_marker(directory: Path, run: str) -> None:

@@ -474,20 +474,16 @@ class EvaluationError(RunError):
 
 def check_test_data(config: TrainConfig) -> None:
     """Refuse, before any training, a run whose evaluation could not read its test set: the MNIST t10k files
-    (or EMNIST letters' test files) in --data-dir or the npm package, or the letters' test font families.
-    They are read and checked here (a fraction of a second) and thrown away; the test set still decides
-    nothing about the training."""
+    (or EMNIST letters' test files) in --data-dir or the npm package. They are read and checked here (a
+    fraction of a second) and thrown away; the test set still decides nothing about the training. (Letters on
+    fonts need no check here: train() takes the font manifest first, which checks every family's files, the
+    test families' included.)"""
     if config.model not in LETTER_MODELS:
         load_mnist("test", config.data_dir or None)
     elif config.data_dir:
         from training.letters import load_emnist_letters
 
         load_emnist_letters(config.data_dir, "test")
-    else:
-        from training.fonts import check_fonts
-        from training.letters import split_families
-
-        check_fonts(split_families("test"))
 
 
 def evaluate_command(run_dir: Path, config: TrainConfig) -> str:
