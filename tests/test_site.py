@@ -994,7 +994,7 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
     expect(page.locator("body")).to_have_attribute("data-task", "letters")
     assert_ready(page)
     expect(page.locator("#prompt")).to_contain_text("Draw a letter here")
-    expect(page.locator("#tagline")).to_have_text("Draw a letter — or a word, like HELLO — and see it read as you write.")
+    expect(page.locator("#tagline")).to_have_text("Draw a letter — or a word, like cat (read as CAT) — and see it read as you write.")
     expect(page).to_have_title("Inkwell — draw letters")
     mouse_strokes(page, template_word(page, "cat", cap_height=0.25, left=0.1, top=0.3))
     expect(page.locator("#prediction")).to_have_text("CAT")
