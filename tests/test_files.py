@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training import evaluate_letters
-from training.files import JsonFileError, atomic_path, read_json, write_atomic
+from training.files import JsonFileError, atomic_path, read_json, removed_on_failure, staging_folder, write_atomic
 from training.fonts import GLYPHS
 from training.letters import LetterSet, label_of
 
@@ -36,6 +36,22 @@ def test_an_error_midway_leaves_the_old_file_and_no_temporary_one(tmp_path):
         raise KeyboardInterrupt
     assert path.read_bytes() == b"the old cache"
     assert [entry.name for entry in tmp_path.iterdir()] == ["cache.npz"]
+
+
+def test_a_failed_build_removes_its_own_staging_folder_and_nothing_else(tmp_path):
+    # train.py and validate_candidates.py --average build their folders so; on success the folder is kept.
+    with removed_on_failure(staging_folder(tmp_path / "run")) as staging:
+        (staging / "model.h5").write_text("a whole model")
+    assert (staging / "model.h5").read_text() == "a whole model"
+    with pytest.raises(KeyboardInterrupt), removed_on_failure(staging_folder(tmp_path / "run")) as second:
+        (second / "model.h5").write_text("half a model")
+        raise KeyboardInterrupt
+    assert not second.exists() and [entry.name for entry in tmp_path.iterdir()] == [staging.name]
+    # A folder that staging_folder did not make (by its name: the run itself, say) is not its to remove.
+    (tmp_path / "run").mkdir()
+    with pytest.raises(ValueError, match="not a staging folder"), removed_on_failure(tmp_path / "run"):
+        pytest.fail("the block ran")
+    assert (tmp_path / "run").is_dir()
 
 
 def test_numpy_and_two_writers_at_once(tmp_path):

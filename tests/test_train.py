@@ -1,5 +1,6 @@
 """A short training run on a few hundred digits: the loss falls and the run directory is complete."""
 
+import errno
 import json
 import subprocess
 import sys
@@ -407,6 +408,18 @@ def test_a_run_folder_that_appears_during_the_training_is_left_alone(tmp_path, m
     assert list((tmp_path / "run").iterdir()) == []
     kept = tmp_path / staging_folders(tmp_path)[0]
     assert str(kept) in str(caught.value) and (kept / "model.h5").is_file() and (kept / "metrics.json").is_file()
+
+
+def test_a_run_that_cannot_be_written_is_one_line_and_leaves_nothing_behind(tmp_path, monkeypatch, tiny_data):
+    def full_disk(staging, *args):  # The disk fills up halfway through the run's files.
+        (staging / "model.h5").write_text("half a model")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(train_module, "write_run", full_disk)
+    with pytest.raises(train_module.RunError) as caught:
+        train(TINY, tmp_path / "run", evaluate_after=False)
+    assert str(caught.value) == f"{tmp_path / 'run'}: cannot write the trained run (No space left on device); free some space or choose another --out, and train again"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_interrupted_training_leaves_no_staging_folder(tmp_path, monkeypatch, no_data_preparation):

@@ -1,5 +1,6 @@
 """training/validate_candidates.py: the weight average of two models, and what its config.json says."""
 
+import errno
 import json
 
 import numpy as np
@@ -110,15 +111,79 @@ def test_averaging_a_missing_run_or_two_architectures_is_one_line_and_writes_not
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "other"]
 
 
-def test_an_average_is_built_in_a_staging_folder_of_its_own(tmp_path):
-    # Another process's `.avg.partial` (the fixed name this once used, and filled, and renamed) is left alone.
+def two_runs(tmp_path):
+    """Runs a and b of one architecture in `tmp_path`, to average; their paths, as arguments."""
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         build_model("seed001").save(tmp_path / name / "model.h5", include_optimizer=False)
+    return [str(tmp_path / "a"), str(tmp_path / "b")]
+
+
+def saving(monkeypatch, save):
+    """Have the averaged model saved by `save(path, save_as_before)` instead of as it is."""
+    from training import evaluate
+
+    load = evaluate.load_run_model
+
+    def load_with_save(run_dir):
+        model = load(run_dir)
+        original = model.save
+        model.save = lambda path, **options: save(path, lambda: original(path, **options))
+        return model
+
+    monkeypatch.setattr(evaluate, "load_run_model", load_with_save)
+
+
+def test_an_average_is_built_in_a_staging_folder_of_its_own(tmp_path):
+    # Another process's `.avg.partial` (the fixed name this once used, and filled, and renamed) is left alone.
+    runs = two_runs(tmp_path)
     theirs = tmp_path / ".avg.partial"
     theirs.mkdir()
     (theirs / "notes.txt").write_text("not the program's")
-    assert validate_candidates.main(["--average", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "avg")]) == 0
+    assert validate_candidates.main(["--average", *runs, "--out", str(tmp_path / "avg")]) == 0
     assert sorted(path.name for path in (tmp_path / "avg").iterdir()) == ["config.json", "metrics.json", "model.h5"]
     assert sorted(path.name for path in tmp_path.iterdir()) == [".avg.partial", "a", "avg", "b"]
     assert [path.name for path in theirs.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()])
+def test_an_average_that_cannot_be_written_leaves_nothing_behind(tmp_path, capsys, monkeypatch, failure):
+    runs = two_runs(tmp_path)
+
+    def half_written(path, save):
+        path.write_text("half a model")
+        raise failure
+
+    saving(monkeypatch, half_written)
+    if isinstance(failure, OSError):
+        assert validate_candidates.main(["--average", *runs, "--out", str(tmp_path / "avg")]) == 1
+        assert capsys.readouterr().err == f"error: --out {tmp_path / 'avg'}: cannot write the average (No space left on device); free some space or choose another --out\n"
+    else:  # Ctrl-C: the staging folder is removed all the same.
+        with pytest.raises(KeyboardInterrupt):
+            validate_candidates.main(["--average", *runs, "--out", str(tmp_path / "avg")])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_an_out_that_appears_meanwhile_is_left_alone_and_the_average_kept(tmp_path, capsys, monkeypatch):
+    runs = two_runs(tmp_path)
+
+    def another_process_makes_out(path, save):
+        (tmp_path / "avg").mkdir()
+        save()
+
+    saving(monkeypatch, another_process_makes_out)
+    assert validate_candidates.main(["--average", *runs, "--out", str(tmp_path / "avg")]) == 1
+    kept = [path for path in tmp_path.iterdir() if path.name.endswith(".partial")]
+    assert len(kept) == 1 and sorted(path.name for path in kept[0].iterdir()) == ["config.json", "metrics.json", "model.h5"]
+    assert capsys.readouterr().err == f"error: --out {tmp_path / 'avg'}: appeared meanwhile; the average is kept in {kept[0]}: rename it to a free name\n"
+    assert list((tmp_path / "avg").iterdir()) == []
+
+
+def test_an_out_that_cannot_be_made_is_one_line_and_touches_nothing(tmp_path, capsys):
+    runs = two_runs(tmp_path)
+    (tmp_path / "notes.md").write_text("a user's file")
+    assert validate_candidates.main(["--average", *runs, "--out", str(tmp_path / "notes.md" / "avg")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: --out {tmp_path / 'notes.md' / 'avg'}: cannot make the folder there (") and error.endswith("); choose an --out in a folder you can write\n"), error
+    assert len(error.splitlines()) == 1 and (tmp_path / "notes.md").read_text() == "a user's file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "b", "notes.md"]

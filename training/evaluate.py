@@ -44,6 +44,12 @@ def read_run_json(run_dir: Path | str, name: str) -> dict:
     return read_json(Path(run_dir) / name, REMEDY[name], default={})
 
 
+def read_run_files(run_dir: Path | str) -> tuple[dict, dict, dict]:
+    """A run's metrics.json, history.json and config.json, as read_run_json reads each. An evaluation reads
+    them first: one that cannot be read then stops it before it has written anything."""
+    return tuple(read_run_json(run_dir, name) for name in ("metrics.json", "history.json", "config.json"))
+
+
 def load_run_model(run_dir: Path):
     """Load a run's model.h5 for inference (tf_keras; the training loss is not needed)."""
     import tf_keras as keras
@@ -138,8 +144,7 @@ def evaluate(run_dir: Path, model=None, data_dir: str | None = None, robustness_
         from training.evaluate_letters import evaluate_letters
 
         return evaluate_letters(run_dir, model, data_dir)
-    # The run's own files first: one that cannot be read stops the evaluation before it has written anything.
-    metrics, history, config = (read_run_json(run_dir, name) for name in ("metrics.json", "history.json", "config.json"))
+    metrics, history, config = read_run_files(run_dir)  # Before anything is written: see read_run_files.
     test = load_mnist("test", data_dir)
     inputs = test.images.astype(np.float32)[..., None] / 255.0
     probabilities = model.predict(inputs, batch_size=1000, verbose=0)

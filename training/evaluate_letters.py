@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.evaluate import REMEDY, confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, read_run_json, run_config
+from training.evaluate import REMEDY, confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, read_run_files, read_run_json, run_config
 from training.files import JsonFileError, final_name, write_atomic
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
@@ -71,8 +71,7 @@ def letter_metrics(model, letters: LetterSet) -> tuple[dict, dict]:
 def evaluate_letters(run_dir: Path, model, data_dir: str | None = None) -> dict:
     """Evaluate a letters run on its test set; write plots, metrics.json and report.md; return the metrics."""
     run_dir = Path(run_dir)
-    # The run's own files first: one that cannot be read stops the evaluation before it has written anything.
-    metrics, history, config = (read_run_json(run_dir, name) for name in ("metrics.json", "history.json", "config.json"))
+    metrics, history, config = read_run_files(run_dir)  # Before anything is written: see read_run_files.
     digest = None  # A run that recorded no fonts gets none made up.
     if not data_dir and (run_dir / "fonts.json").exists():
         digest = read_run_json(run_dir, "fonts.json").get("digest")

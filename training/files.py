@@ -5,14 +5,16 @@ the temporary file is removed and the old file is left as it was. The new file g
 would have given it (the old file's, or what the umask allows), not the owner-only mode of a temporary file.
 
 A folder of files (a training run) is built the same way: in a staging folder beside it that this process
-made (`staging_folder`), renamed into place when complete (`move_into_place`). And a run's JSON files are
-read through `read_json`, whose error names the file and the remedy in one line.
+made (`staging_folder`), removed if the building fails (`removed_on_failure`) and renamed into place when
+complete (`move_into_place`). And a run's JSON files are read through `read_json`, whose error names the
+file and the remedy in one line.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,11 +75,30 @@ def staging_folder(target: Path | str) -> Path:
     return staging
 
 
+@contextmanager
+def removed_on_failure(staging: Path) -> Iterator[Path]:
+    """Yield `staging`, and remove it if the block raises (Ctrl-C included), then re-raise: a failure leaves no
+    half-built folder, and the target is never touched. Give it only what staging_folder returned, the one
+    folder this process may delete; one not named as staging folders are (the target itself, say) is refused
+    with a ValueError before the block runs."""
+    if not _is_staging_name(staging.name):
+        raise ValueError(f"{staging}: not a staging folder (files.staging_folder); it is not this process's to remove")
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _is_staging_name(name: str) -> bool:
+    return name.startswith(".") and name.endswith(STAGING_SUFFIX)
+
+
 def final_name(folder: Path | str) -> str:
     """The name `folder` has once in place: `run` for a staging folder `.run.k2x9q1ab.partial` (or the older
     `.run.partial`), else its own name. Reports written while a run is staged name the run by this."""
     name = Path(folder).name
-    if not (name.startswith(".") and name.endswith(STAGING_SUFFIX)):
+    if not _is_staging_name(name):
         return name
     stem = name[1:].removesuffix(STAGING_SUFFIX)
     head, dot, _ = stem.rpartition(".")

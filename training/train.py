@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import shutil
 import sys
 import time
 import uuid
@@ -41,7 +40,7 @@ import tf_keras as keras  # noqa: E402
 from training.augment import augment_batch  # noqa: E402
 from training.data import load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
-from training.files import atomic_path, move_into_place, staging_folder  # noqa: E402
+from training.files import atomic_path, move_into_place, removed_on_failure, staging_folder  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
 from training.parallel import parallel_map  # noqa: E402
 
@@ -522,15 +521,12 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         file = next((parent for parent in out_dir.parents if parent.exists() and not parent.is_dir()), None)
         why = f"{file} is a file, not a folder" if file else error.strerror or str(error)
         raise RunError(f"{out_dir}: cannot make the run folder there ({why}); choose an --out in a folder you can write") from None
-    try:
+    with removed_on_failure(staging):  # Ctrl-C included: the staging folder holds no whole run.
         model, history, progress, minutes = fit(config)
         try:
             write_run(staging, config, model, history, progress, minutes, manifest)
         except OSError as error:  # A full disk, say: the trained model cannot be kept.
             raise RunError(f"{out_dir}: cannot write the trained run ({error.strerror or error}); free some space or choose another --out, and train again") from None
-    except BaseException:  # Ctrl-C included: the staging folder is this process's own, and holds no whole run.
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     failure = None
     if evaluate_after:
         from training.data import DataError

@@ -29,7 +29,6 @@ import argparse
 import json
 import math
 import os
-import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -193,7 +192,7 @@ def average(a: Path, b: Path, weight: float, out: Path) -> None:
     is missing (FileNotFoundError), two models of different architectures or an --out that cannot be written
     (ValueError)."""
     from training.evaluate import load_run_model, run_config
-    from training.files import move_into_place, staging_folder
+    from training.files import move_into_place, removed_on_failure, staging_folder
 
     # config.json says what the model is: which two models, in what proportion (metadata.json quotes it).
     parts = [{"weight": weight, "run": str(a), "train": run_config(a)}, {"weight": round(1 - weight, 6), "run": str(b), "train": run_config(b)}]
@@ -208,14 +207,12 @@ def average(a: Path, b: Path, weight: float, out: Path) -> None:
     except OSError as error:
         raise ValueError(f"--out {out}: cannot make the folder there ({error.strerror or error}); choose an --out in a folder you can write") from None
     try:
-        first.save(staging / "model.h5", include_optimizer=False)
-        (staging / "config.json").write_text(json.dumps({"model": first.name, "average_of": parts}, indent=2) + "\n")
-        (staging / "metrics.json").write_text(json.dumps({"model": first.name, "parameters": int(first.count_params()), "average_of": [str(a), str(b)]}, indent=2) + "\n")
-    except BaseException as error:  # Ctrl-C included: the staging folder is this process's own.
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(error, OSError):
-            raise ValueError(f"--out {out}: cannot write the average ({error.strerror or error}); free some space or choose another --out") from None
-        raise
+        with removed_on_failure(staging):
+            first.save(staging / "model.h5", include_optimizer=False)
+            (staging / "config.json").write_text(json.dumps({"model": first.name, "average_of": parts}, indent=2) + "\n")
+            (staging / "metrics.json").write_text(json.dumps({"model": first.name, "parameters": int(first.count_params()), "average_of": [str(a), str(b)]}, indent=2) + "\n")
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot write the average ({error.strerror or error}); free some space or choose another --out") from None
     try:
         move_into_place(staging, out)
     except OSError:
