@@ -291,6 +291,22 @@ def test_a_digit_taught_once_is_read_so_from_then_on(page, site_url):
     assert_clean(page, site_url)
 
 
+def test_a_browser_that_blocks_site_data_still_reads(chromium, site_url):
+    # "Block sites from saving data" (Chromium), cookies off (Firefox), a sandboxed school frame: reading
+    # localStorage itself throws. The page read it as it started, and stayed on "Loading…" with a dead pad.
+    context = chromium.new_context()
+    context.add_init_script("Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('Access is denied', 'SecurityError'); } });")
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        page.click("#bars li[data-label='1'] button")
+        expect(page.locator("#teach-note")).to_contain_text("would not keep it")
+    finally:
+        context.close()
+
+
 def test_a_browser_that_keeps_nothing_is_taught_for_the_visit(chromium, site_url):
     # Storage refused (a private window that is full, or storage turned off): teaching still works until the
     # page is left, and the page says it is not kept.
@@ -431,6 +447,13 @@ def test_undo_and_clear_by_button_and_key(page, site_url):
     expect(prediction).to_have_text("")
     expect(page.locator("#prompt")).to_be_visible()
     expect(page.locator("#verdict")).not_to_contain_text("sure")
+    # From the keyboard: a button that disables itself hands the focus to the pad, not to the page's start.
+    for button in ("#undo", "#clear"):
+        draw(page, SEVEN)
+        page.focus(button)
+        page.keyboard.press("Enter")
+        expect(prediction).to_have_text("")
+        expect(page.locator("#pad")).to_be_focused()
     assert_clean(page, site_url)
 
 
@@ -481,6 +504,12 @@ def test_a_phone_upright_and_on_its_side(chromium, site_url):
         assert_ready(page)
         a, n = (page.locator(f"#bars li[data-label='{label}']").bounding_box() for label in "AN")
         assert abs(a["y"] - n["y"]) < 1 and n["x"] >= a["x"] + a["width"], (a, n)
+        # The new-version notice spans the phone, not half of it (it wrapped onto four lines over the answer).
+        page.evaluate("document.getElementById('update').hidden = false")
+        notice = page.locator("#update").bounding_box()
+        assert notice["width"] >= 0.8 * 390 and notice["height"] <= 60, notice
+        assert page.locator("#update-reload").bounding_box()["height"] >= 44
+        page.evaluate("document.getElementById('update').hidden = true")
         for width, height in ((844, 390), (667, 375)):  # and on a smaller phone: the answer beside the pad
             page.set_viewport_size({"width": width, "height": height})
             expect(page.locator("#clear")).to_be_in_viewport(ratio=1)
@@ -489,6 +518,16 @@ def test_a_phone_upright_and_on_its_side(chromium, site_url):
             expect(page.locator("#verdict")).to_be_in_viewport(ratio=1)
     finally:
         context.close()
+
+
+def test_a_projector_zoomed_to_150_percent_shows_the_answer_beside_the_pad(page, site_url):
+    # 1024x768 at 150 % zoom is a 683x512 CSS viewport: one column put the answer below the screen.
+    page.set_viewport_size({"width": 683, "height": 512})
+    open_page(page, site_url)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    expect(page.locator("#prediction")).to_be_in_viewport(ratio=1)
+    assert page.locator(".result").bounding_box()["x"] >= pad_box(page)["x"] + pad_box(page)["width"]
 
 
 def test_pen_drawing(page, site_url):
@@ -506,6 +545,31 @@ def test_pen_drawing(page, site_url):
     expect(page.locator("#prediction")).to_have_text("4")
     assert page.evaluate("window.pointerTypes") == ["pen", "pen"]
     assert_clean(page, site_url)
+
+
+def test_a_pen_wins_over_a_palm_that_touched_first(chromium, site_url):
+    # On a tablet the palm often lands before the pen: one pointer at a time took the palm and dropped the pen.
+    context = chromium.new_context(has_touch=True, viewport={"width": 820, "height": 1180})
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        session = context.new_cdp_session(page)
+        box = pad_box(page)
+        palm = {"x": box["x"] + box["width"] * 0.9, "y": box["y"] + box["height"] * 0.9, "radiusX": 30, "radiusY": 30}
+        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [palm]})
+        for stroke in to_page(page, FOUR, 0.3, 0.2, 0.6):
+            event = {"button": "left", "pointerType": "pen", "clickCount": 1, "force": 0.5}
+            session.send("Input.dispatchMouseEvent", {**event, "type": "mousePressed", "x": stroke[0][0], "y": stroke[0][1]})
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+                for i in range(1, 21):
+                    x, y = x0 + (x1 - x0) * i / 20, y0 + (y1 - y0) * i / 20
+                    session.send("Input.dispatchMouseEvent", {**event, "type": "mouseMoved", "buttons": 1, "x": x, "y": y})
+            session.send("Input.dispatchMouseEvent", {**event, "type": "mouseReleased", "x": stroke[-1][0], "y": stroke[-1][1]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        expect(page.locator("#prediction")).to_have_text("4")
+        expect(page.locator("#verdict")).to_contain_text("sure")
+    finally:
+        context.close()
 
 
 def test_narrow_dark_screen(chromium, site_url):
@@ -948,6 +1012,23 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
         page.wait_for_selector("body[data-ready='true']", timeout=READY_TIMEOUT_MS)
         expect(page.locator("body")).to_have_attribute("data-task", "digits")
         assert_clean(page, url)
+
+
+def test_a_task_whose_model_could_not_load_is_not_remembered(chromium, tmp_path):
+    # Its download failed (no service worker yet to serve it): the next visit must not open into that failure.
+    context = chromium.new_context(service_workers="block")
+    page = context.new_page()
+    try:
+        with serve(site_with_a_second_task(tmp_path)) as url:
+            page.route("**/models/other/**", lambda route: route.abort())
+            open_page(page, url)
+            page.locator("#tasks button", has_text="Other").click()
+            expect(page.locator("#error")).to_contain_text("models/other/")
+            page.reload()
+            assert_ready(page)
+            expect(page.locator("body")).to_have_attribute("data-task", "digits")
+    finally:
+        context.close()
 
 
 def test_one_task_shows_no_switch(page, tmp_path):

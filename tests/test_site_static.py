@@ -244,6 +244,16 @@ def test_vendored_tfjs_bundles_are_what_the_build_makes(tmp_path):
         assert (SITE / "vendor" / name).read_bytes() == (tmp_path / name).read_bytes(), f"site/vendor/{name} is stale: run make vendor"
 
 
+@pytest.mark.parametrize("name", sorted(BUILT))
+def test_vendored_tfjs_holds_no_model_store_or_url_loader(name):
+    # The page hands TF.js its verified files (io.fromMemory): IndexedDB, localStorage, file-input and URL
+    # loading are stubs in the build (5 KB gzip of every first visit), each refusing by name.
+    bundle = (SITE / "vendor" / name).read_text()
+    for scheme in ("indexeddb://", "localstorage://", "downloads://"):
+        assert scheme not in bundle, f"site/vendor/{name} still holds the {scheme} model store: run make vendor"
+    assert "is not in this build of TensorFlow.js" in bundle
+
+
 def test_an_interrupted_tfjs_build_leaves_no_scratch_folder_in_its_out(tmp_path):
     # The build makes its scratch folder inside --out (site/vendor/ for `make vendor`), and Node exits on Ctrl-C
     # without running `finally`: the build must remove the folder on the signal itself, or the published site

@@ -40,6 +40,21 @@ const NODE_ONLY = /^(fs|path|os|util|crypto|worker_threads|perf_hooks|node-fetch
 // The threaded WebAssembly build needs a cross-origin-isolated page (COOP/COEP headers); GitHub Pages sends
 // none, so its loader (36 KB) is replaced by a stub and the flag that would select it is fixed to false.
 const THREADED_LOADER = /tfjs-backend-wasm-threaded-simd(\.worker)?\.js$/;
+// Core's model stores and loaders register themselves as core loads, so a bundler cannot drop them: saving to
+// and loading from IndexedDB, localStorage and file inputs, and fetching a model by URL. The page fetches and
+// verifies its files itself and hands them over with io.fromMemory, so each is replaced by a stub of the same
+// exports that refuses to run (platform_browser's registration of the stores is in a try block).
+const IO_STUBS = {
+  indexed_db: 'export class BrowserIndexedDB {}\nexport class BrowserIndexedDBManager {}',
+  local_storage: 'export class BrowserLocalStorage {}\nexport class BrowserLocalStorageManager {}',
+  browser_files: 'export const browserFiles = missing;',
+  http: 'export const browserHTTPRequest = missing, http = missing;\nexport const isHTTPScheme = () => false;',
+  model_management: [
+    'export class ModelStoreManagerRegistry { static registerManager() { missing(); } }',
+    'export const copyModel = missing, listModels = missing, moveModel = missing, removeModel = missing;',
+  ].join('\n'),
+};
+const IO_MODULE = new RegExp(`(^|/)(${Object.keys(IO_STUBS).join('|')})(\\.js)?$`);
 
 /** Directories under `siteDir` holding a model.json, sorted (vendor/ skipped). */
 export async function findModels(siteDir) {
@@ -189,6 +204,14 @@ function customBuild(entries) {
       build.onResolve({ filter: THREADED_LOADER }, (args) => ({ path: args.path, namespace: 'threaded-stub' }));
       build.onLoad({ filter: /.*/, namespace: 'threaded-stub' }, () => ({
         contents: "export default function () { throw new Error('no threaded WebAssembly in this build'); }\nexport const wasmWorkerContents = '';\n",
+        loader: 'js',
+      }));
+      build.onResolve({ filter: IO_MODULE }, (args) => {
+        if (!/tfjs-core[/\\]dist[/\\](io|platforms)[/\\]/.test(args.importer)) return undefined;
+        return { path: args.path.match(IO_MODULE)[2], namespace: 'io-stub' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'io-stub' }, (args) => ({
+        contents: `const missing = () => { throw new Error('tf.io.${args.path} is not in this build of TensorFlow.js'); };\n${IO_STUBS[args.path]}\n`,
         loader: 'js',
       }));
     },

@@ -14,7 +14,12 @@ const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to 
 const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
-const storage = globalThis.localStorage ?? null; // the task chosen last, and what the user taught
+let storage = null; // the task chosen last, and what the user taught
+try {
+  storage = globalThis.localStorage ?? null;
+} catch {
+  // Site data blocked: reading localStorage throws. The page works, remembering nothing.
+}
 const loaded = new Map(); // task name -> Promise of {model, metadata}: each task's model is loaded on first use
 let read = null; // `reader`: recognise.js's two halves for the current task and what the user taught it, once
 // its model and the backend are ready
@@ -158,7 +163,7 @@ function reader(tf, model, metadata, task) {
   };
 }
 
-/** Show the task's model, loading it first if this is its first use. */
+/** Show the task's model, loading it first if this is its first use; true once it is shown. */
 async function open(tf, name) {
   const ticket = ++opening;
   read = null;
@@ -187,6 +192,7 @@ async function open(tf, name) {
   document.body.dataset.ready = 'true'; // tests wait for this
   document.body.dataset.task = name;
   update();
+  return true;
 }
 
 async function start() {
@@ -200,8 +206,9 @@ async function start() {
   }
   const first = chooseTask(tasks, location.search, storage);
   view.showTasks(tasks, first, (name) => {
-    rememberTask(storage, name);
-    open(tf, name).catch(fail); // what is drawn stays: a word begun in the wrong mode is read by the right one
+    // What is drawn stays: a word begun in the wrong mode is read by the right one. Remembered once open:
+    // a model that failed to download must not open the next visit too.
+    open(tf, name).then((opened) => opened && rememberTask(storage, name), fail);
   });
   await open(tf, first);
 }

@@ -162,12 +162,18 @@ export function createView(root) {
     return item;
   }
 
+  /** A button that disables or hides itself would drop the focus to the page's start: give it to the pad. */
+  const onClick = (button, action) => button.addEventListener('click', () => {
+    action();
+    if (button.disabled || button.hidden) pad.focus({ preventScroll: true });
+  });
+
   return {
     /** Buttons, and the keys Esc (clear) and Ctrl/Cmd+Z (undo). */
     bindControls({ clear, undo }) {
       if (/Mac|iPhone|iPad/.test(navigator.platform)) undoButton.querySelector('kbd').textContent = '⌘ Z';
-      clearButton.addEventListener('click', clear);
-      undoButton.addEventListener('click', undo);
+      onClick(clearButton, clear);
+      onClick(undoButton, undo);
       root.addEventListener('keydown', (event) => {
         if (event.key === 'Escape') {
           clear();
@@ -188,7 +194,7 @@ export function createView(root) {
         const row = event.target.closest('li');
         if (row && shown[selected]) teach(shown[selected], row.dataset.label);
       });
-      forgetButton.addEventListener('click', forget);
+      onClick(forgetButton, forget);
     },
 
     /**
