@@ -1031,6 +1031,18 @@ def test_a_task_whose_model_could_not_load_is_not_remembered(chromium, tmp_path)
         context.close()
 
 
+def test_a_wasm_file_that_does_not_load_is_named_not_blamed_on_the_device(chromium, site_url):
+    context = chromium.new_context(service_workers="block")
+    page = context.new_page()
+    try:
+        page.route("**/*.wasm", lambda route: route.abort())
+        page.goto(site_url)
+        expect(page.locator("#error")).to_contain_text("could not start its wasm backend (a file it needs did not load, or this browser blocks it)")
+        expect(page.locator("#error")).not_to_contain_text("device")
+    finally:
+        context.close()
+
+
 def test_one_task_shows_no_switch(page, tmp_path):
     # site/ with its models index cut to the digits alone.
     copy = tmp_path / "site"

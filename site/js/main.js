@@ -131,7 +131,7 @@ async function loadTensorFlow(forced) {
   if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
   const tf = await import(TENSORFLOW[backend]);
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
-  if (!(await tf.setBackend(backend))) throw new ModelError(`TensorFlow.js could not start its ${backend} backend on this device`);
+  if (!(await tf.setBackend(backend))) throw new ModelError(`TensorFlow.js could not start its ${backend} backend (a file it needs did not load, or this browser blocks it)`);
   return tf;
 }
 
