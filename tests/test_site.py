@@ -358,6 +358,21 @@ def test_prediction_updates_while_the_stroke_is_drawn(page, site_url):
     expect(page.locator("#answer")).to_have_attribute("aria-busy", "false")
 
 
+def test_a_number_written_stroke_after_stroke_is_announced_once(page, site_url):
+    # The answer is a polite live region: a screen reader announced it at every pen lift, six times for 40719,
+    # beginning with a wrong "6" for the first stroke of its 4. It now waits for a second's pause.
+    open_page(page, site_url)
+    page.evaluate("""() => {
+        window.announced = 0;
+        new MutationObserver(() => { if (document.getElementById('answer').getAttribute('aria-busy') === 'false') window.announced++; })
+            .observe(document.getElementById('answer'), { attributes: true, attributeFilter: ['aria-busy'] });
+    }""")
+    mouse_strokes(page, to_page(page, FOUR, 0.3, 0.2, 0.6))  # two strokes, the second at once
+    expect(page.locator("#prediction")).to_have_text("4")
+    wait_for_value(page, "document.getElementById('answer').getAttribute('aria-busy')", "false")
+    assert page.evaluate("window.announced") == 1
+
+
 def test_pointer_up_keeps_the_live_answer_of_the_same_drawing(page, site_url):
     # Lifting the pen adds no ink: when the live answer has read this very drawing, it stands, and the
     # pointer-up does not read it again ('inkwell: recognise' is measured by each immediate recognition).

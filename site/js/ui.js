@@ -115,6 +115,7 @@ export function createView(root) {
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
+  let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
@@ -315,7 +316,10 @@ export function createView(root) {
     setBusy(now) {
       if (busy === now) return; // not on every move
       busy = now;
-      answer.setAttribute('aria-busy', String(busy));
+      // A screen reader hears the answer once the writer pauses for a second, not after each stroke of a number.
+      clearTimeout(settling);
+      if (busy) answer.setAttribute('aria-busy', 'true');
+      else settling = setTimeout(() => answer.setAttribute('aria-busy', 'false'), 1000);
       say();
     },
 
