@@ -291,27 +291,20 @@ def test_a_digit_taught_once_is_read_so_from_then_on(page, site_url):
     assert_clean(page, site_url)
 
 
-def test_a_browser_that_blocks_site_data_still_reads(chromium, site_url):
+STORAGE_REFUSED = {
+    # A private window that is full, or storage turned off: writing throws.
+    "full": "Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); };",
     # "Block sites from saving data" (Chromium), cookies off (Firefox), a sandboxed school frame: reading
     # localStorage itself throws. The page read it as it started, and stayed on "Loading…" with a dead pad.
-    context = chromium.new_context()
-    context.add_init_script("Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('Access is denied', 'SecurityError'); } });")
-    page = context.new_page()
-    try:
-        open_page(page, site_url)
-        draw(page, SEVEN)
-        expect(page.locator("#prediction")).to_have_text("7")
-        page.click("#bars li[data-label='1'] button")
-        expect(page.locator("#teach-note")).to_contain_text("would not keep it")
-    finally:
-        context.close()
+    "blocked": "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('Access is denied', 'SecurityError'); } });",
+}
 
 
-def test_a_browser_that_keeps_nothing_is_taught_for_the_visit(chromium, site_url):
-    # Storage refused (a private window that is full, or storage turned off): teaching still works until the
-    # page is left, and the page says it is not kept.
+@pytest.mark.parametrize("refusal", STORAGE_REFUSED)
+def test_a_browser_that_keeps_nothing_is_taught_for_the_visit(chromium, site_url, refusal):
+    # Teaching still works until the page is left, and the page says it is not kept.
     context = chromium.new_context()
-    context.add_init_script("Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); };")
+    context.add_init_script(STORAGE_REFUSED[refusal])
     page = context.new_page()
     try:
         open_page(page, site_url)
@@ -545,18 +538,23 @@ def test_a_projector_zoomed_to_150_percent_shows_the_answer_beside_the_pad(page,
     assert page.locator(".result").bounding_box()["x"] >= pad_box(page)["x"] + pad_box(page)["width"]
 
 
-def test_pen_drawing(page, site_url):
-    open_page(page, site_url)
-    record_pointer_types(page)
-    session = page.context.new_cdp_session(page)
-    for stroke in to_page(page, FOUR, 0.3, 0.2, 0.6):
-        event = {"button": "left", "pointerType": "pen", "clickCount": 1, "force": 0.5}
+def pen_strokes(session, strokes) -> None:
+    """Draw page-coordinate strokes with a pen (DevTools protocol), 20 moves per segment."""
+    event = {"button": "left", "pointerType": "pen", "clickCount": 1, "force": 0.5}
+    for stroke in strokes:
         session.send("Input.dispatchMouseEvent", {**event, "type": "mousePressed", "x": stroke[0][0], "y": stroke[0][1]})
         for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
             for i in range(1, 21):
                 x, y = x0 + (x1 - x0) * i / 20, y0 + (y1 - y0) * i / 20
                 session.send("Input.dispatchMouseEvent", {**event, "type": "mouseMoved", "buttons": 1, "x": x, "y": y})
         session.send("Input.dispatchMouseEvent", {**event, "type": "mouseReleased", "x": stroke[-1][0], "y": stroke[-1][1]})
+
+
+def test_pen_drawing(page, site_url):
+    open_page(page, site_url)
+    record_pointer_types(page)
+    session = page.context.new_cdp_session(page)
+    pen_strokes(session, to_page(page, FOUR, 0.3, 0.2, 0.6))
     expect(page.locator("#prediction")).to_have_text("4")
     assert page.evaluate("window.pointerTypes") == ["pen", "pen"]
     assert_clean(page, site_url)
@@ -572,14 +570,7 @@ def test_a_pen_wins_over_a_palm_that_touched_first(chromium, site_url):
         box = pad_box(page)
         palm = {"x": box["x"] + box["width"] * 0.9, "y": box["y"] + box["height"] * 0.9, "radiusX": 30, "radiusY": 30}
         session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [palm]})
-        for stroke in to_page(page, FOUR, 0.3, 0.2, 0.6):
-            event = {"button": "left", "pointerType": "pen", "clickCount": 1, "force": 0.5}
-            session.send("Input.dispatchMouseEvent", {**event, "type": "mousePressed", "x": stroke[0][0], "y": stroke[0][1]})
-            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-                for i in range(1, 21):
-                    x, y = x0 + (x1 - x0) * i / 20, y0 + (y1 - y0) * i / 20
-                    session.send("Input.dispatchMouseEvent", {**event, "type": "mouseMoved", "buttons": 1, "x": x, "y": y})
-            session.send("Input.dispatchMouseEvent", {**event, "type": "mouseReleased", "x": stroke[-1][0], "y": stroke[-1][1]})
+        pen_strokes(session, to_page(page, FOUR, 0.3, 0.2, 0.6))
         session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         expect(page.locator("#prediction")).to_have_text("4")
         expect(page.locator("#verdict")).to_contain_text("sure")
