@@ -46,7 +46,7 @@ MODELS = ("letters",)  # Models of this task (training/model.py); the others rea
 # Words written with ordinary spacing and a slant keep their letters apart: a lower-case letter is no "piece"
 # of a taller neighbour unless it is under 0.4 of its height (people write the x-height at about half the
 # ascender's), and two letters merge as a pen lift only when their columns meet (mergeGap 0). Chosen on the
-# validation families' words with handwriting proportions (/work/notes/criteria-words-natural.md): at gaps of
+# validation families' words with handwriting proportions (README, "Words written as people write"): at gaps of
 # 12-20 % of the letter height they read 94.0 % exactly against 92.4 % with pieceHeight 0.6 and mergeGap 0.04;
 # the validation glyphs drawn alone read the same (98.93 %).
 PREPROCESS = PreprocessConfig(speckGap=0.6, mergeGap=0.0, pieceHeight=0.4, pieceGap=0.1, verticalGapWeight=0.3, apartHeight=0.0)
