@@ -1021,15 +1021,23 @@ def test_the_task_switch_loads_each_model_on_first_use_and_is_remembered(page, t
 
 
 def test_a_task_whose_model_could_not_load_is_not_remembered(chromium, tmp_path):
-    # Its download failed (no service worker yet to serve it): the next visit must not open into that failure.
+    # Its download failed (no service worker yet to serve it): the page went dead on an error, Letters chosen
+    # with the digits' words, and every later visit opened into the failure.
     context = chromium.new_context(service_workers="block")
     page = context.new_page()
     try:
         with serve(site_with_a_second_task(tmp_path)) as url:
             page.route("**/models/other/**", lambda route: route.abort())
             open_page(page, url)
+            draw(page, SEVEN)
             page.locator("#tasks button", has_text="Other").click()
-            expect(page.locator("#error")).to_contain_text("models/other/")
+            # The task on screen stays: its model reads the drawing, the switch shows it, a line says why.
+            expect(page.locator("#status")).to_contain_text("Other could not load; Digits still works.")
+            expect(page.locator("#status")).to_contain_text("(cannot fetch ./models/other/")
+            expect(page.locator("#error")).to_be_hidden()
+            expect(page.locator("body")).to_have_attribute("data-task", "digits")
+            expect(page.locator("#tasks button[aria-pressed='true']")).to_have_text("Digits")
+            expect(page.locator("#prediction")).to_have_text("7")
             page.reload()
             assert_ready(page)
             expect(page.locator("body")).to_have_attribute("data-task", "digits")

@@ -207,8 +207,13 @@ async function start() {
   const first = chooseTask(tasks, location.search, storage);
   view.showTasks(tasks, first, (name) => {
     // What is drawn stays: a word begun in the wrong mode is read by the right one. Remembered once open:
-    // a model that failed to download must not open the next visit too.
-    open(tf, name).then((opened) => opened && rememberTask(storage, name), fail);
+    // a model that failed to download must not open the next visit too, nor end the task on screen.
+    const back = read ? document.body.dataset.task : null;
+    const title = (task) => tasks.find((entry) => entry.name === task).title;
+    open(tf, name).then((opened) => opened && rememberTask(storage, name), (error) => {
+      if (!back || !(error instanceof ModelError)) throw error;
+      return open(tf, back).then(() => view.showTaskFailed(back, `${title(name)} could not load; ${title(back)} still works. (${error.message})`));
+    }).catch(fail);
   });
   await open(tf, first);
 }

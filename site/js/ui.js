@@ -237,6 +237,13 @@ export function createView(root) {
       nav.hidden = tasks.length < 2;
     },
 
+    /** Back on the task `name`, saying why: the one chosen could not load. */
+    showTaskFailed(name, message) {
+      byId('tasks').querySelectorAll('button').forEach((button) => button.setAttribute('aria-pressed', String(button.dataset.task === name)));
+      status.textContent = message;
+      status.hidden = false;
+    },
+
     /** A task's model is loading: no answer until it is ready. */
     showLoading() {
       status.textContent = 'Loading the recogniser…';
