@@ -578,6 +578,31 @@ def test_a_pen_wins_over_a_palm_that_touched_first(chromium, site_url):
         context.close()
 
 
+def test_two_fingers_on_the_pad_draw_nothing(chromium, site_url):
+    # A pinch or a two-finger swipe (to zoom or scroll) drew a line, read as "1, 97% sure".
+    context = chromium.new_context(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        session = context.new_cdp_session(page)
+        box = pad_box(page)
+        x, y = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.2
+        for step in range(0, 21):
+            fingers = [{"x": x, "y": y + 10 * step, "id": 0}, {"x": x + 60, "y": y + 10 * step, "id": 1}]
+            session.send("Input.dispatchTouchEvent", {"type": "touchStart" if step == 0 else "touchMove", "touchPoints": fingers})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        expect(page.locator("#prompt")).to_be_visible()
+        expect(page.locator("#prediction")).to_have_text("")
+        draw_by_touch = [{"x": x, "y": y, "id": 0}]  # one finger still writes
+        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": draw_by_touch})
+        for step in range(1, 21):
+            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y + 10 * step, "id": 0}]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        expect(page.locator("#prediction")).to_have_text("1")
+    finally:
+        context.close()
+
+
 def test_narrow_dark_screen(chromium, site_url):
     # 320 px wide, dark theme: no sideways scrolling, a square pad, and recognition still sees black on white.
     context = chromium.new_context(viewport={"width": 320, "height": 640}, color_scheme="dark")

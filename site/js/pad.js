@@ -99,7 +99,7 @@ export function drawStrokes(context, strokes, scale, penWidth, colour) {
 export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */
   const strokes = [];
-  let active = null; // {pointerId, stroke, touch} while a pointer is down
+  let active = null; // {pointerId, stroke, touch, start} while a pointer is down
   let size = 0; // the canvas's CSS width (= height) in pixels
   let frame = 0;
   let revision = 0; // see revision() below
@@ -158,10 +158,13 @@ export function createPad(canvas, { onChange }) {
   }
 
   canvas.addEventListener('pointerdown', (event) => {
-    // A pen coming down while a touch draws: the touch was a palm, the pen wins.
-    if (active?.touch && event.pointerType === 'pen') {
+    // A pen coming down while a touch draws: the touch was a palm, the pen wins. A second finger within 150 ms
+    // of the first: a pinch or a two-finger swipe, not writing, so neither draws.
+    if (active?.touch && (event.pointerType === 'pen' || (event.pointerType === 'touch' && event.timeStamp - active.start < 150))) {
       strokes.splice(strokes.indexOf(active.stroke), 1);
       active = null;
+      requestRender();
+      changed('undo');
     }
     // One pen at a time: a second finger or a right click does not start a stroke.
     if (active || !event.isPrimary || event.button !== 0) return;
@@ -175,7 +178,7 @@ export function createPad(canvas, { onChange }) {
     // Once per stroke: the page cannot scroll under a pointer held on the pad (touch-action: none), and
     // reading the layout on every move would force one after each answer the page shows.
     origin = canvas.getBoundingClientRect();
-    active = { pointerId: event.pointerId, stroke: [pointFrom(event)], touch: event.pointerType === 'touch' };
+    active = { pointerId: event.pointerId, stroke: [pointFrom(event)], touch: event.pointerType === 'touch', start: event.timeStamp };
     strokes.push(active.stroke);
     requestRender();
     changed('start');
