@@ -212,7 +212,7 @@ async function start() {
     const title = (task) => tasks.find((entry) => entry.name === task).title;
     open(tf, name).then((opened) => opened && rememberTask(storage, name), (error) => {
       if (!back || !(error instanceof ModelError)) throw error;
-      return open(tf, back).then(() => view.showTaskFailed(back, `${title(name)} could not load; ${title(back)} still works. (${error.message})`));
+      return open(tf, back).then((opened) => opened && view.showTaskFailed(back, `${title(name)} could not load; ${title(back)} still works. (${error.message})`));
     }).catch(fail);
   });
   await open(tf, first);
