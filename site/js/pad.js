@@ -157,15 +157,19 @@ export function createPad(canvas, { onChange }) {
     return { x: event.clientX - origin.left, y: event.clientY - origin.top };
   }
 
+  /** Take the last stroke back: the one being drawn, if a pointer is down (it is always the last). */
+  function undo() {
+    if (strokes.length === 0) return;
+    if (active && strokes[strokes.length - 1] === active.stroke) active = null;
+    strokes.pop();
+    requestRender();
+    changed('undo');
+  }
+
   canvas.addEventListener('pointerdown', (event) => {
     // A pen coming down while a touch draws: the touch was a palm, the pen wins. A second finger within 150 ms
     // of the first: a pinch or a two-finger swipe, not writing, so neither draws.
-    if (active?.touch && (event.pointerType === 'pen' || (event.pointerType === 'touch' && event.timeStamp - active.start < 150))) {
-      strokes.splice(strokes.indexOf(active.stroke), 1);
-      active = null;
-      requestRender();
-      changed('undo');
-    }
+    if (active?.touch && (event.pointerType === 'pen' || (event.pointerType === 'touch' && event.timeStamp - active.start < 150))) undo();
     // One pen at a time: a second finger or a right click does not start a stroke.
     if (active || !event.isPrimary || event.button !== 0) return;
     event.preventDefault();
@@ -224,13 +228,7 @@ export function createPad(canvas, { onChange }) {
       requestRender();
       changed('clear');
     },
-    undo() {
-      if (strokes.length === 0) return;
-      if (active && strokes[strokes.length - 1] === active.stroke) active = null;
-      strokes.pop();
-      requestRender();
-      changed('undo');
-    },
+    undo,
     isEmpty: () => strokes.length === 0,
     isDrawing: () => active !== null,
     revision: () => revision,

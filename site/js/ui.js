@@ -163,6 +163,9 @@ export function createView(root) {
     return item;
   }
 
+  /** The task switch shows `name` as the one chosen. */
+  const pressTask = (name) => byId('tasks').querySelectorAll('button').forEach((button) => button.setAttribute('aria-pressed', String(button.dataset.task === name)));
+
   /** A button that disables or hides itself would drop the focus to the page's start: give it to the pad. */
   const onClick = (button, action) => button.addEventListener('click', () => {
     action();
@@ -229,7 +232,7 @@ export function createView(root) {
         button.setAttribute('aria-pressed', String(name === selected));
         button.addEventListener('click', () => {
           if (button.getAttribute('aria-pressed') === 'true') return;
-          nav.querySelectorAll('button').forEach((other) => other.setAttribute('aria-pressed', String(other === button)));
+          pressTask(name);
           onSelect(name);
         });
         return button;
@@ -239,7 +242,7 @@ export function createView(root) {
 
     /** Back on the task `name`, saying why: the one chosen could not load. */
     showTaskFailed(name, message) {
-      byId('tasks').querySelectorAll('button').forEach((button) => button.setAttribute('aria-pressed', String(button.dataset.task === name)));
+      pressTask(name);
       status.textContent = message;
       status.hidden = false;
     },
