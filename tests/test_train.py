@@ -464,7 +464,7 @@ def test_the_report_of_a_staged_run_names_the_run_not_its_staging_folder(tmp_pat
     assert staging.name.startswith(".20261205-120000.") and staging.name.endswith(".partial")
     assert final_name(staging) == "20261205-120000" and final_name(tmp_path / "l30.v2") == "l30.v2"
     metrics = {"parameters": 10, "test_accuracy": 0.99, "test_errors": 100, "canvas_robustness": 0.98, "canvas_robustness_digits": 20, "per_class_accuracy": {str(d): 0.99 for d in range(10)}}
-    write_report(staging, metrics)
+    write_report(staging, metrics, {})
     assert (staging / "report.md").read_text().startswith("# 20261205-120000 — run 20261205-120000\n")
 
 

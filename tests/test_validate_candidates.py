@@ -32,12 +32,12 @@ def test_average_is_the_weighted_sum_of_every_weight_and_says_so(tmp_path):
 
 
 def test_the_report_of_an_average_names_its_parts_instead_of_epochs(tmp_path):
-    from training.evaluate import write_report
+    from training.evaluate import run_config, write_report
 
     parts = [{"weight": 0.3, "run": "runs/default/fine-tune", "train": {}}, {"weight": 0.7, "run": "models/digits", "train": {}}]
     (tmp_path / "config.json").write_text(json.dumps({"model": "default", "average_of": parts}))
     metrics = {"parameters": 10, "test_accuracy": 0.99, "test_errors": 100, "canvas_robustness": 0.98, "canvas_robustness_digits": 20, "per_class_accuracy": {str(d): 0.99 for d in range(10)}}
-    write_report(tmp_path, metrics)
+    write_report(tmp_path, metrics, run_config(tmp_path))
     report = (tmp_path / "report.md").read_text()
     assert "| weight average of | 0.3 × runs/default/fine-tune + 0.7 × models/digits |" in report
     assert "best epoch" not in report and "training time" not in report

@@ -194,8 +194,8 @@ def run_config(run_dir: Path | str) -> dict:
     return read_run_json(run_dir, "config.json")
 
 
-def write_report(run_dir: Path, metrics: dict, config: dict | None = None) -> None:
-    config = run_config(run_dir) if config is None else config
+def write_report(run_dir: Path, metrics: dict, config: dict) -> None:
+    """report.md for a digits run: `metrics` as measured, `config` its config.json (read_run_files)."""
     per_class = " | ".join(f"{100 * value:.2f}" for value in metrics["per_class_accuracy"].values())
     lines = [
         f"# {metrics.get('model', final_name(run_dir))} — run {final_name(run_dir)}",  # Not the staging folder's name.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.evaluate import REMEDY, confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, read_run_files, read_run_json, run_config
+from training.evaluate import REMEDY, confusion_matrix, origin_rows, plot_confusion, plot_curves, plot_misclassified, read_run_files, read_run_json
 from training.files import JsonFileError, final_name, write_atomic
 from training.letters import LABELS, LetterSet, emnist_letter_set, letter_set
 
@@ -99,8 +99,7 @@ def evaluate_letters(run_dir: Path, model, data_dir: str | None = None) -> dict:
     return metrics
 
 
-def write_letters_report(run_dir: Path, metrics: dict, source: str, config: dict | None = None) -> None:
-    config = run_config(run_dir) if config is None else config
+def write_letters_report(run_dir: Path, metrics: dict, source: str, config: dict) -> None:
     per_class = metrics["per_class_accuracy"]
     families = sorted(metrics["per_family_accuracy"].items(), key=lambda item: item[1])
     lines = [
