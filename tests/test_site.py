@@ -160,8 +160,9 @@ def test_empty_canvas_prompts_and_predicts_nothing(page, site_url):
     expect(page.locator("#prompt")).to_be_visible()
     expect(page.locator("#prompt")).to_contain_text("Draw a digit here")
     expect(page.locator("#clear")).to_be_disabled()
-    expect(page.locator("#backend")).to_have_text(re.compile(r"(webgl|wasm|cpu) · \d+\.\d ms"))
-    expect(page.locator("#model-info")).to_contain_text("MNIST")
+    expect(page.locator("#backend")).to_have_text(re.compile(r"read in \d+\.\d ms on this device \((webgl|wasm|cpu)\)"))
+    # The footer in a reader's words: which model, how often it is right and on what.
+    expect(page.locator("#model-info")).to_have_text(re.compile(r"^Digits model \S+ · \d\d\.\d% right on the MNIST test set · [\d,]+ parameters$"))
     assert page.get_attribute("#answer", "aria-live") == "polite"
     expect(page.locator("#bars button")).to_have_count(10)
     for bar in page.locator("#bars button").all():  # nothing drawn, nothing to teach: no dead tab stops
@@ -627,7 +628,7 @@ def test_each_backend_reads_the_same_digit(page, site_url, backend):
     expect(page.locator("#backend")).to_have_attribute("data-backend", backend)
     draw(page, SEVEN)
     expect(page.locator("#prediction")).to_have_text("7")
-    expect(page.locator("#backend")).to_have_text(re.compile(rf"{backend} · \d+\.\d ms"))
+    expect(page.locator("#backend")).to_have_text(re.compile(rf"read in \d+\.\d ms on this device \({backend}\)"))
 
 
 def test_low_confidence_is_said_and_names_the_top_two(page, site_url):

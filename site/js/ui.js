@@ -272,9 +272,10 @@ export function createView(root) {
         root.title = `Inkwell — draw ${noun}s`;
       }
       verdict.textContent = 'The answer appears here as you draw.';
-      const facts = [`Model “${metadata.name}” ${metadata.version}`];
+      // In a reader's words first (which model, how often right, on what); the version for whoever reports a bug.
+      const facts = [`${metadata.task?.title ?? 'Digits'} model ${metadata.version}`];
       if (metadata.accuracy && typeof metadata.accuracy.test === 'number') {
-        facts.push(`${(metadata.accuracy.test * 100).toFixed(1)}% on the ${metadata.accuracy.testSet}`);
+        facts.push(`${(metadata.accuracy.test * 100).toFixed(1)}% right on the ${metadata.accuracy.testSet}`);
       }
       if (metadata.parameters) facts.push(`${metadata.parameters.toLocaleString('en')} parameters`);
       byId('model-info').textContent = facts.join(' · ');
@@ -295,14 +296,14 @@ export function createView(root) {
       element.dataset.backend = backend;
       element.title = `Start-up benchmark, median of 5 predictions: ${Object.entries(timings)
         .map(([name, milliseconds]) => `${name} ${milliseconds.toFixed(1)} ms`).join(', ')}`;
-      element.textContent = `· ${backend} · ${timings[backend].toFixed(1)} ms`;
+      element.textContent = `· read in ${timings[backend].toFixed(1)} ms on this device (${backend})`;
       status.hidden = true;
     },
 
     /** The latest inference time, for the curious. */
     showTiming(milliseconds) {
       const element = byId('backend');
-      element.textContent = `· ${element.dataset.backend} · ${milliseconds.toFixed(1)} ms`;
+      element.textContent = `· read in ${milliseconds.toFixed(1)} ms on this device (${element.dataset.backend})`;
     },
 
     /** A model that cannot load: say so, and keep the pad usable. */
