@@ -1071,12 +1071,20 @@ def test_a_task_whose_model_could_not_load_is_not_remembered(chromium, tmp_path)
         context.close()
 
 
-def test_a_wasm_file_that_does_not_load_is_named_not_blamed_on_the_device(chromium, site_url):
+def test_a_wasm_file_that_does_not_load_falls_back_to_the_cpu_build(chromium, site_url):
+    # A proxy that blocks .wasm downloads: WebAssembly itself runs, so the page picks wasm, whose file never comes.
     context = chromium.new_context(service_workers="block")
     page = context.new_page()
     try:
         page.route("**/*.wasm", lambda route: route.abort())
         page.goto(site_url)
+        expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu", timeout=READY_TIMEOUT_MS)
+        assert "backend=cpu" in page.url
+        expect(page.locator("#error")).to_be_hidden()
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+        # Asked for wasm by name, the page says what failed instead, and does not blame the device.
+        page.goto(f"{site_url}?backend=wasm")
         expect(page.locator("#error")).to_contain_text("could not start its wasm backend (a file it needs did not load, or this browser blocks it)")
         expect(page.locator("#error")).not_to_contain_text("device")
     finally:

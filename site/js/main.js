@@ -125,14 +125,24 @@ async function webAssemblyRuns() {
   }
 }
 
-/** The TF.js module for `forced` or for this browser, its backend started. */
+/**
+ * The TF.js module for `forced` or for this browser, its backend started. When the wasm backend cannot start
+ * although WebAssembly runs (its .wasm file blocked, by a school's proxy say), the page reloads on the CPU
+ * build: two TF.js copies cannot share one page. Never resolves then.
+ */
 async function loadTensorFlow(forced) {
   const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
   if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
   const tf = await import(TENSORFLOW[backend]);
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
-  if (!(await tf.setBackend(backend))) throw new ModelError(`TensorFlow.js could not start its ${backend} backend (a file it needs did not load, or this browser blocks it)`);
-  return tf;
+  if (await tf.setBackend(backend)) return tf;
+  if (!forced) {
+    const url = new URL(location.href);
+    url.searchParams.set('backend', 'cpu');
+    location.replace(url);
+    return new Promise(() => {});
+  }
+  throw new ModelError(`TensorFlow.js could not start its ${backend} backend (a file it needs did not load, or this browser blocks it)`);
 }
 
 /**
