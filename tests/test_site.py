@@ -539,6 +539,21 @@ def test_a_projector_zoomed_to_150_percent_shows_the_answer_beside_the_pad(page,
     assert page.locator(".result").bounding_box()["x"] >= pad_box(page)["x"] + pad_box(page)["width"]
 
 
+@pytest.mark.parametrize("width, height", [(3840, 2160), (1920, 1080)])
+def test_a_whiteboard_gets_a_pad_and_an_answer_the_class_can_see(page, site_url, width, height):
+    # A 4K interactive whiteboard at 100 % scaling: the page was a 1,040 px strip, its pad 488 px (13 % of the width).
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, site_url)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    expect(page.locator("#prediction")).to_be_in_viewport(ratio=1)
+    verdict_px = float(page.locator("#verdict").evaluate("(element) => parseFloat(getComputedStyle(element).fontSize)"))
+    if width >= 3840:
+        assert pad_box(page)["width"] >= 0.22 * width and verdict_px >= 24
+    else:  # a full-HD screen keeps the layout it had
+        assert 480 <= pad_box(page)["width"] <= 560 and verdict_px <= 20
+
+
 def pen_strokes(session, strokes) -> None:
     """Draw page-coordinate strokes with a pen (DevTools protocol), 20 moves per segment."""
     event = {"button": "left", "pointerType": "pen", "clickCount": 1, "force": 0.5}
