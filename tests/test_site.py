@@ -646,6 +646,20 @@ def test_each_backend_reads_the_same_digit(page, site_url, backend):
     expect(page.locator("#backend")).to_have_text(re.compile(rf"read in \d+\.\d ms on this device \({backend}\)"))
 
 
+def test_writing_that_runs_off_the_pad_is_said(page, site_url):
+    # A word that reaches the pad's right edge: the part past it is not read ("sunset" came back as SUN, each at
+    # least 91 % sure, with nothing said). The same 7 inside the pad says nothing of the kind.
+    open_page(page, site_url)
+    draw(page, SEVEN)
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^\d+% sure$"))
+    page.click("#clear")
+    draw(page, SEVEN, left=0.8)  # its bar ends past the right edge
+    expect(page.locator("#verdict")).to_contain_text("part of it ran off the pad: write smaller")
+    page.click("#undo")
+    draw(page, SEVEN)
+    expect(page.locator("#verdict")).not_to_contain_text("ran off")
+
+
 def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     open_page(page, site_url)
     result = page.evaluate("""async () => {

@@ -230,6 +230,8 @@ export function createPad(canvas, { onChange }) {
     },
     undo,
     isEmpty: () => strokes.length === 0,
+    /** True when a stroke went past the pad's edge by more than a 40th of its side: that ink is not read. */
+    ranOff: () => strokes.some((stroke) => stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
     isDrawing: () => active !== null,
     revision: () => revision,
     setDrawing(newDrawing) {

@@ -114,6 +114,7 @@ export function createView(root) {
   const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
+  let ranOff = false; // a stroke went past the pad's edge (pad.js ranOff): that part was not read
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
@@ -129,7 +130,7 @@ export function createView(root) {
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
-    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching)
+    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + (ranOff && !busy ? ' · part of it ran off the pad: write smaller' : '')
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
 
@@ -345,8 +346,10 @@ export function createView(root) {
     /**
      * Show a recognition; an empty one clears the answer (an empty canvas, or a speck, never shows a prediction).
      * @param {import('./recognise.js').Recognition} recognition
+     * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
      */
-    showResult({ characters, text, tooSmall: speck }) {
+    showResult({ characters, text, tooSmall: speck }, offPad = false) {
+      ranOff = offPad;
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
