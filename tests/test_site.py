@@ -660,6 +660,20 @@ def test_writing_that_runs_off_the_pad_is_said(page, site_url):
     expect(page.locator("#verdict")).not_to_contain_text("ran off")
 
 
+def test_a_number_written_on_two_lines_is_told_one_line_at_a_time(page, site_url):
+    # Two lines are read as one, left to right (a child's word wrapped under itself read IX, X, ZS): say so.
+    open_page(page, site_url)
+    draw(page, SEVEN, left=0.1, top=0.05, height=0.4)
+    draw(page, FOUR, left=0.5, top=0.55, height=0.4)
+    expect(page.locator("#verdict")).to_contain_text("one line at a time: digits are read left to right")
+    # Side by side, and a number drifting downhill (each digit overlapping the next in height), nothing is said.
+    page.click("#clear")
+    draw(page, SEVEN, left=0.1, top=0.2, height=0.4)
+    draw(page, FOUR, left=0.5, top=0.45, height=0.4)
+    expect(page.locator("#prediction")).to_have_text("74")
+    expect(page.locator("#verdict")).not_to_contain_text("line")
+
+
 def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     open_page(page, site_url)
     result = page.evaluate("""async () => {
@@ -679,6 +693,8 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
             wide: describe([{ ...sure, box: box(130) }], 'digit', 1.3),
             narrow: describe([{ ...sure, box: box(129) }, { ...sure, box: box(60) }], 'digit', 1.3),
             letters: describe([{ ...sure, box: box(200) }], 'letter'),
+            rows: describe([{ ...sure, box: box(60) }, { ...sure, box: { top: 100, left: 0, bottom: 199, right: 59 } }], 'letter'),
+            downhill: describe([{ ...sure, box: box(60) }, { ...sure, box: { top: 99, left: 70, bottom: 198, right: 129 } }], 'letter'),
         };
     }""")
     assert result["label"] == "4" and result["unsure"]
@@ -690,6 +706,10 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     assert result["wide"] == "98% sure · digits touching? Leave a little space"
     assert result["narrow"] == "2 digits, each at least 98% sure"
     assert result["letters"] == "98% sure"
+    # Characters in two rows (no character spans the gap between them) are read as one line: said; a line that
+    # drifts downhill, each character reaching the next one's height, is one line.
+    assert result["rows"] == "2 letters, each at least 98% sure · one line at a time: letters are read left to right"
+    assert result["downhill"] == "2 letters, each at least 98% sure"
 
 
 def test_works_offline_after_one_visit(page):

@@ -16,7 +16,20 @@ const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 <
  */
 export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
-  return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
+  return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '')
+    + (twoLines(characters) ? ` · one line at a time: ${noun}s are read left to right` : '');
+}
+
+/** True when the characters (with their boxes) stand in two rows or more: none spans the gap between them. */
+function twoLines(characters) {
+  if (!characters.every(({ box }) => box)) return false;
+  const rows = characters.map(({ box }) => [box.top, box.bottom]).sort((a, b) => a[0] - b[0]);
+  let reach = rows[0][1];
+  for (const [top, bottom] of rows.slice(1)) {
+    if (top > reach) return true;
+    reach = Math.max(reach, bottom);
+  }
+  return false;
 }
 
 function sureness(characters, noun) {
