@@ -674,6 +674,28 @@ def test_a_number_written_on_two_lines_is_told_one_line_at_a_time(page, site_url
     expect(page.locator("#verdict")).not_to_contain_text("line")
 
 
+def test_a_bar_whose_height_is_near_the_i_l_line_is_marked_unsure(page, site_url):
+    # Review 4: MARIA read MARLA, AMELIA AMELLA, "each at least 80% sure": an A written a little short puts the I
+    # over 1.15 x the shortest other letter. Near that line the page now says it is not sure (I or L).
+    open_page(page, site_url)
+    result = page.evaluate("""async () => {
+        const { caseByHeight } = await import('./js/recognise.js');
+        const metadata = await (await fetch('./models/letters/metadata.json')).json();
+        const probabilities = (hot) => metadata.labels.map((label) => (label === hot ? 0.95 : 0.002));
+        const bar = metadata.labels.map((label) => (label === 'I' ? 0.47 : label === 'L' ? 0.48 : 0.002));
+        const letter = (label, height) => ({ label, confidence: 0.95, runnerUp: 'X', unsure: false, probabilities: probabilities(label),
+                                            box: { top: 100 - height, left: 0, bottom: 99, right: 40 } });
+        const word = (heights) => caseByHeight([letter('M', heights[0]), letter('A', heights[1]), letter('R', heights[2]),
+            { ...letter('I', heights[3]), probabilities: bar }, letter('A', heights[4])], metadata)[3];
+        return { even: word([100, 100, 100, 100, 100]), shortA: word([100, 85, 100, 100, 100]),
+                 lowA: word([100, 92, 100, 100, 100]), lower: word([50, 50, 50, 100, 50]) };
+    }""")
+    assert (result["even"]["label"], result["even"]["unsure"]) == ("I", False)  # capitals of one height: sure
+    assert (result["lowA"]["label"], result["lowA"]["unsure"]) == ("I", True)  # 1.09 x: an I, but near the line
+    assert (result["shortA"]["label"], result["shortA"]["unsure"], result["shortA"]["runnerUp"]) == ("L", True, "I")
+    assert (result["lower"]["label"], result["lower"]["unsure"]) == ("L", False)  # an l over x-height letters: sure
+
+
 def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     open_page(page, site_url)
     result = page.evaluate("""async () => {

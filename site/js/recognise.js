@@ -163,14 +163,18 @@ export function caseByHeight(characters, metadata) {
   const reference = Math.min(...others.map(height));
   return characters.map((character) => {
     if (!lookalike(character)) return character;
-    const isTall = height(character) >= rule.tallRatio * reference;
+    const ratio = height(character) / reference;
+    const isTall = ratio >= rule.tallRatio;
     const confidence = own(character)[short] + own(character)[tall];
+    // Near the line (from a tenth under it to tallRatio times over it) the height is no proof, as a hand's
+    // capitals vary that much: said, not hidden.
+    const nearLine = ratio * 1.1 > rule.tallRatio && ratio < rule.tallRatio ** 2;
     return {
       ...character,
       label: isTall ? rule.tall : rule.short,
       runnerUp: isTall ? rule.short : rule.tall,
       confidence,
-      unsure: confidence < metadata.display.confidenceThreshold,
+      unsure: confidence < metadata.display.confidenceThreshold || nearLine,
     };
   });
 }
