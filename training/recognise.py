@@ -13,10 +13,11 @@ same characters to both):
 - In a drawing with at least one other character that is not a lookalike, each lookalike becomes `tall` when
   its box is at least `tallRatio` times as tall as the shortest such character, else `short`. Its confidence
   is the pair's probability together (the model is sure it is the bar; the height says which case). The page
-  marks it unsure (maybe the other case) when its height is over tallRatio / 1.1 and under tallRatio^2 times
-  that reference: near the line a hand's capitals vary as much (review 4: an A written a little short made MARIA
-  read MARLA, shown sure). On validation words that flags 29 of 1,266 words read right and 3 of the 5 read wrong
-  on a bar (fonts' proportions), 22 of 1,828 and 3 of 6 with handwriting proportions (gaps 12 and 20 %).
+  marks it unsure (maybe the other case) when its height is over tallRatio / unsureBelow (1.1) and under
+  tallRatio * unsureAbove (1.15) times that reference: near the line a hand's capitals vary as much (review 4:
+  an A written a little short made MARIA read MARLA, shown sure). On validation words that flags 29 of 1,266
+  words read right and 3 of the 5 read wrong on a bar (fonts' proportions), 22 of 1,828 and 3 of 6 with
+  handwriting proportions (gaps 12 and 20 %).
 - Otherwise (a lone bar, or only bars) the model's reading stands.
 - Lookalikes are judged on the model's own probabilities, before what the user taught (`blend`): a bar taught
   alone as an I is still an l in "milk", since only its height tells them apart; a lone bar takes what was taught.
@@ -44,6 +45,10 @@ class CaseByHeight:
     tall: str  # the label of the case taller than the x-height letters beside it ("L", for l)
     minProbability: float = 0.2
     tallRatio: float = 1.15
+    # The page shows a lookalike unsure when its height ratio lies between tallRatio / unsureBelow and
+    # tallRatio * unsureAbove (the text read is the same): near the line a hand's capitals vary as much.
+    unsureBelow: float = 1.1
+    unsureAbove: float = 1.15
 
 
 def read(

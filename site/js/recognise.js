@@ -166,9 +166,8 @@ export function caseByHeight(characters, metadata) {
     const ratio = height(character) / reference;
     const isTall = ratio >= rule.tallRatio;
     const confidence = own(character)[short] + own(character)[tall];
-    // Near the line (from a tenth under it to tallRatio times over it) the height is no proof, as a hand's
-    // capitals vary that much: said, not hidden.
-    const nearLine = ratio * 1.1 > rule.tallRatio && ratio < rule.tallRatio ** 2;
+    // Near the line the height is no proof, as a hand's capitals vary that much: said, not hidden.
+    const nearLine = ratio * rule.unsureBelow > rule.tallRatio && ratio < rule.tallRatio * rule.unsureAbove;
     return {
       ...character,
       label: isTall ? rule.tall : rule.short,

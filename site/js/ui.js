@@ -7,7 +7,7 @@ export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
 /**
- * One line saying how sure the model is, and whether characters may touch.
+ * One line saying how sure the model is, whether characters may touch, and whether they stand in two lines.
  * @param {import('./recognise.js').Character[]} characters left to right, at least one
  * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
  * @param {number} [touching] metadata.display.touchingAspect: a character at least this many times as wide as
@@ -143,7 +143,8 @@ export function createView(root) {
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
-    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + (ranOff && !busy ? ' · part of it ran off the pad: write smaller' : '')
+    const offPad = ranOff && !busy ? ' · part of it ran off the pad: write smaller' : '';
+    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + offPad
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
 
