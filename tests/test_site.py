@@ -706,9 +706,9 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
         const probabilities = new Float32Array(metadata.labels.length);
         probabilities[4] = threshold - 0.05;
         probabilities[9] = 1 - probabilities[4];
-        const doubtful = { ...rank(probabilities, metadata.labels, threshold), probabilities };
-        const sure = { label: '1', runnerUp: '7', confidence: 0.98, unsure: false };
         const box = (width) => ({ top: 0, left: 0, bottom: 99, right: width - 1 });
+        const doubtful = { ...rank(probabilities, metadata.labels, threshold), probabilities, box: box(60) };
+        const sure = { label: '1', runnerUp: '7', confidence: 0.98, unsure: false, box: box(60) };
         return {
             single: describe([doubtful]), number: describe([sure, doubtful, sure]), both: describe([doubtful, doubtful]),
             label: doubtful.label, unsure: doubtful.unsure,

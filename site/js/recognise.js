@@ -16,7 +16,8 @@ import { segment } from './preprocess.js';
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`)
  * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
  * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
- * @property {boolean} unsure confidence < metadata.display.confidenceThreshold
+ * @property {boolean} unsure confidence < metadata.display.confidenceThreshold (a lookalike: also when its
+ *   height lies near the line, see `caseByHeight`)
  *
  * @typedef {object} Taught a drawing the user taught: its label's index and its features (as `features` above)
  * @property {number} label

@@ -20,9 +20,8 @@ export function describe(characters, noun = 'digit', touching = 0) {
     + (twoLines(characters) ? ` · one line at a time: ${noun}s are read left to right` : '');
 }
 
-/** True when the characters (with their boxes) stand in two rows or more: none spans the gap between them. */
+/** True when the characters stand in two rows or more: none spans the gap between them. */
 function twoLines(characters) {
-  if (!characters.every(({ box }) => box)) return false;
   const rows = characters.map(({ box }) => [box.top, box.bottom]).sort((a, b) => a[0] - b[0]);
   let reach = rows[0][1];
   for (const [top, bottom] of rows.slice(1)) {
@@ -178,6 +177,12 @@ export function createView(root) {
     return item;
   }
 
+  /** The latest inference time and the backend that ran it, for the curious. */
+  const showTiming = (milliseconds) => {
+    const element = byId('backend');
+    element.textContent = `· read in ${milliseconds.toFixed(1)} ms on this device (${element.dataset.backend})`;
+  };
+
   /** The task switch shows `name` as the one chosen. */
   const pressTask = (name) => byId('tasks').querySelectorAll('button').forEach((button) => button.setAttribute('aria-pressed', String(button.dataset.task === name)));
 
@@ -311,15 +316,11 @@ export function createView(root) {
       element.dataset.backend = backend;
       element.title = `Start-up benchmark, median of 5 predictions: ${Object.entries(timings)
         .map(([name, milliseconds]) => `${name} ${milliseconds.toFixed(1)} ms`).join(', ')}`;
-      element.textContent = `· read in ${timings[backend].toFixed(1)} ms on this device (${backend})`;
+      showTiming(timings[backend]);
       status.hidden = true;
     },
 
-    /** The latest inference time, for the curious. */
-    showTiming(milliseconds) {
-      const element = byId('backend');
-      element.textContent = `· read in ${milliseconds.toFixed(1)} ms on this device (${element.dataset.backend})`;
-    },
+    showTiming,
 
     /** A model that cannot load: say so, and keep the pad usable. */
     showError(message) {
