@@ -167,6 +167,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD, **({"touchingAspect": task.touching_aspect} if task.touching_aspect else {})},
         # Only a task that has one: the page reads a missing key as "no such rule".
         **({"caseByHeight": dataclasses.asdict(task.case_by_height)} if task.case_by_height else {}),
+        **({"shortLetters": dataclasses.asdict(task.short_letters)} if task.short_letters else {}),
         "corrections": dataclasses.asdict(task.corrections),
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),

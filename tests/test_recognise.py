@@ -1,5 +1,6 @@
-"""From probabilities to text: the I/l height rule (metadata.json "caseByHeight") in training/recognise.py
-and site/js/recognise.js, the letters task's metadata carrying it, and the words it is chosen on."""
+"""From probabilities to text: the height rules (metadata.json "caseByHeight", the I/l bar; "shortLetters", a
+letter written at x-height) in training/recognise.py and site/js/recognise.js, the letters task's metadata
+carrying them, and the words they are chosen on."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from training.fonts import FAMILIES, font_path, render_on_baseline
 from training.handwriting import font_word
 from training.letters import LABELS, PREPROCESS
 from training.preprocess import segment
-from training.recognise import CaseByHeight, read
+from training.recognise import CaseByHeight, ShortLetters, read
 from training.tasks import TASKS
 from training.webruntime import run_js_read
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS_METADATA = ROOT / "site" / "models" / "letters" / "metadata.json"
 RULE = CaseByHeight(short="I", tall="L", minProbability=0.2, tallRatio=1.15)
+SHORT = ShortLetters(notShort="BDFGHJKLPQY", shortRatio=0.75, minProbability=0.1)
 I, L = LABELS.index("I"), LABELS.index("L")
 
 
@@ -56,6 +58,36 @@ def test_what_the_model_is_sure_of_and_a_lone_bar_keep_the_models_reading():
     assert text([100, 100, 60], "M|K", rule=None) == "MLK"  # no rule: every character its most probable label
 
 
+def read_short(heights, rows, short_rule=SHORT) -> str:
+    """Text of characters given as {label: probability} rows (the rest shared out), with both rules."""
+    probabilities = np.zeros((len(rows), len(LABELS)), dtype=np.float32)
+    for row, given in zip(probabilities, rows):
+        row[:] = (1 - sum(given.values())) / (len(LABELS) - len(given))
+        for label, probability in given.items():
+            row[LABELS.index(label)] = probability
+    return "".join(LABELS[index] for index in read(heights, probabilities, LABELS, RULE, short_rule=short_rule))
+
+
+def test_a_letter_written_at_x_height_is_no_letter_that_rises_or_descends():
+    # Review 4's "cat" read CQT and "Jackson" JACKSOH: the a and the n are plainly shorter than the t, the J,
+    # the k. No Q or H is that short (in lower case they descend or rise; as capitals they are full height).
+    c, a_as_q, t = {"C": 0.9}, {"Q": 0.6, "A": 0.3}, {"T": 0.9}
+    assert read_short([60, 62, 100], [c, a_as_q, t]) == "CAT"
+    assert read_short([60, 62, 100], [c, a_as_q, t], short_rule=None) == "CQT"
+    n_as_h = {"H": 0.7, "N": 0.2}
+    assert read_short([100, 55, 55, 95, 56, 57, 55], [{"J": 0.9}, {"A": 0.9}, c, {"K": 0.9}, {"S": 0.9}, {"O": 0.9}, n_as_h]) == "JACKSON"
+    # Only against a taller letter: capitals of one height, a lone letter, a word of x-height letters keep theirs.
+    assert read_short([100, 98, 100], [c, a_as_q, t]) == "CQT"
+    assert read_short([60], [a_as_q]) == "Q"
+    assert read_short([60, 60, 61], [{"O": 0.9}, a_as_q, {"O": 0.9}]) == "OQO"
+    # A letter that may be that short keeps its reading, and so does one with no likely other label.
+    assert read_short([60, 62, 100], [c, {"A": 0.6, "Q": 0.3}, t]) == "CAT"
+    assert read_short([60, 62, 100], [c, {"Q": 0.95, "A": 0.04}, t]) == "CQT"
+    # Near the line: 0.75 of the tallest is short, a hair over it is not.
+    assert read_short([75, 100], [a_as_q, t]) == "AT"
+    assert read_short([76, 100], [a_as_q, t]) == "QT"
+
+
 def test_python_and_javascript_apply_the_rule_alike():
     # The same characters (boxes and float32 probabilities) through training/recognise.py and the page's
     # site/js/recognise.js with the shipped letters metadata.json: the same text, drawing for drawing.
@@ -71,18 +103,23 @@ def test_python_and_javascript_apply_the_rule_alike():
         heights = rng.integers(20, 200, size=count)
         boxes = [(int(top), 30 * index, int(top + height - 1), 30 * index + 20) for index, (top, height) in enumerate(zip(tops, heights))]
         drawings.append((boxes, probabilities))
-    python = ["".join(LABELS[i] for i in read([b[2] - b[0] + 1 for b in boxes], p, LABELS, RULE)) for boxes, p in drawings]
+    def python(short_rule):
+        return ["".join(LABELS[i] for i in read([b[2] - b[0] + 1 for b in boxes], p, LABELS, RULE, short_rule=short_rule)) for boxes, p in drawings]
+
     javascript = run_js_read(drawings, LETTERS_METADATA)
-    assert javascript == python
+    assert javascript == python(SHORT)
     plain = ["".join(LABELS[i] for i in p.argmax(axis=1)) for _, p in drawings]
-    assert sum(a != b for a, b in zip(python, plain)) > 30, "the rule changed too few drawings to prove anything"
+    assert sum(a != b for a, b in zip(python(None), plain)) > 30, "the I/l rule changed too few drawings to prove anything"
+    assert sum(a != b for a, b in zip(python(SHORT), python(None))) > 30, "the short-letter rule changed too few drawings"
 
 
-def test_the_letters_metadata_carries_the_tasks_rule_and_digits_have_none():
+def test_the_letters_metadata_carries_the_tasks_rules_and_digits_have_none():
     letters = json.loads(LETTERS_METADATA.read_text())
     assert letters["caseByHeight"] == dataclasses.asdict(TASKS["letters"].case_by_height) == dataclasses.asdict(RULE)
-    assert "caseByHeight" not in json.loads((ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
-    assert TASKS["digits"].case_by_height is None
+    assert letters["shortLetters"] == dataclasses.asdict(TASKS["letters"].short_letters) == dataclasses.asdict(SHORT)
+    digits = json.loads((ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
+    assert "caseByHeight" not in digits and "shortLetters" not in digits
+    assert TASKS["digits"].case_by_height is None and TASKS["digits"].short_letters is None
 
 
 def test_a_word_set_in_a_font_stands_on_one_baseline_with_its_x_height():
@@ -110,3 +147,15 @@ def test_the_rule_reads_more_validation_words_right_than_the_model_alone():
     without = results[0][2]
     chosen = next(accuracy for min_probability, tall_ratio, accuracy in results if (min_probability, tall_ratio) == (RULE.minProbability, RULE.tallRatio))
     assert chosen >= without + 0.01, (without, chosen)
+
+
+@pytest.mark.slow
+def test_the_short_letter_rule_reads_more_hand_words_right_and_no_fewer_font_words():
+    # What it was chosen on (training/recognise.py --choose): training/hands.py's words, lower case and
+    # capitalised (the target), its capitals and the validation families' words (constraints).
+    from training.evaluate import load_run_model
+    from training.recognise import choose_short
+
+    rows = choose_short(load_run_model(ROOT / "models" / "letters"), words_per_length=2, seed=777, case_rule=RULE)
+    (_, _, hands, capitals, fonts), chosen = rows[0], next(row for row in rows if row[:2] == (SHORT.shortRatio, SHORT.minProbability))
+    assert chosen[2] >= hands + 0.03 and chosen[3] >= capitals - 0.005 and chosen[4] >= fonts - 0.003, (rows[0], chosen)

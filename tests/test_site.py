@@ -1226,6 +1226,33 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
     assert [request for request in page.requests if not request.startswith(url)] == []
 
 
+def child_word(page, word: str, seed: int) -> list[list[tuple[float, float]]]:
+    """A word in training/hands.py's child hand, as review 4 wrote it on the pad: letters 0.4 of their height
+    apart, as tall as fits (at most 0.42 of the pad), from 5 % of the pad's side, the baseline at 62 %."""
+    from training.hands import GLYPHS, Child
+
+    size = 280  # the hand writes on a pad of this many pixels; placed on the page's pad in proportion
+    height = min(0.42 * size, 0.86 * size / (sum(GLYPHS[c][0] for c in word) + 0.4 * (len(word) - 1)))
+    strokes = Child(seed=seed, height=height).word(word, 0.05 * size, 0.62 * size, gap=0.4)
+    box = pad_box(page)
+    return [[(box["x"] + x / size * box["width"], box["y"] + y / size * box["height"]) for x, y in stroke] for stroke in strokes]
+
+
+@pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
+@pytest.mark.parametrize("word, seed", [("jam", 10), ("Sam", 22)])
+def test_a_letter_written_at_x_height_beside_a_taller_one_is_no_q(page, site_url, word, seed):
+    # Review 4: a child's "jam" read JQM. Its a is plainly shorter than the j, and no q (which descends) or Q
+    # (full height) is that short: the page takes the likeliest letter that can be (metadata.json shortLetters),
+    # and says it is not sure of it.
+    open_page(page, site_url)
+    page.locator("#tasks button", has_text="Letters").click()
+    expect(page.locator("body")).to_have_attribute("data-task", "letters")
+    assert_ready(page)
+    mouse_strokes(page, child_word(page, word, seed))
+    expect(page.locator("#prediction")).to_have_text(word.upper())
+    expect(page.locator("#verdict")).to_contain_text("not sure about the 2nd — maybe A or")
+
+
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
 @pytest.mark.parametrize("word", ["HELLO", "hello"])
 def test_a_word_written_across_a_phone_pad_is_read(chromium, site_url, word):

@@ -2,7 +2,7 @@
 //
 // The last step of the page's site/js/recognise.js in Node: characters already segmented and classified
 // (each its box and the model's probabilities) -> the labels the page shows, with the task's
-// metadata.json rules (caseByHeight, corrections). Lets Python read words exactly as the page does
+// metadata.json rules (shortLetters, caseByHeight, corrections). Lets Python read words exactly as the page does
 // (bench/letters.py) and compare the rules with training/recognise.py (tests/test_recognise.py,
 // tests/test_corrections.py). --drawings holds a list of drawings, each a list of characters {"box": {top,
 // left, bottom, right}, "probabilities": [...], "features": [...] (optional)}; --taught what the user taught,

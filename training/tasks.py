@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from training.recognise import CaseByHeight, Corrections
+from training.recognise import CaseByHeight, Corrections, ShortLetters
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -71,6 +71,9 @@ class Task:
     # Two labels of one glyph in two cases, told apart by height in a word (training/recognise.py); the
     # page reads it from metadata.json "caseByHeight". None: every character is its most probable label.
     case_by_height: CaseByHeight | None = None
+    # The labels a character written at x-height (much shorter than the tallest beside it) cannot have
+    # (training/recognise.py; metadata.json "shortLetters"). None: no such rule.
+    short_letters: ShortLetters | None = None
     # How what a user teaches the page (a misread drawing and its right label) moves later readings
     # (training/recognise.py Corrections; metadata.json "corrections").
     corrections: Corrections = Corrections()
@@ -137,6 +140,9 @@ TASKS: dict[str, Task] = {
             # A bare bar is an I beside capitals and an l beside x-height letters. Chosen on validation words
             # (`python -m training.recognise --choose`: 95.91 % exact without it, 97.76 % with it).
             case_by_height=CaseByHeight(short="I", tall="L", minProbability=0.2, tallRatio=1.15),
+            # A letter written at x-height is no Q, H, G, ... (review 4: "cat" read CQT). Chosen on words written
+            # by training/hands.py's hands (`python -m training.recognise --choose`: 51.39 % -> 58.75 % exact).
+            short_letters=ShortLetters(notShort="BDFGHJKLPQY", shortRatio=0.75, minProbability=0.1),
         ),
     )
 }

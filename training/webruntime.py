@@ -115,7 +115,7 @@ def run_js_read(
     features: list[np.ndarray] | None = None,
     taught: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[str]:
-    """site/js/recognise.js's labelling (metadata.json's caseByHeight and corrections included) of drawings
+    """site/js/recognise.js's labelling (metadata.json's shortLetters, caseByHeight and corrections included) of drawings
     already segmented and classified: each drawing its boxes (top, left, bottom, right) and probabilities
     (characters, labels); with `taught` (features (m, d) and label indices (m,) of drawings the user taught),
     also each drawing's features (characters, d). Returns each drawing's text."""

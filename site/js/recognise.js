@@ -13,7 +13,8 @@ import { segment } from './preprocess.js';
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
  * @property {Float32Array} modelProbabilities the model's own, before `blend`
  * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
- * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`)
+ * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`; a
+ *   short letter: the likeliest it can be, see `shortLetters`)
  * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
  * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
  * @property {boolean} unsure confidence < metadata.display.confidenceThreshold (a lookalike: also when its
@@ -101,7 +102,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
 
 /**
  * What the page shows for characters the model has read: each moved towards what was taught, ranked, then
- * the task's case rule.
+ * the task's height rules (`shortLetters`, then `caseByHeight`).
  * @param {{box: object, probabilities: Float32Array, features?: Float32Array}[]} characters left to right
  *   (other fields are kept)
  * @param {object} metadata the task's metadata.json
@@ -118,7 +119,7 @@ export function name(characters, metadata, taught = []) {
       ...rank(probabilities, metadata.labels, metadata.display.confidenceThreshold),
     };
   });
-  return caseByHeight(ranked, metadata);
+  return caseByHeight(shortLetters(ranked, metadata), metadata);
 }
 
 /**
@@ -141,6 +142,33 @@ export function blend({ probabilities, features }, taught, rule) {
   }
   const total = blended.reduce((sum, value) => sum + value, 0);
   return Float32Array.from(blended, (value) => value / total);
+}
+
+/**
+ * A letter written at x-height is no letter that never is: metadata.json "shortLetters" (absent: no rule). In a
+ * drawing of two characters or more, one at most shortRatio times as tall as the tallest is short; if its label
+ * is in notShort (letters that rise or descend in lower case, and are full height as capitals: Q, H, ...), it
+ * takes the most probable label not in notShort, when that one has at least minProbability. Twin of
+ * training/recognise.py `short_letters` (tests/test_recognise.py compares the two).
+ * @param {Character[]} characters as ranked, left to right
+ * @param {object} metadata the task's metadata.json
+ * @returns {Character[]} the same characters, short ones relabelled
+ */
+export function shortLetters(characters, metadata) {
+  const rule = metadata.shortLetters;
+  if (!rule || characters.length < 2) return characters;
+  const height = ({ box }) => box.bottom - box.top + 1;
+  const tallest = Math.max(...characters.map(height));
+  return characters.map((character) => {
+    if (height(character) > rule.shortRatio * tallest || !rule.notShort.includes(character.label)) return character;
+    const allowed = Array.from(character.probabilities.keys())
+      .filter((index) => !rule.notShort.includes(metadata.labels[index]))
+      .sort((a, b) => character.probabilities[b] - character.probabilities[a]);
+    const confidence = character.probabilities[allowed[0]];
+    if (confidence < rule.minProbability) return character;
+    const [label, runnerUp] = allowed.slice(0, 2).map((index) => metadata.labels[index]);
+    return { ...character, label, runnerUp, confidence, unsure: confidence < metadata.display.confidenceThreshold };
+  });
 }
 
 /**
