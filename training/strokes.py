@@ -38,7 +38,8 @@ Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
 # 0.4 / 0.5 / 0.6 and thinnestPen 0.15 / 0.25 / 0.35 read 98.0 % of 200 validation numbers exactly (one pen:
 # 86.0 %), so the middle of that plateau is kept. See `recognition_pen`. Numbers written close (0.1-0.3 of their
 # height apart) ask for a thinner pen, which bridges less paper between digits, and single digits for a bolder
-# one: README, "Numbers written close" (0.7 was chosen on validation and refused at its one test look).
+# one: docs/EXPERIMENTS.md, "Numbers written close: two remedies refused" (0.7 was chosen on validation and
+# refused at its one test look).
 FULL_PEN_HEIGHT = 0.5  # a drawing this fraction of the canvas tall, or taller, gets the whole pen
 THINNEST_PEN = 0.25  # the pen never gets thinner than this fraction of penWidth
 
