@@ -1227,15 +1227,12 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
 
 
 def child_word(page, word: str, seed: int) -> list[list[tuple[float, float]]]:
-    """A word in training/hands.py's child hand, as review 4 wrote it on the pad: letters 0.4 of their height
-    apart, as tall as fits (at most 0.42 of the pad), from 5 % of the pad's side, the baseline at 62 %."""
-    from training.hands import GLYPHS, Child
+    """A word in training/hands.py's child hand, placed on the page's pad as review 4 wrote it."""
+    from training.hands import write
 
     size = 280  # the hand writes on a pad of this many pixels; placed on the page's pad in proportion
-    height = min(0.42 * size, 0.86 * size / (sum(GLYPHS[c][0] for c in word) + 0.4 * (len(word) - 1)))
-    strokes = Child(seed=seed, height=height).word(word, 0.05 * size, 0.62 * size, gap=0.4)
     box = pad_box(page)
-    return [[(box["x"] + x / size * box["width"], box["y"] + y / size * box["height"]) for x, y in stroke] for stroke in strokes]
+    return [[(box["x"] + x / size * box["width"], box["y"] + y / size * box["height"]) for x, y in stroke] for stroke in write(word, "child", seed, size)]
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")

@@ -164,9 +164,21 @@ HANDS = ("adult", "child", "child-uneven")  # the child's uneven hand: size +-25
 CASES = ("lower", "capitalised", "upper")
 
 
+def write(written: str, hand: str, seed: int, size: int = 280) -> list[list[tuple[float, float]]]:
+    """The strokes of a word in one of HANDS by the writer `seed`, as review 4 placed words on a pad of size x
+    size pixels: from 5 % of its side, the baseline at 62 %, letters as tall as fit (at most 0.42 of the side)."""
+    gap = 0.3 if hand == "adult" else 0.4
+    height = min(size * 0.42, size * 0.86 / (sum(GLYPHS[c][0] for c in written) + gap * (len(written) - 1)))
+    if hand == "adult":
+        return Hand(seed=seed, height=height).word(written, size * 0.05, size * 0.62, gap=gap)
+    uneven = dict(size_var=0.25, base_var=0.12) if hand == "child-uneven" else {}
+    return Child(seed=seed, height=height, **uneven).word(written, size * 0.05, size * 0.62, gap=gap)
+
+
 def hand_words(per_group: int = 40, seed: int = 7, size: int = 280) -> tuple[list[np.ndarray], list[tuple[str, str, str]]]:
-    """Words of WORDS (those spelled with these glyphs) in each hand and case, 3 writers each, as the page draws
-    them on its size x size recognition canvas. Returns RGBA canvases and (text written, hand, case)."""
+    """Words of WORDS (those spelled with these glyphs) in each hand and case, three draws of `per_group` each,
+    every word by a writer of its own, as the page draws them on its size x size recognition canvas. Returns
+    RGBA canvases and (text written, hand, case)."""
     from training.drawing import to_rgba
     from training.handwriting import WORDS
     from training.strokes import draw_page
@@ -176,17 +188,10 @@ def hand_words(per_group: int = 40, seed: int = 7, size: int = 280) -> tuple[lis
     canvases, truths = [], []
     for hand in HANDS:
         for case in CASES:
-            for _writer in range(3):
+            for _draw in range(3):
                 for word in rng.sample(words, per_group):
                     written = word if case == "lower" else word.capitalize() if case == "capitalised" else word.upper()
-                    gap = 0.3 if hand == "adult" else 0.4
-                    height = min(size * 0.42, size * 0.86 / (sum(GLYPHS[c][0] for c in written) + gap * (len(written) - 1)))
-                    writer_seed = rng.randrange(10**6)
-                    if hand == "adult":
-                        strokes = Hand(seed=writer_seed, height=height).word(written, size * 0.05, size * 0.62, gap=gap)
-                    else:
-                        uneven = dict(size_var=0.25, base_var=0.12) if hand == "child-uneven" else {}
-                        strokes = Child(seed=writer_seed, height=height, **uneven).word(written, size * 0.05, size * 0.62, gap=gap)
+                    strokes = write(written, hand, rng.randrange(10**6), size)
                     canvases.append(to_rgba(draw_page([np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes])))
                     truths.append((written, hand, case))
     return canvases, truths
