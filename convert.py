@@ -165,9 +165,8 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "preprocess": dataclasses.asdict(task.load_preprocess()),  # the task's own (letters segment words their way)
         "drawing": page_drawing(),
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD, **({"touchingAspect": task.touching_aspect} if task.touching_aspect else {})},
-        # Only a task that has one: the page reads a missing key as "no such rule".
-        **({"caseByHeight": dataclasses.asdict(task.case_by_height)} if task.case_by_height else {}),
-        **({"shortLetters": dataclasses.asdict(task.short_letters)} if task.short_letters else {}),
+        # Only the rules a task has: the page reads a missing key as "no such rule".
+        **task.rules.metadata(),
         "corrections": dataclasses.asdict(task.corrections),
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),
@@ -427,12 +426,16 @@ def convert(
 ) -> dict:
     """Convert a run into out_dir (default site/models/<task>) and release it; returns the metadata written.
 
-    source_dir defaults to models/<task>; keep_source=False writes no Keras source (the bench's conversions).
+    The Keras source goes to source_dir; without one, to models/<task> only when out_dir is the task's own
+    site/models/<task> (a model tried elsewhere leaves the committed source alone, and none is written).
+    keep_source=False writes no Keras source (the bench's conversions).
     """
     task_spec = get_task(task)
     if quantize not in QUANTIZATIONS + ("auto",):
         raise ConversionError(f"--quantize {quantize!r}: choose one of auto, {', '.join(QUANTIZATIONS)}")
     out_dir = Path(out_dir or task_spec.web_dir).absolute()
+    if source_dir is None and out_dir.resolve() != Path(task_spec.web_dir).resolve():
+        keep_source = False
     source_dir = Path(source_dir or task_spec.source_dir).absolute() if keep_source else None
     check_writable(out_dir)
     check_model_folder(out_dir)
@@ -468,10 +471,23 @@ def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, qu
     except DataError as error:
         raise ConversionError(str(error)) from error
     inputs = test.images.astype(np.float32)[..., None] / 255.0
+    if tuple(model.input_shape[1:]) != inputs.shape[1:]:
+        shape = " x ".join(str(side) for side in model.input_shape[1:])
+        raise ConversionError(
+            f"{Path(run_dir) / 'model.h5'}: takes input {shape}, the {task} task feeds {' x '.join(map(str, inputs.shape[1:]))} "
+            "(one grey channel, 0 = paper, 1 = ink); give the model that Input shape"
+        )
 
     def keras_accuracy_of(keras_model) -> float:
         return float(np.mean(keras_model.predict(inputs, batch_size=1000, verbose=0).argmax(axis=1) == test.labels))
 
+    # The page shows the outputs as probabilities ("98% sure") and blends what was taught into them: they must be.
+    sums = model.predict(inputs[:100], verbose=0).astype(np.float64).sum(axis=1)
+    if not np.allclose(sums, 1.0, atol=1e-3):
+        raise ConversionError(
+            f"{Path(run_dir) / 'model.h5'}: its outputs are not probabilities (they sum to {sums.min():.3g} to {sums.max():.3g}); "
+            "end the model with a Dense layer with activation='softmax'"
+        )
     keras_accuracy = trained_accuracy = keras_accuracy_of(model)
     quantize = task_spec.quantization if quantize == "auto" else quantize
     candidates = list(QUANTIZATIONS) if quantize == "auto" else [quantize]
@@ -525,6 +541,7 @@ def convert_and_release(run_dir, out_dir, source_dir, release_dir, task_spec, qu
         f"{metadata['weightBytes']:,} bytes, TF.js test accuracy {100 * accuracy['test']:.2f}% "
         f"(Keras {100 * keras_accuracy:.2f}%)"
     )
+    print(f"Keras source: {source_dir}" if source_dir is not None else "no Keras source written (pass --source-out DIR to keep one)")
     return metadata
 
 
@@ -533,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--task", default="digits", choices=list(TASKS), help="what the model reads (default digits)")
     parser.add_argument("--run", type=Path, default=None, help="run directory (default runs/<the task's model>/latest)")
     parser.add_argument("--out", type=Path, default=None, help="model folder (default site/models/<task>)")
-    parser.add_argument("--source-out", type=Path, default=None, help="where to copy the Keras source (default models/<task>)")
+    parser.add_argument("--source-out", type=Path, default=None, help="where to copy the Keras source (default models/<task> when --out is site/models/<task>, else none)")
     parser.add_argument("--quantize", default="auto", help="auto (default), float32, float16 or uint8")
     parser.add_argument("--tolerance", type=float, default=0.05, help="accuracy points auto may lose to float32")
     parser.add_argument("--data-dir", default=None, help="directory of the test set's IDX files (default: the task's own)")

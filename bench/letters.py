@@ -12,8 +12,8 @@ Writes bench/letters.md and bench/letters.json. Every figure is on data never us
   with split "test": glyphs re-drawn with the page's pen on one baseline).
 Drawn letters and words are read twice: training/preprocess.py + Keras + training/recognise.py, and the page's
 site/js/preprocess.js + TF.js (uint8) + site/js/recognise.js in Node, with the letters task's preprocessing
-parameters (training/letters.py) and its height rules (metadata.json shortLetters and caseByHeight); and once
-more in Python without those rules, to show what they do.
+parameters (training/letters.py) and its rules of where letters sit in a line (metadata.json shortLetters,
+caseByHeight, byDescent); and once more in Python without those rules, to show what they do.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from training import recognise
 from training.drawing import stack_canvases
 from training.files import write_atomic
 from training.letters import LABELS, PREPROCESS, letter_set
-from training.recognise import CaseByHeight, ShortLetters
+from training.recognise import Rules
 from training.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,9 +68,9 @@ def classify_javascript(export: Path, canvases: np.ndarray) -> list[tuple[list[r
     return recognise.by_drawing(boxes, probabilities)
 
 
-def text_python(drawings, rule: CaseByHeight | None, short_rule: ShortLetters | None) -> tuple[list[str], list[int]]:
-    """Each drawing's text by training/recognise.py (with the task's height rules, or none), and its length."""
-    return [recognise.text(drawing, LABELS, rule, short_rule) for drawing in drawings], [len(boxes) for boxes, _ in drawings]
+def text_python(drawings, rules: Rules) -> tuple[list[str], list[int]]:
+    """Each drawing's text by training/recognise.py (with the task's rules, or none), and its length."""
+    return [recognise.text(drawing, LABELS, rules) for drawing in drawings], [len(boxes) for boxes, _ in drawings]
 
 
 def text_javascript(drawings, export: Path) -> tuple[list[str], list[int]]:
@@ -144,15 +144,15 @@ def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_l
     # Words set in the held-out families (the model's test fonts), as family_words sets the validation ones for training/recognise.py.
     font_canvases, font_truths = family_words(font_words_per_length, np.random.default_rng(SEED + 1), split="test")
     canvases = {"drawn_letters": np.stack(letter_canvases), "words": stack_canvases(word_canvases), "font_words": stack_canvases(font_canvases)}
-    rule, short_rule = TASKS["letters"].case_by_height, TASKS["letters"].short_letters
+    rules = TASKS["letters"].rules
     shown = run_dir.resolve().relative_to(ROOT) if run_dir.resolve().is_relative_to(ROOT) else run_dir
-    results = {"run": str(shown), "preprocess": dataclasses.asdict(PREPROCESS), "case_by_height": dataclasses.asdict(rule), "short_letters": dataclasses.asdict(short_rule)}
+    results = {"run": str(shown), "preprocess": dataclasses.asdict(PREPROCESS), "rules": rules.metadata()}
     with tempfile.TemporaryDirectory() as scratch:
         export = export_tfjs(model, run_dir, Path(scratch) / "uint8", "uint8") if javascript else None
         results["held_out"] = held_out(model, export)
         # Segmented and classified once by each implementation; then read with the rule, and (Python) without.
         classified = {"python": {kind: recognise.classify(model, batch, PREPROCESS) for kind, batch in canvases.items()}}
-        readers = {"python": ("python", lambda drawings: text_python(drawings, rule, short_rule)), "python_no_rule": ("python", lambda drawings: text_python(drawings, None, None))}
+        readers = {"python": ("python", lambda drawings: text_python(drawings, rules)), "python_no_rule": ("python", lambda drawings: text_python(drawings, Rules()))}
         if export is not None:
             classified["javascript"] = {kind: classify_javascript(export, batch) for kind, batch in canvases.items()}
             readers["javascript"] = ("javascript", lambda drawings: text_javascript(drawings, export))
@@ -189,7 +189,7 @@ def report(results: dict) -> str:
     for name in ("javascript", "python", "python_no_rule"):
         if f"drawn_letters_{name}" not in results:
             continue
-        how = {"javascript": "preprocess.js + TF.js uint8 + recognise.js", "python": "preprocess.py + Keras + recognise.py", "python_no_rule": "the same without the height rules"}[name]
+        how = {"javascript": "preprocess.js + TF.js uint8 + recognise.js", "python": "preprocess.py + Keras + recognise.py", "python_no_rule": "the same without the line rules"}[name]
         if name != "python_no_rule":
             letters = results[f"drawn_letters_{name}"]
             lines.append(f"| letters drawn with a mouse ({letters['count']:,}; {how}) | **{100 * letters['accuracy']:.2f} %** (±{100 * letters['interval95']:.2f}); upper {100 * letters['upper_case']:.2f} %, lower {100 * letters['lower_case']:.2f} %; {letters['not_one_character']} not one character |")
@@ -202,10 +202,12 @@ def report(results: dict) -> str:
         lines += ["", "Drawn letters by letter (%, JavaScript): " + ", ".join(f"{k} {100 * v:.0f}" for k, v in letters["by_letter"].items()), "", "Most frequent confusions (drawn glyph -> read): " + ", ".join(f"{k} ×{v}" for k, v in letters["confusions"].items())]
         for kind in what:
             lines += ["", f"{what[kind].capitalize()}, misread (JavaScript, first 30): " + ", ".join(results[f"{kind}_javascript"]["misread"])]
-    rule = results["case_by_height"]
+    rule = results["rules"]["caseByHeight"]
     lines += ["", f"The I/l height rule (metadata.json caseByHeight, training/recognise.py): a character the model gives both {rule['short']} and {rule['tall']} at least {rule['minProbability']:g} is {rule['tall']} when {rule['tallRatio']:g}× as tall as the shortest other character, else {rule['short']}; chosen on the validation families' words (`python -m training.recognise --choose`)."]
-    short = results["short_letters"]
+    short = results["rules"]["shortLetters"]
     lines += ["", f"The short-letter rule (metadata.json shortLetters): in a word, a character at most {short['shortRatio']:g}× as tall as the tallest cannot be {', '.join(short['notShort'])} (no such letter is written at x-height) and takes the likeliest other label with at least {short['minProbability']:g}; chosen on training/hands.py's words (`python -m training.recognise --choose`)."]
+    descent = results["rules"]["byDescent"]
+    lines += ["", f"The descent rule (metadata.json byDescent): in a word of 3 or more, a character read {descent['sits']} or {descent['descends']} that the model gives both at least {descent['minProbability']:g} is {descent['descends']} when it ends {descent['depth']:g}× the others' median height below their baseline (a least-squares line), else {descent['sits']}; chosen on training/hands.py's words (`python -m training.recognise --choose`)."]
     lines += ["", "Held-out families (drawn, Keras): " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in sorted(held["per_family_accuracy"].items(), key=lambda item: item[1])), ""]
     return "\n".join(lines)
 

@@ -107,6 +107,58 @@ def test_a_layer_tfjs_cannot_run_is_caught_before_the_output_is_touched(tmp_path
     assert not (tmp_path / "src").exists()
 
 
+def test_a_model_with_another_input_shape_is_refused_in_one_line(tmp_path, capsys):
+    # The page feeds 28 x 28 x 1 (grey, 0 = paper, 1 = ink): a 32 x 32 or a colour model stopped in Keras with a
+    # 40-line traceback (review 5). Now one line naming the file, both shapes and the remedy; nothing written.
+    out, before = existing_output(tmp_path)
+    for name, shape in (("larger", (32, 32, 1)), ("colour", (28, 28, 3))):
+        run = tmp_path / name
+        run.mkdir()
+        keras.Sequential([keras.Input(shape), layers.Flatten(), layers.Dense(10, activation="softmax")]).save(run / "model.h5")
+        code, error = run_main(capsys, "--run", run, "--out", out, "--quantize", "float32", "--source-out", tmp_path / "src")
+        assert code == 1 and "\n" not in error, error
+        assert error == f"error: {run / 'model.h5'}: takes input {' x '.join(map(str, shape))}, the digits task feeds 28 x 28 x 1 (one grey channel, 0 = paper, 1 = ink); give the model that Input shape"
+        assert_untouched(out, before)
+        assert not (tmp_path / "src").exists()
+
+
+def test_a_model_whose_outputs_are_not_probabilities_is_refused_in_one_line(tmp_path, capsys):
+    # The page says "98% sure" of an output and blends what was taught into them: logits (a Dense layer without
+    # softmax) converted and shipped with --force before (review 5).
+    run = tmp_path / "run"
+    run.mkdir()
+    keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10)]).save(run / "model.h5")
+    out, before = existing_output(tmp_path)
+    code, error = run_main(capsys, "--run", run, "--out", out, "--quantize", "float32", "--force", "--source-out", tmp_path / "src")
+    assert code == 1 and "\n" not in error, error
+    assert error.startswith(f"error: {run / 'model.h5'}: its outputs are not probabilities (they sum to ")
+    assert error.endswith("end the model with a Dense layer with activation='softmax'")
+    assert_untouched(out, before)
+
+
+@pytest.mark.slow
+def test_a_model_tried_out_elsewhere_leaves_the_committed_source_alone(tmp_path, capsys, monkeypatch):
+    # Review 5: `convert.py --run mine --out /tmp/try --force` (no --source-out) replaced the committed Keras
+    # source of the shipped digits model, models/digits, with the toy model. A model converted anywhere but
+    # site/models/<task> now writes no source unless --source-out names a folder for it. (On a copy of the
+    # repository's models/digits: were the fault back, this test must not be what damages the real one.)
+    import training.tasks
+
+    clone = tmp_path / "clone"
+    shutil.copytree(TASKS["digits"].source_dir, clone / "models" / "digits")
+    monkeypatch.setattr(training.tasks, "ROOT", clone)
+    monkeypatch.setattr(training.tasks, "SITE", clone / "site")
+    run = tmp_path / "run"
+    run.mkdir()
+    keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10, activation="softmax")], name="tiny").save(run / "model.h5")
+    assert TASKS["digits"].source_dir == clone / "models" / "digits"
+    committed = {path.name: path.read_bytes() for path in TASKS["digits"].source_dir.iterdir()}
+    code = convert.main([str(argument) for argument in ("--run", run, "--out", tmp_path / "try", "--quantize", "float32", "--force")])
+    assert code == 0 and (tmp_path / "try" / "model.json").is_file()
+    assert "no Keras source written (pass --source-out DIR to keep one)" in capsys.readouterr().out
+    assert {path.name: path.read_bytes() for path in TASKS["digits"].source_dir.iterdir()} == committed
+
+
 @pytest.mark.slow
 def test_conversion_writes_a_model_tfjs_loads_and_measures(tmp_path, capsys):
     run = tmp_path / "run"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from training.corrections import features_and_probabilities, taught_once
-from training.recognise import CaseByHeight, Corrections, ShortLetters, blend, read
+from training.recognise import Corrections, Rules, blend, read
 from training.tasks import TASKS
 from training.webruntime import run_js_read
 
@@ -143,7 +143,7 @@ def test_a_bar_taught_alone_leaves_words_to_the_height_rule():
     # as tall as the capitals, an I; towering over x-height letters, an l.
     metadata = json.loads(LETTERS_METADATA.read_text())
     labels, rule = metadata["labels"], Corrections(**metadata["corrections"])
-    case_rule, short_rule = CaseByHeight(**metadata["caseByHeight"]), ShortLetters(**metadata["shortLetters"])
+    rules = Rules.from_metadata(metadata)
     bar_features, other_features = np.eye(8, dtype=np.float32)[:2]
     bar = np.full(26, 0.05 / 24, dtype=np.float32)
     bar[labels.index("I")], bar[labels.index("L")] = 0.47, 0.48
@@ -161,8 +161,9 @@ def test_a_bar_taught_alone_leaves_words_to_the_height_rule():
     for heights, probabilities, features, _ in drawings.values():
         probabilities, features = np.array(probabilities), np.array(features)
         blended = blend(probabilities, features, *taught, rule)
-        python.append("".join(labels[index] for index in read(heights, probabilities, labels, case_rule, blended, short_rule)))
-        boxes.append(([(0, 30 * i, height - 1, 30 * i + 20) for i, height in enumerate(heights)], probabilities))
+        drawing_boxes = [(0, 30 * i, height - 1, 30 * i + 20) for i, height in enumerate(heights)]
+        python.append("".join(labels[index] for index in read(drawing_boxes, probabilities, labels, rules, blended)))
+        boxes.append((drawing_boxes, probabilities))
     javascript = run_js_read(boxes, LETTERS_METADATA, features=[np.array(f) for _, _, f, _ in drawings.values()], taught=taught)
     assert python == javascript == [expected for *_, expected in drawings.values()]
 

@@ -1226,13 +1226,13 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
     assert [request for request in page.requests if not request.startswith(url)] == []
 
 
-def child_word(page, word: str, seed: int) -> list[list[tuple[float, float]]]:
-    """A word in training/hands.py's child hand, placed on the page's pad as review 4 wrote it."""
+def hand_word(page, word: str, hand: str, seed: int) -> list[list[tuple[float, float]]]:
+    """A word in one of training/hands.py's hands, placed on the page's pad as review 4 wrote it."""
     from training.hands import write
 
     size = 280  # the hand writes on a pad of this many pixels; placed on the page's pad in proportion
     box = pad_box(page)
-    return [[(box["x"] + x / size * box["width"], box["y"] + y / size * box["height"]) for x, y in stroke] for stroke in write(word, "child", seed, size)]
+    return [[(box["x"] + x / size * box["width"], box["y"] + y / size * box["height"]) for x, y in stroke] for stroke in write(word, hand, seed, size)]
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
@@ -1245,9 +1245,22 @@ def test_a_letter_written_at_x_height_beside_a_taller_one_is_no_q(page, site_url
     page.locator("#tasks button", has_text="Letters").click()
     expect(page.locator("body")).to_have_attribute("data-task", "letters")
     assert_ready(page)
-    mouse_strokes(page, child_word(page, word, seed))
+    mouse_strokes(page, hand_word(page, word, "child", seed))
     expect(page.locator("#prediction")).to_have_text(word.upper())
     expect(page.locator("#verdict")).to_contain_text("not sure about the 2nd — maybe A or")
+
+
+@pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
+@pytest.mark.parametrize("word, seed", [("kite", 2), ("milk", 9)])
+def test_a_dotted_i_on_the_baseline_is_no_j(page, site_url, word, seed):
+    # training/hands.py's adult hand: its dotted i, slanted a little, is read J alone (KJTE, MJLK: J 0.77, I 0.14).
+    # A j would descend below the others' baseline; this one sits on it (metadata.json byDescent).
+    open_page(page, site_url)
+    page.locator("#tasks button", has_text="Letters").click()
+    expect(page.locator("body")).to_have_attribute("data-task", "letters")
+    assert_ready(page)
+    mouse_strokes(page, hand_word(page, word, "adult", seed))
+    expect(page.locator("#prediction")).to_have_text(word.upper())
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from training.recognise import CaseByHeight, Corrections, ShortLetters
+from training.recognise import ByDescent, CaseByHeight, Corrections, Rules, ShortLetters
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -68,12 +68,9 @@ class Task:
     # The Keras source committed in models/<task>/: "trained", the run's model.h5 as trained; or "shipped",
     # the weights the web model carries (quantised, then dequantised), so that Keras and the page run one model.
     keras_source: str = "trained"
-    # Two labels of one glyph in two cases, told apart by height in a word (training/recognise.py); the
-    # page reads it from metadata.json "caseByHeight". None: every character is its most probable label.
-    case_by_height: CaseByHeight | None = None
-    # The labels a character written at x-height (much shorter than the tallest beside it) cannot have
-    # (training/recognise.py; metadata.json "shortLetters"). None: no such rule.
-    short_letters: ShortLetters | None = None
+    # From the model's probabilities to the text (training/recognise.py): the page reads them from metadata.json
+    # ("shortLetters", "caseByHeight", "byDescent"). None of them: every character is its most probable label.
+    rules: Rules = Rules()
     # How what a user teaches the page (a misread drawing and its right label) moves later readings
     # (training/recognise.py Corrections; metadata.json "corrections").
     corrections: Corrections = Corrections()
@@ -137,12 +134,16 @@ TASKS: dict[str, Task] = {
             # A width-24 model's uint8 weights agreed with its float32 Keras model on only 99.5 % of the test
             # letters (the parity tests ask 99.9 %), so the committed model is the one the page runs.
             keras_source="shipped",
-            # A bare bar is an I beside capitals and an l beside x-height letters. Chosen on validation words
-            # (`python -m training.recognise --choose`: 95.91 % exact without it, 97.76 % with it).
-            case_by_height=CaseByHeight(short="I", tall="L", minProbability=0.2, tallRatio=1.15),
-            # A letter written at x-height is no Q, H, G, ... (review 4: "cat" read CQT). Chosen on words written
-            # by training/hands.py's hands (`python -m training.recognise --choose`: 51.39 % -> 58.75 % exact).
-            short_letters=ShortLetters(notShort="BDFGHJKLPQY", shortRatio=0.75, minProbability=0.1),
+            rules=Rules(
+                # A letter written at x-height is no Q, H, G, ... (review 4: "cat" read CQT). Chosen on
+                # training/hands.py's words (`python -m training.recognise --choose`: 51.39 % -> 58.75 % exact).
+                short=ShortLetters(notShort="BDFGHJKLPQY", shortRatio=0.75, minProbability=0.1),
+                # A bare bar is an I beside capitals and an l beside x-height letters. Chosen on validation words
+                # (`python -m training.recognise --choose`: 95.91 % exact without it, 97.76 % with it).
+                case=CaseByHeight(short="I", tall="L", minProbability=0.2, tallRatio=1.15),
+                # A dotted i sits on the baseline, a j descends (hands' words 58.75 % -> 63.19 % exact).
+                descent=ByDescent(sits="I", descends="J", descenders="GJPQY", minProbability=0.1, depth=0.3),
+            ),
         ),
     )
 }

@@ -1,6 +1,6 @@
 // Inkwell's wiring: a pad to draw on, a model per task to read it, a view to show the answer, a worker for offline.
 import { featuresOf, loadTaught, saveTaught, TAUGHT_LIMIT } from './corrections.js';
-import { chooseFastestBackend, loadModel, ModelError } from './model.js';
+import { loadModel, ModelError, warmUp } from './model.js';
 import { createPad } from './pad.js';
 import { classify, split, throttle } from './recognise.js';
 import { chooseTask, loadTasks, rememberTask } from './tasks.js';
@@ -191,9 +191,9 @@ async function open(tf, name) {
   if (ticket !== opening) return;
   pad.setDrawing(metadata.drawing);
   view.showModel(metadata);
-  // One backend, nothing to choose between: warm it up (the first prediction sets up its kernels) and time
-  // one prediction for the footer, rather than five on a slow device. Once, with the first model.
-  backendTimed ??= chooseFastestBackend(tf, model, metadata.input.shape, [tf.getBackend()], 1);
+  // Warm the backend up (the first prediction sets up its kernels) and time one prediction for the footer;
+  // once, with the first model.
+  backendTimed ??= warmUp(tf, model, metadata.input.shape);
   const backend = await backendTimed;
   if (ticket !== opening) return;
   view.showBackend(backend);

@@ -208,36 +208,21 @@ export function predictWithFeatures(tf, model, inputs, shape) {
 }
 
 /**
- * Try each backend, warm it up (the first call compiles WebGL shaders or instantiates WASM), time a few
- * predictions and keep the fastest. Returns timings per backend for display.
- * @returns {Promise<{backend: string, timings: Object<string, number>}>} median milliseconds per backend
+ * Warm up the backend TF.js runs on (its first prediction sets up the kernels) and time one prediction after it,
+ * for the footer. A model that needs an operation this page's TF.js build lacks (tools/build_tfjs.mjs keeps only
+ * the kernels the shipped models call) fails here, and is said to.
+ * @returns {Promise<{backend: string, milliseconds: number}>}
  */
-export async function chooseFastestBackend(tf, model, shape, candidates = ['webgl', 'wasm', 'cpu'], trials = 5) {
+export async function warmUp(tf, model, shape) {
   const sample = new Float32Array(shape[0] * shape[1] * shape[2]);
-  const timings = {};
-  let lastError = null;
-  for (const name of candidates) {
-    try {
-      if (!(await tf.setBackend(name))) continue;
-      await tf.ready();
-      predictBatch(tf, model, sample, shape);
-      const times = [];
-      for (let i = 0; i < trials; i++) {
-        const start = performance.now();
-        predictBatch(tf, model, sample, shape);
-        times.push(performance.now() - start);
-      }
-      times.sort((a, b) => a - b);
-      timings[name] = times[Math.floor(times.length / 2)];
-    } catch (error) {
-      // This backend is not available here (no WebGL, no WebAssembly): try the next.
-      lastError = error;
-    }
+  const backend = tf.getBackend();
+  try {
+    await tf.ready();
+    predictBatch(tf, model, sample, shape);
+    const start = performance.now();
+    predictBatch(tf, model, sample, shape);
+    return { backend, milliseconds: performance.now() - start };
+  } catch (error) {
+    throw new ModelError(`TensorFlow.js (${backend}) cannot run this model: ${error.message}`);
   }
-  const ranked = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
-  if (ranked.length === 0) {
-    throw new ModelError(`no TensorFlow.js backend could run the model on this device${lastError ? ` (${lastError.message})` : ''}`);
-  }
-  await tf.setBackend(ranked[0]);
-  return { backend: ranked[0], timings };
 }

@@ -327,15 +327,3 @@ export function segment(imageData, config = DEFAULT_CONFIG) {
   const { ink, labels, kept } = keptComponents(imageData, config);
   return groupCharacters(kept, config).map((group) => characterInput(ink, labels, imageData.width, group, config));
 }
-
-/**
- * A drawing of one digit -> the model input.
- * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
- * @param {object} [config] metadata.json "preprocess"
- * @returns {Float32Array|null} Float32Array(784), 0 = paper, 1 = ink; null for an empty canvas
- */
-export function preprocess(imageData, config = DEFAULT_CONFIG) {
-  const { ink, labels, kept } = keptComponents(imageData, config);
-  if (kept.length === 0) return null;
-  return characterInput(ink, labels, imageData.width, kept, config).input;
-}

@@ -14,7 +14,7 @@ import { segment } from './preprocess.js';
  * @property {Float32Array} modelProbabilities the model's own, before `blend`
  * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`; a
- *   short letter: the likeliest it can be, see `shortLetters`)
+ *   short letter: the likeliest it can be, see `shortLetters`; an i or a j: as where it ends says, see `byDescent`)
  * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
  * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
  * @property {boolean} unsure confidence < metadata.display.confidenceThreshold (a lookalike: also when its
@@ -53,21 +53,9 @@ export function isSpeck(segments, canvasSize) {
 }
 
 /**
- * Recognise everything drawn.
- * @param {object} tf the TensorFlow.js namespace, backend already chosen
- * @param {object} model a tf.LayersModel
- * @param {object} metadata the task's site/models/<task>/metadata.json
- * @param {ImageData} imageData RGBA, black ink on white
- * @param {Taught[]} [taught] what the user taught, for this model
- * @returns {Recognition}
- */
-export function recognise(tf, model, metadata, imageData, taught = []) {
-  return classify(tf, model, metadata, split(metadata, imageData), taught);
-}
-
-/**
- * The first half of `recognise`: the drawing cut into characters, each preprocessed for the model. The page
- * runs the two halves in separate tasks while the pen moves, so a pointer-up waits for at most one of them.
+ * Recognition's first half: the drawing cut into characters, each preprocessed for the model (`classify` is the
+ * second). The page runs the two halves in separate tasks while the pen moves, so a pointer-up waits for at
+ * most one of them.
  * @param {object} metadata the task's metadata.json
  * @param {ImageData} imageData RGBA, black ink on white
  * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
@@ -79,7 +67,7 @@ export function split(metadata, imageData) {
 }
 
 /**
- * The second half of `recognise`: every character through the model in one batch, then ranked.
+ * Recognition's second half: every character through the model in one batch, then ranked.
  * @param {object} tf the TensorFlow.js namespace
  * @param {object} model a tf.LayersModel
  * @param {object} metadata the task's metadata.json
@@ -102,7 +90,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
 
 /**
  * What the page shows for characters the model has read: each moved towards what was taught, ranked, then
- * the task's height rules (`shortLetters`, then `caseByHeight`).
+ * the task's rules of where letters sit in a line: `shortLetters`, `caseByHeight`, `byDescent`.
  * @param {{box: object, probabilities: Float32Array, features?: Float32Array}[]} characters left to right
  *   (other fields are kept)
  * @param {object} metadata the task's metadata.json
@@ -119,7 +107,7 @@ export function name(characters, metadata, taught = []) {
       ...rank(probabilities, metadata.labels, metadata.display.confidenceThreshold),
     };
   });
-  return caseByHeight(shortLetters(ranked, metadata), metadata);
+  return byDescent(caseByHeight(shortLetters(ranked, metadata), metadata), metadata);
 }
 
 /**
@@ -203,6 +191,50 @@ export function caseByHeight(characters, metadata) {
       runnerUp: isTall ? rule.short : rule.tall,
       confidence,
       unsure: confidence < metadata.display.confidenceThreshold || nearLine,
+    };
+  });
+}
+
+/**
+ * Two labels told apart by whether the character descends below the baseline: metadata.json "byDescent" (absent:
+ * no rule), a dotted i (sits) and a j (descends), which the model mixes up alone. In a drawing of three characters
+ * or more, one read as either that the model gives both at least minProbability is `descends` when its bottom lies
+ * at least depth x the others' median height below the baseline at its place, else `sits`; the baseline is the
+ * least-squares line of the other characters' bottoms against their centres, leaving out those read as one of
+ * `descenders` (at least two left, else no rule). Twin of training/recognise.py `by_descent`.
+ * @param {Character[]} characters as the other rules left them, left to right
+ * @param {object} metadata the task's metadata.json
+ * @returns {Character[]} the same characters, the pair's relabelled
+ */
+export function byDescent(characters, metadata) {
+  const rule = metadata.byDescent;
+  if (!rule || characters.length < 3) return characters;
+  const sits = metadata.labels.indexOf(rule.sits);
+  const descends = metadata.labels.indexOf(rule.descends);
+  const own = (character) => character.modelProbabilities ?? character.probabilities;
+  const centre = ({ box }) => (box.left + box.right) / 2;
+  const mean = (values) => values.reduce((total, value) => total + value, 0) / values.length;
+  return characters.map((character, position) => {
+    const pair = [rule.sits, rule.descends];
+    if (!pair.includes(character.label) || Math.min(own(character)[sits], own(character)[descends]) < rule.minProbability) return character;
+    const others = characters.filter((other, index) => index !== position && !rule.descenders.includes(other.label));
+    if (others.length < 2) return character;
+    const centres = others.map(centre);
+    const bottoms = others.map(({ box }) => box.bottom);
+    const [x, y] = [mean(centres), mean(bottoms)];
+    const spread = centres.reduce((total, value) => total + (value - x) ** 2, 0);
+    const slope = spread > 0 ? centres.reduce((total, value, index) => total + (value - x) * (bottoms[index] - y), 0) / spread : 0;
+    const heights = others.map(({ box }) => box.bottom - box.top + 1).sort((a, b) => a - b);
+    const middle = heights.length / 2;
+    const height = heights.length % 2 ? heights[Math.floor(middle)] : (heights[middle - 1] + heights[middle]) / 2;
+    const below = character.box.bottom - (y + slope * (centre(character) - x)) >= rule.depth * height;
+    const confidence = own(character)[sits] + own(character)[descends];
+    return {
+      ...character,
+      label: below ? rule.descends : rule.sits,
+      runnerUp: below ? rule.sits : rule.descends,
+      confidence,
+      unsure: confidence < metadata.display.confidenceThreshold,
     };
   });
 }

@@ -310,13 +310,12 @@ export function createView(root) {
       }));
     },
 
-    /** The chosen backend and the start-up timings of every backend tried (median ms of a few runs). */
-    showBackend({ backend, timings }) {
+    /** The backend TF.js runs on, and one prediction's time after warming it up. */
+    showBackend({ backend, milliseconds }) {
       const element = byId('backend');
       element.dataset.backend = backend;
-      element.title = `Start-up benchmark, median of 5 predictions: ${Object.entries(timings)
-        .map(([name, milliseconds]) => `${name} ${milliseconds.toFixed(1)} ms`).join(', ')}`;
-      showTiming(timings[backend]);
+      element.title = `One prediction at start-up, after a first to warm up: ${milliseconds.toFixed(1)} ms on ${backend}`;
+      showTiming(milliseconds);
       status.hidden = true;
     },
 
