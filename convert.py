@@ -32,8 +32,10 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -87,12 +89,30 @@ def load_keras_model(run_dir: Path):
     from training.evaluate import load_run_model
 
     path = Path(run_dir) / "model.h5"
+    if not path.is_file() and (Path(run_dir) / "model.keras").is_file():
+        raise ConversionError(f"{Path(run_dir) / 'model.keras'}: a Keras 3 file; TF.js 4.22 reads tf_keras (Keras 2) models: build it with `import tf_keras as keras` and save model.h5")
+    keras_version = saved_keras_version(path)
+    if keras_version.startswith("3"):
+        raise ConversionError(f"{path}: saved by Keras {keras_version}; TF.js 4.22 reads tf_keras (Keras 2) models: build it with `import tf_keras as keras` (README, \"The model\")")
     try:
         return load_run_model(run_dir)
     except FileNotFoundError as error:
         raise ConversionError(f"{path}: no trained model; train one with `make train` or pass --run DIR") from error
     except Exception as error:  # h5py and Keras raise many types for an unreadable file.
-        raise ConversionError(f"{path}: cannot be read as a Keras model ({type(error).__name__}: {error}); retrain it") from error
+        reason = " ".join(f"{type(error).__name__}: {error}".split())  # one line, whatever the library wrote
+        raise ConversionError(f"{path}: cannot be read as a Keras model ({reason}); retrain it") from error
+
+
+def saved_keras_version(path: Path) -> str:
+    """The Keras version an HDF5 model file records ("" when it is not one, or records none)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            version = file.attrs.get("keras_version", "")
+    except OSError:
+        return ""
+    return version.decode() if isinstance(version, bytes) else str(version)
 
 
 def write_tfjs_files(model, directory: Path, quantization: str) -> None:
@@ -406,6 +426,12 @@ def measure(model, run_dir: Path, task: Task, directory: Path, quantization: str
     try:
         probabilities, _ = run_tfjs(directory, inputs, backend="wasm")
     except WebRuntimeError as error:
+        unknown = re.search(r"Unknown layer: (\w+)", str(error))
+        if unknown:  # the staging folder in the message is gone by the time anyone reads it: name the model
+            raise ConversionError(
+                f"{Path(run_dir) / 'model.h5'}: TF.js cannot run its {unknown[1]} layer "
+                f"({'a Lambda layer holds Python code' if unknown[1] == 'Lambda' else 'TF.js has no such layer'}); replace it with a built-in Keras layer"
+            ) from error
         raise ConversionError(f"{run_dir}: {error}") from error
     accuracy = float(np.mean(probabilities.argmax(axis=1) == test.labels))
     print(f"{quantization:>8}: {provisional['weightBytes']:>9,} weight bytes, TF.js test accuracy {100 * accuracy:.2f}%")
@@ -559,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finish", action="store_true", help="only complete an interrupted release of site/, then exit")
     args = parser.parse_args(argv)
     import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
+    # tf_keras advises .keras over HDF5 each time a model is saved (the converter saves one too): the page's
+    # path is HDF5, on purpose (README, "The model"), so the advice is noise in a one-line tool.
+    warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file", category=UserWarning)
     try:
         if args.finish:
             with release_lock(SITE.parent / RELEASE_DIR):
@@ -566,7 +595,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"completed an interrupted release ({SITE.parent / RELEASE_DIR})")
             return 0
         run = args.run or ROOT / "runs" / get_task(args.task).model / "latest"
-        convert(run, args.out, args.quantize, args.tolerance, args.data_dir, args.source_out, args.task, args.min_accuracy, args.force)
+        convert(
+            run, args.out, quantize=args.quantize, tolerance=args.tolerance, data_dir=args.data_dir, source_dir=args.source_out,
+            task=args.task, min_accuracy=args.min_accuracy, force=args.force,
+        )
     except ConversionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -178,7 +178,7 @@ async function open(tf, name) {
   const ticket = ++opening;
   read = null;
   document.body.dataset.ready = 'loading';
-  view.showLoading(name);
+  view.showLoading();
   if (!loaded.has(name)) loaded.set(name, loadModel(tf, `./models/${name}/`));
   let model, metadata;
   try {
