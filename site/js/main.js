@@ -31,7 +31,7 @@ let opening = 0; // the latest task asked for: a slower, earlier load must not r
 /** Say why the recogniser stopped, and keep the pad: drawing works without a model. */
 function fail(error) {
   read = null;
-  view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`);
+  view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`, error.retry ?? true);
   document.body.dataset.ready = 'false';
   if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it visible in the console
 }
@@ -132,7 +132,7 @@ async function webAssemblyRuns() {
  */
 async function loadTensorFlow(forced) {
   const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
-  if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
+  if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`, { retry: false });
   const tf = await import(TENSORFLOW[backend]);
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
   if (await tf.setBackend(backend)) return tf;

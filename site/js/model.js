@@ -6,7 +6,14 @@ import { DEFAULT_DRAWING } from './pad.js';
 import { DEFAULT_CONFIG } from './preprocess.js';
 
 /** A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user. */
-export class ModelError extends Error {}
+/** Why the recogniser cannot start. `retry`: whether loading the page again may help (a download that failed),
+ * or the files themselves must change first (a model the page cannot use: rebuild it). */
+export class ModelError extends Error {
+  constructor(message, { retry = true } = {}) {
+    super(message);
+    this.retry = retry;
+  }
+}
 
 /** SHA-256 of an ArrayBuffer as lowercase hex (Web Crypto: browsers on https or localhost, and Node 20). */
 export async function sha256Hex(buffer) {
@@ -29,7 +36,7 @@ function parseJson(buffer, url) {
   try {
     return JSON.parse(new TextDecoder().decode(buffer));
   } catch (error) {
-    throw new ModelError(`${url} is not valid JSON (${error.message}); rebuild it with make convert`);
+    throw new ModelError(`${url} is not valid JSON (${error.message}); rebuild it with make convert`, { retry: false });
   }
 }
 
@@ -60,7 +67,7 @@ export function checkMetadata(metadata, url) {
     ...Object.keys(DEFAULT_CONFIG).map((name) => [`preprocess.${name}`, Number.isFinite(metadata.preprocess?.[name])]),
   ];
   const missing = fields.find(([, present]) => !present);
-  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`);
+  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`, { retry: false });
   // Each field is valid on its own; now they must fit together and fit the page, which draws one grey
   // channel and centres each character in an imageSize square.
   const { imageSize, boxSize } = metadata.preprocess;
@@ -74,7 +81,7 @@ export function checkMetadata(metadata, url) {
     [metadata.drawing.thinnestPen > 1, `drawing.thinnestPen ${metadata.drawing.thinnestPen} is wider than the pen (at most 1)`],
   ];
   const disagreement = disagreements.find(([wrong]) => wrong);
-  if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);
+  if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`, { retry: false });
 }
 
 /**
@@ -86,7 +93,7 @@ function checkModelJson(modelJson, url) {
   const groups = modelJson?.weightsManifest;
   const valid = typeof modelJson?.modelTopology === 'object' && modelJson.modelTopology !== null &&
     Array.isArray(groups) && groups.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights));
-  if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`);
+  if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`, { retry: false });
 }
 
 /**
@@ -101,10 +108,10 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
   const input = model.inputs.length === 1 ? model.inputs[0].shape : null;
   const output = model.outputs.length === 1 ? model.outputs[0].shape : null;
   if (!input || show(input) !== show(expectedInput)) {
-    throw new ModelError(`${baseUrl}model.json takes input ${show(input)}, but metadata.json says ${show(expectedInput)}; rebuild both with make convert`);
+    throw new ModelError(`${baseUrl}model.json takes input ${show(input)}, but metadata.json says ${show(expectedInput)}; rebuild both with make convert`, { retry: false });
   }
   if (!output || output.length !== 2 || output[1] !== metadata.labels.length) {
-    throw new ModelError(`${baseUrl}model.json gives ${show(output)} probabilities, but metadata.json lists ${metadata.labels.length} labels; rebuild both with make convert`);
+    throw new ModelError(`${baseUrl}model.json gives ${show(output)} probabilities, but metadata.json lists ${metadata.labels.length} labels; rebuild both with make convert`, { retry: false });
   }
 }
 
@@ -137,7 +144,7 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
   const expected = new Map(metadata.files.map((file) => [file.path, file.sha256]));
   let bytes = 0;
   const verified = async (path) => {
-    if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`);
+    if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`, { retry: false });
     const buffer = await fetchModelFile(`${baseUrl}${path}`);
     const actual = await sha256Hex(buffer);
     if (actual !== expected.get(path)) {
@@ -166,7 +173,7 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
       tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }),
     );
   } catch (error) {
-    throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`);
+    throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`, { retry: false });
   }
   try {
     checkModelAgainstMetadata(model, metadata, baseUrl);
@@ -223,6 +230,6 @@ export async function warmUp(tf, model, shape) {
     predictBatch(tf, model, sample, shape);
     return { backend, milliseconds: performance.now() - start };
   } catch (error) {
-    throw new ModelError(`TensorFlow.js (${backend}) cannot run this model: ${error.message}`);
+    throw new ModelError(`TensorFlow.js (${backend}) cannot run this model: ${error.message}`, { retry: false });
   }
 }

@@ -321,10 +321,10 @@ export function createView(root) {
 
     showTiming,
 
-    /** A model that cannot load: say so, and keep the pad usable. */
-    showError(message) {
+    /** A model that cannot load: say so, and keep the pad usable; "reload" only where loading again may help. */
+    showError(message, retry = true) {
       status.hidden = true;
-      error.textContent = `The recogniser could not start: ${message}. You can still draw; reload to try again.`;
+      error.textContent = `The recogniser could not start: ${message}. You can still draw${retry ? '; reload to try again' : ''}.`;
       error.hidden = false;
       verdict.textContent = '';
       recognitionSize = 0; // and nothing more is said of a drawing
