@@ -1,9 +1,12 @@
 """python -m training.recognise --choose  — from the model's probabilities to the text, as site/js/recognise.js.
 
-The page reads each character as its most probable label, with one exception a task may ask for in its
-metadata.json ("caseByHeight"): two labels the model cannot tell apart by shape, because they are the same
-glyph in two cases. In the letters task a bare vertical bar is a capital I or a lowercase l (class L); alone,
-the model gives each about half (on validation words: 0.42-0.53 each). In a word the bar's height says which:
+The page reads each character as its most probable label, then applies the rules its task's metadata.json
+asks for (`Rules`): "shortLetters", "caseByHeight" and "byDescent", in that order. Each says what a letter's place
+in its line tells, which the model cannot see: it reads every letter alone, scaled into a box.
+
+"caseByHeight": two labels the model cannot tell apart by shape, because they are the same glyph in two cases.
+In the letters task a bare vertical bar is a capital I or a lowercase l (class L); alone, the model gives each
+about half (on validation words: 0.42-0.53 each). In a word the bar's height says which:
 beside capitals it is as tall as the shortest of them (an I); beside lowercase letters it towers over the
 x-height ones (an l).
 
@@ -25,7 +28,7 @@ Box heights, not tops, are compared: a word written on a slope keeps its heights
 lowercase word whose other letters all rise above the x-height ("hill": h and a dotted i) reads its l as I,
 and a capitalised word beginning with I ("Ink") reads it as L.
 
-A second rule ("shortLetters", applied before the first): a letter written at x-height is no letter that never is.
+"shortLetters" (applied first): a letter written at x-height is no letter that never is.
 In a drawing of two characters or more, a character at most `shortRatio` (0.75) times as tall as the tallest
 is short, an x-height letter; when its label is in `notShort` ("BDFGHJKLPQY": every capital is full height,
 and each of these letters rises above the x-height or descends below the baseline in lower case too), it
@@ -38,7 +41,7 @@ proportions 99.32 %, handwriting proportions 93.40 -> 93.44 %, `--choose`'s word
 hands' capitals unchanged at 74.17 %).
 A word with no taller letter ("same", "OQO") tells nothing, and the rule says nothing.
 
-A third ("byDescent", applied last): a dotted i and a j, which the model reads alone and often mixes up (in
+"byDescent" (applied last): a dotted i and a j, which the model reads alone and often mixes up (in
 training/hands.py's words an adult's dotted i read as J in 26 of 240), are told apart by where they end: a j
 descends below the baseline, an i sits on it. In a drawing of three characters or more, a character read I or J
 that the model gives both at least `minProbability` (0.1) is J if its bottom lies at least `depth` (0.3) times the

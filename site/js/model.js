@@ -5,9 +5,10 @@
 import { DEFAULT_DRAWING } from './pad.js';
 import { DEFAULT_CONFIG } from './preprocess.js';
 
-/** A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user. */
-/** Why the recogniser cannot start. `retry`: whether loading the page again may help (a download that failed),
- * or the files themselves must change first (a model the page cannot use: rebuild it). */
+/**
+ * A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user, `retry`
+ * whether loading the page again may help (a download that failed) or the files must change first (rebuild).
+ */
 export class ModelError extends Error {
   constructor(message, { retry = true } = {}) {
     super(message);

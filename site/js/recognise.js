@@ -1,6 +1,6 @@
 // From a drawing to an answer: split the ink into characters, classify them all in one batch, and say how
 // sure the model is, moved towards what the user taught (see `blend`). No DOM. Labels, input shape,
-// preprocessing, the confidence threshold and the corrections rule all come from metadata.json, so a
+// preprocessing, the confidence threshold, the corrections rule and the line rules all come from metadata.json, so a
 // retrained model with other settings needs no change here.
 
 import { predictWithFeatures } from './model.js';
