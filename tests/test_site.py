@@ -1177,6 +1177,13 @@ def test_one_task_shows_no_switch(page, tmp_path):
         expect(page.locator("#tasks")).to_be_hidden()
 
 
+def switch_to_letters(page) -> None:
+    """Tap the task switch's Letters and wait until its model is ready."""
+    page.locator("#tasks button", has_text="Letters").click()
+    expect(page.locator("body")).to_have_attribute("data-task", "letters")
+    assert_ready(page)
+
+
 def template_word(page, text: str, cap_height: float, left: float, top: float) -> list[list[tuple[float, float]]]:
     """The hand-made letter templates (training/handwriting.py), style 0, written left to right on the pad:
     cap_height, left and top as fractions of the pad's side, letters a quarter of cap_height apart."""
@@ -1206,9 +1213,7 @@ def test_letters_are_read_in_their_own_mode_online_and_offline(page):
     page.context.set_offline(True)
     page.reload()
     assert_ready(page)
-    page.locator("#tasks button", has_text="Letters").click()
-    expect(page.locator("body")).to_have_attribute("data-task", "letters")
-    assert_ready(page)
+    switch_to_letters(page)
     expect(page.locator("#prompt")).to_contain_text("Draw a letter here")
     expect(page.locator("#tagline")).to_have_text("Draw a letter — or a word, like cat (read as CAT) — and see it read as you write.")
     expect(page).to_have_title("Inkwell — draw letters")
@@ -1240,31 +1245,21 @@ def hand_word(page, word: str, hand: str, seed: int) -> list[list[tuple[float, f
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
-@pytest.mark.parametrize("word, seed", [("jam", 10), ("Sam", 22)])
-def test_a_letter_written_at_x_height_beside_a_taller_one_is_no_q(page, site_url, word, seed):
-    # Review 4: a child's "jam" read JQM. Its a is plainly shorter than the j, and no q (which descends) or Q
-    # (full height) is that short: the page takes the likeliest letter that can be (metadata.json shortLetters),
-    # and says it is not sure of it.
+@pytest.mark.parametrize(
+    "word, hand, seed, said",
+    [("jam", "child", 10, "not sure about the 2nd — maybe A or"), ("Sam", "child", 22, "not sure about the 2nd — maybe A or"), ("kite", "adult", 2, ""), ("milk", "adult", 9, "")],
+)
+def test_a_word_is_read_by_where_its_letters_sit_in_the_line(page, site_url, word, hand, seed, said):
+    # training/hands.py's hands, as review 4 wrote words. A child's "jam" read JQM: its a is plainly shorter than
+    # the j, and no q (it descends) or Q (full height) is that short, so the page takes the likeliest letter that
+    # can be and says it is not sure of it (metadata.json shortLetters). An adult's dotted i, slanted a little,
+    # read J (KJTE, MJLK: J 0.77, I 0.14): a j would descend below the others' baseline, this one sits on it
+    # (byDescent).
     open_page(page, site_url)
-    page.locator("#tasks button", has_text="Letters").click()
-    expect(page.locator("body")).to_have_attribute("data-task", "letters")
-    assert_ready(page)
-    mouse_strokes(page, hand_word(page, word, "child", seed))
+    switch_to_letters(page)
+    mouse_strokes(page, hand_word(page, word, hand, seed))
     expect(page.locator("#prediction")).to_have_text(word.upper())
-    expect(page.locator("#verdict")).to_contain_text("not sure about the 2nd — maybe A or")
-
-
-@pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
-@pytest.mark.parametrize("word, seed", [("kite", 2), ("milk", 9)])
-def test_a_dotted_i_on_the_baseline_is_no_j(page, site_url, word, seed):
-    # training/hands.py's adult hand: its dotted i, slanted a little, is read J alone (KJTE, MJLK: J 0.77, I 0.14).
-    # A j would descend below the others' baseline; this one sits on it (metadata.json byDescent).
-    open_page(page, site_url)
-    page.locator("#tasks button", has_text="Letters").click()
-    expect(page.locator("body")).to_have_attribute("data-task", "letters")
-    assert_ready(page)
-    mouse_strokes(page, hand_word(page, word, "adult", seed))
-    expect(page.locator("#prediction")).to_have_text(word.upper())
+    expect(page.locator("#verdict")).to_contain_text(said)
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
@@ -1277,9 +1272,7 @@ def test_a_word_written_across_a_phone_pad_is_read(chromium, site_url, word):
     try:
         open_page(page, site_url)
         assert pad_box(page)["width"] < 380, "the pad is not phone-sized"
-        page.locator("#tasks button", has_text="Letters").click()
-        expect(page.locator("body")).to_have_attribute("data-task", "letters")
-        assert_ready(page)
+        switch_to_letters(page)
         mouse_strokes(page, template_word(page, word, cap_height=0.17, left=0.04, top=0.35))
         expect(page.locator("#prediction")).to_have_text("HELLO")
     finally:
