@@ -26,7 +26,8 @@ same characters to both):
   alone as an I is still an l in "milk", since only its height tells them apart; a lone bar takes what was taught.
 Box heights, not tops, are compared: a word written on a slope keeps its heights. Known misreadings: a
 lowercase word whose other letters all rise above the x-height ("hill": h and a dotted i) reads its l as I,
-and a capitalised word beginning with I ("Ink") reads it as L.
+and a capitalised word beginning with I ("Ink", "In", "Ivy": review 6 saw half of such words by its adult hand
+read so) reads it as L; the page marks a tall bar that begins a word unsure ("maybe I"), the text unchanged.
 
 "shortLetters" (applied first): a letter written at x-height is no letter that never is.
 In a drawing of two characters or more, a character at most `shortRatio` (0.75) times as tall as the tallest
@@ -48,7 +49,9 @@ that the model gives both at least `minProbability` (0.1) is J if its bottom lie
 others' median height below the baseline at its place, else I. The baseline is the least-squares line of the
 bottoms of the other characters not read as a letter that descends ("GJPQY"), against their centres, so a
 sloping word keeps it (at least two such characters, else no rule). Chosen on the same hand words (58.75 ->
-63.19 % exact with the two rules above), the same constraints met.
+63.19 % exact with the two rules above), the same constraints met. Known misreadings (review 6): a baseline
+that bends (an arched word: "Benji" -> BENJJ) and a capital J written on the line by a child ("RAJ" -> RAI); the
+page shows such a letter as sure as the model is of it (not the pair's probability together, as for a bar).
 
 `--choose` measures the rules on validation words (training/handwriting.py `family_words`: the
 validation font families, never the test ones; and training/hands.py's) for a grid of their parameters.

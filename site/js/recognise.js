@@ -15,10 +15,10 @@ import { segment } from './preprocess.js';
  * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`; a
  *   short letter: the likeliest it can be, see `shortLetters`; an i or a j: as where it ends says, see `byDescent`)
- * @property {number} confidence its probability, in [0, 1] (a lookalike: the pair's together)
+ * @property {number} confidence its probability, in [0, 1] (a bar, I or l: the pair's together)
  * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
- * @property {boolean} unsure confidence < metadata.display.confidenceThreshold (a lookalike: also when its
- *   height lies near the line, see `caseByHeight`)
+ * @property {boolean} unsure confidence < metadata.display.confidenceThreshold (a bar: also when its height lies
+ *   near the line, or it begins a word as an l, see `caseByHeight`)
  *
  * @typedef {object} Taught a drawing the user taught: its label's index and its features (as `features` above)
  * @property {number} label
@@ -183,14 +183,16 @@ export function caseByHeight(characters, metadata) {
     const ratio = height(character) / reference;
     const isTall = ratio >= rule.tallRatio;
     const confidence = own(character)[short] + own(character)[tall];
-    // Near the line the height is no proof, as a hand's capitals vary that much: said, not hidden.
+    // Near the line the height is no proof, as a hand's capitals vary that much: said, not hidden. Nor is it for a
+    // tall bar that begins a word: "In", "Ivy" begin with a capital I as often as "lot", "leg" with an l (review 6).
     const nearLine = ratio * rule.unsureBelow > rule.tallRatio && ratio < rule.tallRatio * rule.unsureAbove;
+    const first = isTall && character === characters[0];
     return {
       ...character,
       label: isTall ? rule.tall : rule.short,
       runnerUp: isTall ? rule.short : rule.tall,
       confidence,
-      unsure: confidence < metadata.display.confidenceThreshold || nearLine,
+      unsure: confidence < metadata.display.confidenceThreshold || nearLine || first,
     };
   });
 }
@@ -228,7 +230,9 @@ export function byDescent(characters, metadata) {
     const middle = heights.length / 2;
     const height = heights.length % 2 ? heights[Math.floor(middle)] : (heights[middle - 1] + heights[middle]) / 2;
     const below = character.box.bottom - (y + slope * (centre(character) - x)) >= rule.depth * height;
-    const confidence = own(character)[sits] + own(character)[descends];
+    // Not the pair's probability together, as for a bar (one glyph, two cases): an i and a j are two shapes, and
+    // a baseline that bends, or a capital J on the line, can fool the rule (review 6). As sure as the model is.
+    const confidence = character.probabilities[below ? descends : sits];
     return {
       ...character,
       label: below ? rule.descends : rule.sits,
