@@ -3,7 +3,9 @@
 Writes a TensorFlow.js *layers* model (model.json + one weight shard) with the `tensorflowjs` converter into
 site/models/<task>/, and beside it metadata.json: everything the page needs to use the model (the task's
 labels and words, input convention, preprocessing and drawing parameters, SHA-256 of every file, and the
-test accuracy measured in TF.js itself). The Keras source (model.h5, config, report) goes to models/<task>/.
+test accuracy measured in TF.js itself). The Keras source (model.h5, config, report) goes to models/<task>/
+when the model goes to site/models/<task>/; a model converted elsewhere (--out, to try it) writes none
+unless --source-out names a folder for it.
 
 The model is converted in a staging area, loaded and measured in the real TF.js runtime (Node,
 tools/tfjs_predict.mjs, through the page's own loader), refused if it is below the task's accuracy floor,
