@@ -152,8 +152,7 @@ class Rules:
 
     def metadata(self) -> dict:
         """The metadata.json entries of the rules present (the page reads a missing key as "no such rule")."""
-        present = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-        return {RULE_KEYS[name][0]: dataclasses.asdict(rule) for name, rule in present.items() if rule is not None}
+        return {key: dataclasses.asdict(getattr(self, name)) for name, (key, _) in RULE_KEYS.items() if getattr(self, name) is not None}
 
     @classmethod
     def from_metadata(cls, metadata: dict) -> Rules:

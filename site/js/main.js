@@ -132,7 +132,7 @@ async function webAssemblyRuns() {
  */
 async function loadTensorFlow(forced) {
   const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
-  if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`, { retry: false });
+  if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
   const tf = await import(TENSORFLOW[backend]);
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
   if (await tf.setBackend(backend)) return tf;
@@ -142,7 +142,7 @@ async function loadTensorFlow(forced) {
     location.replace(url);
     return new Promise(() => {});
   }
-  throw new ModelError(`TensorFlow.js could not start its ${backend} backend (a file it needs did not load, or this browser blocks it)`);
+  throw new ModelError(`TensorFlow.js could not start its ${backend} backend (a file it needs did not load, or this browser blocks it)`, { retry: true });
 }
 
 /**
@@ -212,7 +212,7 @@ async function start() {
   try {
     tasks = await loadTasks();
   } catch (error) {
-    throw new ModelError(error.message);
+    throw new ModelError(error.message, { retry: true }); // models/index.json: its fetch may have failed
   }
   const first = chooseTask(tasks, location.search, storage);
   view.showTasks(tasks, first, (name) => {

@@ -7,10 +7,11 @@ import { DEFAULT_CONFIG } from './preprocess.js';
 
 /**
  * A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user, `retry`
- * whether loading the page again may help (a download that failed) or the files must change first (rebuild).
+ * whether loading the page again may help (a download that failed or arrived corrupt); otherwise the files must
+ * change first, and the message says how.
  */
 export class ModelError extends Error {
-  constructor(message, { retry = true } = {}) {
+  constructor(message, { retry = false } = {}) {
     super(message);
     this.retry = retry;
   }
@@ -27,9 +28,9 @@ async function fetchBuffer(fetchFile, url) {
   try {
     response = await fetchFile(url);
   } catch (error) {
-    throw new ModelError(`cannot fetch ${url}: ${error.message}`);
+    throw new ModelError(`cannot fetch ${url}: ${error.message}`, { retry: true });
   }
-  if (!response.ok) throw new ModelError(`cannot fetch ${url}: HTTP ${response.status}`);
+  if (!response.ok) throw new ModelError(`cannot fetch ${url}: HTTP ${response.status}`, { retry: true });
   return response.arrayBuffer();
 }
 
@@ -37,7 +38,7 @@ function parseJson(buffer, url) {
   try {
     return JSON.parse(new TextDecoder().decode(buffer));
   } catch (error) {
-    throw new ModelError(`${url} is not valid JSON (${error.message}); rebuild it with make convert`, { retry: false });
+    throw new ModelError(`${url} is not valid JSON (${error.message}); rebuild it with make convert`);
   }
 }
 
@@ -68,7 +69,7 @@ export function checkMetadata(metadata, url) {
     ...Object.keys(DEFAULT_CONFIG).map((name) => [`preprocess.${name}`, Number.isFinite(metadata.preprocess?.[name])]),
   ];
   const missing = fields.find(([, present]) => !present);
-  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`, { retry: false });
+  if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`);
   // Each field is valid on its own; now they must fit together and fit the page, which draws one grey
   // channel and centres each character in an imageSize square.
   const { imageSize, boxSize } = metadata.preprocess;
@@ -82,7 +83,7 @@ export function checkMetadata(metadata, url) {
     [metadata.drawing.thinnestPen > 1, `drawing.thinnestPen ${metadata.drawing.thinnestPen} is wider than the pen (at most 1)`],
   ];
   const disagreement = disagreements.find(([wrong]) => wrong);
-  if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`, { retry: false });
+  if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);
 }
 
 /**
@@ -94,7 +95,7 @@ function checkModelJson(modelJson, url) {
   const groups = modelJson?.weightsManifest;
   const valid = typeof modelJson?.modelTopology === 'object' && modelJson.modelTopology !== null &&
     Array.isArray(groups) && groups.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights));
-  if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`, { retry: false });
+  if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`);
 }
 
 /**
@@ -109,10 +110,10 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
   const input = model.inputs.length === 1 ? model.inputs[0].shape : null;
   const output = model.outputs.length === 1 ? model.outputs[0].shape : null;
   if (!input || show(input) !== show(expectedInput)) {
-    throw new ModelError(`${baseUrl}model.json takes input ${show(input)}, but metadata.json says ${show(expectedInput)}; rebuild both with make convert`, { retry: false });
+    throw new ModelError(`${baseUrl}model.json takes input ${show(input)}, but metadata.json says ${show(expectedInput)}; rebuild both with make convert`);
   }
   if (!output || output.length !== 2 || output[1] !== metadata.labels.length) {
-    throw new ModelError(`${baseUrl}model.json gives ${show(output)} probabilities, but metadata.json lists ${metadata.labels.length} labels; rebuild both with make convert`, { retry: false });
+    throw new ModelError(`${baseUrl}model.json gives ${show(output)} probabilities, but metadata.json lists ${metadata.labels.length} labels; rebuild both with make convert`);
   }
 }
 
@@ -145,11 +146,11 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
   const expected = new Map(metadata.files.map((file) => [file.path, file.sha256]));
   let bytes = 0;
   const verified = async (path) => {
-    if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`, { retry: false });
+    if (!expected.has(path)) throw new ModelError(`${baseUrl}${path} is not listed in metadata.json; rebuild with make convert`);
     const buffer = await fetchModelFile(`${baseUrl}${path}`);
     const actual = await sha256Hex(buffer);
     if (actual !== expected.get(path)) {
-      throw new ModelError(`${baseUrl}${path} is corrupt: SHA-256 ${actual.slice(0, 12)}… expected ${expected.get(path).slice(0, 12)}…`);
+      throw new ModelError(`${baseUrl}${path} is corrupt: SHA-256 ${actual.slice(0, 12)}… expected ${expected.get(path).slice(0, 12)}…`, { retry: true });
     }
     bytes += buffer.byteLength;
     return buffer;
@@ -174,7 +175,7 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
       tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }),
     );
   } catch (error) {
-    throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`, { retry: false });
+    throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`);
   }
   try {
     checkModelAgainstMetadata(model, metadata, baseUrl);
@@ -231,6 +232,6 @@ export async function warmUp(tf, model, shape) {
     predictBatch(tf, model, sample, shape);
     return { backend, milliseconds: performance.now() - start };
   } catch (error) {
-    throw new ModelError(`TensorFlow.js (${backend}) cannot run this model: ${error.message}`, { retry: false });
+    throw new ModelError(`TensorFlow.js (${backend}) cannot run this model: ${error.message}`);
   }
 }

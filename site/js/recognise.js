@@ -132,6 +132,12 @@ export function blend({ probabilities, features }, taught, rule) {
   return Float32Array.from(blended, (value) => value / total);
 }
 
+/** A character's box height in canvas pixels. */
+const boxHeight = ({ box }) => box.bottom - box.top + 1;
+
+/** The model's own probabilities, before what was taught: a lookalike is judged on them. */
+const ownProbabilities = (character) => character.modelProbabilities ?? character.probabilities;
+
 /**
  * A letter written at x-height is no letter that never is: metadata.json "shortLetters" (absent: no rule). In a
  * drawing of two characters or more, one at most shortRatio times as tall as the tallest is short; if its label
@@ -145,10 +151,9 @@ export function blend({ probabilities, features }, taught, rule) {
 export function shortLetters(characters, metadata) {
   const rule = metadata.shortLetters;
   if (!rule || characters.length < 2) return characters;
-  const height = ({ box }) => box.bottom - box.top + 1;
-  const tallest = Math.max(...characters.map(height));
+  const tallest = Math.max(...characters.map(boxHeight));
   return characters.map((character) => {
-    if (height(character) > rule.shortRatio * tallest || !rule.notShort.includes(character.label)) return character;
+    if (boxHeight(character) > rule.shortRatio * tallest || !rule.notShort.includes(character.label)) return character;
     const allowed = Array.from(character.probabilities.keys())
       .filter((index) => !rule.notShort.includes(metadata.labels[index]))
       .sort((a, b) => character.probabilities[b] - character.probabilities[a]);
@@ -172,17 +177,15 @@ export function caseByHeight(characters, metadata) {
   if (!rule) return characters;
   const short = metadata.labels.indexOf(rule.short);
   const tall = metadata.labels.indexOf(rule.tall);
-  const height = ({ box }) => box.bottom - box.top + 1;
-  const own = (character) => character.modelProbabilities ?? character.probabilities;
-  const lookalike = (character) => Math.min(own(character)[short], own(character)[tall]) >= rule.minProbability;
+  const lookalike = (character) => Math.min(ownProbabilities(character)[short], ownProbabilities(character)[tall]) >= rule.minProbability;
   const others = characters.filter((character) => !lookalike(character));
   if (others.length === 0) return characters;
-  const reference = Math.min(...others.map(height));
+  const reference = Math.min(...others.map(boxHeight));
   return characters.map((character) => {
     if (!lookalike(character)) return character;
-    const ratio = height(character) / reference;
+    const ratio = boxHeight(character) / reference;
     const isTall = ratio >= rule.tallRatio;
-    const confidence = own(character)[short] + own(character)[tall];
+    const confidence = ownProbabilities(character)[short] + ownProbabilities(character)[tall];
     // Near the line the height is no proof, as a hand's capitals vary that much: said, not hidden. Nor is it for a
     // tall bar that begins a word: "In", "Ivy" begin with a capital I as often as "lot", "leg" with an l (review 6).
     const nearLine = ratio * rule.unsureBelow > rule.tallRatio && ratio < rule.tallRatio * rule.unsureAbove;
@@ -213,12 +216,11 @@ export function byDescent(characters, metadata) {
   if (!rule || characters.length < 3) return characters;
   const sits = metadata.labels.indexOf(rule.sits);
   const descends = metadata.labels.indexOf(rule.descends);
-  const own = (character) => character.modelProbabilities ?? character.probabilities;
   const centre = ({ box }) => (box.left + box.right) / 2;
   const mean = (values) => values.reduce((total, value) => total + value, 0) / values.length;
+  const pair = [rule.sits, rule.descends];
   return characters.map((character, position) => {
-    const pair = [rule.sits, rule.descends];
-    if (!pair.includes(character.label) || Math.min(own(character)[sits], own(character)[descends]) < rule.minProbability) return character;
+    if (!pair.includes(character.label) || Math.min(ownProbabilities(character)[sits], ownProbabilities(character)[descends]) < rule.minProbability) return character;
     const others = characters.filter((other, index) => index !== position && !rule.descenders.includes(other.label));
     if (others.length < 2) return character;
     const centres = others.map(centre);
@@ -226,7 +228,7 @@ export function byDescent(characters, metadata) {
     const [x, y] = [mean(centres), mean(bottoms)];
     const spread = centres.reduce((total, value) => total + (value - x) ** 2, 0);
     const slope = spread > 0 ? centres.reduce((total, value, index) => total + (value - x) * (bottoms[index] - y), 0) / spread : 0;
-    const heights = others.map(({ box }) => box.bottom - box.top + 1).sort((a, b) => a - b);
+    const heights = others.map(boxHeight).sort((a, b) => a - b);
     const middle = heights.length / 2;
     const height = heights.length % 2 ? heights[Math.floor(middle)] : (heights[middle - 1] + heights[middle]) / 2;
     const below = character.box.bottom - (y + slope * (centre(character) - x)) >= rule.depth * height;

@@ -322,7 +322,7 @@ export function createView(root) {
     showTiming,
 
     /** A model that cannot load: say so, and keep the pad usable; "reload" only where loading again may help. */
-    showError(message, retry = true) {
+    showError(message, retry) {
       status.hidden = true;
       error.textContent = `The recogniser could not start: ${message}. You can still draw${retry ? '; reload to try again' : ''}.`;
       error.hidden = false;
