@@ -110,13 +110,13 @@ async function dropOldCaches() {
 }
 
 /**
- * A page load that finds a new version installed and no other tab open is the moment to switch: the new
- * worker is told to take over, and the browser gets a blank stand-in page that loads the page again once it
- * has: when the new worker claims it (`controllerchange`), or at once if no version waits any more. Not
- * sooner: Chromium activates the new worker only when this one has no request in flight, and a stand-in
- * that refreshed at once kept it busy with navigation after navigation, now and then for good. The
- * refresh after 10 s is a last resort only. With other tabs open the switch waits for them, or for the
- * Reload button of the page's notice.
+ * A page load that finds a new version installed and leaves no page behind on the old one (below) is the
+ * moment to switch: the new worker is told to take over, and the browser gets a blank stand-in page that
+ * loads the page again once it has: when the new worker claims it (`controllerchange`), or at once if no
+ * version waits any more. Not sooner: Chromium activates the new worker only when this one has no request
+ * in flight, and a stand-in that refreshed at once kept it busy with navigation after navigation, now and
+ * then for good. The refresh after 10 s is a last resort only. With other tabs open the switch waits for
+ * them, or for the Reload button of the page's notice.
  */
 const STAND_IN_SCRIPT = `const worker = navigator.serviceWorker;
 let leaving = false;
@@ -126,9 +126,22 @@ worker.getRegistration().then((registration) => registration?.waiting || reload(
 const STAND_IN = `<!doctype html><title>Inkwell</title><meta http-equiv="refresh" content="10"><link rel="icon" href="data:,"><script>${STAND_IN_SCRIPT}</script>`;
 let standInPolicy = null; // its Content-Security-Policy: the one inline script, by its hash
 
+/**
+ * True when switching at this navigation strands no page on the old version: none of ours is open, or the
+ * one open is the page this navigation reloads (the reload button, pull-to-refresh, location.reload()). A
+ * count alone cannot tell: a new tab opened beside a running one sees that one alone too, as a reload does.
+ * Firefox has no isReloadNavigation; its reloads revalidate ('no-cache'). Where neither says reload, the lone
+ * page's notice offers the switch instead.
+ */
+async function leavesNoPageBehind(request) {
+  const pages = await self.clients.matchAll({ includeUncontrolled: true });
+  if (pages.length === 0) return true;
+  return pages.length === 1 && (request.isReloadNavigation ?? request.cache === 'no-cache');
+}
+
 async function handOver(request) {
   const waiting = self.registration.waiting;
-  if (request.mode !== 'navigate' || !waiting || (await self.clients.matchAll()).length > 1) return null;
+  if (request.mode !== 'navigate' || !waiting || !(await leavesNoPageBehind(request))) return null;
   waiting.postMessage('activate');
   if (!standInPolicy) {
     const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(STAND_IN_SCRIPT));

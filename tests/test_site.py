@@ -935,6 +935,38 @@ def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
         context.close()
 
 
+def test_a_new_tab_leaves_the_open_one_on_its_version(chromium, tmp_path):
+    # A new tab's navigation sees one page open, as a reload of a lone tab does. It used to switch versions
+    # then, under the open tab, which ran its old code on the new version's files (review 3, finding 11).
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    context = chromium.new_context()
+    try:
+        first = context.new_page()
+        with serve(copy) as url:
+            open_page(first, url)
+            wait_for_value(first, CONTROLLED, True)
+            new_version = deploy_a_new_version(copy, "next-release")
+            first.evaluate(CHECK_FOR_UPDATES)
+            expect(first.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+            second = context.new_page()
+            open_page(second, url)
+            expect(second.locator("#model-info")).to_contain_text(old_model)
+            expect(second.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+            assert first.evaluate("navigator.serviceWorker.getRegistration().then((registration) => Boolean(registration.waiting))")
+            draw(first, SEVEN)
+            expect(first.locator("#prediction")).to_have_text("7")
+            # Once the new tab is closed, a reload of the one left is the switch.
+            second.close()
+            first.reload()
+            expect(first.locator("#model-info")).to_contain_text("next-release", timeout=READY_TIMEOUT_MS)
+            assert_ready(first)
+            wait_for_value(first, "caches.keys()", [f"inkwell-{new_version}"])
+    finally:
+        context.close()
+
+
 class DeployInProgress:
     """A server mid-deploy (a CDN, say): one file comes truncated, with the real file's headers.
 
