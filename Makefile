@@ -97,7 +97,7 @@ finish-release: | $(VENV)/.installed
 # The release includes TF.js rebuilt for the shipped models when the new model needs other layers or kernels.
 # Precious: make deletes an interrupted recipe's target, and here that is the model the release just put in place.
 .PRECIOUS: site/models/$(TASK)/model.json $(VENDOR_FILES)
-site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
+site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/release.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
 	$(PYTHON) convert.py --task $(TASK) --run $(RUN) --quantize $(QUANTIZE)
 
 runs/%/model.h5:

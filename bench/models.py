@@ -112,8 +112,9 @@ def converted(run_dir: Path, model: str, dtype: str, cache_dir: Path = CACHE_DIR
     from convert import convert
 
     out_dir = cache_dir / model / dtype
-    # The conversion also depends on the converter and the preprocessing parameters it writes to metadata.
-    code = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("convert.py", "training/preprocess.py"))).hexdigest()
+    # The conversion also depends on the converter (convert.py, and training/release.py, which records each file's
+    # bytes and SHA-256 in metadata.json) and the preprocessing parameters it writes to metadata.
+    code = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("convert.py", "training/release.py", "training/preprocess.py"))).hexdigest()
     source = {"run": str(run_dir), "model_sha256": sha256_file(run_dir / "model.h5"), "code_sha256": code}
     stamp = out_dir.parent / f"{dtype}.{STAMP}"  # beside, not inside: convert.py replaces only its own folders
     if (out_dir / "metadata.json").is_file() and read_stamp(stamp) == source:

@@ -19,6 +19,7 @@ from tf_keras import layers
 
 import convert
 import site_version
+from training import release
 from training.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,10 +250,10 @@ def test_a_model_folder_missing_a_listed_file_is_replaced_and_one_with_an_extra_
     # make deletes model.json when a `make convert` is interrupted after the release: the next one repairs it.
     out, _ = existing_output(tmp_path)
     (out / "model.json").unlink()
-    convert.check_model_folder(out)
+    release.check_model_folder(out)
     (out / "notes.txt").write_text("mine")
     with pytest.raises(convert.ConversionError, match=r"holds files its metadata.json does not list \(notes.txt\); refusing to replace it"):
-        convert.check_model_folder(out)
+        release.check_model_folder(out)
 
 
 def test_source_out_holding_other_files_is_refused(tmp_path, capsys):
@@ -325,7 +326,7 @@ def marked_source(tmp_path: Path) -> Path:
     source.mkdir(parents=True)
     (source / "model.h5").write_bytes(b"weights")
     (source / "report.md").write_text("the run's report")
-    convert.write_source_marker(source, "runs/default/20260101-000000")
+    release.write_source_marker(source, "runs/default/20260101-000000")
     return source
 
 
@@ -333,7 +334,7 @@ def marked_source(tmp_path: Path) -> Path:
 def test_only_a_source_folder_exactly_as_convert_wrote_it_may_be_replaced(tmp_path, change):
     source = marked_source(tmp_path)
     if change == "none":
-        convert.check_source_folder(source)
+        release.check_source_folder(source)
         return
     if change == "a-file-added":
         (source / "notes.txt").write_text("mine")
@@ -342,10 +343,10 @@ def test_only_a_source_folder_exactly_as_convert_wrote_it_may_be_replaced(tmp_pa
     elif change == "a-file-removed":
         (source / "report.md").unlink()
     else:
-        (source / convert.SOURCE_MARKER).write_text('{"run": "runs/def')
+        (source / release.SOURCE_MARKER).write_text('{"run": "runs/def')
     named = {"a-file-added": "notes.txt", "a-file-edited": "report.md", "a-file-removed": "report.md", "the-marker-broken": "no source.json"}[change]
     with pytest.raises(convert.ConversionError, match="refusing to replace it") as refused:
-        convert.check_source_folder(source)
+        release.check_source_folder(source)
     assert named in str(refused.value) and "\n" not in str(refused.value)
 
 
@@ -356,11 +357,11 @@ def test_a_source_folder_convert_wrote_is_replaced_by_the_next_release(tmp_path,
     shutil.copytree(first, second)
     (second / "report.md").write_text("the second run's report")
     convert.convert(first, tmp_path / "web", quantize="float32", source_dir=source)
-    assert json.loads((source / convert.SOURCE_MARKER).read_text()) == convert.source_marker(source, str(first))
+    assert json.loads((source / release.SOURCE_MARKER).read_text()) == release.source_marker(source, str(first))
     convert.convert(second, tmp_path / "web", quantize="float32", source_dir=source)
     assert (source / "report.md").read_text() == "the second run's report"
-    assert json.loads((source / convert.SOURCE_MARKER).read_text()) == convert.source_marker(source, str(second))
-    assert sorted(path.name for path in source.iterdir()) == ["config.json", "model.h5", "report.md", convert.SOURCE_MARKER]
+    assert json.loads((source / release.SOURCE_MARKER).read_text()) == release.source_marker(source, str(second))
+    assert sorted(path.name for path in source.iterdir()) == ["config.json", "model.h5", "report.md", release.SOURCE_MARKER]
 
 
 @pytest.mark.parametrize("name", list(TASKS))
@@ -371,8 +372,8 @@ def test_the_committed_sources_carry_the_marker_a_release_writes(name):
     if not (task.web_dir / "metadata.json").is_file():
         pytest.skip(f"{name} is not shipped")
     run = json.loads((task.web_dir / "metadata.json").read_text())["source"]["run"]
-    assert json.loads((task.source_dir / convert.SOURCE_MARKER).read_text()) == convert.source_marker(task.source_dir, run)
-    convert.check_source_folder(task.source_dir)
+    assert json.loads((task.source_dir / release.SOURCE_MARKER).read_text()) == release.source_marker(task.source_dir, run)
+    release.check_source_folder(task.source_dir)
 
 
 # --- The accuracy floor (item 7) and the release as one step (item 3) ------------------------------------
@@ -410,11 +411,11 @@ def test_a_model_below_the_floor_is_refused_unless_forced(tmp_path, capsys):
     code, error = run_main(capsys, *arguments, "--force")
     assert code == 0, error
     assert json.loads((site / "models" / "digits" / "metadata.json").read_text())["name"] == "tiny"
-    assert site_version.check(site) and not (tmp_path / "project" / convert.RELEASE_DIR).exists()
+    assert site_version.check(site) and not (tmp_path / "project" / release.RELEASE_DIR).exists()
     # The committed source folder was replaced (its source.json said it was convert.py's), and the new one is
     # marked in turn, so the next release may replace it.
-    assert json.loads((sources / "digits" / convert.SOURCE_MARKER).read_text())["run"] == str(run)
-    convert.check_source_folder(sources / "digits")
+    assert json.loads((sources / "digits" / release.SOURCE_MARKER).read_text())["run"] == str(run)
+    release.check_source_folder(sources / "digits")
 
 
 KILL_AFTER_FIRST_MOVE = """
@@ -444,12 +445,12 @@ def test_a_release_killed_half_way_is_completed_by_the_next_run(tmp_path):
     assert killed.returncode == 9, killed.stderr
     # Half-way: the new model is in place, but neither the Keras source nor sw.js has caught up, and a
     # journal says what is left to do.
-    release_dir = tmp_path / "project" / convert.RELEASE_DIR
+    release_dir = tmp_path / "project" / release.RELEASE_DIR
     assert json.loads((out / "metadata.json").read_text())["name"] == "tiny"
     assert not site_version.check(site) and site_version.current_version(site) == old_version
-    assert (release_dir / convert.JOURNAL).is_file()
+    assert (release_dir / release.JOURNAL).is_file()
     # The next run (make convert runs `convert.py --finish` first) rolls the release forward.
-    assert convert.finish_interrupted(release_dir)
+    assert release.finish_interrupted(release_dir)
     assert site_version.check(site) and site_version.current_version(site) != old_version
     assert json.loads((sources / "digits" / "config.json").read_text()) == {"model": "tiny"}
     assert not release_dir.exists()
@@ -489,7 +490,7 @@ def test_make_convert_interrupted_after_the_release_keeps_the_released_model(tmp
     project.mkdir()
     shutil.copy(ROOT / "Makefile", project / "Makefile")
     (project / "convert.py").write_text(FAKE_CONVERT)
-    inputs = ["requirements.txt", "package.json", "package-lock.json", "training/preprocess.py", "training/drawing.py", "runs/default/latest/model.h5"]
+    inputs = ["requirements.txt", "package.json", "package-lock.json", "training/preprocess.py", "training/drawing.py", "training/release.py", "runs/default/latest/model.h5"]
     for when, name in enumerate(inputs + [".venv/.installed", "node_modules/.installed"]):
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text("")
@@ -538,8 +539,8 @@ def test_a_letters_model_ships_with_the_tasks_preprocessing_and_its_font_manifes
     assert metadata["accuracy"]["examples"] == 52
     # Which fonts the shipped model saw travels with its Keras source.
     assert (sources / "fonts.json").read_bytes() == (run / "fonts.json").read_bytes()
-    assert sorted(path.name for path in sources.iterdir()) == ["config.json", "fonts.json", "model.h5", convert.SOURCE_MARKER]
-    assert json.loads((sources / convert.SOURCE_MARKER).read_text()) == convert.source_marker(sources, str(run))
+    assert sorted(path.name for path in sources.iterdir()) == ["config.json", "fonts.json", "model.h5", release.SOURCE_MARKER]
+    assert json.loads((sources / release.SOURCE_MARKER).read_text()) == release.source_marker(sources, str(run))
 
 
 @pytest.mark.slow
