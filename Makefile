@@ -132,7 +132,10 @@ site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
 # npm ci unpacks these; they exist once node_modules is installed.
 $(addprefix $(TFJS_WASM)/,$(WASM_FILES)): | node_modules/.installed
 
+# A port already taken (another make serve, two students on one machine) is one line with the remedy, not a traceback.
 serve:
+	@$(PYTHON_SYSTEM) -c 'import socket, sys; socket.create_server(("127.0.0.1", int(sys.argv[1]))).close()' $(PORT) 2>/dev/null \
+	  || { echo "error: port $(PORT) is in use (another make serve?); choose another: make serve PORT=8001" >&2; exit 1; }
 	@echo "Inkwell on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
 	$(PYTHON_SYSTEM) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
