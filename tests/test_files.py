@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 
 import numpy as np
 import pytest
 
 from training import evaluate_letters
-from training.files import JsonFileError, atomic_path, read_json, removed_on_failure, staging_folder, write_atomic
+from training.files import JsonFileError, atomic_path, os_reason, read_json, removed_on_failure, staging_folder, write_atomic
 from training.fonts import GLYPHS
 from training.letters import LetterSet, label_of
 
@@ -183,3 +184,10 @@ def test_the_font_licences_table_is_written_whole_beside_a_users_files(tmp_path,
         f"error: --out {tmp_path / 'no-such-folder' / 'FONTS.md'}: cannot write it (No such file or directory); "
         "choose a file in a folder that exists and you can write\n"
     )
+
+
+def test_os_reason_is_one_line():
+    # h5py's OSErrors span lines and may carry their errno only in their text.
+    assert os_reason(OSError(errno.ENOSPC, "Can't close file (time = Sun\n, errno = 28)")) == "No space left on device"
+    assert os_reason(OSError("Can't close file (file write failed: time = Sun\n, errno = 28, error message = 'No space')")) == "No space left on device"
+    assert os_reason(OSError("unable to write\nfile")) == "unable to write file"

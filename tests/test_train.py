@@ -2,8 +2,11 @@
 
 import errno
 import json
+import os
+import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -476,3 +479,159 @@ def test_a_bad_argument_is_one_line_on_stderr_with_nothing_of_tensorflows_before
     made = subprocess.run([sys.executable, "-m", "training.train", "--epochs", "0"], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert made.returncode == 2 and made.stdout == ""
     assert made.stderr == "error: --epochs 0: must be at least 1\n"
+
+
+def test_ctrl_c_during_training_is_one_line_and_exit_130_and_keeps_nothing(tmp_path, capsys, monkeypatch, tiny_data):
+    # Ctrl-C at the end of the second of three epochs: no traceback, one line saying when and what was kept.
+    monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path / "runs")
+    end_epoch = fitting.ProgressAndBest.on_epoch_end
+
+    def interrupted_in_epoch_2(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        end_epoch(self, epoch, logs)
+
+    monkeypatch.setattr(fitting.ProgressAndBest, "on_epoch_end", interrupted_in_epoch_2)
+    assert train_module.main(["--model", "seed001", "--epochs", "3", "--batch-size", "32", "--augment", "false", "--no-evaluate"]) == 130
+    error = capsys.readouterr().err
+    model_runs = tmp_path / "runs" / "seed001"
+    assert len(error.splitlines()) == 1, error
+    assert error.startswith(f"interrupted at epoch 2 of 3: nothing was kept ({model_runs}/2"), error
+    assert error.endswith(" not written); train again, or shorten it with --epochs\n"), error
+    assert list(model_runs.iterdir()) == []  # no staging folder, no run, no latest
+
+
+def test_sigterm_is_handled_as_ctrl_c_and_the_handler_put_back(tmp_path, capsys, monkeypatch, tiny_data):
+    # A killed job (SIGTERM) must not leave a `.partial` folder: main() turns it into Ctrl-C while it trains.
+    monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path / "runs")
+    make = train_module.make_datasets
+
+    def killed_while_preparing(config):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return make(config)
+
+    def not_replaced(number, frame):
+        raise AssertionError("SIGTERM reached the handler main() should have replaced while it trains")
+
+    monkeypatch.setattr(train_module, "make_datasets", killed_while_preparing)
+    before = signal.signal(signal.SIGTERM, not_replaced)
+    try:
+        assert train_module.main(["--model", "seed001", "--epochs", "1", "--augment", "false", "--no-evaluate"]) == 130
+        assert signal.getsignal(signal.SIGTERM) is not_replaced  # main() puts back the handler it found
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    error = capsys.readouterr().err
+    assert len(error.splitlines()) == 1 and error.startswith("interrupted while preparing the data: nothing was kept ("), error
+    assert list((tmp_path / "runs" / "seed001").iterdir()) == []
+
+
+def test_a_timestamp_name_taken_meanwhile_gives_way_to_the_next_free_one(tmp_path, capsys, monkeypatch, tiny_data):
+    # Two students start in the same second: the other runs finish first under this run's name (and the next);
+    # this one takes the next free name, says so, and becomes latest; theirs are untouched.
+    monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path / "runs")
+    model_runs = tmp_path / "runs" / "seed001"
+    make = train_module.make_datasets
+    from training.files import final_name
+
+    def others_finish_first(config):
+        name = final_name(next(model_runs.glob(".*.partial")))
+        for taken in (name, f"{name}-2"):
+            (model_runs / taken).mkdir()
+            (model_runs / taken / "model.h5").write_text("another student's model")
+        return make(config)
+
+    monkeypatch.setattr(train_module, "make_datasets", others_finish_first)
+    assert train_module.main(["--model", "seed001", "--epochs", "1", "--batch-size", "32", "--augment", "false", "--no-evaluate"]) == 0
+    out = capsys.readouterr().out
+    name = min(path.name for path in model_runs.glob("2*"))
+    mine = model_runs / f"{name}-3"
+    assert f"{name} was taken by a run that finished first; this run is {mine}\n" in out, out
+    assert (model_runs / "latest").resolve() == mine.resolve()
+    assert sorted(path.name for path in mine.iterdir()) == ["config.json", "history.json", "metrics.json", "model.h5"]
+    for taken in (name, f"{name}-2"):
+        assert (model_runs / taken / "model.h5").read_text() == "another student's model"
+    assert staging_folders(model_runs) == []
+
+
+def test_an_out_the_user_chose_that_appears_meanwhile_is_still_refused(tmp_path, capsys, monkeypatch, tiny_data):
+    make = train_module.make_datasets
+
+    def another_run_appears(config):
+        (tmp_path / "mine").mkdir()
+        return make(config)
+
+    monkeypatch.setattr(train_module, "make_datasets", another_run_appears)
+    assert train_module.main(["--model", "seed001", "--epochs", "1", "--augment", "false", "--no-evaluate", "--out", str(tmp_path / "mine")]) == 1
+    assert f"{tmp_path / 'mine'}: appeared while this run trained; this run is kept complete in" in capsys.readouterr().err
+    assert list((tmp_path / "mine").iterdir()) == [] and not (tmp_path / "mine-2").exists()
+
+
+def test_a_multi_line_save_error_is_one_line(tmp_path, monkeypatch, tiny_data):
+    # h5py's error on a full disk spans lines and embeds the errno's text; the message keeps only the latter.
+    import tf_keras as keras
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(
+            errno.ENOSPC,
+            "Can't close file (file write failed: time = Sun Dec  6 09:05:04 2026\n, filename = 'model.h5', file descriptor = 4, "
+            "errno = 28, error message = 'No space left on device', buf = 0x55e0ad30af90)",
+        )
+
+    monkeypatch.setattr(keras.Model, "save", full_disk)
+    with pytest.raises(runs.RunError) as caught:
+        train(TINY, tmp_path / "run", evaluate_after=False)
+    assert str(caught.value) == f"{tmp_path / 'run'}: cannot write the trained run (No space left on device); free some space or choose another --out, and train again"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_a_run_gives_no_advice_to_leave_hdf5(tmp_path):
+    # convert.py needs model.h5 and refuses .keras: tf_keras's "legacy HDF5 ... my_model.keras" advice is silenced.
+    from types import SimpleNamespace
+
+    from training.model import build_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history, progress = SimpleNamespace(history={"loss": [1.0]}), SimpleNamespace(best_epoch=1, best_accuracy=0.5)
+        runs.write_run(tmp_path, TINY, build_model("seed001"), history, progress, 0.1, None)
+    assert (tmp_path / "model.h5").is_file()
+    assert [str(warning.message) for warning in caught if "HDF5" in str(warning.message)] == []
+
+
+def test_help_shows_each_flags_default_and_the_first_sentence_of_its_comment(capsys):
+    with pytest.raises(SystemExit) as exited:
+        train_module.main(["--help"])
+    assert exited.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--epochs EPOCHS (default: 30)" in shown
+    assert "--train-limit TRAIN_LIMIT Use only the first N training digits (0 = all); for smoke tests. (default: 0)" in shown
+    assert "--canvas-fraction CANVAS_FRACTION Share of each epoch's digits taken from the page-like re-drawings. (default: 0.7)" in shown
+    with pytest.raises(SystemExit):
+        train_module.main(["--model", "letters", "--help"])
+    assert "--epochs EPOCHS (default: 20)" in " ".join(capsys.readouterr().out.split())  # the letters' own defaults
+
+
+def test_a_flag_prefix_is_refused_naming_the_flag_meant(capsys, no_data_preparation):
+    # argparse once took `--epoch 2` for --epochs 2; a prefix could as well be read as another flag.
+    with pytest.raises(SystemExit) as exited:
+        train_module.main(["--epoch", "2"])
+    assert exited.value.code == 2
+    assert "error: unrecognized arguments: --epoch 2 (--epoch: did you mean --epochs?)" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_the_evaluation_keeps_the_trained_run_and_says_how_to_evaluate_it(tmp_path, capsys, monkeypatch, tiny_data):
+    from training import evaluate
+
+    def interrupted(run_dir, model, data_dir):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "check_test_data", lambda config: None)
+    monkeypatch.setattr(evaluate, "evaluate", interrupted)
+    monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path / "runs")
+    assert train_module.main(["--model", "seed001", "--epochs", "1", "--augment", "false"]) == 130
+    error = capsys.readouterr().err
+    run_dir = next((tmp_path / "runs" / "seed001").glob("2*"))
+    assert error == f"interrupted during the evaluation: the trained run is kept, not evaluated, in {run_dir}: evaluate it with python -m training.evaluate {run_dir}\n"
+    # A complete run but for its report, as when the evaluation fails: it is the newest.
+    assert (tmp_path / "runs" / "seed001" / "latest").resolve() == run_dir.resolve()
+    assert staging_folders(run_dir.parent) == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -112,6 +113,16 @@ def move_into_place(staging: Path, target: Path) -> None:
     if target.exists() or target.is_symlink():
         raise FileExistsError(target)
     os.rename(staging, target)
+
+
+def os_reason(error: OSError) -> str:
+    """Why an OSError happened, in one line for a message: its errno's text ("No space left on device") when it
+    has one, else its text with the line breaks collapsed (h5py's errors span lines and embed the errno's)."""
+    found = re.search(r"\berrno = (\d+)", str(error))
+    number = error.errno or (int(found.group(1)) if found else 0)
+    if number:
+        return os.strerror(number)
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def read_json(path: Path | str, remedy: str, default: dict | None = None) -> dict:

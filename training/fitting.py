@@ -111,9 +111,11 @@ class ProgressAndBest(keras.callbacks.Callback):
         self.best_epoch = 0
         self.best_weights = None
         self.started = 0.0
+        self.epoch = 0  # The epoch under way (from 1), or 0 before the first: what an interruption reports.
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.time()
+        self.epoch = epoch + 1
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

@@ -2,7 +2,8 @@
 
 training/train.py's train() builds a run in a staging folder of its own (training/files.py) and fills it with
 write_run: model.h5 (tf_keras, without its optimizer), config.json (the resolved TrainConfig), history.json,
-metrics.json, and fonts.json for letters on fonts. put_in_place renames the complete run to its --out;
+metrics.json, and fonts.json for letters on fonts. put_in_place renames the complete run to its --out (or,
+for a timestamp name another run took meanwhile, to the next free one);
 main() then links runs/<model>/latest to it (link_latest), after check_latest has refused, before any
 training, a `latest` that is not the link training keeps there. Each failure is a RunError, one line naming
 the folder and the remedy.
@@ -11,13 +12,15 @@ the folder and the remedy.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import uuid
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from training.files import move_into_place
+from training.files import move_into_place, os_reason
 from training.quiet import import_tensorflow
 
 tf = import_tensorflow()
@@ -41,6 +44,15 @@ class EvaluationError(RunError):
         self.run_dir = run_dir
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run (main() turns SIGTERM and SIGHUP into Ctrl-C too); the message is one line saying
+    when, and what was kept: nothing, or the trained run in `run_dir`, not evaluated."""
+
+    def __init__(self, message: str, run_dir: Path | None = None):
+        super().__init__(message)
+        self.run_dir = run_dir
+
+
 def evaluate_command(run_dir: Path, config: TrainConfig) -> str:
     """The command that evaluates `run_dir` as train() would have."""
     return f"python -m training.evaluate {run_dir}" + (f" --data-dir {config.data_dir}" if config.data_dir else "")
@@ -58,7 +70,11 @@ def write_run(staging: Path, config: TrainConfig, model, history, progress: Prog
         "tensorflow": tf.__version__,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    model.save(staging / "model.h5", include_optimizer=False)
+    with warnings.catch_warnings():
+        # tf_keras advises .keras over HDF5 at every save; convert.py reads model.h5 and refuses .keras, so the
+        # advice would only lead a reader astray.
+        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file", category=UserWarning)
+        model.save(staging / "model.h5", include_optimizer=False)
     (staging / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     (staging / "history.json").write_text(
         json.dumps({key: [float(v) for v in values] for key, values in history.history.items()}, indent=2) + "\n"
@@ -69,13 +85,23 @@ def write_run(staging: Path, config: TrainConfig, model, history, progress: Prog
     (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
 
 
-def put_in_place(staging: Path, out_dir: Path) -> None:
-    """Rename the complete run into place; if `out_dir` appeared during the training (another run given the
-    same --out), leave both as they are and name the staging folder that holds this run."""
-    try:
-        move_into_place(staging, out_dir)
-    except OSError:
-        raise RunError(f"{out_dir}: appeared while this run trained; this run is kept complete in {staging}: rename it to a free name") from None
+def put_in_place(staging: Path, out_dir: Path, free_name: bool = False) -> Path:
+    """Rename the complete run into place and return where it went. If `out_dir` appeared during the training
+    (another run finished first under the same name): with `free_name` (a name the program chose, a timestamp)
+    the run takes the next free name, `<name>-2`, `-3`..., and says so; without it (a name the user chose) both
+    are left as they are and the error names the staging folder that holds this run."""
+    candidate = out_dir
+    for number in itertools.count(2):
+        try:
+            move_into_place(staging, candidate)
+            break
+        except OSError:
+            if not (free_name and (candidate.exists() or candidate.is_symlink())):
+                raise RunError(f"{out_dir}: appeared while this run trained; this run is kept complete in {staging}: rename it to a free name") from None
+        candidate = out_dir.with_name(f"{out_dir.name}-{number}")
+    if candidate != out_dir:
+        print(f"{out_dir.name} was taken by a run that finished first; this run is {candidate}")
+    return candidate
 
 
 def check_latest(model_runs: Path) -> None:
@@ -97,4 +123,4 @@ def link_latest(run_dir: Path) -> None:
         temporary.replace(latest)
     except OSError as error:
         temporary.unlink()
-        raise RunError(f"{latest}: cannot point it at {run_dir.name} ({error.strerror or error}); the run is complete in {run_dir}: move {latest} away and link it yourself") from None
+        raise RunError(f"{latest}: cannot point it at {run_dir.name} ({os_reason(error)}); the run is complete in {run_dir}: move {latest} away and link it yourself") from None

@@ -6,7 +6,9 @@ runs/<model>/latest points at the newest complete run. Nothing is written there 
 run is built in a staging folder of its own beside it (`.<name>.<random>.partial`), made before training so
 that an --out that cannot be written is refused at once, not after the training. What the evaluation reads
 (the test set, the fonts) is checked before training too; if the evaluation fails all the same, the trained
-run is put in place without its report and the error says how to evaluate it.
+run is put in place without its report and the error says how to evaluate it. Ctrl-C (and SIGTERM or SIGHUP,
+which main() treats alike) ends in one line saying at which epoch and what was kept, exit status 130. Two runs
+finishing under one timestamp name: the later takes the next free name (`<name>-2`); an --out is never renamed.
 
 Data: MNIST's 60,000 training digits minus a validation split (the last `validation_size`, never trained
 on); the test set is used only by the final evaluation, never for choices. Each epoch mixes plain MNIST with
@@ -18,7 +20,7 @@ styles MNIST lacks (training/digit_styles.py: real training writers' strokes, co
 The stages a run goes through, each a module of its own: training/datasets.py (the input pipelines),
 training/model.py (the network), training/fitting.py (the loss, metric, schedule and callback model.fit is
 given, and the weights a run starts from or learns from), training/runs.py (the run's folder) and
-training/evaluate.py (the report).
+training/evaluate.py (the report). main()'s parser and signal handling are in training/cli.py.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -37,11 +40,12 @@ from training.quiet import import_tensorflow
 tf = import_tensorflow()
 import tf_keras as keras  # noqa: E402
 
+from training.cli import field_help, interrupt_on, unknown_flags_error  # noqa: E402
 from training.datasets import LETTER_MODELS, check_test_data, make_datasets, pool_names  # noqa: E402
-from training.files import removed_on_failure, staging_folder  # noqa: E402
+from training.files import os_reason, removed_on_failure, staging_folder  # noqa: E402
 from training.fitting import ProgressAndBest, WarmupCosine, check_init_from, init_weights_path, label_accuracy, layer_names, smoothed_crossentropy, teacher_targets  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
-from training.runs import EvaluationError, RunError, check_latest, evaluate_command, link_latest, put_in_place, write_run  # noqa: E402
+from training.runs import EvaluationError, Interrupted, RunError, check_latest, evaluate_command, link_latest, put_in_place, write_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = ROOT / "runs"
@@ -195,19 +199,22 @@ def validate(config: TrainConfig) -> list[str]:
     return problems
 
 
-def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Path:
-    """Train per `config` and write a complete run directory at `out_dir`; returns `out_dir`.
+def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True, free_name: bool = False) -> Path:
+    """Train per `config` and write a complete run directory at `out_dir`; returns the run directory.
 
     The run is built in a staging folder of its own beside `out_dir` (files.staging_folder), made before the
     training: an --out that cannot be written fails in a second, not after the training. The staging folder
-    is removed if the training fails or is interrupted, and renamed into place only when the run is complete.
-    If only the evaluation fails, the trained run is put in place without its report (EvaluationError).
+    is removed if the training fails or is interrupted (Interrupted, saying at which epoch), and renamed into
+    place only when the run is complete. If only the evaluation fails, the trained run is put in place without
+    its report (EvaluationError; Interrupted if it was interrupted). With `free_name` (main's timestamp names)
+    an `out_dir` taken by another run that finished first is no error: the run takes the next free name
+    (runs.put_in_place) and that is the directory returned.
     """
     out_dir = Path(out_dir)
     problems = validate(config)
     if problems:
         raise ValueError("; ".join(problems))
-    if out_dir.exists() or out_dir.is_symlink():
+    if (out_dir.exists() or out_dir.is_symlink()) and not free_name:
         raise FileExistsError(f"{out_dir}: run directory already exists; choose another --out")
     if config.init_from:
         check_init_from(config)
@@ -224,14 +231,17 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
         staging = staging_folder(out_dir)
     except OSError as error:
         file = next((parent for parent in out_dir.parents if parent.exists() and not parent.is_dir()), None)
-        why = f"{file} is a file, not a folder" if file else error.strerror or str(error)
+        why = f"{file} is a file, not a folder" if file else os_reason(error)
         raise RunError(f"{out_dir}: cannot make the run folder there ({why}); choose an --out in a folder you can write") from None
     with removed_on_failure(staging):  # Ctrl-C included: the staging folder holds no whole run.
-        model, history, progress, minutes = fit(config)
         try:
+            model, history, progress, minutes = fit(config)
             write_run(staging, config, model, history, progress, minutes, manifest)
         except OSError as error:  # A full disk, say: the trained model cannot be kept.
-            raise RunError(f"{out_dir}: cannot write the trained run ({error.strerror or error}); free some space or choose another --out, and train again") from None
+            raise RunError(f"{out_dir}: cannot write the trained run ({os_reason(error)}); free some space or choose another --out, and train again") from None
+        except KeyboardInterrupt as interrupt:
+            when = str(interrupt) if isinstance(interrupt, Interrupted) else "interrupted during training"
+            raise Interrupted(f"{when}: nothing was kept ({out_dir} not written); train again, or shorten it with --epochs") from None
     failure = None
     if evaluate_after:
         from training.data import DataError
@@ -242,12 +252,15 @@ def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Pa
             evaluate(staging, model=model, data_dir=config.data_dir or None)
         except (DataError, FontError, ValueError, OSError) as error:
             failure = error
+        except KeyboardInterrupt:  # The trained model is kept all the same.
+            run_dir = put_in_place(staging, out_dir, free_name)
+            raise Interrupted(f"interrupted during the evaluation: the trained run is kept, not evaluated, in {run_dir}: evaluate it with {evaluate_command(run_dir, config)}", run_dir) from None
         except BaseException:
-            # Interrupted, or an error no one foresaw (its traceback follows): the trained model is kept all the same.
-            put_in_place(staging, out_dir)
-            print(f"error: the evaluation did not finish; the trained run is kept, not evaluated, in {out_dir}: evaluate it with {evaluate_command(out_dir, config)}", file=sys.stderr)
+            # An error no one foresaw (its traceback follows): the trained model is kept all the same.
+            run_dir = put_in_place(staging, out_dir, free_name)
+            print(f"error: the evaluation did not finish; the trained run is kept, not evaluated, in {run_dir}: evaluate it with {evaluate_command(run_dir, config)}", file=sys.stderr)
             raise
-    put_in_place(staging, out_dir)
+    out_dir = put_in_place(staging, out_dir, free_name)
     if failure is not None:
         raise EvaluationError(
             f"{str(failure).splitlines()[0]}; the trained run is kept, not evaluated, in {out_dir}: once that is mended, evaluate it with {evaluate_command(out_dir, config)}",
@@ -266,7 +279,10 @@ def fit(config: TrainConfig):
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     started = time.time()
-    train_dataset, val_dataset, train_count, validation_count = make_datasets(config)
+    try:
+        train_dataset, val_dataset, train_count, validation_count = make_datasets(config)
+    except KeyboardInterrupt:  # The first run re-draws the digits for minutes.
+        raise Interrupted("interrupted while preparing the data") from None
     model = build_model(config.model)
     if config.teacher:  # After the student is built: its starting weights are those of a run without teachers.
         train_dataset = train_dataset.map(teacher_targets(config), num_parallel_calls=1, deterministic=True).prefetch(2)
@@ -288,7 +304,10 @@ def fit(config: TrainConfig):
         f"validating on {validation_count:,} (as published and drawn as on the page), {config.epochs} epochs"
     )
     progress = ProgressAndBest(config.epochs, keep_best=not config.refit)
-    history = model.fit(train_dataset, validation_data=val_dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
+    try:
+        history = model.fit(train_dataset, validation_data=val_dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted at epoch {progress.epoch} of {config.epochs}" if progress.epoch else "interrupted before the first epoch") from None
     if not config.refit:
         model.set_weights(progress.best_weights)
     return model, history, progress, (time.time() - started) / 60
@@ -314,24 +333,27 @@ def default_config(model: str, data_dir: str = "") -> TrainConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    model_parser = argparse.ArgumentParser(add_help=False)
-    model_parser.add_argument("--model", default=TrainConfig.model, choices=sorted(BUILDERS))
-    data_parser = argparse.ArgumentParser(add_help=False)  # The defaults depend on the model and the data.
+    model_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    model_parser.add_argument("--model", default=TrainConfig.model, choices=sorted(BUILDERS), help=f"the network to train (default: {TrainConfig.model})")
+    data_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)  # The defaults depend on the model and the data.
     data_parser.add_argument("--data-dir", default="")
     defaults = default_config(model_parser.parse_known_args(argv)[0].model, data_parser.parse_known_args(argv)[0].data_dir)
-    parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.", parents=[model_parser])
+    parser = argparse.ArgumentParser(description="Train a model into runs/<model>/<timestamp>/.", parents=[model_parser], allow_abbrev=False)
     parser.add_argument("--out", type=Path, default=None, help="run directory (default runs/<model>/<UTC timestamp>)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip the test-set evaluation report")
+    helps = field_help(defaults)
     for field in dataclasses.fields(TrainConfig):
         if field.name == "model":
             continue
         flag = "--" + field.name.replace("_", "-")
         default = getattr(defaults, field.name)
         if field.type == "bool":
-            parser.add_argument(flag, type=parse_bool, default=default)
+            parser.add_argument(flag, type=parse_bool, default=default, help=helps[field.name])
         else:
-            parser.add_argument(flag, type={"int": int, "float": float, "str": str}[field.type], default=default)
-    args = parser.parse_args(argv)
+            parser.add_argument(flag, type={"int": int, "float": float, "str": str}[field.type], default=default, help=helps[field.name])
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        unknown_flags_error(parser, unknown)
     config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)})
     problems = validate(config)
     for problem in problems:
@@ -342,14 +364,17 @@ def main(argv: list[str] | None = None) -> int:
     from training.data import DataError
     from training.fonts import FontError
 
+    previous = interrupt_on(signal.SIGTERM, signal.SIGHUP)
     try:
         if args.out is None:
             check_latest(out_dir.parent)
         try:
-            run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate)
-        except EvaluationError as error:
+            # A timestamp name taken meanwhile (two trainings finishing in the same second) gives way to the next
+            # free one; a name the user chose with --out is never replaced by another.
+            run_dir = train(config, out_dir, evaluate_after=not args.no_evaluate, free_name=args.out is None)
+        except (EvaluationError, Interrupted) as error:
             # The run is complete but for its report, as with --no-evaluate: it is the newest run all the same.
-            if args.out is None:
+            if args.out is None and error.run_dir is not None:
                 link_latest(error.run_dir)
             raise
         if args.out is None:
@@ -357,6 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, FontError, ValueError, FileExistsError, RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM or SIGHUP: one line, no traceback.
+        if not isinstance(interrupt, Interrupted):
+            interrupt = Interrupted(f"interrupted before the training began: nothing was kept ({out_dir} not written); train again")
+        print(interrupt, file=sys.stderr)
+        return 130
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return 0
 
 
