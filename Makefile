@@ -2,9 +2,11 @@
 #   make serve                  serve the committed site on http://127.0.0.1:8000 (Python standard library only)
 #   make test                   install what is missing (venv, npm, chromium) and run the whole test suite
 #   make train [MODEL=seed001]  train a model into runs/<model>/<timestamp>/ (runs/<model>/latest links to it);
+#                               ARGS="--epochs 3" passes settings (python -m training.train --help lists them);
 #                               MODEL=letters trains the shipped letters model (fonts), or on EMNIST letters with DATA_DIR=<dir>
 #   make convert [TASK=digits]  release the task's model (runs/<its model>/latest) into site/models/<task>/, its
-#                               Keras source into models/<task>/ and TF.js rebuilt for it (skipped when nothing changed)
+#                               Keras source into models/<task>/ and TF.js rebuilt for it (skipped when nothing changed);
+#                               MODEL=seed001 releases runs/seed001/latest, RUN=<folder> any run, FORCE=1 one below the floor
 #   make vendor                 build TF.js for the shipped models into site/vendor/ (make convert rebuilds it)
 #   make bench [QUICK=1]        compare Inkwell with the seed designs, write bench/results.{json,md,png};
 #                               read 3,000 whole numbers of each style, write bench/numbers.md; what a visit
@@ -27,7 +29,8 @@ ifndef TASK_MODEL_$(TASK)
 $(error TASK=$(TASK): no such task; choose one of: $(sort $(patsubst TASK_MODEL_%,%,$(filter TASK_MODEL_%,$(.VARIABLES)))) (python -m training.tasks lists them))
 endif
 endif
-RUN ?= runs/$(TASK_MODEL_$(TASK))/latest
+# MODEL= names the run too (make train MODEL=seed001, then make convert MODEL=seed001); RUN= any run folder.
+RUN ?= runs/$(if $(filter command line,$(origin MODEL)),$(MODEL),$(TASK_MODEL_$(TASK)))/latest
 QUANTIZE ?= auto
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL = 3
@@ -85,11 +88,23 @@ data: $(VENV)/.installed node_modules/.installed
 	$(PYTHON) -m training.data
 
 train: $(VENV)/.installed node_modules/.installed
-	$(PYTHON) -m training.train --model $(MODEL) $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
+	$(PYTHON) -m training.train --model $(MODEL) $(if $(DATA_DIR),--data-dir $(DATA_DIR),) $(ARGS)
 
 # A release interrupted by a failure or kill is completed first (convert.py --finish), so make never takes a
 # half-released model for an up-to-date one.
 convert: finish-release site/models/$(TASK)/model.json
+	@$(PYTHON_SYSTEM) -c 'import json, sys; print("site/models/%s holds the run %s" % (sys.argv[1], json.load(open(sys.argv[2]))["run"]))' $(TASK) models/$(TASK)/source.json 2>/dev/null || true
+
+# The run the site holds is the one models/<task>/source.json names (convert.py writes it). When that is not the
+# run RUN names (an older run asked for, or the shipped model put back by git, whose files are newer than any
+# run), the release is out of date whatever the files' times say.
+ifneq ($(filter convert,$(MAKECMDGOALS)),)
+HELD_RUN := $(shell $(PYTHON_SYSTEM) -c 'import json, sys; print(json.load(open(sys.argv[1]))["run"])' models/$(TASK)/source.json 2>/dev/null)
+ifneq ($(realpath $(RUN)),$(realpath $(HELD_RUN)))
+ANOTHER_RUN_HELD := another-run-held
+endif
+endif
+.PHONY: another-run-held
 
 finish-release: | $(VENV)/.installed
 	$(PYTHON) convert.py --finish
@@ -97,11 +112,11 @@ finish-release: | $(VENV)/.installed
 # The release includes TF.js rebuilt for the shipped models when the new model needs other layers or kernels.
 # Precious: make deletes an interrupted recipe's target, and here that is the model the release just put in place.
 .PRECIOUS: site/models/$(TASK)/model.json $(VENDOR_FILES)
-site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/release.py training/preprocess.py training/drawing.py | $(VENV)/.installed node_modules/.installed
-	$(PYTHON) convert.py --task $(TASK) --run $(RUN) --quantize $(QUANTIZE)
+site/models/$(TASK)/model.json: $(RUN)/model.h5 convert.py training/release.py training/preprocess.py training/drawing.py $(ANOTHER_RUN_HELD) | $(VENV)/.installed node_modules/.installed
+	$(PYTHON) convert.py --task $(TASK) --run $(RUN) --quantize $(QUANTIZE)$(if $(FORCE), --force,)
 
 runs/%/model.h5:
-	@echo "error: no trained model at $@; train one with: make train" >&2; exit 1
+	@echo "error: no trained model at $@; train one with: make train$(if $(filter command line,$(origin MODEL)), MODEL=$(MODEL),), or name a run: make convert RUN=<run folder>" >&2; exit 1
 
 # TF.js is vendored (committed): built for the page from the pinned npm packages (tools/build_tfjs.mjs,
 # esbuild), and the WebAssembly binaries copied; tests check both match what this makes, byte for byte.
@@ -117,7 +132,10 @@ site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
 # npm ci unpacks these; they exist once node_modules is installed.
 $(addprefix $(TFJS_WASM)/,$(WASM_FILES)): | node_modules/.installed
 
+# A port already taken (another make serve, two students on one machine) is one line with the remedy, not a traceback.
 serve:
+	@$(PYTHON_SYSTEM) -c 'import socket, sys; socket.create_server(("127.0.0.1", int(sys.argv[1]))).close()' $(PORT) 2>/dev/null \
+	  || { echo "error: port $(PORT) is in use (another make serve?); choose another: make serve PORT=8001" >&2; exit 1; }
 	@echo "Inkwell on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
 	$(PYTHON_SYSTEM) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 

@@ -259,7 +259,7 @@ def check_accuracy_floor(run_dir: Path, task_spec: Task, accuracy: float, min_ac
     if accuracy < floor and not force:
         raise ConversionError(
             f"{run_dir}: TF.js test accuracy {100 * accuracy:.2f}% is below the {task_spec.name} floor of {100 * floor:.2f}%; "
-            "train it longer, or pass --force (or --min-accuracy) to ship it anyway"
+            "train it longer, or pass --force (make convert FORCE=1) or --min-accuracy to ship it anyway"
         )
 
 

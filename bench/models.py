@@ -81,7 +81,8 @@ def choose_run(model: str, runs_dir: Path = RUNS_DIR, allow_training: bool = Tru
             return RunChoice(model, latest.resolve(), False, False, f"reused, but NOT trained with the TrainConfig defaults: {differences}")
         shown = latest.relative_to(ROOT) if latest.is_relative_to(ROOT) else latest
         return RunChoice(model, None, False, False, f"missing: no {shown}/model.h5 (this mode never trains)")
-    from training.train import TrainConfig, link_latest, train
+    from training.runs import link_latest
+    from training.train import TrainConfig, train
 
     reason = f"its latest run differs from the defaults: {differences}" if has_run else "it has no run"
     print(f"training {model} with the TrainConfig defaults ({reason}); this takes a while")

@@ -1,7 +1,8 @@
-"""python -m bench.run [--quick]  — compare Inkwell's shipped default model with the seed designs, in one run.
+"""python -m bench.run [--quick]  — compare Inkwell's default design with the seed designs, in one run.
 
 For each model (default, seed001, seed000, seed003), trained with the same data and schedule (the
-TrainConfig defaults; bench/models.py reuses runs/<model>/latest or trains), this measures: parameters;
+TrainConfig defaults; bench/models.py reuses runs/<model>/latest or trains): the designs compared, not the
+shipped digits model (an average of fine-tunes, README), which is measured by `make convert` and bench/writers.py. It measures: parameters;
 weight bytes as float32 and as the shipped uint8; MNIST test accuracy in Keras and in TF.js (both dtypes);
 accuracy on page-like drawings through the page's preprocess.js (bench/robustness.py); real writers' single
 digits and numbers on the held-out writers, read as on the page (bench/writers.py); latency in headless

@@ -348,6 +348,8 @@ def test_only_a_source_folder_exactly_as_convert_wrote_it_may_be_replaced(tmp_pa
     with pytest.raises(convert.ConversionError, match="refusing to replace it") as refused:
         release.check_source_folder(source)
     assert named in str(refused.value) and "\n" not in str(refused.value)
+    # A file a release added, left beside the files git put back (review 7: a run's history.json): the remedy.
+    assert (f"git clean -f {source}" in str(refused.value)) == (change == "a-file-added")
 
 
 def test_a_source_folder_convert_wrote_is_replaced_by_the_next_release(tmp_path, without_node):
@@ -406,7 +408,7 @@ def test_a_model_below_the_floor_is_refused_unless_forced(tmp_path, capsys):
     arguments = ["--run", run, "--out", site / "models" / "digits", "--source-out", sources / "digits", "--quantize", "uint8"]
     code, error = run_main(capsys, *arguments)
     assert code == 1 and "\n" not in error
-    assert "is below the digits floor of 99.00%" in error and "--force" in error
+    assert "is below the digits floor of 99.00%" in error and "--force (make convert FORCE=1)" in error
     assert snapshot(tmp_path / "project") == before  # nothing released, no staging left (not even in site/)
     code, error = run_main(capsys, *arguments, "--force")
     assert code == 0, error
@@ -511,6 +513,31 @@ def test_make_convert_interrupted_after_the_release_keeps_the_released_model(tmp
             make.wait()
     assert make.returncode != 0
     assert (project / "site" / "models" / "digits" / "model.json").read_text() == "the model just released"
+
+
+@pytest.mark.parametrize("held", ["the-run-asked-for", "another-run", "none"])
+def test_make_convert_releases_a_run_the_site_does_not_hold_whatever_the_files_times(tmp_path, held):
+    # Review 7: after `git checkout -- site models` (the shipped model back, its files newer than any run), or
+    # with RUN= an older run, make took the site for up to date and released nothing, exit 0. The run the site
+    # holds is in models/<task>/source.json: make converts when it is not the run asked for.
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Makefile", project / "Makefile")
+    inputs = ["requirements.txt", "package.json", "package-lock.json", "convert.py", "training/preprocess.py", "training/drawing.py", "training/release.py",
+              "runs/default/20260101-000000/model.h5", "runs/default/20260102-000000/model.h5", ".venv/.installed", "node_modules/.installed", "site/models/digits/model.json"]
+    for when, name in enumerate(inputs):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("")
+        os.utime(project / name, (1_000_000_000 + when, 1_000_000_000 + when))  # the site's model.json newest of all
+    if held != "none":
+        run = "runs/default/20260101-000000" if held == "the-run-asked-for" else "runs/default/20260102-000000"
+        (project / "models" / "digits").mkdir(parents=True)
+        (project / "models" / "digits" / "source.json").write_text(json.dumps({"run": str(project / run), "files": []}))
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    made = subprocess.run(["make", "-n", "convert", "RUN=runs/default/20260101-000000", f"PYTHON={sys.executable}"], cwd=project, capture_output=True, text=True, env=env)
+    assert made.returncode == 0, made.stderr
+    converts = "convert.py --task digits --run runs/default/20260101-000000" in made.stdout
+    assert converts == (held != "the-run-asked-for"), made.stdout
 
 
 # --- A second task: letters (issue 14) --------------------------------------------------------------------

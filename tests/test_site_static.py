@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from html.parser import HTMLParser
@@ -312,3 +314,13 @@ def test_service_worker_precaches_everything_the_page_loads():
     skipped = site_version.NOT_PRECACHED - {"sw.js", ".nojekyll"}
     manifest_icons = referenced_files()["manifest.webmanifest"]
     assert skipped <= manifest_icons, f"{sorted(skipped - manifest_icons)} is neither precached nor a manifest icon"
+
+
+def test_make_serve_on_a_port_in_use_is_one_line_with_the_remedy():
+    # Review 7: two students on one machine, the second `make serve` printed http.server's traceback.
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        made = subprocess.run(["make", "serve", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert made.returncode != 0 and made.stdout == ""
+    assert made.stderr.splitlines()[0] == f"error: port {port} is in use (another make serve?); choose another: make serve PORT=8001"

@@ -11,6 +11,7 @@ import pytest
 
 from training.evaluate import evaluate
 from training.augment import augment_batch
+from training import datasets, fitting, runs
 from training import train as train_module
 from training.train import TrainConfig, train, validate
 
@@ -158,6 +159,7 @@ def no_data_preparation(monkeypatch):
     def refuse(config):
         raise AssertionError("data preparation started before the arguments were checked")
 
+    # Where fit() looks it up (it is defined in training/datasets.py): a patch there would not reach fit().
     monkeypatch.setattr(train_module, "make_datasets", refuse)
 
 
@@ -203,7 +205,7 @@ def test_handwriting_fraction_defaults_to_none_and_replaces_that_share_of_each_b
 
     def batches(fraction):
         config = TrainConfig(batch_size=64, augment=False, canvas_fraction=0.0, handwriting_fraction=fraction, seed=4)
-        dataset = train_module.pipelines(config, plain, redraws, labels, *val, handwriting=pool if fraction else None)[0]
+        dataset = datasets.pipelines(config, plain, redraws, labels, *val, handwriting=pool if fraction else None)[0]
         images, got = next(iter(dataset))
         return images.numpy().reshape(64, -1), got.numpy()
 
@@ -223,12 +225,12 @@ def test_per_image_repeats_use_each_image_that_many_times_an_epoch():
     labels = np.arange(4, dtype=np.uint8)
     val = (np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8))
     config = TrainConfig(batch_size=5, augment=False, canvas_fraction=0.0, seed=3)
-    dataset, _, examples, _ = train_module.pipelines(config, plain, plain[:, None], labels, *val, repeats=np.array([1, 3, 1, 2]))
+    dataset, _, examples, _ = datasets.pipelines(config, plain, plain[:, None], labels, *val, repeats=np.array([1, 3, 1, 2]))
     assert examples == 7
     seen = np.concatenate([got.numpy() for _, got in dataset])
     assert sorted(seen.tolist()) == [0, 1, 1, 1, 2, 3, 3]
     # An int repeats every image as before.
-    dataset, _, examples, _ = train_module.pipelines(config, plain, plain[:, None], labels, *val, repeats=2)
+    dataset, _, examples, _ = datasets.pipelines(config, plain, plain[:, None], labels, *val, repeats=2)
     assert examples == 8 and sorted(np.concatenate([got.numpy() for _, got in dataset]).tolist()) == [0, 0, 1, 1, 2, 2, 3, 3]
 
 
@@ -253,7 +255,7 @@ def test_teacher_targets_mix_the_smoothed_labels_with_the_teachers_probabilities
     paths = ",".join(str(tmp_path / f"teacher{index}.h5") for index in range(2))
     for weight, wanted in ((0.0, smoothed), (1.0, expected), (0.4, 0.6 * smoothed + 0.4 * expected)):
         config = TrainConfig(model="seed001", label_smoothing=0.05, teacher=paths, distill_weight=weight)
-        out_images, targets = train_module.teacher_targets(config)(images, labels)
+        out_images, targets = fitting.teacher_targets(config)(images, labels)
         np.testing.assert_allclose(targets.numpy(), wanted, atol=1e-5, err_msg=f"distill_weight {weight}")
         np.testing.assert_allclose(targets.numpy().sum(axis=1), 1.0, atol=1e-5)
         assert out_images is images
@@ -275,7 +277,7 @@ def test_distill_agreeing_keeps_the_label_alone_where_the_teachers_read_another(
     labels = tf.constant(np.where(np.arange(8) % 2 == 0, read, (read + 1) % 10).astype(np.int32))
     smoothed = np.eye(10)[labels.numpy()] * 0.95 + 0.005
     config = TrainConfig(model="seed001", label_smoothing=0.05, teacher=str(tmp_path / "teacher.h5"), distill_weight=0.6, distill_agreeing=True)
-    _, targets = train_module.teacher_targets(config)(images, labels)
+    _, targets = fitting.teacher_targets(config)(images, labels)
     agree = (np.arange(8) % 2 == 0)[:, None]
     np.testing.assert_allclose(targets.numpy(), np.where(agree, 0.4 * smoothed + 0.6 * taught, smoothed), atol=1e-5)
 
@@ -286,11 +288,11 @@ def test_the_loss_and_accuracy_read_labels_and_probability_targets_alike():
     probabilities = tf.constant([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
     labels = tf.constant([[0], [1]])
     targets = tf.one_hot([0, 1], 3)
-    loss = train_module.smoothed_crossentropy(0.0)
+    loss = fitting.smoothed_crossentropy(0.0)
     np.testing.assert_allclose(loss(labels, probabilities).numpy(), loss(targets, probabilities).numpy(), atol=1e-6)
-    assert train_module.label_accuracy(labels, probabilities).numpy().tolist() == [1.0, 0.0]
-    assert train_module.label_accuracy(targets, probabilities).numpy().tolist() == [1.0, 0.0]
-    assert train_module.label_accuracy.__name__ == "accuracy"  # the logs' names stay accuracy, val_accuracy
+    assert fitting.label_accuracy(labels, probabilities).numpy().tolist() == [1.0, 0.0]
+    assert fitting.label_accuracy(targets, probabilities).numpy().tolist() == [1.0, 0.0]
+    assert fitting.label_accuracy.__name__ == "accuracy"  # the logs' names stay accuracy, val_accuracy
 
 
 @pytest.mark.slow
@@ -317,7 +319,7 @@ def tiny_data(monkeypatch):
     def make(config):
         rng = np.random.default_rng(0)
         images, labels = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8), rng.integers(0, 10, 64).astype(np.uint8)
-        return train_module.pipelines(config, images, images[:, None], labels, images[:16], labels[:16])
+        return datasets.pipelines(config, images, images[:, None], labels, images[:16], labels[:16])
 
     monkeypatch.setattr(train_module, "make_datasets", make)
 
@@ -403,7 +405,7 @@ def test_a_run_folder_that_appears_during_the_training_is_left_alone(tmp_path, m
         return make(config)
 
     monkeypatch.setattr(train_module, "make_datasets", another_run_appears)
-    with pytest.raises(train_module.RunError, match=r"run: appeared while this run trained; this run is kept complete in .*\.run\.\w+\.partial: rename it") as caught:
+    with pytest.raises(runs.RunError, match=r"run: appeared while this run trained; this run is kept complete in .*\.run\.\w+\.partial: rename it") as caught:
         train(TINY, tmp_path / "run", evaluate_after=False)
     assert list((tmp_path / "run").iterdir()) == []
     kept = tmp_path / staging_folders(tmp_path)[0]
@@ -416,7 +418,7 @@ def test_a_run_that_cannot_be_written_is_one_line_and_leaves_nothing_behind(tmp_
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(train_module, "write_run", full_disk)
-    with pytest.raises(train_module.RunError) as caught:
+    with pytest.raises(runs.RunError) as caught:
         train(TINY, tmp_path / "run", evaluate_after=False)
     assert str(caught.value) == f"{tmp_path / 'run'}: cannot write the trained run (No space left on device); free some space or choose another --out, and train again"
     assert list(tmp_path.iterdir()) == []
@@ -448,10 +450,10 @@ def test_a_latest_that_is_a_real_folder_is_one_line_before_any_data_is_prepared(
 def test_link_latest_replaces_the_link_and_leaves_no_temporary_one(tmp_path):
     for name in ("20260101-000000", "20260102-000000"):
         (tmp_path / name).mkdir()
-        train_module.link_latest(tmp_path / name)
+        runs.link_latest(tmp_path / name)
         assert (tmp_path / "latest").readlink().name == name
     (tmp_path / ".latest.tmp").write_text("not the program's")  # The fixed name link_latest once removed.
-    train_module.link_latest(tmp_path / "20260101-000000")
+    runs.link_latest(tmp_path / "20260101-000000")
     assert sorted(path.name for path in tmp_path.iterdir()) == [".latest.tmp", "20260101-000000", "20260102-000000", "latest"]
     assert (tmp_path / ".latest.tmp").read_text() == "not the program's"
 

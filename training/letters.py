@@ -229,7 +229,7 @@ def emnist_letter_set(directory: Path | str, split: str, variants: int, seed: in
 
 
 def training_arrays(config) -> tuple:
-    """What training/train.py's `pipelines` takes for the letters task (`config` a TrainConfig): plain
+    """What training/datasets.py's `pipelines` takes for the letters task (`config` a TrainConfig): plain
     glyphs, their drawings, labels, validation images and labels, and how many times an epoch uses each glyph
     (an int, or per glyph when config.handwriting_font_weight is not 1).
 

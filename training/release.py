@@ -129,7 +129,8 @@ def check_source_folder(source_dir: Path) -> None:
         raise ConversionError(refuse.format(f"holds {listing(source_dir)} but no {SOURCE_MARKER} of a source folder convert.py wrote")) from None
     unlisted, missing = names - set(listed) - {SOURCE_MARKER}, set(listed) - names
     if unlisted:
-        raise ConversionError(refuse.format(f"holds files its {SOURCE_MARKER} does not list ({few(unlisted)})"))
+        left = f" (left by an earlier release after git put the folder back? remove them: git clean -f {source_dir})"
+        raise ConversionError(refuse.format(f"holds files its {SOURCE_MARKER} does not list ({few(unlisted)}){left}"))
     if missing:
         raise ConversionError(refuse.format(f"lacks files its {SOURCE_MARKER} lists ({few(missing)})"))
 

@@ -14,43 +14,37 @@ the same digits re-drawn as on the page (training/drawing.py) and passed through
 then augments on the fly the way people's drawings vary: rotation, scale, shear, shift, stroke thickness
 and elastic distortion. With --handwriting-fraction F, a share F of each batch is replaced by digits in the
 styles MNIST lacks (training/digit_styles.py: real training writers' strokes, continental 1s, crossed 7s...).
+
+The stages a run goes through, each a module of its own: training/datasets.py (the input pipelines),
+training/model.py (the network), training/fitting.py (the loss, metric, schedule and callback model.fit is
+given, and the weights a run starts from or learns from), training/runs.py (the run's folder) and
+training/evaluate.py (the report).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
-import json
 import math
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import numpy as np
 
 from training.quiet import import_tensorflow
 
 tf = import_tensorflow()
 import tf_keras as keras  # noqa: E402
 
-from training.augment import augment_batch  # noqa: E402
-from training.data import load_mnist  # noqa: E402
-from training.drawing import training_redraws  # noqa: E402
-from training.files import atomic_path, move_into_place, removed_on_failure, staging_folder  # noqa: E402
+from training.datasets import LETTER_MODELS, check_test_data, make_datasets, pool_names  # noqa: E402
+from training.files import removed_on_failure, staging_folder  # noqa: E402
+from training.fitting import ProgressAndBest, WarmupCosine, check_init_from, init_weights_path, label_accuracy, layer_names, smoothed_crossentropy, teacher_targets  # noqa: E402
 from training.model import BUILDERS, build_model  # noqa: E402
-from training.parallel import parallel_map  # noqa: E402
-
-HANDWRITING_COUNT = 20_000  # Drawings in the pool handwriting_fraction draws from (training/digit_styles.py).
-MISSING_COUNT = 5_000  # Drawings in the smaller pool of the missing styles alone (handwriting_pool "missing").
-LETTER_MODELS = ("letters",)  # Models of the letters task (training/letters.py); the others read digits.
+from training.runs import EvaluationError, RunError, check_latest, evaluate_command, link_latest, put_in_place, write_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = ROOT / "runs"
-CACHE_DIR = RUNS_DIR / "cache"
 
 
 @dataclass(frozen=True)
@@ -201,295 +195,6 @@ def validate(config: TrainConfig) -> list[str]:
     return problems
 
 
-def canvas_redraws(images: np.ndarray, seeds: list[int], data_key: str) -> list[np.ndarray]:
-    """Page-like re-drawings of the training digits, one set per seed, cached in runs/cache/.
-
-    The cache key covers the digits and the code that draws and preprocesses them, so a change to either
-    makes new re-drawings instead of reusing stale ones. Missing sets are drawn in parallel, one process
-    per core (~1.5 ms a digit each); each set depends only on its seed, so the result is the same.
-    """
-    code = b"".join((ROOT / "training" / name).read_bytes() for name in ("drawing.py", "preprocess.py"))
-    digest = hashlib.sha256(images.tobytes() + code).hexdigest()[:12]
-    paths = [CACHE_DIR / f"redraws-{data_key}-{digest}-seed{seed}.npy" for seed in seeds]
-    missing = [(seed, path) for seed, path in zip(seeds, paths) if not path.is_file()]
-    if missing:
-        started = time.time()
-        drawn = parallel_map(training_redraws, [images] * len(missing), [seed for seed, _ in missing])
-        for (seed, path), redraws in zip(missing, drawn):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as temporary:
-                np.save(temporary, redraws)
-        where = CACHE_DIR.relative_to(ROOT) if CACHE_DIR.is_relative_to(ROOT) else CACHE_DIR
-        print(f"re-drew {len(images):,} digits as on the page {len(missing)} way(s) in {time.time() - started:.0f} s (cached in {where}/)")
-    return [np.load(path) for path in paths]
-
-
-def make_datasets(config: TrainConfig):
-    """Training and validation tf.data pipelines, plus the number of training and validation examples."""
-    if config.model in LETTER_MODELS:
-        from training.letters import training_arrays
-
-        return pipelines(config, *training_arrays(config))
-    train = load_mnist("train", config.data_dir or None)
-    images, labels = train.images, train.labels
-    if config.train_limit:
-        images, labels = images[: config.train_limit], labels[: config.train_limit]
-    validation_size = min(config.validation_size, len(images) // 5)
-    fit_images, fit_labels = images[:-validation_size], labels[:-validation_size]
-    val_images, val_labels = images[-validation_size:], labels[-validation_size:]
-    data_key = "full" if not config.train_limit else f"first{config.train_limit}"
-    seeds = [config.seed + 10 * variant for variant in range(config.canvas_variants)] if config.canvas_fraction > 0 else []
-    variants = canvas_redraws(fit_images, seeds, data_key)
-    redraws = np.stack(variants, axis=1) if variants else fit_images[:, None]
-    val_redraws = canvas_redraws(val_images, [config.seed + 1000], f"val-{data_key}")[0] if config.canvas_fraction > 0 else val_images
-    # Validation covers both kinds of input the model must handle: MNIST as published and page drawings.
-    val_all = np.concatenate([val_images, val_redraws])
-    val_all_labels = np.concatenate([val_labels, val_labels])
-    handwriting = None
-    if config.handwriting_fraction > 0:
-        from training.digit_styles import POOLS, style_set
-
-        if config.handwriting_pool == "all":
-            styles = style_set(HANDWRITING_COUNT, config.seed)
-        else:
-            styles = style_set(MISSING_COUNT, config.seed, styles=POOLS[config.handwriting_pool])
-        handwriting = (styles.images, styles.labels)
-    return pipelines(config, fit_images, redraws, fit_labels, val_all, val_all_labels, handwriting=handwriting)
-
-
-def pipelines(config: TrainConfig, fit_images, redraws, fit_labels, val_images, val_labels, repeats: int = 1, handwriting=None):
-    """tf.data pipelines over uint8 arrays: plain images (N, 28, 28), their page-like re-drawings
-    (N, V, 28, 28), labels (N,); validation images and labels. Each epoch uses every image `repeats` times.
-    `handwriting` (images (H, 28, 28), labels (H,)): a pool that replaces a config.handwriting_fraction
-    share of each batch's examples (image and label), each a random drawing of the pool. `repeats` may also
-    be an int array (N,): how many times an epoch uses each image."""
-
-    def to_float(batch):
-        return tf.cast(batch, tf.float32)[..., None] / 255.0
-
-    def mix_and_augment(plain, redrawn, label):
-        # Each digit appears as published or as one of its page-like re-drawings, chosen afresh each epoch.
-        count = tf.shape(plain)[0]
-        use_redrawn = tf.random.uniform([count, 1, 1, 1]) < config.canvas_fraction
-        variant = tf.random.uniform([count], 0, tf.shape(redrawn)[1], dtype=tf.int32)
-        chosen = tf.gather(redrawn, variant, axis=1, batch_dims=1)
-        batch = tf.where(use_redrawn, to_float(chosen), to_float(plain))
-        if handwriting is not None:  # Only then: no extra random draws, so runs without it are as before.
-            use_pool = tf.random.uniform([count]) < config.handwriting_fraction
-            pick = tf.random.uniform([count], 0, tf.shape(pool_images)[0], dtype=tf.int32)
-            batch = tf.where(use_pool[:, None, None, None], to_float(tf.gather(pool_images, pick)), batch)
-            label = tf.where(use_pool, tf.gather(pool_labels, pick), label)
-        if config.augment:
-            batch = augment_batch(batch, config)
-        return batch, label
-
-    # The parallelism is fixed, so tf.data's autotuner has nothing to tune, and it costs: freeing an epoch's
-    # iterator waited for the autotuner's thread to wake (it sleeps up to a minute), 15-17 s between some
-    # epochs and ~2.4 min over a 30-epoch run, with the CPU idle. The batches are the same without it.
-    fixed_parallelism = tf.data.Options()
-    fixed_parallelism.autotune.enabled = False
-    # Shuffle indices, not the digits themselves: a 55,000-element buffer of image tensors took ~5 s to
-    # refill before every epoch and ~40 s to free after the last. The order is the same permutation.
-    arrays = [tf.constant(fit_images), tf.constant(redraws), tf.constant(fit_labels.astype(np.int32))]
-    if handwriting is not None:
-        pool_images, pool_labels = tf.constant(handwriting[0]), tf.constant(handwriting[1].astype(np.int32))
-    count = len(fit_images)
-    if np.ndim(repeats) == 0:
-        indices = tf.data.Dataset.range(count * repeats)
-        examples = count * repeats
-    else:  # Each image its own number of times: index i appears repeats[i] times (i % count is i).
-        indices = tf.data.Dataset.from_tensor_slices(np.repeat(np.arange(count, dtype=np.int64), repeats))
-        examples = int(np.sum(repeats))
-    train_dataset = (
-        indices.shuffle(examples, seed=config.seed, reshuffle_each_iteration=True)
-        .batch(config.batch_size)
-        .map(lambda indices: tuple(tf.gather(array, indices % count) for array in arrays))
-        .map(mix_and_augment, num_parallel_calls=1, deterministic=True)
-        .prefetch(2)
-        .with_options(fixed_parallelism)
-    )
-    val_dataset = (
-        tf.data.Dataset.from_tensor_slices((val_images, val_labels.astype(np.int32)))
-        .batch(512)
-        .map(lambda x, y: (to_float(x), y))
-        .with_options(fixed_parallelism)
-    )
-    return train_dataset, val_dataset, examples, len(val_labels)
-
-
-def is_target(labels, probabilities) -> bool:
-    """Whether a batch's labels are probability targets (training with --teacher), not integer labels."""
-    return labels.shape.rank == 2 and labels.shape[-1] == probabilities.shape[-1] != 1
-
-
-def smoothed_crossentropy(smoothing: float):
-    """Cross-entropy against integer labels with label smoothing (the pipeline keeps integer labels), or
-    against the targets `teacher_targets` makes, which are already probabilities (training with --teacher)."""
-
-    def loss(labels, probabilities):
-        if is_target(labels, probabilities):
-            return keras.losses.categorical_crossentropy(labels, probabilities)
-        one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), probabilities.shape[-1])
-        return keras.losses.categorical_crossentropy(one_hot, probabilities, label_smoothing=smoothing)
-
-    return loss
-
-
-def label_accuracy(labels, probabilities):
-    """Accuracy that reads integer labels or probability targets (their most probable label): with
-    --teacher, training batches carry targets and validation batches labels."""
-    if is_target(labels, probabilities):
-        labels = tf.argmax(labels, axis=-1)
-    labels = tf.cast(tf.reshape(labels, [-1]), tf.int64)
-    return tf.cast(tf.equal(labels, tf.argmax(probabilities, axis=-1)), tf.float32)
-
-
-label_accuracy.__name__ = "accuracy"  # The logs keep their names: accuracy, val_accuracy.
-
-
-def teacher_targets(config: TrainConfig):
-    """A tf.data map from (images, labels) to (images, targets): the smoothed labels mixed with the teachers'
-    averaged probabilities on those very (augmented) images. The teachers are built as config.model and load
-    their weights, so they must be runs of the same model; they never train."""
-    teachers = []
-    for part in config.teacher.split(","):
-        teacher = build_model(config.model)
-        teacher.load_weights(init_weights_path(part))
-        teacher.trainable = False
-        teachers.append(teacher)
-    classes = int(teachers[0].output_shape[-1])
-
-    def targets(images, labels):
-        taught = tf.add_n([teacher(images, training=False) for teacher in teachers]) / len(teachers)
-        smoothed = tf.one_hot(labels, classes) * (1 - config.label_smoothing) + config.label_smoothing / classes
-        weight = tf.constant(config.distill_weight, tf.float32)
-        if config.distill_agreeing:
-            agree = tf.equal(tf.argmax(taught, axis=-1, output_type=tf.int32), tf.cast(labels, tf.int32))
-            weight = tf.where(agree, weight, 0.0)[:, None]
-        return images, (1 - weight) * smoothed + weight * taught
-
-    return targets
-
-
-class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up to the peak rate, then cosine decay to zero by the last step."""
-
-    def __init__(self, peak: float, warmup_steps: int, total_steps: int):
-        self.peak, self.warmup_steps, self.total_steps = peak, warmup_steps, total_steps
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        warmup = self.peak * (step + 1) / max(1, self.warmup_steps)
-        progress = (step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps)
-        cosine = 0.5 * self.peak * (1 + tf.cos(np.pi * tf.clip_by_value(progress, 0.0, 1.0)))
-        return tf.where(step < self.warmup_steps, warmup, cosine)
-
-    def get_config(self):
-        return {"peak": self.peak, "warmup_steps": self.warmup_steps, "total_steps": self.total_steps}
-
-
-class ProgressAndBest(keras.callbacks.Callback):
-    """One readable line per epoch; keeps the weights of the best epoch by validation accuracy, unless told
-    not to (a refit keeps its last epoch: its validation fonts are training fonts)."""
-
-    def __init__(self, epochs: int, keep_best: bool = True):
-        super().__init__()
-        self.epochs = epochs
-        self.keep_best = keep_best
-        self.best_accuracy = -1.0
-        self.best_epoch = 0
-        self.best_weights = None
-        self.started = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        accuracy = logs.get("val_accuracy", 0.0)
-        marker = ""
-        if self.keep_best and accuracy > self.best_accuracy:
-            self.best_accuracy, self.best_epoch = accuracy, epoch + 1
-            self.best_weights = self.model.get_weights()
-            marker = "  *best"
-        rate = float(keras.backend.get_value(self.model.optimizer.learning_rate))
-        print(
-            f"epoch {epoch + 1:>3}/{self.epochs}  loss {logs.get('loss', 0):.4f}  accuracy {100 * logs.get('accuracy', 0):6.2f}%"
-            f"  val_loss {logs.get('val_loss', 0):.4f}  val_accuracy {100 * accuracy:6.2f}%  lr {rate:.1e}"
-            f"  {time.time() - self.started:4.0f} s{marker}",
-            flush=True,
-        )
-
-
-def pool_names() -> list[str]:
-    """The handwriting pools (training/digit_styles.py POOLS), imported only when a pool is named."""
-    from training.digit_styles import POOLS
-
-    return list(POOLS)
-
-
-def layer_names(model: str) -> list[str]:
-    """The names of the model's layers, in order (a throwaway model; the caller seeds generators after)."""
-    names = [layer.name for layer in build_model(model).layers]
-    keras.backend.clear_session()
-    return names
-
-
-def init_weights_path(init_from: str) -> Path:
-    """The model.h5 that --init-from names: the file itself, or the one in the run directory it names."""
-    path = Path(init_from)
-    return path / "model.h5" if path.is_dir() else path
-
-
-def check_init_from(config: TrainConfig) -> None:
-    """Refuse an --init-from file that is not weights of config.model, in one line naming the file and the
-    remedy, before any data is prepared (which takes minutes). Builds a throwaway model and then clears the
-    Keras session; train() seeds every generator afterwards, so the run's random stream is unchanged."""
-    path = init_weights_path(config.init_from)
-    try:
-        build_model(config.model).load_weights(path)
-    except (ValueError, OSError) as error:
-        raise ValueError(
-            f"--init-from {config.init_from}: {path} is not weights of a {config.model!r} model ({str(error).splitlines()[0]}); "
-            f"pass a run directory or model.h5 trained with --model {config.model}"
-        ) from None
-    finally:
-        keras.backend.clear_session()
-
-
-class RunError(Exception):
-    """The run cannot be written where asked, or put in place; the message is one line naming the folder and
-    the remedy."""
-
-
-class EvaluationError(RunError):
-    """The run trained and is in place (`run_dir`), but its evaluation failed; the message says how to
-    evaluate it once the cause is mended."""
-
-    def __init__(self, message: str, run_dir: Path):
-        super().__init__(message)
-        self.run_dir = run_dir
-
-
-def check_test_data(config: TrainConfig) -> None:
-    """Refuse, before any training, a run whose evaluation could not read its test set: the MNIST t10k files
-    (or EMNIST letters' test files) in --data-dir or the npm package. They are read and checked here (a
-    fraction of a second) and thrown away; the test set still decides nothing about the training. (Letters on
-    fonts need no check here: train() takes the font manifest first, which checks every family's files, the
-    test families' included.)"""
-    if config.model not in LETTER_MODELS:
-        load_mnist("test", config.data_dir or None)
-    elif config.data_dir:
-        from training.letters import load_emnist_letters
-
-        load_emnist_letters(config.data_dir, "test")
-
-
-def evaluate_command(run_dir: Path, config: TrainConfig) -> str:
-    """The command that evaluates `run_dir` as train() would have."""
-    return f"python -m training.evaluate {run_dir}" + (f" --data-dir {config.data_dir}" if config.data_dir else "")
-
-
 def train(config: TrainConfig, out_dir: Path, evaluate_after: bool = True) -> Path:
     """Train per `config` and write a complete run directory at `out_dir`; returns `out_dir`.
 
@@ -587,60 +292,6 @@ def fit(config: TrainConfig):
     if not config.refit:
         model.set_weights(progress.best_weights)
     return model, history, progress, (time.time() - started) / 60
-
-
-def write_run(staging: Path, config: TrainConfig, model, history, progress: ProgressAndBest, minutes: float, manifest: dict | None) -> None:
-    """Write the trained run's files into its staging folder: model.h5, config.json, history.json, fonts.json
-    (letters on fonts, `manifest`) and metrics.json."""
-    metrics = {
-        "model": config.model,
-        "parameters": int(model.count_params()),
-        "best_epoch": config.epochs if config.refit else progress.best_epoch,
-        "validation_accuracy": None if config.refit else float(progress.best_accuracy),
-        "training_minutes": round(minutes, 2),
-        "tensorflow": tf.__version__,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    model.save(staging / "model.h5", include_optimizer=False)
-    (staging / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
-    (staging / "history.json").write_text(
-        json.dumps({key: [float(v) for v in values] for key, values in history.history.items()}, indent=2) + "\n"
-    )
-    if manifest is not None:
-        (staging / "fonts.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        metrics["font_manifest_digest"] = manifest["digest"]
-    (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-
-
-def put_in_place(staging: Path, out_dir: Path) -> None:
-    """Rename the complete run into place; if `out_dir` appeared during the training (another run given the
-    same --out), leave both as they are and name the staging folder that holds this run."""
-    try:
-        move_into_place(staging, out_dir)
-    except OSError:
-        raise RunError(f"{out_dir}: appeared while this run trained; this run is kept complete in {staging}: rename it to a free name") from None
-
-
-def check_latest(model_runs: Path) -> None:
-    """Refuse, before training, a runs/<model>/latest that link_latest could not replace: a real folder or
-    file, not the link training keeps there (a user's copy of a run, say)."""
-    latest = model_runs / "latest"
-    if latest.exists() and not latest.is_symlink():
-        kind = "folder" if latest.is_dir() else "file"
-        raise RunError(f"{latest}: a real {kind}, not the link to the newest run that training keeps there; move it away, or pass --out to train without linking it")
-
-
-def link_latest(run_dir: Path) -> None:
-    """Point runs/<model>/latest at `run_dir` (replacing the link atomically, through a link of a name of its
-    own, so that two trainings finishing at once do not remove each other's)."""
-    latest = run_dir.parent / "latest"
-    temporary = run_dir.parent / f".latest.{uuid.uuid4().hex[:12]}.tmp"
-    temporary.symlink_to(run_dir.name)
-    try:
-        temporary.replace(latest)
-    except OSError as error:
-        temporary.unlink()
-        raise RunError(f"{latest}: cannot point it at {run_dir.name} ({error.strerror or error}); the run is complete in {run_dir}: move {latest} away and link it yourself") from None
 
 
 def parse_bool(text: str) -> bool:

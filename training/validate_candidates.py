@@ -105,7 +105,7 @@ def mnist_published_validation() -> tuple[np.ndarray, np.ndarray]:
 
 def mnist_validation(seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The validation split as published and re-drawn as a seed-`seed` training validates on it."""
-    from training.train import canvas_redraws
+    from training.datasets import canvas_redraws
 
     images, labels = mnist_published_validation()
     redrawn = canvas_redraws(images, [seed + 1000], "val-full")[0]
