@@ -97,5 +97,36 @@ def test_the_judge_is_used_only_with_the_model_it_was_fitted_to(tmp_path):
     assert joined.load_for(model) is None
 
 
-def test_the_committed_judge_was_fitted_to_the_committed_digits_model():
-    assert joined.load_for(joined.SOURCE / "model.h5") is not None
+def test_the_committed_judge_was_fitted_to_the_committed_digits_model_and_ships_with_it():
+    judge = joined.load_for(joined.ROOT / "models" / "digits" / "model.h5")
+    assert judge is not None
+    metadata = json.loads((joined.ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
+    assert joined.Joined.from_metadata(metadata["joined"]) == judge
+
+
+@pytest.mark.slow
+def test_the_page_reads_joined_digits_as_python_does():
+    # The same 100 validation writers' numbers written close, read by the page's code in Node (TF.js, the shipped
+    # uint8 model, recognise.js with joined.js) and by training/joined.py (Keras, the same weights dequantised):
+    # the same texts, and the judge's cuts change many of them (a page that never cut would fail here).
+    import tf_keras as keras
+
+    from convert import dequantised
+    from training.drawing import to_rgba
+    from training.preprocess import load_config
+    from training.strokes import draw_page
+    from training.webruntime import run_page_read
+
+    web = joined.ROOT / "site" / "models" / "digits"
+    metadata = json.loads((web / "metadata.json").read_text())
+    rule, config = joined.Joined.from_metadata(metadata["joined"]), load_config(web / "metadata.json")
+    numbers = writers.writer_numbers("validation", count=25, seed=writers.SEED, gap=writers.CLOSE_GAP)
+    canvases = np.stack([to_rgba(draw_page(strokes, metadata["drawing"])) for strokes, _ in numbers])
+    model = dequantised(keras.models.load_model(joined.ROOT / "models" / "digits" / "model.h5", compile=False), metadata["quantization"])
+    look = joined.keras_look(model, config)
+    page = run_page_read(web, canvases)
+    python = [joined.read_text(canvas, look, rule, config) for canvas in canvases]
+    uncut = [joined.read_text(canvas, look, None, config) for canvas in canvases]
+    assert page == python
+    assert sum(a != b for a, b in zip(python, uncut)) >= 5  # 7 of these 100
+    assert sum(text == digits for text, (_, digits) in zip(page, numbers)) > sum(text == digits for text, (_, digits) in zip(uncut, numbers))

@@ -1,4 +1,4 @@
-"""python -m training.joined --choose  — two digits joined by ink: judged from what the model sees, then cut apart.
+"""python -m training.joined --fit --run runs/default/latest  — two digits joined by ink: judged from what the model sees, then cut apart.
 
 People write numbers close, and where the pen bridges the paper two digits become one piece of ink: the
 segmentation (training/preprocess.py) keeps them as one character, and the model reads one digit. Reading every
@@ -12,8 +12,8 @@ A character judged joined (P above `threshold`) is cut at the column of least in
 (`cutFrom` to `cutTo`), and each part is read and judged again, `depth` cuts deep. The cut stands when the parts
 score higher than the whole, a character scoring log(its top probability) + log(1 - P(joined)).
 
-  python -m training.joined --fit      # fit the judge to models/digits/model.h5 -> models/digits/joined.json
-  python -m training.joined --choose   # the validation writers' numbers and MNIST's validation digits, per candidate
+  python -m training.joined --fit --run runs/default/latest   # fit the judge to a run's model -> <run>/joined.json
+  python -m training.joined --choose --run models/digits        # validation writers' numbers and MNIST digits, per candidate
 """
 
 from __future__ import annotations
@@ -21,16 +21,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from training.files import write_atomic
+from training.files import read_json, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "models" / "digits"
 JUDGE_FILE = "joined.json"
 # The gaps the judge is fitted on, x the digits' median height: the pen's ink joins the first often, the last never.
 FIT_GAPS = {"touching": (-0.3, 0.1), "close": (0.1, 0.3), "spaced": (0.3, 0.7)}
@@ -64,7 +65,8 @@ class Joined:
 
 def design(features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:
     """The judge's inputs, one row per character: its features, log top probability, log width/height."""
-    return np.column_stack([features, np.log(probabilities.max(axis=1) + 1e-7), np.log(aspects)])
+    top = probabilities.max(axis=1).astype(np.float64)  # as the page computes it: in doubles
+    return np.column_stack([np.asarray(features, dtype=np.float64), np.log(top + 1e-7), np.log(np.asarray(aspects, dtype=np.float64))])
 
 
 def judge(rule: Joined, features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:
@@ -73,7 +75,8 @@ def judge(rule: Joined, features: np.ndarray, probabilities: np.ndarray, aspects
 
 
 def score(probabilities: np.ndarray, joined: float) -> float:
-    return float(np.log(probabilities.max() + 1e-7) + np.log(1 - joined + 1e-7))
+    """log(top probability) + log(1 - P(joined)), in doubles as the page computes it."""
+    return math.log(float(probabilities.max()) + 1e-7) + math.log(1 - joined + 1e-7)
 
 
 def trimmed(crop: np.ndarray, ink_threshold: float) -> tuple[int, int, np.ndarray] | None:
@@ -213,7 +216,12 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 30) -> tu
 def fitted(look: Look, config, drawing: dict, l2: float = FIT_L2, threshold: float = 0.9, numbers_per_gap: int = FIT_NUMBERS_PER_GAP, seed: int = FIT_SEED) -> Joined:
     x, y = examples("train", look, config, drawing, numbers_per_gap, seed)
     weights, bias = fit_logistic(x, y, l2)
-    return Joined(weights=tuple(float(w) for w in weights), bias=bias, threshold=threshold)
+    # Five significant digits: fewer bytes in metadata.json, and the page and Python judge with the same numbers.
+    return Joined(weights=tuple(rounded(w) for w in weights), bias=rounded(bias), threshold=threshold)
+
+
+def rounded(value: float) -> float:
+    return float(f"{value:.5g}")
 
 
 def sha256_of(path: Path) -> str:
@@ -225,8 +233,8 @@ def load_for(model_path: Path) -> Joined | None:
     path = Path(model_path).parent / JUDGE_FILE
     if not path.is_file():
         return None
-    saved = json.loads(path.read_text())
-    return Joined.from_metadata(saved["judge"]) if saved["model_sha256"] == sha256_of(model_path) else None
+    saved = read_json(path, f"fit it again: python -m training.joined --fit --run {path.parent}")
+    return Joined.from_metadata(saved["judge"]) if saved.get("model_sha256") == sha256_of(model_path) else None
 
 
 def validation_sets(drawing: dict) -> dict[str, list[tuple[np.ndarray, str]]]:
@@ -267,17 +275,21 @@ def choose(look: Look, config, drawing: dict, grid: list[tuple[float, float]]) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--fit", action="store_true", help=f"fit the judge to {SOURCE.relative_to(ROOT)}/model.h5 and write {JUDGE_FILE} beside it")
+    action.add_argument("--fit", action="store_true", help=f"fit the judge to the run's model.h5 and write {JUDGE_FILE} beside it (make convert ships it)")
     action.add_argument("--choose", action="store_true", help="read the validation sets with each candidate")
+    parser.add_argument("--run", type=Path, default=ROOT / "runs" / "default" / "latest", help="a digits run folder (default: runs/default/latest)")
     args = parser.parse_args(argv)
+    model_path = args.run / "model.h5"
+    if not model_path.is_file():
+        print(f"error: {model_path}: no trained model; train one with make train, or pass --run DIR", file=sys.stderr)
+        return 1
 
     import tf_keras as keras
 
     from training.preprocess import load_config
 
-    metadata = json.loads((ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
-    config, drawing = load_config(ROOT / "site" / "models" / "digits" / "metadata.json"), metadata["drawing"]
-    model_path = SOURCE / "model.h5"
+    metadata_path = ROOT / "site" / "models" / "digits" / "metadata.json"
+    config, drawing = load_config(metadata_path), json.loads(metadata_path.read_text())["drawing"]
     look = keras_look(keras.models.load_model(model_path, compile=False), config)
     if args.choose:
         choose(look, config, drawing, [(l2, threshold) for l2 in (10.0, 100.0) for threshold in (0.9, 0.95)])
@@ -285,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     rule = fitted(look, config, drawing)
     record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path),
               "fitted": {"writers": "train", "numbers_per_gap": FIT_NUMBERS_PER_GAP, "gaps": FIT_GAPS, "seed": FIT_SEED, "l2": FIT_L2}}
-    write_atomic(SOURCE / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
-    print(f"wrote {(SOURCE / JUDGE_FILE).relative_to(ROOT)}")
+    write_atomic(args.run / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
+    print(f"wrote {args.run / JUDGE_FILE}")
     return 0
 
 
