@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
 # The Keras source copied beside the web model; fonts.json (the letters task: SHA-256 of every font file the
 # run was drawn from) says which fonts the shipped letters model saw.
-SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "fonts.json")
+SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "fonts.json", "joined.json")
 QUANTIZATIONS = ("float32", "float16", "uint8")
 METADATA_SCHEMA = 2  # 2: one folder per task; "task" and "accuracy.test" replace 1's MNIST-only fields.
 CONFIDENCE_THRESHOLD = 0.7  # Below this the page says "not sure" and names the runner-up.
@@ -142,9 +142,11 @@ def read_train_config(run_dir: Path) -> dict:
 
 
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
+    from training.joined import load_for
     from training.strokes import page_drawing
 
     run_dir = Path(run_dir).resolve()
+    judge = load_for(run_dir / "model.h5")  # two digits joined by ink: a judge fitted to this very model, if any
     train_config = read_train_config(run_dir)
     files = file_entries(directory)
     relative_run = run_dir.relative_to(ROOT) if run_dir.is_relative_to(ROOT) else run_dir
@@ -161,6 +163,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         # Only the rules a task has: the page reads a missing key as "no such rule".
         **task.rules.metadata(),
         "corrections": dataclasses.asdict(task.corrections),
+        **({"joined": judge.metadata()} if judge else {}),
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),
         "quantization": quantization,

@@ -3,7 +3,8 @@
 Writes bench/writers.md and bench/writers.json (`make bench` runs it).
 
 What is measured is training/evaluate_writers.py's: real people's pen strokes (UJI Pen Characters, split by writer) replayed as
-site/js/pad.js draws them, segmented by site/js/preprocess.js, read by TF.js. Single digits: every sample of
+site/js/pad.js draws them, read by the page's own code in TF.js (site/js/recognise.js: preprocess.js's segmentation, the
+model, two digits joined by ink cut apart where the model has a judge, training/joined.py). Single digits: every sample of
 the split drawn alone on the pad. Numbers: 2-5 digits of one writer written across the pad, spaced (0.3-0.7
 of their height of paper between digits) and written close (0.1-0.3, where the pen may bridge the paper: the
 same writers and digits); exact when every digit is read and none is missing or extra. Each on the test writers (the final figure) and
@@ -29,17 +30,16 @@ RULES = {"pen rule": False, "one pen (no rule)": True}
 
 def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
     """{split: {rule: measure_writers result}} for the shipped model folder."""
-    from training.evaluate_writers import SPACINGS, measure_writers, tfjs_predict, without_pen_rule
+    from training.evaluate_writers import SPACINGS, measure_writers, without_pen_rule
     from training.strokes import page_drawing
 
     metadata = json.loads((model_dir / "metadata.json").read_text())
     drawing = {**page_drawing(), **metadata["drawing"]}
-    predict = tfjs_predict(model_dir)
     results = {}
     for split in SPLITS:
         for rule, off in RULES.items():
             started = time.time()
-            result = measure_writers(predict, split, numbers_per_length, drawing=without_pen_rule(drawing) if off else drawing)
+            result = measure_writers(Path(model_dir), split, numbers_per_length, drawing=without_pen_rule(drawing) if off else drawing)
             result.pop("drawing")
             results.setdefault(split, {})[rule] = result
             numbers = ", ".join(f"{name} {100 * result[key]['exact']:.1f} %" for key, (name, _) in SPACINGS.items())

@@ -8,7 +8,7 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = '98b756357956';
+const VERSION = 'e36a87495356';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
@@ -20,6 +20,7 @@ const APP_FILES = [
   'js/main.js',
   'js/tasks.js',
   'js/corrections.js',
+  'js/joined.js',
   'js/model.js',
   'js/pad.js',
   'js/preprocess.js',
@@ -127,11 +128,8 @@ const STAND_IN = `<!doctype html><title>Inkwell</title><meta http-equiv="refresh
 let standInPolicy = null; // its Content-Security-Policy: the one inline script, by its hash
 
 /**
- * True when switching at this navigation strands no page on the old version: none of ours is open, or the
- * one open is the page this navigation reloads (the reload button, pull-to-refresh, location.reload()). A
- * count alone cannot tell: a new tab opened beside a running one sees that one alone too, as a reload does.
- * Firefox has no isReloadNavigation; its reloads revalidate ('no-cache'). Where neither says reload, the lone
- * page's notice offers the switch instead.
+ * True when no page is left on the old version: none open, or the one open is being reloaded (a new tab sees
+ * one open too). Firefox has no isReloadNavigation; its reloads revalidate ('no-cache').
  */
 async function leavesNoPageBehind(request) {
   const pages = await self.clients.matchAll({ includeUncontrolled: true });

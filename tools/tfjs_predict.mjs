@@ -8,7 +8,9 @@
 //   --runtime page  the very files the page imports, site/vendor/tfjs.js (wasm) or tfjs-cpu.js (cpu),
 //                   trimmed to the shipped models' layers and kernels (tools/build_tfjs.mjs).
 // Inputs: raw little-endian float32, n x 784 (0 = paper, 1 = ink). Output: raw float32 n x 10
-// probabilities. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
+// probabilities. Or --canvases (raw RGBA, n x --height x --width x 4): each read as the page reads a drawing
+// (recognise.js split and classify: segmentation, the model, joined digits cut, the line rules); output a
+// JSON list of the texts. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadModel, predictBatch } from '../site/js/model.js';
+import { classify, split } from '../site/js/recognise.js';
 
 const require = createRequire(import.meta.url);
 const VENDOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'site', 'vendor');
@@ -53,6 +56,9 @@ async function main() {
       inputs: { type: 'string' },
       out: { type: 'string' },
       batch: { type: 'string', default: '1000' },
+      canvases: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
     },
   });
   // TF.js greets Node users on the console; keep stdout for our JSON summary.
@@ -92,6 +98,17 @@ async function main() {
     summary.predictMs = performance.now() - predictStarted;
     summary.count = count;
     if (values.out) await writeFile(values.out, Buffer.from(outputs.buffer));
+  }
+  if (values.canvases) {
+    const raw = await readFile(values.canvases);
+    const [width, height] = [Number(values.width), Number(values.height)];
+    const texts = [];
+    for (let offset = 0; offset < raw.byteLength; offset += width * height * 4) {
+      const data = new Uint8ClampedArray(raw.buffer, raw.byteOffset + offset, width * height * 4);
+      texts.push(classify(tf, model, metadata, split(metadata, { width, height, data })).text);
+    }
+    summary.count = texts.length;
+    await writeFile(values.out, JSON.stringify(texts));
   }
   log(JSON.stringify(summary));
 }

@@ -53,16 +53,22 @@ def tfjs_predict(model_dir: Path) -> Predict:
     return lambda inputs: run_tfjs(Path(model_dir), inputs, "wasm")[0]
 
 
-def read_drawings(drawings: list[list[np.ndarray]], predict: Predict, drawing: dict | None = None) -> list[str]:
-    """What the page reads in each drawing (strokes in canvas pixels): drawn as pad.js draws them, segmented
-    by preprocess.js, each character classified by `predict`, left to right."""
+def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, drawing: dict | None = None) -> list[str]:
+    """What the page reads in each drawing (strokes in canvas pixels): drawn as pad.js draws them, then, with a
+    model folder, read by the page's own code in TF.js (recognise.js: preprocess.js's segmentation, the model,
+    two digits joined by ink cut apart where the model's metadata.json has a judge); with a function, segmented
+    by preprocess.js and each character classified by it, left to right."""
     from bench.numbers import read_characters, segment_in_javascript
+    from training.webruntime import run_page_read
 
-    characters = []
+    read, characters = [], []
     for start in range(0, len(drawings), CHUNK):
         canvases = np.stack([to_rgba(draw_page(strokes, drawing)) for strokes in drawings[start : start + CHUNK]])
-        characters += segment_in_javascript(canvases)
-    return read_characters(characters, predict)
+        if callable(predict):
+            characters += segment_in_javascript(canvases)
+        else:
+            read += run_page_read(Path(predict), canvases)
+    return read_characters(characters, predict) if callable(predict) else read
 
 
 def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS, spacings: tuple[str, ...] = tuple(SPACINGS)) -> dict:
@@ -70,11 +76,10 @@ def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int
     written close ("numbers_close", the same writers and digits), on the writers of `split`; `spacings`: which
     of the two to measure.
 
-    `predict`: a model folder (read with TF.js, as the page does) or a function from inputs to probabilities.
+    `predict`: a model folder (read with TF.js by the page's own code, joined digits cut as the page does) or a
+    function from inputs to probabilities (each segmented character classified alone).
     `drawing`: metadata.json's drawing block (default: the page's, with its pen rule).
     """
-    if not callable(predict):
-        predict = tfjs_predict(Path(predict))
     singles = writer_digits(split, seed)
     numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=SPACINGS[key][1]) for key in spacings}
     drawings = [strokes for strokes, _ in singles] + [strokes for spaced in numbers.values() for strokes, _ in spaced]

@@ -282,15 +282,20 @@ def fit_and_centre(crop: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     return out.astype(np.float32).reshape(-1)
 
 
-def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], config: PreprocessConfig) -> Character:
-    """Step 5 and on: crop one character's ink (other components blanked) and make its model input."""
+def character_crop(ink: np.ndarray, labels: np.ndarray, group: list[dict]) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """Step 5: one character's box (top, left, bottom, right, inclusive) and its ink there, other components blanked."""
     top = min(c["top"] for c in group)
     bottom = max(c["bottom"] for c in group)
     left = min(c["left"] for c in group)
     right = max(c["right"] for c in group)
     crop_labels = labels[top : bottom + 1, left : right + 1]
     own = np.isin(crop_labels, [c["label"] for c in group]) | (crop_labels == 0)
-    crop = np.where(own, ink[top : bottom + 1, left : right + 1], 0.0)
+    return (top, left, bottom, right), np.where(own, ink[top : bottom + 1, left : right + 1], 0.0)
+
+
+def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], config: PreprocessConfig) -> Character:
+    """Step 5 and on: crop one character's ink (other components blanked) and make its model input."""
+    (top, left, bottom, right), crop = character_crop(ink, labels, group)
     return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(crop, config))
 
 

@@ -1,12 +1,13 @@
 """python -m training.webruntime site/models/digits  — run the page's JavaScript from Python, in Node.
 
-Three bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
+Four bridges, used by convert.py, the parity tests and the benchmarks, so that what is measured is what
 the page computes:
 - `run_tfjs`: the converted model in TensorFlow.js 4.22.0 (cpu or wasm backend), loaded through the
   page's own site/js/model.js (tools/tfjs_predict.mjs), either in the npm package (any model) or in the very
   bundle the page imports (site/vendor/, built for the shipped models);
 - `run_js_segment`: the page's site/js/preprocess.js on RGBA canvases (tools/preprocess_cli.mjs);
-- `run_js_read`: the page's site/js/recognise.js from boxes and probabilities to labels (tools/read_cli.mjs).
+- `run_js_read`: the page's site/js/recognise.js from boxes and probabilities to labels (tools/read_cli.mjs);
+- `run_page_read`: the page's whole reading of drawings, from RGBA canvases to texts (tools/tfjs_predict.mjs).
 And `link_site`, for the browser measurements: the page's own code served beside another model.
 """
 
@@ -68,6 +69,19 @@ def run_tfjs(model_dir: Path, inputs: np.ndarray | None = None, backend: str = "
         if inputs is not None:
             outputs = np.fromfile(Path(scratch) / "outputs.f32", dtype="<f4").reshape(len(inputs), -1)
     return outputs, summary
+
+
+def run_page_read(model_dir: Path, canvases: np.ndarray, backend: str = "wasm") -> list[str]:
+    """What the page reads in each RGBA canvas (n, H, W, 4) uint8: site/js/recognise.js's split and classify
+    (segmentation, the model in TF.js, joined digits cut, the line rules), with the model of `model_dir`."""
+    canvases = np.ascontiguousarray(canvases, dtype=np.uint8)
+    _, height, width, _ = canvases.shape
+    with tempfile.TemporaryDirectory() as scratch:
+        canvases.tofile(Path(scratch) / "canvases.rgba")
+        arguments = ["--model", f"{model_dir}/", "--backend", backend, "--canvases", str(Path(scratch) / "canvases.rgba")]
+        arguments += ["--width", str(width), "--height", str(height), "--out", str(Path(scratch) / "texts.json")]
+        run_node(TFJS_PREDICT, arguments, f"the page cannot read with {model_dir}")
+        return json.loads((Path(scratch) / "texts.json").read_text())
 
 
 def run_js_segment(canvases: np.ndarray, metadata: Path | None = None) -> list[list[tuple[tuple[int, int, int, int], np.ndarray]]]:

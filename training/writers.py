@@ -108,6 +108,11 @@ def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Gen
     their samples of it (chosen by `rng`), side by side with `gap` of paper between their strokes, the
     baselines jittered, the whole scaled to span NUMBER_WIDTH of the pad (or NUMBER_HEIGHT, whichever is
     reached first) and placed at random on it."""
+    return [stroke for digit in compose_by_digit(samples, digits, rng, canvas_size, gap) for stroke in digit]
+
+
+def compose_by_digit(samples: list[Sample], digits: str, rng: np.random.Generator, canvas_size: int = 280, gap: tuple[float, float] = NUMBER_GAP) -> list[list[np.ndarray]]:
+    """compose_writer_number's strokes, grouped by the digit they write (the same strokes for the same `rng`)."""
     writers_seen = {sample.writer for sample in samples}
     if len(writers_seen) != 1:
         raise ValueError(f"a number is written by one writer; got samples of {len(writers_seen)} writers")
@@ -120,19 +125,19 @@ def compose_writer_number(samples: list[Sample], digits: str, rng: np.random.Gen
         chosen.append(options[int(rng.integers(len(options)))])
     heights = [max(np.ptp(np.concatenate(sample.strokes)[:, 1]), 1.0) for sample in chosen]
     unit = float(np.median(heights))
-    strokes, cursor = [], 0.0
+    by_digit, cursor = [], 0.0
     for sample in chosen:
         points = np.concatenate(sample.strokes)
         low, high = points.min(axis=0), points.max(axis=0)
         baseline = rng.normal(0.0, BASELINE_JITTER * unit)
-        strokes += [stroke - (low[0], high[1]) + (cursor, baseline) for stroke in sample.strokes]
+        by_digit.append([stroke - (low[0], high[1]) + (cursor, baseline) for stroke in sample.strokes])
         cursor += high[0] - low[0] + rng.uniform(*gap) * unit
-    points = np.concatenate(strokes)
+    points = np.concatenate([stroke for digit in by_digit for stroke in digit])
     low, extent = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1.0)
     scale = min(rng.uniform(*NUMBER_WIDTH) * canvas_size / extent[0], rng.uniform(*NUMBER_HEIGHT) * canvas_size / extent[1])
     size = extent * scale
     corner = rng.uniform(0.0, 1.0, size=2) * (canvas_size - size)
-    return [(stroke - low) * scale + corner for stroke in strokes]
+    return [[(stroke - low) * scale + corner for stroke in digit] for digit in by_digit]
 
 
 def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 50, seed: int = SEED, path: Path = DATA_FILE, gap: tuple[float, float] = NUMBER_GAP) -> list[tuple[list[np.ndarray], str]]:

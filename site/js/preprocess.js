@@ -307,7 +307,7 @@ function characterInput(ink, labels, width, group, config) {
       if (label === 0 || own.has(label)) crop[y * cropWidth + x] = ink[index];
     }
   }
-  return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config) };
+  return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config), crop: { values: crop, height: cropHeight, width: cropWidth } };
 }
 
 function keptComponents(imageData, config) {
@@ -320,8 +320,8 @@ function keptComponents(imageData, config) {
  * Split a drawing into characters, left to right, each preprocessed like a single digit.
  * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
  * @param {object} [config] metadata.json "preprocess"
- * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array}[]}
- *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink
+ * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object}[]}
+ *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink; crop: the ink in the box
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
   const { ink, labels, kept } = keptComponents(imageData, config);

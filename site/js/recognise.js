@@ -3,6 +3,7 @@
 // preprocessing, the confidence threshold, the corrections rule and the line rules all come from metadata.json, so a
 // retrained model with other settings needs no change here.
 
+import { readJoined } from './joined.js';
 import { predictWithFeatures } from './model.js';
 import { segment } from './preprocess.js';
 
@@ -80,10 +81,15 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   if (segments.length === 0 || tooSmall) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds, tooSmall };
 
   const startInference = performance.now();
-  const read = predictWithFeatures(tf, model, segments.map(({ input }) => input), metadata.input.shape);
+  const look = (inputs) => predictWithFeatures(tf, model, inputs, metadata.input.shape);
+  const read = look(segments.map(({ input }) => input));
+  // Digits the pen joined, cut apart (joined.js).
+  const seen = metadata.joined
+    ? readJoined(segments, read, look, metadata.joined, metadata.preprocess)
+    : segments.map(({ box, input }, index) => ({ box, input, ...read[index] }));
   const inferenceMilliseconds = performance.now() - startInference;
 
-  const characters = name(segments.map(({ box, input }, index) => ({ box, input, ...read[index] })), metadata, taught);
+  const characters = name(seen, metadata, taught);
   const text = characters.map((character) => character.label).join('');
   return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
 }

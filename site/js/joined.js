@@ -1,0 +1,63 @@
+// Two digits the pen joined, read as two: training/joined.py's algorithm (tests/test_joined.py) with its judge,
+// metadata.json "joined". No DOM.
+
+import { fitAndCentre } from './preprocess.js';
+
+const logTop = (probabilities) => Math.log(Math.max(...probabilities) + 1e-7);
+
+/** P(joined): a logistic regression on the features, log top probability and log width/height. */
+export function judge({ weights, bias }, features, probabilities, aspect) {
+  const n = features.length;
+  const sum = features.reduce((total, value, index) => total + weights[index] * value, bias);
+  return 1 / (1 + Math.exp(-(sum + weights[n] * logTop(probabilities) + weights[n + 1] * Math.log(aspect))));
+}
+
+/** The crop's ink between columns `from` and `to`, with its offset; null if none. */
+function inked({ values, height, width }, from, to, threshold) {
+  let [top, bottom, left, right] = [height, -1, to, -1];
+  for (let y = 0; y < height; y++) {
+    for (let x = from; x < to; x++) {
+      if (values[y * width + x] > threshold) [top, bottom, left, right] = [Math.min(top, y), y, Math.min(left, x), Math.max(right, x)];
+    }
+  }
+  if (bottom < 0) return null;
+  const part = { top, left, height: bottom - top + 1, width: right - left + 1 };
+  part.values = new Float64Array(part.height * part.width);
+  for (let y = 0; y < part.height; y++) part.values.set(values.subarray((top + y) * width + left, (top + y) * width + right + 1), y * part.width);
+  return part;
+}
+
+/** The crop cut at its column of least ink from cutFrom to cutTo of its width; null if a part is empty. */
+export function cut(crop, rule, threshold) {
+  const { values, height, width } = crop;
+  let [column, least] = [0, Infinity];
+  for (let x = Math.floor(width * rule.cutFrom); x < Math.ceil(width * rule.cutTo); x++) {
+    let sum = 0;
+    for (let y = 0; y < height; y++) sum += values[y * width + x];
+    if (sum < least) [column, least] = [x, sum];
+  }
+  const parts = [inked(crop, 0, column, threshold), inked(crop, column, width, threshold)];
+  return parts.includes(null) ? null : parts;
+}
+
+/** Each segment with its read, or its parts if judged joined and they score higher; `look` reads more inputs. */
+export function readJoined(segments, reads, look, rule, config) {
+  const read = (box, crop, input, seen, depth) => {
+    const joined = judge(rule, seen.features, seen.probabilities, crop.width / crop.height);
+    const whole = { characters: [{ box, input, ...seen }], score: logTop(seen.probabilities) + Math.log(1 - joined + 1e-7) };
+    const parts = depth > 0 && joined > rule.threshold && crop.width >= 8 ? cut(crop, rule, config.inkThreshold) : null;
+    if (!parts) return whole;
+    const inputs = parts.map((part) => fitAndCentre(part.values, part.height, part.width, config));
+    const partReads = look(inputs);
+    const split = { characters: [], score: 0 };
+    parts.forEach((part, index) => {
+      const [top, left] = [box.top + part.top, box.left + part.left];
+      const partBox = { top, left, bottom: top + part.height - 1, right: left + part.width - 1 };
+      const result = read(partBox, part, inputs[index], partReads[index], depth - 1);
+      split.characters.push(...result.characters);
+      split.score += result.score;
+    });
+    return split.score > whole.score ? split : whole;
+  };
+  return segments.flatMap((segment, index) => read(segment.box, segment.crop, segment.input, reads[index], rule.depth).characters);
+}

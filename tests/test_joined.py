@@ -1,0 +1,132 @@
+"""Two digits joined by ink (training/joined.py): the judge, the cut, and the reading that keeps a cut only when it scores higher."""
+
+import json
+
+import numpy as np
+import pytest
+
+from training import joined, writers
+from training.preprocess import PreprocessConfig
+
+CONFIG = PreprocessConfig()
+
+
+def test_a_cut_falls_at_the_column_of_least_ink_in_the_middle_and_trims_each_part():
+    crop = np.zeros((10, 20))
+    crop[2:8, 1:9] = 1.0  # a left digit
+    crop[1:9, 11:19] = 1.0  # a right digit
+    crop[4, 9:11] = 0.5  # the pen's bridge between them
+    parts = joined.cut(crop, joined.Joined(weights=(), bias=0.0), CONFIG.inkThreshold)
+    (left_top, left_left, left), (right_top, right_left, right) = parts
+    assert (left_top, left_left, left.shape) == (2, 1, (6, 8))
+    assert (right_top, right_left, right.shape) == (1, 9, (8, 10))  # the column cut at (the bridge's first) begins the right part
+    # Ink only at the edges: no middle column to cut at without leaving one part empty.
+    edge = np.zeros((10, 20))
+    edge[:, 0] = 1.0
+    assert joined.cut(edge, joined.Joined(weights=(), bias=0.0), CONFIG.inkThreshold) is None
+
+
+def fake_look(crops):
+    """A stand-in model: 'digit' 1 for a narrow crop, 8 for a wide one, sure of either; features: its width/height."""
+    aspects = np.array([crop.shape[1] / crop.shape[0] for crop in crops])
+    probabilities = np.full((len(crops), 10), 0.01)
+    probabilities[np.arange(len(crops)), np.where(aspects > 1.2, 8, 1)] = 0.91
+    return aspects[:, None], probabilities
+
+
+@pytest.mark.parametrize("bias, read", [(-50.0, "8"), (-30.0, "11")])
+def test_a_character_judged_joined_is_read_as_its_parts_only_when_they_score_higher(bias, read):
+    crop = np.zeros((10, 20))
+    crop[:, 1:9] = 1.0
+    crop[:, 11:19] = 1.0
+    crop[4, 9:11] = 1.0
+    # The judge's inputs: the stand-in's one feature (the aspect: 2 whole, 0.8 and 1 for the parts), log top
+    # probability, log aspect. At bias -30 the whole is judged joined and the parts not; at -50 nothing is.
+    rule = joined.Joined(weights=(20.0, 0.0, 0.0), bias=bias, threshold=0.9, depth=1)
+    characters = joined.read_crops([((5, 50, 14, 69), crop)], fake_look, rule, CONFIG.inkThreshold)
+    assert "".join(str(int(probabilities.argmax())) for _, probabilities in characters) == read
+    if read == "11":  # each part's box in canvas pixels
+        assert [box for box, _ in characters] == [(5, 51, 14, 58), (5, 59, 14, 68)]
+
+
+def test_parts_that_score_lower_than_the_whole_leave_it_whole():
+    crop = np.zeros((10, 20))
+    crop[:, 1:19] = 1.0
+    rule = joined.Joined(weights=(0.0, 0.0, 0.0), bias=2.3, threshold=0.9, depth=1)  # P(joined) 0.909: judged joined
+
+    def unsure_of_parts(crops):
+        features, probabilities = fake_look(crops)
+        if len(crops) == 2:
+            probabilities[:] = 0.1  # the parts read as anything
+        return features, probabilities
+
+    characters = joined.read_crops([((0, 0, 9, 19), crop)], unsure_of_parts, rule, CONFIG.inkThreshold)
+    assert len(characters) == 1
+
+
+def test_the_logistic_fit_separates_what_it_can_and_folds_in_its_standardisation():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3)) * [1.0, 10.0, 0.1] + [0.0, 50.0, 0.0]
+    y = (x[:, 0] + (x[:, 1] - 50.0) / 10.0 > 0).astype(float)
+    weights, bias = joined.fit_logistic(x, y, l2=1.0)
+    predicted = 1 / (1 + np.exp(-(x @ weights + bias)))  # on the raw inputs: the standardisation is folded in
+    assert ((predicted > 0.5) == y).mean() > 0.97
+
+
+def test_a_segment_covering_two_written_digits_is_labelled_joined():
+    spans = [(10.0, 40.0), (45.0, 75.0)]
+    assert joined.covers_two((0, 12, 50, 73), spans)
+    assert not joined.covers_two((0, 12, 50, 41), spans)
+
+
+def test_compose_by_digit_writes_the_same_strokes_as_a_number():
+    samples = [sample for sample in writers.split_samples("validation") if sample.writer == writers.split_samples("validation")[0].writer]
+    number = writers.compose_writer_number(samples, "407", np.random.default_rng(3))
+    by_digit = writers.compose_by_digit(samples, "407", np.random.default_rng(3))
+    assert len(by_digit) == 3
+    assert all(np.array_equal(a, b) for a, b in zip(number, [stroke for digit in by_digit for stroke in digit]))
+
+
+def test_the_judge_is_used_only_with_the_model_it_was_fitted_to(tmp_path):
+    model = tmp_path / "model.h5"
+    model.write_bytes(b"weights")
+    rule = joined.Joined(weights=(1.0, 2.0), bias=-1.0)
+    (tmp_path / joined.JUDGE_FILE).write_text(json.dumps({"judge": rule.metadata(), "model_sha256": joined.sha256_of(model)}))
+    assert joined.load_for(model) == rule
+    model.write_bytes(b"other weights")
+    assert joined.load_for(model) is None
+
+
+def test_the_committed_judge_was_fitted_to_the_committed_digits_model_and_ships_with_it():
+    judge = joined.load_for(joined.ROOT / "models" / "digits" / "model.h5")
+    assert judge is not None
+    metadata = json.loads((joined.ROOT / "site" / "models" / "digits" / "metadata.json").read_text())
+    assert joined.Joined.from_metadata(metadata["joined"]) == judge
+
+
+@pytest.mark.slow
+def test_the_page_reads_joined_digits_as_python_does():
+    # The same 100 validation writers' numbers written close, read by the page's code in Node (TF.js, the shipped
+    # uint8 model, recognise.js with joined.js) and by training/joined.py (Keras, the same weights dequantised):
+    # the same texts, and the judge's cuts change many of them (a page that never cut would fail here).
+    import tf_keras as keras
+
+    from convert import dequantised
+    from training.drawing import to_rgba
+    from training.preprocess import load_config
+    from training.strokes import draw_page
+    from training.webruntime import run_page_read
+
+    web = joined.ROOT / "site" / "models" / "digits"
+    metadata = json.loads((web / "metadata.json").read_text())
+    rule, config = joined.Joined.from_metadata(metadata["joined"]), load_config(web / "metadata.json")
+    numbers = writers.writer_numbers("validation", count=25, seed=writers.SEED, gap=writers.CLOSE_GAP)
+    canvases = np.stack([to_rgba(draw_page(strokes, metadata["drawing"])) for strokes, _ in numbers])
+    model = dequantised(keras.models.load_model(joined.ROOT / "models" / "digits" / "model.h5", compile=False), metadata["quantization"])
+    look = joined.keras_look(model, config)
+    page = run_page_read(web, canvases)
+    python = [joined.read_text(canvas, look, rule, config) for canvas in canvases]
+    uncut = [joined.read_text(canvas, look, None, config) for canvas in canvases]
+    assert page == python
+    assert sum(a != b for a, b in zip(python, uncut)) >= 5  # 7 of these 100
+    assert sum(text == digits for text, (_, digits) in zip(page, numbers)) > sum(text == digits for text, (_, digits) in zip(uncut, numbers))

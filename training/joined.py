@@ -1,0 +1,306 @@
+"""python -m training.joined --fit --run runs/default/latest  — two digits joined by ink: judged from what the model sees, then cut apart.
+
+People write numbers close, and where the pen bridges the paper two digits become one piece of ink: the
+segmentation (training/preprocess.py) keeps them as one character, and the model reads one digit. Reading every
+wide character whole or in pieces was refused (docs/EXPERIMENTS.md, "Numbers written close"): the model is as sure
+of half a digit as of a whole one. What it lacked is a judge of "one digit, or two joined?". Here it is a logistic
+regression on what the page computes for every character anyway: the features the model's last layer reads, its
+top probability, and the box's width over its height. It is fitted on the training writers' numbers written
+apart, close and touching; a segmented character is "joined" when it covers most of the width of two written digits.
+
+A character judged joined (P above `threshold`) is cut at the column of least ink in the middle of its width
+(`cutFrom` to `cutTo`), and each part is read and judged again, `depth` cuts deep. The cut stands when the parts
+score higher than the whole, a character scoring log(its top probability) + log(1 - P(joined)).
+
+  python -m training.joined --fit --run runs/default/latest   # fit the judge to a run's model -> <run>/joined.json
+  python -m training.joined --choose --run models/digits        # validation writers' numbers and MNIST digits, per candidate
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from training.files import read_json, write_atomic
+
+ROOT = Path(__file__).resolve().parent.parent
+JUDGE_FILE = "joined.json"
+# The gaps the judge is fitted on, x the digits' median height: the pen's ink joins the first often, the last never.
+FIT_GAPS = {"touching": (-0.3, 0.1), "close": (0.1, 0.3), "spaced": (0.3, 0.7)}
+FIT_NUMBERS_PER_GAP = 1500
+FIT_SEED = 11
+FIT_L2 = 100.0  # the penalty on the standardised weights (chosen on validation, with the threshold: --choose)
+
+# crops -> (features (n, d), probabilities (n, labels)): the model run on each crop as the page would.
+Look = Callable[[list[np.ndarray]], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Joined:
+    """metadata.json "joined": P(joined) = 1 / (1 + exp(-(weights . [features, log top probability,
+    log width/height] + bias)))."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float = 0.9
+    depth: int = 2
+    cutFrom: float = 0.25
+    cutTo: float = 0.75
+
+    @classmethod
+    def from_metadata(cls, block: dict) -> Joined:
+        return cls(**{**block, "weights": tuple(block["weights"])})
+
+    def metadata(self) -> dict:
+        return {**asdict(self), "weights": list(self.weights)}
+
+
+def design(features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:
+    """The judge's inputs, one row per character: its features, log top probability, log width/height."""
+    top = probabilities.max(axis=1).astype(np.float64)  # as the page computes it: in doubles
+    return np.column_stack([np.asarray(features, dtype=np.float64), np.log(top + 1e-7), np.log(np.asarray(aspects, dtype=np.float64))])
+
+
+def judge(rule: Joined, features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:
+    """P(joined) of each character."""
+    return 1 / (1 + np.exp(-(design(features, probabilities, aspects) @ np.asarray(rule.weights) + rule.bias)))
+
+
+def score(probabilities: np.ndarray, joined: float) -> float:
+    """log(top probability) + log(1 - P(joined)), in doubles as the page computes it."""
+    return math.log(float(probabilities.max()) + 1e-7) + math.log(1 - joined + 1e-7)
+
+
+def trimmed(crop: np.ndarray, ink_threshold: float) -> tuple[int, int, np.ndarray] | None:
+    """The crop cut to its ink (values above ink_threshold): (rows dropped above, columns dropped left, crop)."""
+    rows = np.flatnonzero((crop > ink_threshold).any(axis=1))
+    columns = np.flatnonzero((crop > ink_threshold).any(axis=0))
+    if len(rows) == 0 or len(columns) == 0:
+        return None
+    return int(rows[0]), int(columns[0]), crop[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+
+
+def cut(crop: np.ndarray, rule: Joined, ink_threshold: float) -> list[tuple[int, int, np.ndarray]] | None:
+    """The crop's two parts at the column of least ink between cutFrom and cutTo of its width (the leftmost of
+    equals), each trimmed to its ink with its offset in the crop; None when a part holds no ink."""
+    width = crop.shape[1]
+    low, high = int(width * rule.cutFrom), int(np.ceil(width * rule.cutTo))
+    column = low + int(np.argmin(crop[:, low:high].sum(axis=0)))
+    left, right = trimmed(crop[:, :column], ink_threshold), trimmed(crop[:, column:], ink_threshold)
+    if left is None or right is None:
+        return None
+    return [left, (right[0], right[1] + column, right[2])]
+
+
+def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+    """Each character (box, crop), left to right, read whole or, where judged joined and the parts score
+    higher, as its parts: [(box, probabilities)], boxes in canvas pixels (inclusive)."""
+
+    def read(box, crop, features, probabilities, depth):
+        aspect = np.array([crop.shape[1] / crop.shape[0]])
+        joined = float(judge(rule, features[None], probabilities[None], aspect)[0])
+        whole = [(box, probabilities)], score(probabilities, joined)
+        parts = cut(crop, rule, ink_threshold) if depth > 0 and joined > rule.threshold and crop.shape[1] >= 8 else None
+        if parts is None:
+            return whole
+        part_features, part_probabilities = look([part for _, _, part in parts])
+        read_parts, total = [], 0.0
+        for (top, left, part), part_feature, part_probability in zip(parts, part_features, part_probabilities):
+            part_box = (box[0] + top, box[1] + left, box[0] + top + part.shape[0] - 1, box[1] + left + part.shape[1] - 1)
+            characters, part_score = read(part_box, part, part_feature, part_probability, depth - 1)
+            read_parts += characters
+            total += part_score
+        return (read_parts, total) if total > whole[1] else whole
+
+    if not crops:
+        return []
+    features, probabilities = look([crop for _, crop in crops])
+    characters = []
+    for (box, crop), feature, probability in zip(crops, features, probabilities):
+        characters += read(box, crop, feature, probability, rule.depth)[0]
+    return characters
+
+
+def segmented(rgba: np.ndarray, config) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+    """The page's characters of a drawing, left to right: (box, crop) as training.preprocess.segment finds them."""
+    from training.preprocess import character_crop, group_characters, kept_components
+
+    ink, labels, kept = kept_components(rgba, config)
+    return [character_crop(ink, labels, group) for group in group_characters(kept, config)]
+
+
+def keras_look(model, config) -> Look:
+    """The Keras model's features (its last layer's input) and probabilities for crops, preprocessed as the page does."""
+    import tf_keras as keras
+
+    from training.preprocess import fit_and_centre
+
+    both = keras.Model(model.inputs, [model.layers[-1].input, model.output])
+
+    def look(crops):
+        inputs = np.stack([fit_and_centre(crop, config) for crop in crops]).reshape(-1, 28, 28, 1)
+        features, probabilities = both.predict(inputs, batch_size=512, verbose=0)
+        return features.reshape(len(crops), -1), probabilities
+
+    return look
+
+
+def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config) -> str:
+    """The digits the page reads in a drawing, with the judge's cuts (rule None: without)."""
+    crops = segmented(rgba, config)
+    if rule is None:
+        return "".join(str(int(p.argmax())) for p in look([crop for _, crop in crops])[1]) if crops else ""
+    return "".join(str(int(probabilities.argmax())) for _, probabilities in read_crops(crops, look, rule, config.inkThreshold))
+
+
+def covers_two(box: tuple[int, int, int, int], spans: list[tuple[float, float]]) -> bool:
+    """True when the box covers more than half the width of two or more written digits."""
+    covered = 0
+    for low, high in spans:
+        overlap = max(0.0, min(box[3], high) - max(box[1], low))
+        covered += overlap / max(high - low, 1.0) > 0.5
+    return covered >= 2
+
+
+def examples(split: str, look: Look, config, drawing: dict, numbers_per_gap: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The judge's training rows and labels (1 = joined): every character the page finds in numbers of 2-5
+    digits by the writers of `split`, written with each of FIT_GAPS."""
+    from training.drawing import to_rgba
+    from training.strokes import draw_page
+    from training.writers import compose_by_digit, split_samples
+
+    by_writer: dict[int, list] = {}
+    for sample in split_samples(split):
+        by_writer.setdefault(sample.writer, []).append(sample)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    crops, joined = [], []
+    for gap in FIT_GAPS.values():
+        for _ in range(numbers_per_gap):
+            writer = writers[int(rng.integers(len(writers)))]
+            digits = "".join(str(digit) for digit in rng.integers(0, 10, size=int(rng.integers(2, 6))))
+            by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=gap)
+            spans = [(min(s[:, 0].min() for s in digit), max(s[:, 0].max() for s in digit)) for digit in by_digit]
+            for box, crop in segmented(to_rgba(draw_page([s for digit in by_digit for s in digit], drawing)), config):
+                crops.append(crop)
+                joined.append(covers_two(box, spans))
+    features, probabilities = look(crops)
+    aspects = np.array([crop.shape[1] / crop.shape[0] for crop in crops])
+    return design(features, probabilities, aspects), np.array(joined, dtype=float)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 30) -> tuple[np.ndarray, float]:
+    """Weights and bias by Newton's method, the L2 penalty on the standardised inputs' weights; returned for the
+    raw inputs (the standardisation folded in)."""
+    mean, deviation = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = np.column_stack([(x - mean) / deviation, np.ones(len(x))])
+    w = np.zeros(z.shape[1])
+    penalty = np.eye(z.shape[1]) * l2
+    penalty[-1, -1] = 0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + penalty
+        w -= np.linalg.solve(hessian, z.T @ (p - y) + penalty @ w)
+    weights = w[:-1] / deviation
+    return weights, float(w[-1] - weights @ mean)
+
+
+def fitted(look: Look, config, drawing: dict, l2: float = FIT_L2, threshold: float = 0.9, numbers_per_gap: int = FIT_NUMBERS_PER_GAP, seed: int = FIT_SEED) -> Joined:
+    x, y = examples("train", look, config, drawing, numbers_per_gap, seed)
+    weights, bias = fit_logistic(x, y, l2)
+    # Five significant digits: fewer bytes in metadata.json, and the page and Python judge with the same numbers.
+    return Joined(weights=tuple(rounded(w) for w in weights), bias=rounded(bias), threshold=threshold)
+
+
+def rounded(value: float) -> float:
+    return float(f"{value:.5g}")
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_for(model_path: Path) -> Joined | None:
+    """The judge beside a Keras model (joined.json), if it was fitted to that model's weights; else None."""
+    path = Path(model_path).parent / JUDGE_FILE
+    if not path.is_file():
+        return None
+    saved = read_json(path, f"fit it again: python -m training.joined --fit --run {path.parent}")
+    return Joined.from_metadata(saved["judge"]) if saved.get("model_sha256") == sha256_of(model_path) else None
+
+
+def validation_sets(drawing: dict) -> dict[str, list[tuple[np.ndarray, str]]]:
+    """What --choose reads: the validation writers' single digits, their numbers spaced and written close (as
+    bench.writers draws them, 100 a length), and MNIST's first 2,000 validation digits drawn as on the page."""
+    from training.data import load_mnist
+    from training.drawing import draw_on_canvas, to_rgba
+    from training.evaluate_writers import SPACINGS
+    from training.strokes import draw_page
+    from training.writers import SEED, writer_digits, writer_numbers
+
+    sets = {"writers' digits": [(to_rgba(draw_page(strokes, drawing)), str(label)) for strokes, label in writer_digits("validation", SEED)]}
+    for name, gap in SPACINGS.values():
+        sets[f"numbers {name}"] = [(to_rgba(draw_page(strokes, drawing)), digits) for strokes, digits in writer_numbers("validation", count=100, seed=SEED, gap=gap)]
+    mnist = load_mnist("train")
+    rng = np.random.default_rng(5)
+    sets["MNIST validation digits"] = [(draw_on_canvas(image, rng), str(label)) for image, label in zip(mnist.images[-5000:][:2000], mnist.labels[-5000:][:2000])]
+    return sets
+
+
+def choose(look: Look, config, drawing: dict, grid: list[tuple[float, float]]) -> list[str]:
+    """One line per candidate (l2, threshold), and the page without the judge first: what each reads right."""
+    sets = validation_sets(drawing)
+    x, y = examples("train", look, config, drawing, FIT_NUMBERS_PER_GAP, FIT_SEED)
+    lines = []
+    for l2, threshold in [(None, None), *grid]:
+        rule = None
+        if l2 is not None:
+            weights, bias = fit_logistic(x, y, l2)
+            rule = Joined(weights=tuple(weights), bias=bias, threshold=threshold)
+        right = {name: sum(read_text(rgba, look, rule, config) == truth for rgba, truth in items) for name, items in sets.items()}
+        name = "without the judge" if rule is None else f"l2 {l2:g}, threshold {threshold:g}"
+        lines.append(f"{name}: " + ", ".join(f"{key} {count}/{len(sets[key])}" for key, count in right.items()))
+        print(lines[-1], flush=True)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--fit", action="store_true", help=f"fit the judge to the run's model.h5 and write {JUDGE_FILE} beside it (make convert ships it)")
+    action.add_argument("--choose", action="store_true", help="read the validation sets with each candidate")
+    parser.add_argument("--run", type=Path, default=ROOT / "runs" / "default" / "latest", help="a digits run folder (default: runs/default/latest)")
+    args = parser.parse_args(argv)
+    model_path = args.run / "model.h5"
+    if not model_path.is_file():
+        print(f"error: {model_path}: no trained model; train one with make train, or pass --run DIR", file=sys.stderr)
+        return 1
+
+    import tf_keras as keras
+
+    from training.preprocess import load_config
+
+    metadata_path = ROOT / "site" / "models" / "digits" / "metadata.json"
+    config, drawing = load_config(metadata_path), json.loads(metadata_path.read_text())["drawing"]
+    look = keras_look(keras.models.load_model(model_path, compile=False), config)
+    if args.choose:
+        choose(look, config, drawing, [(l2, threshold) for l2 in (10.0, 100.0) for threshold in (0.9, 0.95)])
+        return 0
+    rule = fitted(look, config, drawing)
+    record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path),
+              "fitted": {"writers": "train", "numbers_per_gap": FIT_NUMBERS_PER_GAP, "gaps": FIT_GAPS, "seed": FIT_SEED, "l2": FIT_L2}}
+    write_atomic(args.run / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
+    print(f"wrote {args.run / JUDGE_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
