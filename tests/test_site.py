@@ -838,14 +838,19 @@ def deploy_a_new_version(site: Path, name: str) -> str:
     return site_version.stamp(site)
 
 
+def site_to_release_into(tmp_path: Path) -> tuple[Path, str]:
+    """A copy of site/ to release new versions into, and the version of its digits model."""
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    return copy, json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+
+
 SLOW_REQUEST_S = 3  # a request the old version still has in flight when the page switches
 CHECK_FOR_UPDATES = "navigator.serviceWorker.getRegistration().then((registration) => registration.update())"
 
 
 def test_a_new_version_is_offered_and_taken_at_the_next_reload(page, tmp_path):
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    copy, old_model = site_to_release_into(tmp_path)
     with serve(copy) as url:
         open_page(page, url)
         wait_for_value(page, CONTROLLED, True)
@@ -902,9 +907,7 @@ def test_the_switch_waits_until_the_old_version_has_finished_its_requests(page, 
 
 
 def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    copy, old_model = site_to_release_into(tmp_path)
     context = chromium.new_context()
     try:
         first, second = context.new_page(), context.new_page()
@@ -938,9 +941,7 @@ def test_the_notice_switches_every_tab_to_the_new_version(chromium, tmp_path):
 def test_a_new_tab_leaves_the_open_one_on_its_version(chromium, tmp_path):
     # A new tab's navigation sees one page open, as a reload of a lone tab does. It used to switch versions
     # then, under the open tab, which ran its old code on the new version's files (review 3, finding 11).
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    copy, old_model = site_to_release_into(tmp_path)
     context = chromium.new_context()
     try:
         first = context.new_page()
@@ -1101,9 +1102,7 @@ def test_a_release_that_arrives_truncated_waits_for_the_next_load(page, tmp_path
     # A new release whose model.json the server sends truncated until its deploy finishes: it is not
     # installed (its cache is not kept), the page stays wholly on the old version, and once the server is
     # right the next page load finds the release, offers it, and the one after takes it.
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    old_model = json.loads((copy / "models" / "digits" / "metadata.json").read_text())["version"]
+    copy, old_model = site_to_release_into(tmp_path)
     deploy = DeployInProgress(copy, to="anyone", once=False, file="models/digits/model.json")
     deploy.finish()  # the first version is served whole
     with serve(copy, fault=deploy) as url:

@@ -67,22 +67,35 @@ PHONE = {"width": 390, "height": 844}
 NUMBER = "67041"
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize(("writer", "seed", "gap"), [(7, 2, NUMBER_GAP), (19, 1, CLOSE_GAP)], ids=["spaced", "written-close"])
-def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, site_url, writer, seed, gap):
-    samples = [sample for sample in split_samples("test") if sample.writer == writer]
-    strokes = compose_writer_number(samples, NUMBER, np.random.default_rng(seed), gap=gap)
+def write_on_a_phone(chromium, site_url: str, strokes: list[np.ndarray]) -> object:
+    """Open the page on a phone-sized screen and write `strokes` (recognition-canvas pixels) with the mouse."""
     context = chromium.new_context(viewport=PHONE)
-    page = context.new_page()
     try:
+        page = context.new_page()
         open_page(page, site_url)
         box = pad_box(page)
         assert box["width"] < 380, "the pad is not phone-sized"
         scale = box["width"] / 280
         mouse_strokes(page, [[(box["x"] + x * scale, box["y"] + y * scale) for x, y in stroke] for stroke in strokes])
+        return page
+    except BaseException:
+        context.close()
+        raise
+
+
+def writers_number(split: str, writer: int, number: str, seed: int, gap: tuple[float, float]) -> list[np.ndarray]:
+    samples = [sample for sample in split_samples(split) if sample.writer == writer]
+    return compose_writer_number(samples, number, np.random.default_rng(seed), gap=gap)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("writer", "seed", "gap"), [(7, 2, NUMBER_GAP), (19, 1, CLOSE_GAP)], ids=["spaced", "written-close"])
+def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, site_url, writer, seed, gap):
+    page = write_on_a_phone(chromium, site_url, writers_number("test", writer, NUMBER, seed, gap))
+    try:
         expect(page.locator("#prediction")).to_have_text(NUMBER)
     finally:
-        context.close()
+        page.context.close()
 
 
 # Two validation writers' numbers written close, whose digits the pen joined: without the judge of joined digits
@@ -90,15 +103,8 @@ def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, s
 @pytest.mark.browser
 @pytest.mark.parametrize(("writer", "seed", "number"), [(5, 2, "67041"), (15, 0, "1999")])
 def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed, number):
-    samples = [sample for sample in split_samples("validation") if sample.writer == writer]
-    strokes = compose_writer_number(samples, number, np.random.default_rng(seed), gap=CLOSE_GAP)
-    context = chromium.new_context(viewport=PHONE)
-    page = context.new_page()
+    page = write_on_a_phone(chromium, site_url, writers_number("validation", writer, number, seed, CLOSE_GAP))
     try:
-        open_page(page, site_url)
-        box = pad_box(page)
-        scale = box["width"] / 280
-        mouse_strokes(page, [[(box["x"] + x * scale, box["y"] + y * scale) for x, y in stroke] for stroke in strokes])
         expect(page.locator("#prediction")).to_have_text(number)
     finally:
-        context.close()
+        page.context.close()
