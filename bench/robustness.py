@@ -26,7 +26,7 @@ CACHE_DIR = ROOT / "bench" / ".cache"
 SEED = 20260101
 CHUNK = 500  # Canvases drawn and segmented at a time: 500 x 280 x 280 x 4 bytes is about 160 MB.
 # The segmentation depends on these files; a change to any of them invalidates the cache.
-SOURCES = ("training/drawing.py", "training/preprocess.py", "site/js/preprocess.js", "tools/preprocess_cli.mjs")
+SOURCES = ("training/drawing.py", "training/preprocess.py", "site/js/preprocess.js", "tools/preprocess_cli.mjs", "tools/canvases.mjs")
 
 
 @dataclass(frozen=True)

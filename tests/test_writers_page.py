@@ -9,6 +9,7 @@ below theirs (5-digit numbers are then blobs), and without apartHeight the numbe
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,9 @@ PHONE = {"width": 390, "height": 844}
 NUMBER = "67041"
 
 
-def write_on_a_phone(chromium, site_url: str, strokes: list[np.ndarray]) -> object:
-    """Open the page on a phone-sized screen and write `strokes` (recognition-canvas pixels) with the mouse."""
+@contextmanager
+def written_on_a_phone(chromium, site_url: str, strokes: list[np.ndarray]):
+    """The page on a phone-sized screen, `strokes` (recognition-canvas pixels) written on it with the mouse."""
     context = chromium.new_context(viewport=PHONE)
     try:
         page = context.new_page()
@@ -77,10 +79,9 @@ def write_on_a_phone(chromium, site_url: str, strokes: list[np.ndarray]) -> obje
         assert box["width"] < 380, "the pad is not phone-sized"
         scale = box["width"] / 280
         mouse_strokes(page, [[(box["x"] + x * scale, box["y"] + y * scale) for x, y in stroke] for stroke in strokes])
-        return page
-    except BaseException:
+        yield page
+    finally:
         context.close()
-        raise
 
 
 def writers_number(split: str, writer: int, number: str, seed: int, gap: tuple[float, float]) -> list[np.ndarray]:
@@ -91,11 +92,8 @@ def writers_number(split: str, writer: int, number: str, seed: int, gap: tuple[f
 @pytest.mark.browser
 @pytest.mark.parametrize(("writer", "seed", "gap"), [(7, 2, NUMBER_GAP), (19, 1, CLOSE_GAP)], ids=["spaced", "written-close"])
 def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, site_url, writer, seed, gap):
-    page = write_on_a_phone(chromium, site_url, writers_number("test", writer, NUMBER, seed, gap))
-    try:
+    with written_on_a_phone(chromium, site_url, writers_number("test", writer, NUMBER, seed, gap)) as page:
         expect(page.locator("#prediction")).to_have_text(NUMBER)
-    finally:
-        page.context.close()
 
 
 # Two validation writers' numbers written close, whose digits the pen joined: without the judge of joined digits
@@ -103,8 +101,5 @@ def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, s
 @pytest.mark.browser
 @pytest.mark.parametrize(("writer", "seed", "number"), [(5, 2, "67041"), (15, 0, "1999")])
 def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed, number):
-    page = write_on_a_phone(chromium, site_url, writers_number("validation", writer, number, seed, CLOSE_GAP))
-    try:
+    with written_on_a_phone(chromium, site_url, writers_number("validation", writer, number, seed, CLOSE_GAP)) as page:
         expect(page.locator("#prediction")).to_have_text(number)
-    finally:
-        page.context.close()

@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_CONFIG, segment } from '../site/js/preprocess.js';
+import { readCanvases } from './canvases.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -24,16 +25,10 @@ try {
   const width = Number(values.width);
   const height = Number(values.height);
   const config = values.metadata ? JSON.parse(await readFile(values.metadata, 'utf8')).preprocess : DEFAULT_CONFIG;
-  const raw = await readFile(values.canvases);
-  const bytesPerCanvas = width * height * 4;
-  if (!(bytesPerCanvas > 0) || raw.length % bytesPerCanvas !== 0) {
-    throw new Error(`${values.canvases}: ${raw.length} bytes is not a whole number of ${width}x${height} RGBA canvases`);
-  }
   const boxes = [];
   const inputs = [];
-  for (let offset = 0; offset < raw.length; offset += bytesPerCanvas) {
-    const data = new Uint8ClampedArray(raw.buffer, raw.byteOffset + offset, bytesPerCanvas);
-    const characters = segment({ width, height, data }, config);
+  for (const canvas of await readCanvases(values.canvases, width, height)) {
+    const characters = segment(canvas, config);
     boxes.push(characters.map(({ box }) => [box.top, box.left, box.bottom, box.right]));
     for (const { input } of characters) inputs.push(input);
   }

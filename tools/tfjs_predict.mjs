@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 
 import { loadModel, predictBatch } from '../site/js/model.js';
 import { classify, split } from '../site/js/recognise.js';
+import { readCanvases } from './canvases.mjs';
 
 const require = createRequire(import.meta.url);
 const VENDOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'site', 'vendor');
@@ -100,13 +101,8 @@ async function main() {
     if (values.out) await writeFile(values.out, Buffer.from(outputs.buffer));
   }
   if (values.canvases) {
-    const raw = await readFile(values.canvases);
-    const [width, height] = [Number(values.width), Number(values.height)];
-    const texts = [];
-    for (let offset = 0; offset < raw.byteLength; offset += width * height * 4) {
-      const data = new Uint8ClampedArray(raw.buffer, raw.byteOffset + offset, width * height * 4);
-      texts.push(classify(tf, model, metadata, split(metadata, { width, height, data })).text);
-    }
+    const canvases = await readCanvases(values.canvases, Number(values.width), Number(values.height));
+    const texts = canvases.map((canvas) => classify(tf, model, metadata, split(metadata, canvas)).text);
     summary.count = texts.length;
     await writeFile(values.out, JSON.stringify(texts));
   }

@@ -71,15 +71,20 @@ def run_tfjs(model_dir: Path, inputs: np.ndarray | None = None, backend: str = "
     return outputs, summary
 
 
+def canvas_arguments(canvases: np.ndarray, scratch: Path) -> list[str]:
+    """RGBA canvases (n, H, W, 4) uint8 written raw into `scratch` for tools/canvases.mjs, and the arguments naming them."""
+    canvases = np.ascontiguousarray(canvases, dtype=np.uint8)
+    _, height, width, _ = canvases.shape
+    canvases.tofile(scratch / "canvases.rgba")
+    return ["--canvases", str(scratch / "canvases.rgba"), "--width", str(width), "--height", str(height)]
+
+
 def run_page_read(model_dir: Path, canvases: np.ndarray, backend: str = "wasm") -> list[str]:
     """What the page reads in each RGBA canvas (n, H, W, 4) uint8: site/js/recognise.js's split and classify
     (segmentation, the model in TF.js, joined digits cut, the line rules), with the model of `model_dir`."""
-    canvases = np.ascontiguousarray(canvases, dtype=np.uint8)
-    _, height, width, _ = canvases.shape
     with tempfile.TemporaryDirectory() as scratch:
-        canvases.tofile(Path(scratch) / "canvases.rgba")
-        arguments = ["--model", f"{model_dir}/", "--backend", backend, "--canvases", str(Path(scratch) / "canvases.rgba")]
-        arguments += ["--width", str(width), "--height", str(height), "--out", str(Path(scratch) / "texts.json")]
+        arguments = ["--model", f"{model_dir}/", "--backend", backend, *canvas_arguments(canvases, Path(scratch))]
+        arguments += ["--out", str(Path(scratch) / "texts.json")]
         run_node(TFJS_PREDICT, arguments, f"the page cannot read with {model_dir}")
         return json.loads((Path(scratch) / "texts.json").read_text())
 
@@ -89,11 +94,8 @@ def run_js_segment(canvases: np.ndarray, metadata: Path | None = None) -> list[l
 
     Returns, per canvas, its characters left to right as ((top, left, bottom, right), input float32 (784,)).
     """
-    canvases = np.ascontiguousarray(canvases, dtype=np.uint8)
-    count, height, width, _ = canvases.shape
     with tempfile.TemporaryDirectory() as scratch:
-        canvases.tofile(Path(scratch) / "canvases.rgba")
-        arguments = ["--canvases", str(Path(scratch) / "canvases.rgba"), "--width", str(width), "--height", str(height)]
+        arguments = canvas_arguments(canvases, Path(scratch))
         arguments += ["--out", str(Path(scratch) / "inputs.f32")] + (["--metadata", str(metadata)] if metadata else [])
         boxes = json.loads(run_node(PREPROCESS_CLI, arguments, "preprocess.js failed"))
         inputs = np.fromfile(Path(scratch) / "inputs.f32", dtype="<f4").reshape(-1, 784)
