@@ -33,6 +33,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from training.files import os_reason  # noqa: E402
 from training.quiet import import_tensorflow  # noqa: E402
 from training.release import RELEASE_DIR, ConversionError, check_destinations, file_entry, finish_release, release, site_of  # noqa: E402
 from training.release import staged_site_files, staging_area, write_source_marker  # noqa: E402
@@ -141,12 +142,27 @@ def read_train_config(run_dir: Path) -> dict:
         raise ConversionError(str(error)) from None
 
 
+def joined_judge(model, run_dir: Path, task: Task):
+    """The task's judge of two characters joined by ink (training/joined.py; digits), fitted to this very model:
+    the run's joined.json, or fitted now and written there. None for a task without one."""
+    from training.joined import judge_for
+    from training.strokes import page_drawing
+
+    if not task.joined:
+        return None
+    try:
+        return judge_for(model, run_dir / "model.h5", task.load_preprocess(), page_drawing())
+    except ValueError as error:  # training.files.JsonFileError: joined.json named, and the remedy
+        raise ConversionError(str(error)) from None
+    except OSError as error:
+        raise ConversionError(f"{run_dir}: cannot write the judge of joined digits there ({os_reason(error)}); convert a copy of the run in a folder you can write") from None
+
+
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
-    from training.joined import load_for
     from training.strokes import page_drawing
 
     run_dir = Path(run_dir).resolve()
-    judge = load_for(run_dir / "model.h5")  # two digits joined by ink: a judge fitted to this very model, if any
+    judge = joined_judge(model, run_dir, task)
     train_config = read_train_config(run_dir)
     files = file_entries(directory)
     relative_run = run_dir.relative_to(ROOT) if run_dir.is_relative_to(ROOT) else run_dir

@@ -130,3 +130,44 @@ def test_the_page_reads_joined_digits_as_python_does():
     assert page == python
     assert sum(a != b for a, b in zip(python, uncut)) >= 5  # 7 of these 100
     assert sum(text == digits for text, (_, digits) in zip(page, numbers)) > sum(text == digits for text, (_, digits) in zip(uncut, numbers))
+
+
+@pytest.mark.slow
+def test_the_committed_judge_is_what_the_pipeline_fits_to_the_committed_model(tmp_path):
+    # The fit, from the training writers' strokes to the rounded weights: the committed joined.json, byte for byte
+    # (its examples are drawn once a machine, a minute or two, and cached in runs/cache/).
+    import shutil
+
+    import tf_keras as keras
+
+    from training.strokes import page_drawing
+
+    source = joined.ROOT / "models" / "digits"
+    shutil.copy(source / "model.h5", tmp_path / "model.h5")
+    model = keras.models.load_model(tmp_path / "model.h5", compile=False)
+    joined.fit_and_keep(model, tmp_path / "model.h5", PreprocessConfig(), page_drawing())
+    assert (tmp_path / joined.JUDGE_FILE).read_bytes() == (source / joined.JUDGE_FILE).read_bytes()
+
+
+@pytest.mark.slow
+def test_a_release_of_a_digits_model_fits_the_judge_to_it_and_ships_it(tmp_path, capsys):
+    # A retrained digits model has no judge: the release fits one to it and keeps it in the run (the Keras source
+    # folder gets it with the model), so the page still cuts joined digits. The next release finds it there.
+    import tf_keras as keras
+
+    import convert
+
+    run = tmp_path / "runs" / "small" / "20260101-000000"
+    run.mkdir(parents=True)
+    keras.utils.set_random_seed(0)
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 5, strides=2, activation="relu"), layers.Flatten(), layers.Dense(10, activation="softmax")], name="small")
+    model.save(run / "model.h5")
+    metadata = convert.convert(run, tmp_path / "web", quantize="float32", source_dir=tmp_path / "source", min_accuracy=0, force=True)
+    judge = joined.load_for(run / "model.h5")
+    assert judge is not None and len(judge.weights) == 12 * 12 * 4 + 2
+    assert joined.Joined.from_metadata(metadata["joined"]) == judge
+    assert joined.load_for(tmp_path / "source" / "model.h5") == judge
+    assert "fitting the judge" in capsys.readouterr().out
+    convert.convert(run, tmp_path / "web", quantize="float32", min_accuracy=0, force=True)
+    assert "fitting the judge" not in capsys.readouterr().out

@@ -12,7 +12,9 @@ A character judged joined (P above `threshold`) is cut at the column of least in
 (`cutFrom` to `cutTo`), and each part is read and judged again, `depth` cuts deep. The cut stands when the parts
 score higher than the whole, a character scoring log(its top probability) + log(1 - P(joined)).
 
-  python -m training.joined --fit --run runs/default/latest   # fit the judge to a run's model -> <run>/joined.json
+A release (convert.py) fits the judge to the digits model it ships, unless the run's joined.json was fitted to it.
+
+  python -m training.joined --fit --run runs/default/latest   # fit it again to a run's model -> <run>/joined.json
   python -m training.joined --choose --run models/digits        # validation writers' numbers and MNIST digits, per candidate
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import math
 import sys
@@ -39,8 +42,13 @@ FIT_NUMBERS_PER_GAP = 1500
 FIT_SEED = 11
 FIT_L2 = 100.0  # the penalty on the standardised weights (chosen on validation, with the threshold: --choose)
 
+FIT_CHUNK = 250  # numbers drawn by one process at a time
+CACHE_DIR = ROOT / "runs" / "cache"
+
 # crops -> (features (n, d), probabilities (n, labels)): the model run on each crop as the page would.
 Look = Callable[[list[np.ndarray]], tuple[np.ndarray, np.ndarray]]
+# model inputs (n, 28, 28) -> the same
+Features = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -137,20 +145,25 @@ def segmented(rgba: np.ndarray, config) -> list[tuple[tuple[int, int, int, int],
     return [character_crop(ink, labels, group) for group in group_characters(kept, config)]
 
 
-def keras_look(model, config) -> Look:
-    """The Keras model's features (its last layer's input) and probabilities for crops, preprocessed as the page does."""
+def keras_features(model) -> Features:
+    """The Keras model's features (its last layer's input) and probabilities for model inputs."""
     import tf_keras as keras
-
-    from training.preprocess import fit_and_centre
 
     both = keras.Model(model.inputs, [model.layers[-1].input, model.output])
 
-    def look(crops):
-        inputs = np.stack([fit_and_centre(crop, config) for crop in crops]).reshape(-1, 28, 28, 1)
-        features, probabilities = both.predict(inputs, batch_size=512, verbose=0)
-        return features.reshape(len(crops), -1), probabilities
+    def features_of(inputs):
+        features, probabilities = both.predict(np.asarray(inputs).reshape(-1, 28, 28, 1), batch_size=512, verbose=0)
+        return features.reshape(len(inputs), -1), probabilities
 
-    return look
+    return features_of
+
+
+def keras_look(model, config) -> Look:
+    """keras_features for crops, preprocessed as the page does."""
+    from training.preprocess import fit_and_centre
+
+    features_of = keras_features(model)
+    return lambda crops: features_of(np.stack([fit_and_centre(crop, config) for crop in crops]))
 
 
 def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config) -> str:
@@ -170,31 +183,65 @@ def covers_two(box: tuple[int, int, int, int], spans: list[tuple[float, float]])
     return covered >= 2
 
 
-def examples(split: str, look: Look, config, drawing: dict, numbers_per_gap: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The judge's training rows and labels (1 = joined): every character the page finds in numbers of 2-5
-    digits by the writers of `split`, written with each of FIT_GAPS."""
-    from training.drawing import to_rgba
-    from training.strokes import draw_page
-    from training.writers import compose_by_digit, split_samples
+def fit_characters(split: str, config, drawing: dict, numbers_per_gap: int, seed: int, cache: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every character the page finds in numbers of 2-5 digits by the writers of `split`, written with each of
+    FIT_GAPS: its model input (n, 28, 28), its box's width over height, and whether it is joined (1) or not (0).
 
+    They depend on the writers, the drawing and the segmentation, not on the model: drawn once (a minute or two,
+    one process a core) and cached in runs/cache/ under a key over the code, the strokes and the settings."""
+    from training.files import atomic_path
+    from training.parallel import parallel_map
+    from training.writers import DATA_FILE, compose_by_digit, split_samples
+
+    code = b"".join((ROOT / "training" / name).read_bytes() for name in ("writers.py", "strokes.py", "preprocess.py", "drawing.py"))
+    code += "".join(inspect.getsource(function) for function in (fit_characters, characters_of, segmented, covers_two)).encode()
+    settings = json.dumps([split, numbers_per_gap, seed, FIT_GAPS, config.__dict__, drawing], sort_keys=True).encode()
+    target = CACHE_DIR / f"joined-{split}-{hashlib.sha256(code + DATA_FILE.read_bytes() + settings).hexdigest()[:12]}.npz"
+    if cache and target.is_file():
+        arrays = np.load(target)
+        return arrays["inputs"], arrays["aspects"], arrays["joined"]
     by_writer: dict[int, list] = {}
     for sample in split_samples(split):
         by_writer.setdefault(sample.writer, []).append(sample)
     writers = sorted(by_writer)
     rng = np.random.default_rng(seed)
-    crops, joined = [], []
+    numbers = []  # (each digit's strokes), composed in one generator's order: the set does not depend on the cores
     for gap in FIT_GAPS.values():
         for _ in range(numbers_per_gap):
             writer = writers[int(rng.integers(len(writers)))]
             digits = "".join(str(digit) for digit in rng.integers(0, 10, size=int(rng.integers(2, 6))))
-            by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=gap)
-            spans = [(min(s[:, 0].min() for s in digit), max(s[:, 0].max() for s in digit)) for digit in by_digit]
-            for box, crop in segmented(to_rgba(draw_page([s for digit in by_digit for s in digit], drawing)), config):
-                crops.append(crop)
-                joined.append(covers_two(box, spans))
-    features, probabilities = look(crops)
-    aspects = np.array([crop.shape[1] / crop.shape[0] for crop in crops])
-    return design(features, probabilities, aspects), np.array(joined, dtype=float)
+            numbers.append(compose_by_digit(by_writer[writer], digits, rng, gap=gap))
+    chunks = [numbers[start : start + FIT_CHUNK] for start in range(0, len(numbers), FIT_CHUNK)]
+    drawn = parallel_map(characters_of, chunks, [config] * len(chunks), [drawing] * len(chunks))
+    inputs, aspects, joined = (np.concatenate([part[k] for part in drawn]) for k in range(3))
+    if cache:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as temporary:  # Two processes may draw the same set at once.
+            np.savez(temporary, inputs=inputs, aspects=aspects, joined=joined)
+    return inputs, aspects, joined
+
+
+def characters_of(numbers: list[list[list[np.ndarray]]], config, drawing: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """fit_characters' arrays for some numbers (each a list of its digits' strokes), drawn as pad.js draws them."""
+    from training.drawing import to_rgba
+    from training.preprocess import fit_and_centre
+    from training.strokes import draw_page
+
+    inputs, aspects, joined = [], [], []
+    for by_digit in numbers:
+        spans = [(min(s[:, 0].min() for s in digit), max(s[:, 0].max() for s in digit)) for digit in by_digit]
+        for box, crop in segmented(to_rgba(draw_page([s for digit in by_digit for s in digit], drawing)), config):
+            inputs.append(fit_and_centre(crop, config))
+            aspects.append(crop.shape[1] / crop.shape[0])
+            joined.append(covers_two(box, spans))
+    return np.array(inputs, dtype=np.float32).reshape(-1, 28, 28), np.array(aspects), np.array(joined, dtype=float)
+
+
+def examples(split: str, features_of: Features, config, drawing: dict, numbers_per_gap: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The judge's training rows and labels (1 = joined): fit_characters seen by the model."""
+    inputs, aspects, joined = fit_characters(split, config, drawing, numbers_per_gap, seed)
+    features, probabilities = features_of(inputs)
+    return design(features, probabilities, aspects), joined
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 30) -> tuple[np.ndarray, float]:
@@ -213,11 +260,30 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 30) -> tu
     return weights, float(w[-1] - weights @ mean)
 
 
-def fitted(look: Look, config, drawing: dict, l2: float = FIT_L2, threshold: float = 0.9, numbers_per_gap: int = FIT_NUMBERS_PER_GAP, seed: int = FIT_SEED) -> Joined:
-    x, y = examples("train", look, config, drawing, numbers_per_gap, seed)
+def fitted(features_of: Features, config, drawing: dict, l2: float = FIT_L2, threshold: float = 0.9, numbers_per_gap: int = FIT_NUMBERS_PER_GAP, seed: int = FIT_SEED) -> Joined:
+    x, y = examples("train", features_of, config, drawing, numbers_per_gap, seed)
     weights, bias = fit_logistic(x, y, l2)
     # Five significant digits: fewer bytes in metadata.json, and the page and Python judge with the same numbers.
     return Joined(weights=tuple(rounded(w) for w in weights), bias=rounded(bias), threshold=threshold)
+
+
+def fit_and_keep(model, model_path: Path, config, drawing: dict) -> Joined:
+    """A judge fitted to `model` (loaded from `model_path`), written beside it as joined.json."""
+    model_path = Path(model_path)
+    rule = fitted(keras_features(model), config, drawing)
+    record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path),
+              "fitted": {"writers": "train", "numbers_per_gap": FIT_NUMBERS_PER_GAP, "gaps": FIT_GAPS, "seed": FIT_SEED, "l2": FIT_L2}}
+    write_atomic(model_path.parent / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
+    return rule
+
+
+def judge_for(model, model_path: Path, config, drawing: dict) -> Joined:
+    """The judge beside `model_path` if it was fitted to that model (load_for), else one fitted now and kept."""
+    rule = load_for(model_path)
+    if rule is None:
+        print(f"fitting the judge of joined digits to {model_path} (drawing its examples takes a minute or two the first time on a machine)", flush=True)
+        rule = fit_and_keep(model, model_path, config, drawing)
+    return rule
 
 
 def rounded(value: float) -> float:
@@ -255,10 +321,11 @@ def validation_sets(drawing: dict) -> dict[str, list[tuple[np.ndarray, str]]]:
     return sets
 
 
-def choose(look: Look, config, drawing: dict, grid: list[tuple[float, float]]) -> list[str]:
+def choose(model, config, drawing: dict, grid: list[tuple[float, float]]) -> list[str]:
     """One line per candidate (l2, threshold), and the page without the judge first: what each reads right."""
     sets = validation_sets(drawing)
-    x, y = examples("train", look, config, drawing, FIT_NUMBERS_PER_GAP, FIT_SEED)
+    look = keras_look(model, config)
+    x, y = examples("train", keras_features(model), config, drawing, FIT_NUMBERS_PER_GAP, FIT_SEED)
     lines = []
     for l2, threshold in [(None, None), *grid]:
         rule = None
@@ -284,20 +351,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {model_path}: no trained model; train one with make train, or pass --run DIR", file=sys.stderr)
         return 1
 
+    from training.quiet import import_tensorflow
+
+    import_tensorflow()  # first, so that its load-time lines on stderr are dropped (training/quiet.py)
     import tf_keras as keras
 
-    from training.preprocess import load_config
+    from training.strokes import page_drawing
+    from training.tasks import TASKS
 
-    metadata_path = ROOT / "site" / "models" / "digits" / "metadata.json"
-    config, drawing = load_config(metadata_path), json.loads(metadata_path.read_text())["drawing"]
-    look = keras_look(keras.models.load_model(model_path, compile=False), config)
+    config, drawing = TASKS["digits"].load_preprocess(), page_drawing()
+    model = keras.models.load_model(model_path, compile=False)
     if args.choose:
-        choose(look, config, drawing, [(l2, threshold) for l2 in (10.0, 100.0) for threshold in (0.9, 0.95)])
+        choose(model, config, drawing, [(l2, threshold) for l2 in (10.0, 100.0) for threshold in (0.9, 0.95)])
         return 0
-    rule = fitted(look, config, drawing)
-    record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path),
-              "fitted": {"writers": "train", "numbers_per_gap": FIT_NUMBERS_PER_GAP, "gaps": FIT_GAPS, "seed": FIT_SEED, "l2": FIT_L2}}
-    write_atomic(args.run / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
+    fit_and_keep(model, model_path, config, drawing)
     print(f"wrote {args.run / JUDGE_FILE}")
     return 0
 

@@ -78,6 +78,9 @@ class Task:
     # is at least this many times as wide as tall (None: never). Chosen on the validation writers' numbers written
     # close (README, "Numbers written close").
     touching_aspect: float | None = None
+    # A judge of "two characters joined by ink" fitted to the model at release and shipped as metadata.json "joined"
+    # (training/joined.py; the page cuts such a character in two). Digits only: people write numbers close.
+    joined: bool = False
 
     def __post_init__(self):
         # The shipped weights depend on the quantisation: a task that commits them names one.
@@ -114,6 +117,7 @@ TASKS: dict[str, Task] = {
             accuracy_floor=0.99,
             load_test=load_digits_test,
             touching_aspect=1.3,
+            joined=True,
         ),
         Task(
             name="letters",
