@@ -78,24 +78,36 @@ def canvas_robustness(model, images: np.ndarray, labels: np.ndarray, count: int 
 
 
 def plot_curves(history: dict, path: Path) -> None:
-    """Error rate on a log scale (the last tenths of a per cent stay visible) and loss, per epoch."""
+    """Error rate on a log scale (the last tenths of a per cent stay visible) and loss, per epoch: whole epochs on
+    the axis, and a marker on each (a 1-epoch run is one point, which a line alone would not show)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
+
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
+    style = {"marker": "o", "markersize": 3} if len(epochs) <= 40 else {}
     for key, label in (("accuracy", "training"), ("val_accuracy", "validation")):
         if key in history:
-            left.plot(epochs, 100 * (1 - np.asarray(history[key])), label=label)
-    left.set(title="Error rate (augmented training digits; validation)", xlabel="epoch", ylabel="% wrong", yscale="log")
+            left.plot(epochs, 100 * (1 - np.asarray(history[key])), label=label, **style)
+    left.set(title="Error rate (augmented training set; validation)", xlabel="epoch", ylabel="% wrong", yscale="log")
     left.legend()
     left.grid(alpha=0.3, which="both")
     for key, label in (("loss", "training"), ("val_loss", "validation")):
         if key in history:
-            right.plot(epochs, history[key], label=label)
+            right.plot(epochs, history[key], label=label, **style)
     later = [value for key in ("loss", "val_loss") for value in history.get(key, [])[1:]]
-    if later:
-        right.set_ylim(min(later) * 0.95, max(later) * 1.05)  # The first epoch's loss would flatten the rest.
-    right.set(title="Loss (with label smoothing)", xlabel="epoch")
+    title = "Loss (with label smoothing)"
+    if len(epochs) >= 4:  # The first epoch's loss would flatten the rest: it is left above the scale, and said so.
+        right.set_ylim(min(later) * 0.95, max(later) * 1.05)
+        title += ", epoch 1 above the scale"
+    right.set(title=title, xlabel="epoch")
     right.legend()
     right.grid(alpha=0.3)
+    for axis in (left, right):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        axis.set_xlim(0.5, max(len(epochs), 1) + 0.5)
+    left.yaxis.set_minor_locator(LogLocator(subs=(2, 3, 5)))  # labelled 0.2, 0.3, 0.5, 1, 2 ...: not 5 x 10^-1
+    for ticks in (left.yaxis.set_major_formatter, left.yaxis.set_minor_formatter):
+        ticks(FuncFormatter(lambda value, _: f"{value:g}"))
     figure.tight_layout()
     with atomic_path(path) as temporary:
         figure.savefig(temporary, dpi=110)
