@@ -44,15 +44,22 @@ VENDOR_FILES := site/vendor/tfjs.js site/vendor/tfjs-cpu.js $(addprefix site/ven
 
 setup: $(VENV)/.installed node_modules/.installed chromium fonts
 
+# Each stamp holds the SHA-256 of the files it installed from: a checkout or pull that gives a file a new time but
+# the same contents (git checkout back and forth) installs nothing, so a lab without a network keeps working.
+SAME_AS_STAMP = [ -f $@ ] && [ "$$(cat $^ | sha256sum)" = "$$(cat $@)" ]
+
 $(VENV)/.installed: requirements.txt
-	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -r requirements.txt
-	touch $@
+	@if $(SAME_AS_STAMP); then touch $@; else set -e; \
+	  test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV); \
+	  echo "installing the Python packages ($^ changed)"; \
+	  $(PYTHON) -m pip install --quiet --upgrade pip; \
+	  $(PYTHON) -m pip install --quiet -r requirements.txt; \
+	  cat $^ | sha256sum > $@; fi
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --ignore-scripts --no-audit --no-fund
-	touch $@
+	@if $(SAME_AS_STAMP); then touch $@; else set -e; \
+	  npm ci --ignore-scripts --no-audit --no-fund; \
+	  cat $^ | sha256sum > $@; fi
 
 # Debian's Chromium for the browser tests; Playwright cannot download its own browser here.
 chromium:

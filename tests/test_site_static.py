@@ -324,3 +324,28 @@ def test_make_serve_on_a_port_in_use_is_one_line_with_the_remedy():
         made = subprocess.run(["make", "serve", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
     assert made.returncode != 0 and made.stdout == ""
     assert made.stderr.splitlines()[0] == f"error: port {port} is in use (another make serve?); choose another: make serve PORT=8001"
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_make_installs_again_only_when_the_dependency_files_changed(tmp_path, changed):
+    # Review 7: after a checkout or pull that gave package.json a new time but not new contents, make ran npm ci
+    # (which needs the network, and empties node_modules first) before a lab's first command.
+    for name in ("Makefile", "package.json", "package-lock.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    stamp = tmp_path / "node_modules" / ".installed"
+    stamp.parent.mkdir()
+    stamp.write_text(subprocess.run("cat package.json package-lock.json | sha256sum", shell=True, cwd=tmp_path, capture_output=True, text=True, check=True).stdout)
+    os.utime(stamp, (1, 1))  # older than the files, as after a checkout
+    if changed:
+        (tmp_path / "package.json").write_text((ROOT / "package.json").read_text() + "\n")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "npm").write_text("#!/bin/sh\necho \"$@\" > npm-ran\n")
+    (tools / "npm").chmod(0o755)
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    made = subprocess.run(["make", "node_modules/.installed"], cwd=tmp_path, capture_output=True, text=True, env={**env, "PATH": f"{tools}:{env['PATH']}"}, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "npm-ran").is_file() == changed
+    assert stamp.stat().st_mtime > 1  # up to date now: make does not look again
+    again = subprocess.run(["make", "-q", "node_modules/.installed"], cwd=tmp_path, env=env, timeout=60)
+    assert again.returncode == 0
