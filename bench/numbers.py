@@ -4,12 +4,15 @@ Writes bench/numbers.md (`make bench` runs it after the comparison of models).
 
 tests/test_numbers.py reads 300 numbers (a 95 % interval of about ±2 points); this reads as many as asked, the
 same way. Each number is 2-6 MNIST test digits (the lengths in turn) written side by side on one canvas by
-training/drawing.py (varied sizes, spacing and baselines, not touching), segmented by the page's
-site/js/preprocess.js in Node, and read by TF.js (Node, wasm) in one batch. A number counts when every digit
-is read and none is missing or extra. Each style draws the same digits at the same sizes and places: "as
-written" enlarges each digit with its writer's own strokes (the issue's test); "re-drawn" re-draws them along
-their skeletons with one pen of 8-24 px for the whole number, as the page's fixed pen would, which is harder:
-a bold pen on small writing closes loops and gaps.
+training/drawing.py (varied sizes, spacing and baselines, not touching), then read as the page reads a drawing,
+by its own code in Node (training/webruntime.py `run_page_read`: recognise.js, that is preprocess.js's
+segmentation, the model in TF.js wasm, and joined.js's judge of joined digits, which cuts a character judged two
+digits in two). A number counts when every digit is read and none is missing or extra; it is mis-segmented when
+the page reads more or fewer digits than were written (the page gives only its text, so this counts characters
+after any cut). Each style draws the same digits at the same sizes and places: "as written" enlarges each digit
+with its writer's own strokes (the issue's test); "re-drawn" re-draws them along their skeletons with one pen of
+8-24 px for the whole number, as the page's fixed pen would, which is harder: a bold pen on small writing closes
+loops and gaps.
 """
 
 from __future__ import annotations
@@ -28,47 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 LENGTHS = (2, 3, 4, 5, 6)
 METHOD = __doc__.split("\n\n")[2].strip()  # The paragraph above on how numbers are written and read.
 SEED = 20261122
-CHUNK = 200  # Canvases segmented at a time: 200 x 280 x 1100 x 4 bytes is about 250 MB.
+CHUNK = 200  # Canvases read at a time: 200 x 280 x 1100 x 4 bytes is about 250 MB.
 
 
-def segment_in_javascript(canvases: np.ndarray) -> list[list[np.ndarray]]:
-    """Each canvas's characters, left to right, as site/js/preprocess.js (Node) gives them to the model."""
-    from training.webruntime import run_js_segment
-
-    return [[model_input for _, model_input in found] for found in run_js_segment(canvases)]
-
-
-def read_numbers(characters: list[list[np.ndarray]], model_dir: Path) -> list[str]:
-    """What TF.js (Node, wasm) reads in each canvas: its characters' digits, left to right, in one batch."""
-    from training.evaluate_writers import tfjs_predict
-
-    return read_characters(characters, tfjs_predict(model_dir))
-
-
-def read_characters(characters: list[list[np.ndarray]], predict) -> list[str]:
-    """Each canvas's characters (model inputs, left to right) read as digits by `predict` (float32
-    (n, 28, 28, 1) -> probabilities (n, 10)), all canvases in one batch."""
-    inputs = [model_input for canvas in characters for model_input in canvas]
-    if not inputs:
-        return [""] * len(characters)
-    digits = predict(np.stack(inputs).reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
-    read, position = [], 0
-    for canvas in characters:
-        read.append("".join(str(digit) for digit in digits[position : position + len(canvas)]))
-        position += len(canvas)
-    return read
-
-
-def summarise(read: list[str], truths: list[str], found: list[int]) -> dict:
-    """Exact-number accuracy (with a 95 % normal interval), by length; mis-segmented numbers; digit accuracy.
-
-    `found`: how many characters the segmentation found on each canvas. Digits are compared only on canvases
-    where it found as many as were written.
+def summarise(read: list[str], truths: list[str]) -> dict:
+    """Exact-number accuracy (with a 95 % normal interval), by length; mis-segmented numbers (as many digits
+    read as written, or not); digit accuracy, compared only on the numbers read with as many digits as written.
     """
     count = len(truths)
     exact = np.array([r == t for r, t in zip(read, truths)])
     rate = float(exact.mean())
-    segmented = [n == len(t) for n, t in zip(found, truths)]
+    segmented = [len(r) == len(t) for r, t in zip(read, truths)]
     digits = [a == b for r, t, ok in zip(read, truths, segmented) if ok for a, b in zip(r, t)]
     return {
         "numbers": count,
@@ -82,6 +55,7 @@ def summarise(read: list[str], truths: list[str], found: list[int]) -> dict:
 
 def measure(count: int, model_dir: Path, seed: int = SEED, style: str = "re-drawn") -> dict:
     from training.data import load_mnist
+    from training.webruntime import run_page_read
 
     if count < 1:
         raise ValueError(f"--count {count}: choose at least 1 number")
@@ -91,13 +65,13 @@ def measure(count: int, model_dir: Path, seed: int = SEED, style: str = "re-draw
     rng = np.random.default_rng(seed)  # One generator across chunks: the numbers do not depend on CHUNK.
     lengths = [LENGTHS[k % len(LENGTHS)] for k in range(count)]
     started = time.time()
-    characters, truths = [], []
+    read, truths = [], []
     for start in range(0, count, CHUNK):
         canvases, chunk_truths = compose_numbers(test.images, test.labels, lengths[start : start + CHUNK], rng, style=style)
-        characters += segment_in_javascript(stack_canvases(canvases))
+        read += run_page_read(model_dir, stack_canvases(canvases))
         truths += chunk_truths
-        print(f"  {style}: wrote and segmented {len(truths):,}/{count:,} numbers ({time.time() - started:.0f} s)", flush=True)
-    return summarise(read_numbers(characters, model_dir), truths, [len(canvas) for canvas in characters])
+        print(f"  {style}: wrote and read {len(truths):,}/{count:,} numbers ({time.time() - started:.0f} s)", flush=True)
+    return summarise(read, truths)
 
 
 def sentence(result: dict, style: str) -> str:

@@ -418,10 +418,10 @@ def test_markdown_says_which_runs_are_off_schedule_and_how():
 
 def test_numbers_summary_counts_exact_numbers_mis_segmentation_and_digits():
     read, truths = ["12", "345", "78", "9"], ["12", "346", "789", "90"]
-    result = numbers.summarise(read, truths, found=[2, 3, 2, 1])
+    result = numbers.summarise(read, truths)
     assert result["exact"] == 0.25 and result["numbers"] == 4
     assert result["by_length"] == {2: 0.5, 3: 0.0}
-    assert result["mis_segmented"] == 2  # "789" and "90": fewer characters found than written
+    assert result["mis_segmented"] == 2  # "789" and "90": fewer digits read than written
     assert result["digit_accuracy"] == 4 / 5  # only where the count is right: "12" and "345" against "346"
     assert result["interval95"] == pytest.approx(1.96 * (0.25 * 0.75 / 4) ** 0.5)
 

@@ -1,7 +1,11 @@
-"""Whole numbers: canvases of 2-6 MNIST test digits read back exactly, through both implementations.
+"""Whole numbers: canvases of 2-6 MNIST test digits read back exactly, through both implementations of the
+page's reading (segmentation, the model, and the judge of joined digits, which cuts a character judged two
+digits in two).
 
-Python: training/preprocess.py + the Keras source model (models/digits/model.h5).
-JavaScript: site/js/preprocess.js + the shipped TF.js model (site/models/digits/), in Node.
+Python: training/joined.py `read_text` (training/preprocess.py's segmentation) with the Keras source model
+(models/digits/model.h5) and its committed judge (models/digits/joined.json).
+JavaScript: the page's own code in Node (recognise.js with preprocess.js and joined.js, training/webruntime.py
+`run_page_read`) with the shipped TF.js model (site/models/digits/).
 Two styles of the same numbers (training.drawing.STYLES): the digits enlarged as written, and re-drawn with
 one pen for the whole number as on the page.
 """
@@ -13,18 +17,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.numbers import LENGTHS, read_numbers, segment_in_javascript
+from bench.numbers import LENGTHS
+from training import joined
 from training.drawing import STYLES, compose_numbers, redraw, stack_canvases, to_rgba
 from training.evaluate import load_run_model
-from training.preprocess import segment
+from training.preprocess import load_config, segment
+from training.webruntime import run_page_read
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "models" / "digits"
+SHIPPED = ROOT / "site" / "models" / "digits"
 NUMBERS_PER_LENGTH = 60
 # The issue's target: 97 % of numbers read exactly, the digits composed as written. Re-drawn with one pen for
 # the whole number (8-24 px on digits 48-168 px tall), they are harder: a bold pen on small writing closes
-# loops and gaps. There the shipped model reads 96.7 %, so the target is an expected failure (strict: it
-# turns red when reached, so the floor gets raised) and a floor guards against regressions (300 numbers:
-# ±1.1 points; `python -m bench.numbers` reads 3,000 of each style the same way).
+# loops and gaps. There the page reads 96.3 % (96.7 % before it judged joined digits: these digits never touch,
+# and its judge changes 2 of the 300 numbers of each style, as written fixing one and breaking one, re-drawn
+# breaking one), so the target is an expected failure (strict: it turns red when reached, so the floor gets
+# raised) and a floor guards against regressions (300 numbers: ±1.1 points; `python -m bench.numbers` reads
+# 3,000 of each style the same way).
 TARGET = 0.97
 REDRAWN_FLOOR = 0.94
 REQUIRED = {"as written": TARGET, "re-drawn": REDRAWN_FLOOR}
@@ -45,25 +55,26 @@ def exact_rate_by_length(read: list[str], truths: list[str]) -> dict[int, float]
 
 
 @pytest.fixture(scope="module")
-def python_reading(numbers):
-    """Each canvas read by training/preprocess.py + the Keras source model."""
-    _, canvases, _ = numbers
-    model = load_run_model(ROOT / "models" / "digits")
-    read = []
-    for canvas in canvases:
-        characters = segment(canvas)
-        if not characters:
-            read.append("")
-            continue
-        inputs = np.stack([c.input for c in characters]).reshape(-1, 28, 28, 1)
-        read.append("".join(str(d) for d in model.predict(inputs, verbose=0).argmax(axis=1)))
-    return read
+def python_reader():
+    """training/joined.py's reading of one canvas, with the Keras source model, with its judge or without."""
+    rule = joined.load_for(SOURCE / "model.h5")
+    if rule is None:
+        raise ValueError(f"{SOURCE / joined.JUDGE_FILE}: no judge fitted to this model.h5; python -m training.joined --fit --run {SOURCE}")
+    config = load_config(SHIPPED / "metadata.json")
+    look = joined.keras_look(load_run_model(SOURCE), config)
+    return lambda canvas, judged=True: joined.read_text(canvas, look, rule if judged else None, config)
+
+
+@pytest.fixture(scope="module")
+def python_reading(numbers, python_reader):
+    """Each canvas read by training/joined.py as the page reads it, joined digits cut by the judge."""
+    return [python_reader(canvas) for canvas in numbers[1]]
 
 
 @pytest.fixture(scope="module")
 def javascript_reading(numbers):
-    """Each canvas read by site/js/preprocess.js + the shipped TF.js model, in Node (as bench/numbers.py does)."""
-    return read_numbers(segment_in_javascript(numbers[1]), ROOT / "site" / "models" / "digits")
+    """Each canvas read by the page's own code with the shipped TF.js model, in Node (as bench/numbers.py does)."""
+    return run_page_read(SHIPPED, numbers[1])
 
 
 @pytest.mark.slow
@@ -78,16 +89,22 @@ def test_numbers_are_read_back(request, numbers, reading):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("numbers", ["re-drawn"], indirect=True)
-@pytest.mark.xfail(strict=True, reason="target 97 % not reached on re-drawn digits: the shipped model reads 96.7 % of them")
+@pytest.mark.xfail(strict=True, reason="target 97 % not reached on re-drawn digits: the page reads 96.3 % of them")
 def test_redrawn_numbers_are_read_back_at_the_target(numbers, javascript_reading):
     _, _, truths = numbers
     assert np.mean([r == t for r, t in zip(javascript_reading, truths)]) >= TARGET
 
 
 @pytest.mark.slow
-def test_python_and_javascript_read_the_same_numbers(python_reading, javascript_reading):
-    # Same segmentation and near-identical models (float32 Keras vs uint8 TF.js): nearly every number agrees.
+def test_python_and_javascript_read_the_same_numbers(numbers, python_reader, python_reading, javascript_reading):
+    # The same reading (segmentation, model, judge) and near-identical models (float32 Keras vs uint8 TF.js):
+    # nearly every number agrees (measured: all 300 of each style).
     assert np.mean([p == j for p, j in zip(python_reading, javascript_reading)]) >= 0.99
+    # The judge changes too few of these numbers for that tolerance to see a side without it (2 of 300 in each
+    # style), so those are compared one by one: both sides must cut them alike.
+    changed = [index for index, canvas in enumerate(numbers[1]) if python_reader(canvas, judged=False) != python_reading[index]]
+    assert changed, "Python reads these numbers alike with and without the judge: it does not judge, or they no longer test it"
+    assert [python_reading[index] for index in changed] == [javascript_reading[index] for index in changed]
 
 
 def break_strokes(ink: np.ndarray, rng: np.random.Generator, cuts: int, radius: float) -> np.ndarray:

@@ -3,8 +3,8 @@
 Real people's digits (training/writers.py: UJI Pen Characters, split by writer) are replayed stroke by stroke
 onto the recognition canvas exactly as site/js/pad.js draws them (training/strokes.py, with the page's pen
 and its rule for small writing from metadata.json's `drawing`), then read as the page reads a drawing:
-segmented and preprocessed by site/js/preprocess.js (in Node, bench/numbers.py's `segment_in_javascript`)
-and classified by the model. Two measures:
+segmented and preprocessed by site/js/preprocess.js (in Node) and classified by the model (`read_drawings`).
+Two measures:
 
 - single digits: every sample of the split drawn alone on the pad; right when the page reads exactly that
   digit (a digit split in two, or lost, is wrong);
@@ -53,12 +53,32 @@ def tfjs_predict(model_dir: Path) -> Predict:
     return lambda inputs: run_tfjs(Path(model_dir), inputs, "wasm")[0]
 
 
+def segment_in_javascript(canvases: np.ndarray) -> list[list[np.ndarray]]:
+    """Each canvas's characters, left to right, as site/js/preprocess.js (Node) gives them to the model."""
+    from training.webruntime import run_js_segment
+
+    return [[model_input for _, model_input in found] for found in run_js_segment(canvases)]
+
+
+def read_characters(characters: list[list[np.ndarray]], predict) -> list[str]:
+    """Each canvas's characters (model inputs, left to right) read as digits by `predict` (float32
+    (n, 28, 28, 1) -> probabilities (n, 10)), all canvases in one batch."""
+    inputs = [model_input for canvas in characters for model_input in canvas]
+    if not inputs:
+        return [""] * len(characters)
+    digits = predict(np.stack(inputs).reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
+    read, position = [], 0
+    for canvas in characters:
+        read.append("".join(str(digit) for digit in digits[position : position + len(canvas)]))
+        position += len(canvas)
+    return read
+
+
 def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, drawing: dict | None = None) -> list[str]:
     """What the page reads in each drawing (strokes in canvas pixels): drawn as pad.js draws them, then, with a
     model folder, read by the page's own code in TF.js (recognise.js: preprocess.js's segmentation, the model,
     two digits joined by ink cut apart where the model's metadata.json has a judge); with a function, segmented
     by preprocess.js and each character classified by it, left to right."""
-    from bench.numbers import read_characters, segment_in_javascript
     from training.webruntime import run_page_read
 
     read, characters = [], []
