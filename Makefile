@@ -38,7 +38,7 @@ export TF_CPP_MIN_LOG_LEVEL = 3
 TFJS_WASM := node_modules/@tensorflow/tfjs-backend-wasm/dist
 # The threaded binary is left out: it needs a cross-origin-isolated page, which GitHub Pages cannot serve.
 WASM_FILES := tfjs-backend-wasm.wasm tfjs-backend-wasm-simd.wasm
-VENDOR_FILES := site/vendor/tfjs.js site/vendor/tfjs-cpu.js $(addprefix site/vendor/,$(WASM_FILES))
+VENDOR_FILES := $(foreach bundle,tfjs tfjs-cpu,site/vendor/$(bundle).js site/vendor/$(bundle).js.LEGAL.txt) $(addprefix site/vendor/,$(WASM_FILES))
 
 .PHONY: setup data train convert finish-release vendor serve test test-fast bench bench-letters bench-teaching chromium fonts clean
 
@@ -132,7 +132,7 @@ vendor: $(VENDOR_FILES)
 
 site/vendor/tfjs.js: tools/build_tfjs.mjs package-lock.json | node_modules/.installed
 	node tools/build_tfjs.mjs
-site/vendor/tfjs-cpu.js: site/vendor/tfjs.js
+site/vendor/tfjs-cpu.js site/vendor/tfjs.js.LEGAL.txt site/vendor/tfjs-cpu.js.LEGAL.txt: site/vendor/tfjs.js
 # Copied beside, then renamed: a copy cut short never stands as the (newer, so up-to-date) target.
 site/vendor/%.wasm: $(TFJS_WASM)/%.wasm
 	cp $< $@.tmp && mv -f $@.tmp $@

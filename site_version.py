@@ -28,7 +28,9 @@ MODELS_INDEX = "models/index.json"
 # Files in site/ deliberately not precached: the worker itself (browsers always fetch it afresh to look for
 # updates), GitHub Pages' marker that turns Jekyll off, and the 512-px icons, which only the manifest names
 # (a browser fetches them online, when it installs the app to a home screen; the page never loads them).
-NOT_PRECACHED = frozenset({"sw.js", ".nojekyll", "icons/icon-512.png", "icons/icon-maskable-512.png"})
+# The licences of what TF.js bundles (tools/build_tfjs.mjs): published with the site, never downloaded by the page.
+LICENCE_FILES = frozenset({"vendor/tfjs.js.LEGAL.txt", "vendor/tfjs-cpu.js.LEGAL.txt"})
+NOT_PRECACHED = frozenset({"sw.js", ".nojekyll", "icons/icon-512.png", "icons/icon-maskable-512.png"}) | LICENCE_FILES
 
 
 def read_json(path: Path) -> dict:

@@ -385,6 +385,41 @@ def test_pointer_up_keeps_the_live_answer_of_the_same_drawing(page, site_url):
     assert page.evaluate(count) == before + 1
 
 
+def test_esc_clears_from_the_drawing_not_from_the_answer_or_the_task_switch(page, site_url):
+    # Review 8: Esc cleared the drawing wherever the focus was; screen-reader users press it to leave a mode.
+    open_page(page, site_url)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    page.locator("#bars button").first.focus()
+    page.keyboard.press("Escape")
+    page.locator("#tasks button").first.focus()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    expect(page.locator("#prediction")).to_have_text("7")
+    page.locator("#undo").focus()
+    page.keyboard.press("Escape")
+    expect(page.locator("#prediction")).to_have_text("")
+
+
+def test_the_answer_is_one_live_region_and_a_bar_says_it_teaches(page, site_url):
+    # Review 8: the <output> inside the answer was a live region of its own (an output's role is status), not
+    # marked busy while a number is written: a screen reader could read every passing reading of it.
+    open_page(page, site_url)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    cdp = page.context.new_cdp_session(page)
+    live = []
+    for node in cdp.send("Accessibility.getFullAXTree")["nodes"]:
+        properties = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+        if properties.get("live") not in (None, "off") and "backendDOMNodeId" in node:
+            handle = cdp.send("DOM.resolveNode", {"backendNodeId": node["backendDOMNodeId"]})["object"]["objectId"]
+            live.append(cdp.send("Runtime.callFunctionOn", {"objectId": handle, "functionDeclaration": "function () { return this.id; }", "returnByValue": True})["result"]["value"])
+    assert "answer" in live and "prediction" not in live
+    # What a bar's tap does is in its accessible description, not only in a tooltip.
+    assert page.locator("#bars button").first.get_attribute("aria-describedby") == "teach-hint"
+    assert "Tap the right bar" in page.locator("#teach-hint").inner_text()
+
+
 @pytest.mark.parametrize(("number", "digits"), [("1047", [ONE, ZERO, FOUR, SEVEN]), ("2026", [TWO, ZERO, TWO, SIX])])
 def test_whole_number_is_split_and_read(page, site_url, number, digits):
     open_page(page, site_url)
@@ -671,6 +706,25 @@ def test_a_number_written_on_two_lines_is_told_one_line_at_a_time(page, site_url
     draw(page, SEVEN, left=0.1, top=0.2, height=0.4)
     draw(page, FOUR, left=0.5, top=0.45, height=0.4)
     expect(page.locator("#prediction")).to_have_text("74")
+    expect(page.locator("#verdict")).not_to_contain_text("line")
+
+
+def test_a_number_wrapped_under_itself_is_told_one_line_at_a_time_and_an_i_is_one_line(page, site_url):
+    # Review 8: a child who runs out of room writes the rest of the number under the first line, digits in the same
+    # columns. The segmentation merges each column into one character, so no two rows of characters were seen:
+    # 0612 over 3456 read 883 with no hint, or "touching? Leave a little space" though they had. The strokes say it.
+    open_page(page, site_url)
+    for row, digits in ((0.05, (ZERO, SIX, ONE, TWO)), (0.55, (FOUR, FIVE, SIX, SEVEN))):
+        for column, digit in enumerate(digits):
+            draw(page, digit, left=0.04 + 0.24 * column, top=row, height=0.35)
+    expect(page.locator("#verdict")).to_contain_text("one line at a time: digits are read left to right")
+    expect(page.locator("#verdict")).not_to_contain_text("touching")
+    # An i's dot stands above its stem, apart: a row far shorter than the stem's is no line of its own.
+    switch_to_letters(page)
+    page.click("#clear")
+    draw(page, [[(0.5, 0.0), (0.52, 0.03)]], left=0.4, top=0.1, height=0.1)
+    draw(page, ONE, left=0.4, top=0.3, height=0.5)
+    expect(page.locator("#prediction")).to_have_text("I")
     expect(page.locator("#verdict")).not_to_contain_text("line")
 
 

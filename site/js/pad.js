@@ -232,6 +232,17 @@ export function createPad(canvas, { onChange }) {
     isEmpty: () => strokes.length === 0,
     /** True when a stroke went past the pad's edge by more than a 40th of its side: that ink is not read. */
     ranOff: () => strokes.some((stroke) => stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
+    /** Two rows of strokes or more, each half as tall as the tallest (not an i's dot). */
+    rows() {
+      const rows = [];
+      for (const [top, end] of strokes.map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))]).sort((a, b) => a[0] - b[0])) {
+        const row = rows.at(-1);
+        if (row && top <= row[1]) row[1] = Math.max(row[1], end);
+        else rows.push([top, end]);
+      }
+      const height = ([top, end]) => end - top;
+      return rows.filter((row) => height(row) >= Math.max(...rows.map(height)) / 2).length > 1;
+    },
     isDrawing: () => active !== null,
     revision: () => revision,
     setDrawing(newDrawing) {

@@ -12,12 +12,13 @@ const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 <
  * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
  * @param {number} [touching] metadata.display.touchingAspect: a character at least this many times as wide as
  *   tall is likely two that touch, read as one (0: never said)
+ * @param {boolean} [rows] pad.js rows(): said instead of "touching"
  * @returns {string} e.g. "98% sure", "not sure — maybe 4 or 9", "not sure about the 3rd — maybe 4 or 9"
  */
-export function describe(characters, noun = 'digit', touching = 0) {
+export function describe(characters, noun = 'digit', touching = 0, rows = false) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
-  return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '')
-    + (twoLines(characters) ? ` · one line at a time: ${noun}s are read left to right` : '');
+  return sureness(characters, noun) + (rows || twoLines(characters) ? ` · one line at a time: ${noun}s are read left to right`
+    : characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
 }
 
 /** True when the characters stand in two rows or more: none spans the gap between them. */
@@ -127,6 +128,7 @@ export function createView(root) {
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let ranOff = false; // a stroke went past the pad's edge (pad.js ranOff): that part was not read
+  let rows = false; // pad.js rows()
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
@@ -143,7 +145,7 @@ export function createView(root) {
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
     const offPad = ranOff && !busy ? ' · part of it ran off the pad: write smaller' : '';
-    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + offPad
+    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching, rows) + offPad
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
 
@@ -199,7 +201,8 @@ export function createView(root) {
       onClick(clearButton, clear);
       onClick(undoButton, undo);
       root.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape') {
+        // Esc clears from the drawing's side (or nowhere in particular), not from a switch or a bar.
+        if (event.key === 'Escape' && (event.target === root.body || event.target.closest('.drawing'))) {
           clear();
         } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
           event.preventDefault();
@@ -306,6 +309,7 @@ export function createView(root) {
         row.innerHTML = '<button type="button" class="bar"><span class="bar-label"></span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-value"></span></button>';
         row.querySelector('.bar-label').textContent = label;
         row.firstChild.title = `It is ${label}: teach Inkwell`;
+        row.firstChild.setAttribute('aria-describedby', 'teach-hint');
         return row;
       }));
     },
@@ -362,8 +366,9 @@ export function createView(root) {
      * @param {import('./recognise.js').Recognition} recognition
      * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
      */
-    showResult({ characters, text, tooSmall: speck }, offPad = false) {
+    showResult({ characters, text, tooSmall: speck }, offPad = false, inRows = false) { // inRows: pad.js rows()
       ranOff = offPad;
+      rows = inRows;
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
