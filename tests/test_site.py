@@ -491,6 +491,15 @@ def test_undo_and_clear_by_button_and_key(page, site_url):
     expect(prediction).to_have_text("")
     expect(page.locator("#prompt")).to_be_visible()
     expect(page.locator("#verdict")).not_to_contain_text("sure")
+    # Clear can be taken back (review 8: it sat beside Undo, looked the same, and was final), until a new stroke.
+    page.click("#undo")
+    expect(prediction).to_have_text("4")
+    page.click("#clear")
+    draw(page, ONE)
+    expect(prediction).to_have_text("1")
+    page.keyboard.press("Control+z")
+    expect(prediction).to_have_text("")
+    expect(page.locator("#undo")).to_be_disabled()
     # From the keyboard: a button that disables itself hands the focus to the pad, not to the page's start.
     for button in ("#undo", "#clear"):
         draw(page, SEVEN)

@@ -45,7 +45,7 @@ function show(recognition, reader, revision) {
 /** The answer for the drawing as it is, at once: a pointer-up, clear, undo, a model just loaded. */
 function update() {
   generation++;
-  view.showDrawing(pad.isEmpty());
+  view.showDrawing(pad.isEmpty(), pad.canUndo());
   if (!read) return;
   // A pointer-up right after a live answer for the very same drawing: that answer stands, nothing to redo.
   const revision = pad.revision();
@@ -73,7 +73,7 @@ const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield
  */
 async function updateLive() {
   const ticket = ++generation;
-  view.showDrawing(pad.isEmpty());
+  view.showDrawing(pad.isEmpty(), pad.canUndo());
   const reader = read;
   if (!reader) return;
   try {

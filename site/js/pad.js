@@ -100,6 +100,7 @@ export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */
   const strokes = [];
   let active = null; // {pointerId, stroke, touch, start} while a pointer is down
+  let cleared = []; // what Clear took: Undo puts it back, until a new stroke begins
   let size = 0; // the canvas's CSS width (= height) in pixels
   let frame = 0;
   let revision = 0; // see revision() below
@@ -157,11 +158,15 @@ export function createPad(canvas, { onChange }) {
     return { x: event.clientX - origin.left, y: event.clientY - origin.top };
   }
 
-  /** Take the last stroke back: the one being drawn, if a pointer is down (it is always the last). */
+  /** Take the last stroke back: the one being drawn, if a pointer is down (it is always the last); after Clear, all. */
   function undo() {
-    if (strokes.length === 0) return;
-    if (active && strokes[strokes.length - 1] === active.stroke) active = null;
-    strokes.pop();
+    if (strokes.length + cleared.length === 0) return;
+    if (strokes.length === 0) {
+      strokes.push(...cleared.splice(0)); // Clear taken back
+    } else {
+      if (active && strokes[strokes.length - 1] === active.stroke) active = null;
+      strokes.pop();
+    }
     requestRender();
     changed('undo');
   }
@@ -184,6 +189,7 @@ export function createPad(canvas, { onChange }) {
     origin = canvas.getBoundingClientRect();
     active = { pointerId: event.pointerId, stroke: [pointFrom(event)], touch: event.pointerType === 'touch', start: event.timeStamp };
     strokes.push(active.stroke);
+    cleared = [];
     requestRender();
     changed('start');
   });
@@ -223,13 +229,14 @@ export function createPad(canvas, { onChange }) {
 
   return {
     clear() {
-      strokes.length = 0;
+      if (strokes.length) cleared = strokes.splice(0);
       active = null;
       requestRender();
       changed('clear');
     },
     undo,
     isEmpty: () => strokes.length === 0,
+    canUndo: () => strokes.length + cleared.length > 0,
     /** True when a stroke went past the pad's edge by more than a 40th of its side: that ink is not read. */
     ranOff: () => strokes.some((stroke) => stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
     /** Two rows of strokes or more, each half as tall as the tallest (not an i's dot). */

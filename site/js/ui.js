@@ -354,9 +354,9 @@ export function createView(root) {
     },
 
     /** Prompt and buttons follow whether anything is drawn. */
-    showDrawing(empty) {
+    showDrawing(empty, canUndo = !empty) {
       prompt.hidden = !empty;
-      undoButton.disabled = empty;
+      undoButton.disabled = !canUndo;
       clearButton.disabled = empty;
       pad.classList.toggle('has-ink', !empty);
     },
