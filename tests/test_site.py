@@ -573,6 +573,26 @@ def test_a_phone_upright_and_on_its_side(chromium, site_url):
         context.close()
 
 
+def test_a_phone_number_is_shown_on_one_line_on_a_phone(chromium, site_url):
+    # Review 8: a child's 10-digit phone number wrapped in the big answer, 06123556 over 78: two numbers, it looked.
+    context = chromium.new_context(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        for index in range(12):
+            draw(page, ONE, left=-0.03 + 0.08 * index, top=0.3, height=0.3)
+        prediction = page.locator("#prediction")
+        expect(prediction).to_have_text("1" * 12)
+        line = float(prediction.evaluate("(element) => parseFloat(getComputedStyle(element).lineHeight)"))
+        assert prediction.bounding_box()["height"] < 1.5 * line
+        page.click("#clear")
+        draw(page, SEVEN)
+        expect(prediction).to_have_text("7")
+        assert prediction.bounding_box()["height"] >= 55  # a single digit keeps its size (3.5rem and up)
+    finally:
+        context.close()
+
+
 def test_a_projector_zoomed_to_150_percent_shows_the_answer_beside_the_pad(page, site_url):
     # 1024x768 at 150 % zoom is a 683x512 CSS viewport: one column put the answer below the screen.
     page.set_viewport_size({"width": 683, "height": 512})

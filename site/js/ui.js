@@ -375,6 +375,7 @@ export function createView(root) {
       }
       shown = characters;
       prediction.textContent = text;
+      prediction.style.setProperty('--n', text.length || 1);
       tooSmall = Boolean(speck);
       say();
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
