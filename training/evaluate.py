@@ -96,9 +96,10 @@ def plot_curves(history: dict, path: Path) -> None:
             right.plot(epochs, history[key], label=label, **style)
     later = [value for key in ("loss", "val_loss") for value in history.get(key, [])[1:]]
     title = "Loss (with label smoothing)"
+    first = [history[key][0] for key in ("loss", "val_loss") if history.get(key)]
     if len(epochs) >= 4:  # The first epoch's loss would flatten the rest: it is left above the scale, and said so.
         right.set_ylim(min(later) * 0.95, max(later) * 1.05)
-        title += ", epoch 1 above the scale"
+        title += ", epoch 1 above the scale" if max(first) > max(later) * 1.05 else ""
     right.set(title=title, xlabel="epoch")
     right.legend()
     right.grid(alpha=0.3)

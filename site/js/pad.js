@@ -239,7 +239,7 @@ export function createPad(canvas, { onChange }) {
     canUndo: () => strokes.length + cleared.length > 0,
     /** True when a stroke went past the pad's edge by more than a 40th of its side: that ink is not read. */
     ranOff: () => strokes.some((stroke) => stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
-    /** Two rows of strokes or more, each half as tall as the tallest (not an i's dot). */
+    /** Two rows of strokes or more, each at least half as tall as the tallest (not an i's dot). */
     rows() {
       const rows = [];
       for (const [top, end] of strokes.map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))]).sort((a, b) => a[0] - b[0])) {

@@ -202,7 +202,7 @@ export function createView(root) {
       onClick(undoButton, undo);
       root.addEventListener('keydown', (event) => {
         // Esc clears from the drawing's side (or nowhere in particular), not from a switch or a bar.
-        if (event.key === 'Escape' && (event.target === root.body || event.target.closest('.drawing'))) {
+        if (event.key === 'Escape' && (event.target === root.body || event.target.closest?.('.drawing'))) {
           clear();
         } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
           event.preventDefault();
