@@ -89,7 +89,8 @@ def plot_curves(history: dict, path: Path) -> None:
         if key in history:
             left.plot(epochs, 100 * (1 - np.asarray(history[key])), label=label, **style)
     left.set(title="Error rate (augmented training set; validation)", xlabel="epoch", ylabel="% wrong", yscale="log")
-    left.legend()
+    if left.lines:  # an empty history (a run stopped before its first epoch) has nothing to name
+        left.legend()
     left.grid(alpha=0.3, which="both")
     for key, label in (("loss", "training"), ("val_loss", "validation")):
         if key in history:
@@ -101,7 +102,8 @@ def plot_curves(history: dict, path: Path) -> None:
         right.set_ylim(min(later) * 0.95, max(later) * 1.05)
         title += ", epoch 1 above the scale" if max(first) > max(later) * 1.05 else ""
     right.set(title=title, xlabel="epoch")
-    right.legend()
+    if right.lines:
+        right.legend()
     right.grid(alpha=0.3)
     for axis in (left, right):
         axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
