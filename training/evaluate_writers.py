@@ -44,15 +44,6 @@ def without_pen_rule(drawing: dict | None = None) -> dict:
     return {**(page_drawing() if drawing is None else drawing), "thinnestPen": 1.0}
 
 
-def tfjs_predict(model_dir: Path) -> Predict:
-    """The shipped model's predictions as the page computes them: TF.js (Node, wasm) on a model folder."""
-    from training.webruntime import run_tfjs
-
-    if not (Path(model_dir) / "model.json").is_file():
-        raise ValueError(f"{model_dir}: no model.json; run make convert, or pass --model-dir site/models/digits")
-    return lambda inputs: run_tfjs(Path(model_dir), inputs, "wasm")[0]
-
-
 def segment_in_javascript(canvases: np.ndarray) -> list[list[np.ndarray]]:
     """Each canvas's characters, left to right, as site/js/preprocess.js (Node) gives them to the model."""
     from training.webruntime import run_js_segment

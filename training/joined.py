@@ -191,7 +191,7 @@ def fit_characters(split: str, config, drawing: dict, numbers_per_gap: int, seed
     one process a core) and cached in runs/cache/ under a key over the code, the strokes and the settings."""
     from training.files import atomic_path
     from training.parallel import parallel_map
-    from training.writers import DATA_FILE, compose_by_digit, split_samples
+    from training.writers import DATA_FILE, compose_by_digit, samples_by_writer
 
     code = b"".join((ROOT / "training" / name).read_bytes() for name in ("writers.py", "strokes.py", "preprocess.py", "drawing.py"))
     code += "".join(inspect.getsource(function) for function in (fit_characters, characters_of, segmented, covers_two)).encode()
@@ -200,9 +200,7 @@ def fit_characters(split: str, config, drawing: dict, numbers_per_gap: int, seed
     if cache and target.is_file():
         arrays = np.load(target)
         return arrays["inputs"], arrays["aspects"], arrays["joined"]
-    by_writer: dict[int, list] = {}
-    for sample in split_samples(split):
-        by_writer.setdefault(sample.writer, []).append(sample)
+    by_writer = samples_by_writer(split)
     writers = sorted(by_writer)
     rng = np.random.default_rng(seed)
     numbers = []  # (each digit's strokes), composed in one generator's order: the set does not depend on the cores

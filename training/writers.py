@@ -140,14 +140,19 @@ def compose_by_digit(samples: list[Sample], digits: str, rng: np.random.Generato
     return [[(stroke - low) * scale + corner for stroke in digit] for digit in by_digit]
 
 
+def samples_by_writer(split: str, path: Path = DATA_FILE) -> dict[int, list[Sample]]:
+    """The samples of `split`, by writer (each writer's in the file's order): what a number is composed from."""
+    by_writer: dict[int, list[Sample]] = {}
+    for sample in split_samples(split, path):
+        by_writer.setdefault(sample.writer, []).append(sample)
+    return by_writer
+
+
 def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 50, seed: int = SEED, path: Path = DATA_FILE, gap: tuple[float, float] = NUMBER_GAP) -> list[tuple[list[np.ndarray], str]]:
     """`count` numbers of each length, each written by one writer of `split` (drawn at random) with `gap`
     between digits: their strokes on the pad (compose_writer_number) and the digits they spell. The same for
     the same seed (and the same writers and digits whatever the gap)."""
-    samples = split_samples(split, path)
-    by_writer = {}
-    for sample in samples:
-        by_writer.setdefault(sample.writer, []).append(sample)
+    by_writer = samples_by_writer(split, path)
     writers = sorted(by_writer)
     rng = np.random.default_rng(seed)
     numbers = []
