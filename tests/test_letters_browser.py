@@ -51,10 +51,14 @@ def pad_url(tmp_path_factory):
 
 
 def template_strokes(text: str, cap_height: float, left: float, top: float, spacing: float) -> list[list[tuple[float, float]]]:
-    """The letters' template strokes in pad pixels, written left to right `spacing` px apart."""
+    """The letters' template strokes in pad pixels, written left to right `spacing` px apart; a line break
+    begins a line under the last, 1.8 cap heights lower."""
     scale = cap_height / 10
     strokes, x = [], left
     for character in text:
+        if character == "\n":
+            x, top = left, top + 1.8 * cap_height
+            continue
         parsed = parse_template(TEMPLATES[character][0])
         low = min(float(stroke[:, 0].min()) for stroke in parsed)
         high = max(float(stroke[:, 0].max()) for stroke in parsed)
@@ -75,7 +79,7 @@ def draw_with_mouse(page, strokes) -> None:
 
 @pytest.mark.parametrize(
     "text, cap_height, expected",
-    [("A", 180, 1), ("g", 150, 1), ("R", 180, 1), ("E", 170, 1), ("i", 160, 1), ("t", 160, 1), ("cat", 70, 3), ("Hi", 80, 2)],
+    [("A", 180, 1), ("g", 150, 1), ("R", 180, 1), ("E", 170, 1), ("i", 160, 1), ("t", 160, 1), ("cat", 70, 3), ("Hi", 80, 2), ("CAT\nSAM", 60, 6), ("hi\nji", 50, 4)],
 )
 def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, text, cap_height, expected):
     page.goto(pad_url)
@@ -85,5 +89,8 @@ def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, 
     assert len(result["characters"]) == expected, result["characters"]
     # The same pixels through training/preprocess.py: the same characters, box for box.
     rgba = np.array(result["pixels"], dtype=np.uint8).reshape(280, 280, 4)
-    assert [[c.top, c.left, c.bottom, c.right] for c in segment(rgba, PREPROCESS)] == result["characters"]
+    characters = segment(rgba, PREPROCESS)
+    assert [[c.top, c.left, c.bottom, c.right] for c in characters] == result["characters"]
+    # Written on two lines (review 8: CAT over SAM read SXI), each line's letters apart, line by line.
+    assert [c.row for c in characters] == [line for line, word in enumerate(text.split("\n")) for _ in word]
     assert page.console_errors == []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training.drawing import compose_number, draw_on_canvas, redraw, stack_canvases, to_rgba
-from training.preprocess import PreprocessConfig, preprocess, segment
+from training.preprocess import PreprocessConfig, lines, preprocess, segment
 from training.webruntime import run_js_segment
 
 CONFIG = PreprocessConfig()
@@ -149,6 +149,47 @@ def test_a_pen_lift_gap_inside_a_digit_does_not_split_it():
     assert len(segment(stroke_canvas([(60, 130, 119, 141), (123, 130, 200, 141)]))) == 1
 
 
+# Two lines of three strokes, the second under the first and in the same columns; an i-like dot over line 2's
+# first stroke.
+TWO_LINES = [(20, 40, 100, 52), (20, 120, 100, 132), (20, 200, 100, 212), (150, 40, 230, 52), (150, 120, 230, 132), (130, 44, 138, 50)]
+
+
+def test_lines_written_under_each_other_are_read_line_by_line():
+    characters = segment(stroke_canvas(TWO_LINES))
+    assert [(c.row, c.left) for c in characters] == [(0, 40), (0, 120), (0, 200), (1, 40), (1, 120)]
+    # The dot is no line of its own: it joins the stroke under it, in line 2.
+    assert (characters[3].top, characters[3].bottom) == (130, 230)
+
+
+def test_only_a_band_of_ink_clear_of_the_others_is_a_line():
+    assert lines([(0, 80), (130, 210)]) == [[0], [1]]
+    # A line drifting downhill: each span reaches the next one's height.
+    assert lines([(0, 80), (60, 140), (120, 200)]) == [[0, 1, 2]]
+    # Bands under ROW_SHARE of the tallest join the nearest line (ties: the upper); at ROW_SHARE they are lines.
+    assert lines([(0, 100), (110, 120), (200, 300)]) == [[0, 1], [2]]
+    assert lines([(0, 100), (160, 170), (200, 300)]) == [[0], [2, 1]]
+    assert lines([(0, 100), (125, 135), (160, 260)]) == [[0, 1], [2]]
+    assert lines([(0, 100), (130, 170)]) == [[0], [1]]
+    # Tall bands at most LINE_GAP of the taller apart are one line (a pen lift), the dot between them or not.
+    assert lines([(0, 100), (115, 200)]) == [[0, 1]] and lines([(0, 100), (116, 200)]) == [[0], [1]]
+    assert lines([(0, 100), (101, 103), (104, 200)]) == [[0, 2, 1]]
+    assert lines([]) == []
+
+
+def test_python_and_javascript_find_the_same_lines():
+    import json
+    import subprocess
+
+    from training.webruntime import ROOT
+
+    rng = np.random.default_rng(3)
+    cases = [[(float(top), float(top + rng.integers(0, 90))) for top in rng.integers(0, 250, size=rng.integers(1, 9))] for _ in range(300)]
+    script = f"import('./site/js/preprocess.js').then((p) => console.log(JSON.stringify({json.dumps(cases)}.map(p.lines))))"
+    output = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert json.loads(output) == [lines(spans) for spans in cases]
+    assert sum(len(lines(spans)) > 1 for spans in cases) > 50
+
+
 def test_parameters_are_the_same_in_python_javascript_and_metadata():
     import json
     import subprocess
@@ -178,7 +219,7 @@ def parity_canvases(mnist_test, count=24):
     canvases += [to_rgba(blank()), stroke_canvas([(0, 0, 279, 279)]), stroke_canvas([(140, 140, 140, 140)])]
     canvases += [stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400)[:, :280]]
     canvases += [stroke_canvas([(60, 40, 200, 52)] + FIVE_BODY + SLANTED_BAR, width=400)[:, :280]]
-    canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280], stroke_canvas(ONE_CLOSE_TO_ZERO)]
+    canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280], stroke_canvas(ONE_CLOSE_TO_ZERO), stroke_canvas(TWO_LINES)]
     return np.stack(canvases)
 
 

@@ -62,7 +62,25 @@ def drawings():
     """Single digits and 5-digit numbers of validation writers, as their strokes on the pad."""
     singles = [strokes for strokes, _ in writer_digits("validation")[::30]]
     numbers = [strokes for strokes, _ in writer_numbers("validation", lengths=(3, 5), count=2, seed=4)]
-    return singles + numbers
+    return singles + numbers + [stacked(numbers[0], numbers[-1])]
+
+
+def stacked(first: list[np.ndarray], second: list[np.ndarray]) -> list[np.ndarray]:
+    """Two numbers' strokes written one under the other, each fitted into a band of the pad."""
+
+    def fitted(strokes, top):
+        points = np.concatenate(strokes)
+        low, scale = points.min(axis=0), 100 / max(np.ptp(points[:, 1]), np.ptp(points[:, 0]) / 2.4)
+        return [(stroke - low) * scale + (20, top) for stroke in strokes]
+
+    return fitted(first, 20) + fitted(second, 150)
+
+
+def test_a_second_line_leaves_the_first_lines_pen_alone():
+    # Review 8: the pen followed the whole drawing's height, so line 1 thickened the moment line 2 began.
+    number = writer_numbers("validation", lengths=(5,), count=1, seed=4)[0][0]
+    both = stacked(number, number)
+    assert recognition_pen(both) == recognition_pen(both[: len(number)]) < page_drawing()["penWidth"]
 
 
 def test_python_replays_strokes_as_the_page_draws_them(page, site_url, drawings):

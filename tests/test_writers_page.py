@@ -103,3 +103,25 @@ def test_a_five_digit_number_written_across_a_phone_pad_is_read_back(chromium, s
 def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed, number):
     with written_on_a_phone(chromium, site_url, writers_number("validation", writer, number, seed, CLOSE_GAP)) as page:
         expect(page.locator("#prediction")).to_have_text(number)
+
+
+def wrapped(lines: list[list[np.ndarray]], gap: float = 0.5) -> list[np.ndarray]:
+    """Numbers' strokes written one under another, left-aligned, each fitted into a band 80 px tall (at most 238 wide),
+    `gap` of that height of paper between them (stroke to stroke)."""
+    strokes, top = [], 20.0
+    for line in lines:
+        points = np.concatenate(line)
+        low, extent = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1.0)
+        scale = min(238 / extent[0], 80 / extent[1])
+        strokes += [(stroke - low) * scale + (20, top) for stroke in line]
+        top += extent[1] * scale * (1 + gap)
+    return strokes
+
+
+# Review 8: a child who runs out of room on a phone writes the rest of the number under the first line, in the same
+# columns; the page read 0612 over 3456 as 883 (each column merged into one character).
+@pytest.mark.browser
+def test_a_number_wrapped_under_itself_on_a_phone_is_read_line_by_line(chromium, site_url):
+    lines = [writers_number("validation", 5, number, 3, NUMBER_GAP) for number in ("0612", "3456")]
+    with written_on_a_phone(chromium, site_url, wrapped(lines)) as page:
+        expect(page.locator("#prediction")).to_have_js_property("textContent", "0612\n3456")

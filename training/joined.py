@@ -137,12 +137,16 @@ def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: 
     return characters
 
 
-def segmented(rgba: np.ndarray, config) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
-    """The page's characters of a drawing, left to right: (box, crop) as training.preprocess.segment finds them."""
-    from training.preprocess import character_crop, group_characters, kept_components
+def segmented(rgba: np.ndarray, config) -> list[list[tuple[tuple[int, int, int, int], np.ndarray]]]:
+    """The page's characters of a drawing, per line of writing and left to right: (box, crop) as
+    training.preprocess.segment finds them."""
+    from training.preprocess import character_crop, group_characters, kept_components, lines
 
     ink, labels, kept = kept_components(rgba, config)
-    return [character_crop(ink, labels, group) for group in group_characters(kept, config)]
+    return [
+        [character_crop(ink, labels, group) for group in group_characters([kept[index] for index in line], config)]
+        for line in lines([(component["top"], component["bottom"]) for component in kept])
+    ]
 
 
 def keras_features(model) -> Features:
@@ -167,11 +171,14 @@ def keras_look(model, config) -> Look:
 
 
 def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config) -> str:
-    """The digits the page reads in a drawing, with the judge's cuts (rule None: without)."""
-    crops = segmented(rgba, config)
-    if rule is None:
-        return "".join(str(int(p.argmax())) for p in look([crop for _, crop in crops])[1]) if crops else ""
-    return "".join(str(int(probabilities.argmax())) for _, probabilities in read_crops(crops, look, rule, config.inkThreshold))
+    """The digits the page reads in a drawing, a line break between lines, with the judge's cuts (rule None: without)."""
+
+    def line_text(crops):
+        if rule is None:
+            return "".join(str(int(p.argmax())) for p in look([crop for _, crop in crops])[1])
+        return "".join(str(int(probabilities.argmax())) for _, probabilities in read_crops(crops, look, rule, config.inkThreshold))
+
+    return "\n".join(line_text(crops) for crops in segmented(rgba, config))
 
 
 def covers_two(box: tuple[int, int, int, int], spans: list[tuple[float, float]]) -> bool:
@@ -228,7 +235,8 @@ def characters_of(numbers: list[list[list[np.ndarray]]], config, drawing: dict) 
     inputs, aspects, joined = [], [], []
     for by_digit in numbers:
         spans = [(min(s[:, 0].min() for s in digit), max(s[:, 0].max() for s in digit)) for digit in by_digit]
-        for box, crop in segmented(to_rgba(draw_page([s for digit in by_digit for s in digit], drawing)), config):
+        drawn = to_rgba(draw_page([s for digit in by_digit for s in digit], drawing))
+        for box, crop in [character for line in segmented(drawn, config) for character in line]:
             inputs.append(fit_and_centre(crop, config))
             aspects.append(crop.shape[1] / crop.shape[0])
             joined.append(covers_two(box, spans))

@@ -14,7 +14,12 @@ then centred in 28x28 by the centre of mass"):
    raster order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
    kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
    vertical gaps between the boxes), otherwise it is a speck and ignored.
-4. Characters (`segment` only). Strokes are sorted by left edge, each its own group. While two groups' column
+4. Characters (`segment` only). First the lines (`lines`): the kept components whose row ranges overlap, in
+   a chain, form a band. Bands at least ROW_SHARE x the tallest band's height are tall; a tall band at most
+   LINE_GAP x the taller of the two below the one before it joins it (a pen lift inside a 1), and these are the
+   lines, top to bottom. Each other band (the dot of an i) joins the nearest line (the smallest gap between
+   their row ranges; ties: the upper). A number or word wrapped under itself is so read line by line. Within
+   each line alone: strokes (the reference is the line's) are sorted by left edge, each its own group. While two groups' column
    ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the taller
    group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height
    and its box is at most pieceGap * that height from the taller's box (the bar of a 5 or a 7 drawn apart) —
@@ -32,7 +37,8 @@ then centred in 28x28 by the centre of mass"):
    measure the distance from a piece's box to a stroke's box as the larger of the horizontal gap and
    verticalGapWeight times the vertical gap: in a line of writing, letters stand side by side, so a weight
    under 1 gives the dot of an i to the stem under it rather than to a taller neighbour beside it (1 = the
-   plain box gap). Groups are returned left to right. (`preprocess` treats all kept ink as one character.)
+   plain box gap). Groups are returned left to right, line by line. (`preprocess` treats all kept ink as one
+   character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -48,7 +54,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +97,7 @@ class Character:
     bottom: int
     right: int
     input: np.ndarray  # float32 (imageSize * imageSize,), 0 = paper, 1 = ink
+    row: int = 0  # its line of writing, 0 = the top one (see `lines`)
 
 
 def ink_from_rgba(rgba: np.ndarray) -> np.ndarray:
@@ -299,6 +306,38 @@ def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], conf
     return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(crop, config))
 
 
+ROW_SHARE = 0.4  # a band of ink this fraction of the tallest band's height, or more, is a line (spec step 4)
+LINE_GAP = 0.15  # a gap between tall bands up to this fraction of their height is a pen lift, not between lines
+
+
+def lines(spans: list[tuple[float, float]]) -> list[list[int]]:
+    """The lines of writing (spec step 4) of these (top, bottom) spans: per line, top to bottom, the spans' indices.
+
+    pad.js's pen and its twin `training.strokes.recognition_pen` use it on strokes, `segment` on components.
+    """
+    bands: list[list] = []  # [top, bottom, indices]: spans whose row ranges overlap, in a chain
+    for index in sorted(range(len(spans)), key=lambda index: (spans[index][0], index)):
+        top, bottom = spans[index]
+        if bands and top <= bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], bottom)
+            bands[-1][2].append(index)
+        else:
+            bands.append([top, bottom, [index]])
+    tallest = max((bottom - top for top, bottom, _ in bands), default=0)
+    found: list[list] = []  # the tall bands, a pen lift apart joined: [top, bottom, indices]
+    for top, bottom, indices in bands:
+        if bottom - top >= ROW_SHARE * tallest:
+            if found and top - found[-1][1] <= LINE_GAP * max(found[-1][1] - found[-1][0], bottom - top):
+                found[-1][1:] = [bottom, found[-1][2] + indices]
+            else:
+                found.append([top, bottom, list(indices)])
+    for top, bottom, indices in bands:
+        if bottom - top < ROW_SHARE * tallest:
+            nearest = min(range(len(found)), key=lambda line: (max(0, top - found[line][1], found[line][0] - bottom), line))
+            found[nearest][2] += indices
+    return [indices for _, _, indices in found]
+
+
 def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """Steps 1-3: ink, the component label image and the components that are not specks."""
     ink = ink_from_rgba(rgba)
@@ -307,9 +346,13 @@ def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndar
 
 
 def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:
-    """Split a drawing into characters, left to right, each preprocessed like a single digit."""
+    """Split a drawing into characters, line by line and left to right, each preprocessed like a single digit."""
     ink, labels, kept = kept_components(rgba, config)
-    return [character_input(ink, labels, group, config) for group in group_characters(kept, config)]
+    return [
+        replace(character_input(ink, labels, group, config), row=row)
+        for row, line in enumerate(lines([(component["top"], component["bottom"]) for component in kept]))
+        for group in group_characters([kept[index] for index in line], config)
+    ]
 
 
 def preprocess(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray | None:

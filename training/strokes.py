@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from training.files import atomic_path
+from training.preprocess import lines
 
 Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
 
@@ -55,12 +56,14 @@ def recognition_pen(strokes: list[Stroke], drawing: dict | None = None) -> float
     """The pen width pad.js draws these strokes (canvas pixels) with on the recognition canvas.
 
     penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize), thinnestPen, 1), strokeHeight the vertical
-    extent of all the strokes' points. A drawing with thinnestPen 1 keeps one pen whatever its size.
+    extent of the tallest line of strokes (`training.preprocess.lines`: one line, all the strokes' points; a
+    number wrapped under itself keeps its first line's pen). A drawing with thinnestPen 1 keeps one pen
+    whatever its size.
     """
     drawing = page_drawing() if drawing is None else drawing
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
-    points = [stroke for stroke in points if len(stroke)]
-    height = float(np.ptp(np.concatenate(points)[:, 1])) if points else 0.0
+    spans = [(float(stroke[:, 1].min()), float(stroke[:, 1].max())) for stroke in points if len(stroke)]
+    height = max((max(spans[i][1] for i in line) - min(spans[i][0] for i in line) for line in lines(spans)), default=0.0)
     share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
     return drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
 

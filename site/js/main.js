@@ -38,7 +38,7 @@ function fail(error) {
 
 function show(recognition, reader, revision) {
   onScreen = { reader, revision };
-  view.showResult(recognition, pad.ranOff(), pad.rows());
+  view.showResult(recognition, pad.ranOff());
   if (recognition.characters.length > 0) view.showTiming(recognition.inferenceMilliseconds);
 }
 

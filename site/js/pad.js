@@ -2,6 +2,8 @@
 // canvas (themed, any size, any pixel density) and re-rendered black on white at one fixed size for
 // recognition, so what the model receives does not depend on the screen.
 
+import { lines } from './preprocess.js';
+
 /**
  * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from
  * training/strokes.py's `page_drawing` (a test keeps these equal). Used until `setDrawing` gives the loaded
@@ -14,20 +16,16 @@ export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fu
 
 /**
  * The recognition pen for these strokes: penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize),
- * thinnestPen, 1), strokeHeight the drawing's height in recognition pixels. Why, and the twin: training/strokes.py.
+ * thinnestPen, 1), strokeHeight the height of the tallest line (preprocess.js `lines`) in recognition pixels,
+ * so a second line leaves the first one's pen alone. Why, and the twin: training/strokes.py.
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to recognition pixels
  * @param {typeof DEFAULT_DRAWING} drawing
  * @returns {number} pen width in recognition pixels
  */
 export function recognitionPen(strokes, scale, drawing) {
-  let top = Infinity;
-  let bottom = -Infinity;
-  for (const stroke of strokes) for (const point of stroke) {
-    top = Math.min(top, point.y);
-    bottom = Math.max(bottom, point.y);
-  }
-  const height = bottom >= top ? (bottom - top) * scale : 0;
+  const spans = strokes.map((stroke) => [Math.min(...stroke.map(({ y }) => y)), Math.max(...stroke.map(({ y }) => y))]);
+  const height = Math.max(0, ...lines(spans).map((line) => Math.max(...line.map((i) => spans[i][1])) - Math.min(...line.map((i) => spans[i][0])))) * scale;
   const share = height / (drawing.fullPenHeight * drawing.canvasSize);
   return drawing.penWidth * Math.min(Math.max(share, drawing.thinnestPen), 1);
 }
@@ -239,17 +237,6 @@ export function createPad(canvas, { onChange }) {
     canUndo: () => strokes.length + cleared.length > 0,
     /** True when a stroke went past the pad's edge by more than a 40th of its side: that ink is not read. */
     ranOff: () => strokes.some((stroke) => stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
-    /** Two rows of strokes or more, each at least half as tall as the tallest (not an i's dot). */
-    rows() {
-      const rows = [];
-      for (const [top, end] of strokes.map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))]).sort((a, b) => a[0] - b[0])) {
-        const row = rows.at(-1);
-        if (row && top <= row[1]) row[1] = Math.max(row[1], end);
-        else rows.push([top, end]);
-      }
-      const height = ([top, end]) => end - top;
-      return rows.filter((row) => height(row) >= Math.max(...rows.map(height)) / 2).length > 1;
-    },
     isDrawing: () => active !== null,
     revision: () => revision,
     setDrawing(newDrawing) {

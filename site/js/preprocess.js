@@ -4,7 +4,7 @@
 // The parameters come from the task's site/models/<task>/metadata.json ("preprocess").
 //
 // The spec, steps 1-8 (cited below by number), is written once: training/preprocess.py's docstring.
-// 1 ink, 2 components, 3 specks, 4 characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
+// 1 ink, 2 components, 3 specks, 4 lines and characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
 // 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink; null for an empty canvas.
 
 /** The digits' values; the page passes the task's metadata.json "preprocess" object instead. */
@@ -310,6 +310,32 @@ function characterInput(ink, labels, width, group, config) {
   return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config), crop: { values: crop, height: cropHeight, width: cropWidth } };
 }
 
+/** Step 4's lines of these [top, bottom] spans: per line, top to bottom, the spans' indices. pad.js's pen uses it too. */
+export function lines(spans) {
+  const bands = []; // [top, bottom, indices]: spans whose row ranges overlap, in a chain
+  for (const index of spans.map((_, i) => i).sort((a, b) => spans[a][0] - spans[b][0] || a - b)) {
+    const [top, bottom] = spans[index];
+    const band = bands.at(-1);
+    if (band && top <= band[1]) {
+      band[1] = Math.max(band[1], bottom);
+      band[2].push(index);
+    } else bands.push([top, bottom, [index]]);
+  }
+  const tallest = Math.max(0, ...bands.map(([top, bottom]) => bottom - top));
+  const tall = ([top, bottom]) => bottom - top >= 0.4 * tallest; // ROW_SHARE
+  const found = [];
+  for (const [top, bottom, indices] of bands.filter(tall)) {
+    const line = found.at(-1);
+    if (line && top - line[1] <= 0.15 * Math.max(line[1] - line[0], bottom - top)) line.splice(1, 2, bottom, [...line[2], ...indices]); // LINE_GAP
+    else found.push([top, bottom, [...indices]]);
+  }
+  for (const [top, bottom, indices] of bands.filter((band) => !tall(band))) {
+    const gaps = found.map((line) => Math.max(0, top - line[1], line[0] - bottom));
+    found[gaps.indexOf(Math.min(...gaps))][2].push(...indices);
+  }
+  return found.map((line) => line[2]);
+}
+
 function keptComponents(imageData, config) {
   const ink = inkFromRgba(imageData);
   const { labels, components } = findComponents(ink, imageData.width, imageData.height, config);
@@ -317,13 +343,15 @@ function keptComponents(imageData, config) {
 }
 
 /**
- * Split a drawing into characters, left to right, each preprocessed like a single digit.
+ * Split a drawing into characters, line by line and left to right, each preprocessed like a single digit.
  * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
  * @param {object} [config] metadata.json "preprocess"
- * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object}[]}
- *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink; crop: the ink in the box
+ * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object, row: number}[]}
+ *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink; crop: the ink in the box;
+ *   row: its line, 0 = the top one
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
   const { ink, labels, kept } = keptComponents(imageData, config);
-  return groupCharacters(kept, config).map((group) => characterInput(ink, labels, imageData.width, group, config));
+  return lines(kept.map((c) => [c.top, c.bottom])).flatMap((line, row) => groupCharacters(line.map((i) => kept[i]), config)
+    .map((group) => ({ row, ...characterInput(ink, labels, imageData.width, group, config) })));
 }

@@ -8,7 +8,7 @@ import { predictWithFeatures } from './model.js';
 import { segment } from './preprocess.js';
 
 /**
- * @typedef {object} Character one drawn character, left to right
+ * @typedef {object} Character one drawn character, left to right, line by line
  * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
  * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
@@ -27,7 +27,7 @@ import { segment } from './preprocess.js';
  *
  * @typedef {object} Recognition
  * @property {Character[]} characters empty for an empty drawing
- * @property {string} text the labels joined, e.g. "2026"; "" for an empty drawing
+ * @property {string} text the labels joined, e.g. "2026", a line break between lines; "" for an empty drawing
  * @property {number} inferenceMilliseconds time spent in the model (one batched call)
  * @property {number} preprocessMilliseconds time spent segmenting and preprocessing
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
@@ -83,15 +83,22 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   const startInference = performance.now();
   const look = (inputs) => predictWithFeatures(tf, model, inputs, metadata.input.shape);
   const read = look(segments.map(({ input }) => input));
+  const rows = []; // per line of writing: its segments, and their reads
+  segments.forEach((segment, index) => {
+    const [row, reads] = (rows[segment.row] ||= [[], []]);
+    row.push(segment);
+    reads.push(read[index]);
+  });
   // Digits the pen joined, cut apart (joined.js).
-  const seen = metadata.joined
-    ? readJoined(segments, read, look, metadata.joined, metadata.preprocess)
-    : segments.map(({ box, input }, index) => ({ box, input, ...read[index] }));
+  const seen = rows.map(([row, reads]) => (metadata.joined
+    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess)
+    : row.map(({ box, input }, index) => ({ box, input, ...reads[index] }))));
   const inferenceMilliseconds = performance.now() - startInference;
 
-  const characters = name(seen, metadata, taught);
-  const text = characters.map((character) => character.label).join('');
-  return { characters, text, inferenceMilliseconds, preprocessMilliseconds };
+  // Each line named alone: its rules of where letters sit read its own heights.
+  const named = seen.map((line) => name(line, metadata, taught));
+  const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
+  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds };
 }
 
 /**

@@ -7,29 +7,16 @@ export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
 /**
- * One line saying how sure the model is, whether characters may touch, and whether they stand in two lines.
+ * One line saying how sure the model is, and whether characters may touch.
  * @param {import('./recognise.js').Character[]} characters left to right, at least one
  * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
  * @param {number} [touching] metadata.display.touchingAspect: a character at least this many times as wide as
  *   tall is likely two that touch, read as one (0: never said)
- * @param {boolean} [rows] pad.js rows(): said instead of "touching"
  * @returns {string} e.g. "98% sure", "not sure — maybe 4 or 9", "not sure about the 3rd — maybe 4 or 9"
  */
-export function describe(characters, noun = 'digit', touching = 0, rows = false) {
+export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
-  return sureness(characters, noun) + (rows || twoLines(characters) ? ` · one line at a time: ${noun}s are read left to right`
-    : characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
-}
-
-/** True when the characters stand in two rows or more: none spans the gap between them. */
-function twoLines(characters) {
-  const rows = characters.map(({ box }) => [box.top, box.bottom]).sort((a, b) => a[0] - b[0]);
-  let reach = rows[0][1];
-  for (const [top, bottom] of rows.slice(1)) {
-    if (top > reach) return true;
-    reach = Math.max(reach, bottom);
-  }
-  return false;
+  return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
 }
 
 function sureness(characters, noun) {
@@ -128,7 +115,6 @@ export function createView(root) {
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let ranOff = false; // a stroke went past the pad's edge (pad.js ranOff): that part was not read
-  let rows = false; // pad.js rows()
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
@@ -145,7 +131,7 @@ export function createView(root) {
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
     const offPad = ranOff && !busy ? ' · part of it ran off the pad: write smaller' : '';
-    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching, rows) + offPad
+    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + offPad
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
 
@@ -366,16 +352,15 @@ export function createView(root) {
      * @param {import('./recognise.js').Recognition} recognition
      * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
      */
-    showResult({ characters, text, tooSmall: speck }, offPad = false, inRows = false) { // inRows: pad.js rows()
+    showResult({ characters, text, tooSmall: speck }, offPad = false) {
       ranOff = offPad;
-      rows = inRows;
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
       }
       shown = characters;
       prediction.textContent = text;
-      prediction.style.setProperty('--n', text.length || 1);
+      prediction.style.setProperty('--n', Math.max(1, ...text.split('\n').map((line) => line.length))); // its longest line
       tooSmall = Boolean(speck);
       say();
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
