@@ -593,6 +593,41 @@ def test_a_phone_number_is_shown_on_one_line_on_a_phone(chromium, site_url):
         context.close()
 
 
+@pytest.mark.parametrize("width, height", [(360, 560), (375, 548), (375, 667)])
+def test_on_a_short_phone_the_answer_is_on_screen_after_writing_and_a_strip_beside_the_pad_scrolls(chromium, site_url, width, height):
+    # Review 8: on a 360x640 Android with its URL bar (360x560) the answer to a 42 began at 579 px, below the
+    # screen, and at 375x667 its verdict was below it; the pad spanned all but 26 px of the width, so a finger
+    # scrolling on it drew instead. 375x548 is an iPhone SE in Safari with its bars shown.
+    context = chromium.new_context(has_touch=True, is_mobile=True, viewport={"width": width, "height": height}, device_scale_factor=3)
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        draw(page, FOUR, left=0.15, top=0.25, height=0.45)
+        draw(page, TWO, left=0.5, top=0.25, height=0.45)
+        expect(page.locator("#prediction")).to_have_text("42")
+        assert page.evaluate("window.scrollY") == 0
+        for answer in ("#prediction", "#verdict"):
+            box = page.locator(answer).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (answer, box)
+        pad = pad_box(page)
+        assert pad["width"] >= 280, pad  # a child's 10-digit phone number still fits across it
+        assert pad["x"] >= 24 and width - (pad["x"] + pad["width"]) >= 24, pad  # a finger's strip each side
+    finally:
+        context.close()
+
+
+def test_a_desktop_keeps_its_pad_beside_the_answer(page, site_url):
+    # The phone layout above must not reach the desktop: 1280x800 keeps the pad it had (488 px, set by its column).
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, site_url)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    pad = pad_box(page)
+    assert abs(pad["width"] - 488.3) < 1 and abs(pad["x"] - 153) < 1, pad
+    expect(page.locator("#prediction")).to_be_in_viewport(ratio=1)
+    expect(page.locator("#clear")).to_be_in_viewport(ratio=1)
+
+
 def test_a_projector_zoomed_to_150_percent_shows_the_answer_beside_the_pad(page, site_url):
     # 1024x768 at 150 % zoom is a 683x512 CSS viewport: one column put the answer below the screen.
     page.set_viewport_size({"width": 683, "height": 512})
