@@ -757,6 +757,30 @@ def test_writing_that_runs_off_the_pad_is_said(page, site_url):
     page.click("#undo")
     draw(page, SEVEN)
     expect(page.locator("#verdict")).not_to_contain_text("ran off")
+    # A stroke begun beside the pad and moved onto it (a number's last digit begun past the edge) is drawn from where
+    # it came in, and said to have run off: it was lost without a word (review 8, "2026" read 202).
+    page.click("#clear")
+    draw(page, SEVEN, left=0.1)
+    box = pad_box(page)
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    mouse_strokes(page, [[at(1.05, 0.3), at(0.75, 0.8)]])
+    expect(page.locator("#prediction")).to_have_text(re.compile(r"^7\S$"))
+    expect(page.locator("#verdict")).to_contain_text("part of it ran off the pad: write smaller")
+
+
+def test_a_small_mark_far_from_the_writing_is_said_not_read(page, site_url):
+    # Review 8: a child's last digit written at a third of the size, a gap apart, was dropped as a speck without a
+    # word ("10" read 1, 70 % sure).
+    open_page(page, site_url)
+    draw(page, ONE, left=0.2, top=0.1, height=0.8)
+    draw(page, ZERO, left=0.75, top=0.7, height=0.12)
+    expect(page.locator("#prediction")).to_have_text("1")
+    expect(page.locator("#verdict")).to_contain_text("a small mark was not read: write it bigger")
+    # A tap's dot is no mark.
+    page.click("#undo")
+    box = pad_box(page)
+    page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.8 * box["height"])
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^\d+% sure$"))
 
 
 def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):

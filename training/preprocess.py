@@ -13,7 +13,9 @@ then centred in 28x28 by the centre of mass"):
 3. Specks. reference = the longer bounding-box side of the component with most pixels (ties: first in
    raster order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
    kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
-   vertical gaps between the boxes), otherwise it is a speck and ignored.
+   vertical gaps between the boxes), otherwise it is a speck and ignored. (The page counts the specks at least
+   0.08 of the canvas's width, bigger than a tap's dot, to say a mark was not read: `segment`'s `ignored` in
+   preprocess.js, not twinned here.)
 4. Characters (`segment` only). First the lines (`lines`): the kept components whose row ranges overlap, in
    a chain, form a band. Bands at least ROW_SHARE x the tallest band's height are tall; a tall band at most
    LINE_GAP x the taller of the two below the one before it joins it (a pen lift inside a 1), and these are the

@@ -176,6 +176,16 @@ export function createPad(canvas, { onChange }) {
     // One pen at a time: a second finger or a right click does not start a stroke.
     if (active || !event.isPrimary || event.button !== 0) return;
     event.preventDefault();
+    begin(event);
+  });
+  // A mouse or pen pressed beside the pad and moved onto it (a number's last digit begun past the edge): a stroke
+  // from where it came in, counted as run off (a touch begun off the pad scrolls the page instead).
+  canvas.addEventListener('pointerover', (event) => {
+    if (!active && event.isPrimary && event.buttons === 1 && event.pointerType !== 'touch') begin(event).off = true;
+  });
+
+  /** Start a stroke at the event's point; returns it. */
+  function begin(event) {
     try {
       // Keep receiving moves when the pointer leaves the canvas mid-stroke.
       canvas.setPointerCapture(event.pointerId);
@@ -190,7 +200,8 @@ export function createPad(canvas, { onChange }) {
     cleared = [];
     requestRender();
     changed('start');
-  });
+    return active.stroke;
+  }
 
   canvas.addEventListener('pointermove', (event) => {
     if (!active || event.pointerId !== active.pointerId) return;
@@ -235,8 +246,8 @@ export function createPad(canvas, { onChange }) {
     undo,
     isEmpty: () => strokes.length === 0,
     canUndo: () => strokes.length + cleared.length > 0,
-    /** True when a stroke went past the pad's edge by more than a 40th of its side: that ink is not read. */
-    ranOff: () => strokes.some((stroke) => stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
+    /** True when a stroke went past the pad's edge by more than a 40th of its side, or came in from beyond it: that ink is not read. */
+    ranOff: () => strokes.some((stroke) => stroke.off || stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
     isDrawing: () => active !== null,
     revision: () => revision,
     setDrawing(newDrawing) {

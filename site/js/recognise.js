@@ -31,6 +31,7 @@ import { segment } from './preprocess.js';
  * @property {number} inferenceMilliseconds time spent in the model (one batched call)
  * @property {number} preprocessMilliseconds time spent segmenting and preprocessing
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
+ * @property {number} [ignored] marks bigger than a dot dropped as specks, far from the writing (preprocess.js `segment`)
  */
 
 /**
@@ -98,7 +99,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   // Each line named alone: its rules of where letters sit read its own heights.
   const named = seen.map((line) => name(line, metadata, taught));
   const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
-  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds };
+  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored };
 }
 
 /**

@@ -115,6 +115,7 @@ export function createView(root) {
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let ranOff = false; // a stroke went past the pad's edge (pad.js ranOff): that part was not read
+  let ignored = 0; // marks too small to read beside the writing (recognise.js Recognition.ignored)
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
@@ -130,7 +131,7 @@ export function createView(root) {
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
-    const offPad = ranOff && !busy ? ' · part of it ran off the pad: write smaller' : '';
+    const offPad = busy ? '' : (ranOff ? ' · part of it ran off the pad: write smaller' : '') + (ignored ? ' · a small mark was not read: write it bigger' : '');
     verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + offPad
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
@@ -352,8 +353,9 @@ export function createView(root) {
      * @param {import('./recognise.js').Recognition} recognition
      * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
      */
-    showResult({ characters, text, tooSmall: speck }, offPad = false) {
+    showResult({ characters, text, tooSmall: speck, ignored: dropped }, offPad = false) {
       ranOff = offPad;
+      ignored = dropped;
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
