@@ -4,14 +4,15 @@ Real people's digits (training/writers.py: UJI Pen Characters, split by writer) 
 onto the recognition canvas exactly as site/js/pad.js draws them (training/strokes.py, with the page's pen
 and its rule for small writing from metadata.json's `drawing`), then read as the page reads a drawing:
 segmented and preprocessed by site/js/preprocess.js (in Node) and classified by the model (`read_drawings`).
-Two measures:
+Three measures:
 
 - single digits: every sample of the split drawn alone on the pad; right when the page reads exactly that
   digit (a digit split in two, or lost, is wrong);
 - numbers: 2-5 digits written across the pad by one writer (`writer_numbers`), spaced (0.3-0.7 of their
   height of paper between digits) and written close (0.1-0.3: the pen may bridge it, as it does for many
   people); right when every digit is read and none is missing or extra.
-
+- numbers wrapped under themselves: two 4-digit numbers of one writer, the second under the first
+  (`writer_wrapped_numbers`), with a model folder only; right when both lines are read, line by line.
 Figures on the test writers are final figures: choose anything (the pen rule's parameters, a model) on the
 validation writers.
 """
@@ -28,10 +29,11 @@ import numpy as np
 from training.drawing import to_rgba
 from training.files import write_atomic
 from training.strokes import draw_page, page_drawing
-from training.writers import CLOSE_GAP, LENGTHS, NUMBER_GAP, SEED, writer_digits, writer_numbers
+from training.writers import CLOSE_GAP, LENGTHS, NUMBER_GAP, SEED, writer_digits, writer_numbers, writer_wrapped_numbers
 
 # Result key: what the reports call it, and the paper between digits (x their height).
 SPACINGS = {"numbers": ("spaced", NUMBER_GAP), "numbers_close": ("written close", CLOSE_GAP)}
+WRAPPED = "numbers_wrapped"  # result key: two 4-digit numbers, one under the other (writers.writer_wrapped_numbers)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 200  # Canvases segmented at a time (280 x 280 x 4 bytes each).
@@ -82,17 +84,21 @@ def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, dra
     return read_characters(characters, predict) if callable(predict) else read
 
 
-def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS, spacings: tuple[str, ...] = tuple(SPACINGS)) -> dict:
+def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS, spacings: tuple[str, ...] = (*SPACINGS, WRAPPED)) -> dict:
     """Single-digit accuracy by digit and exact-number accuracy by length, numbers spaced ("numbers") and
-    written close ("numbers_close", the same writers and digits), on the writers of `split`; `spacings`: which
-    of the two to measure.
+    written close ("numbers_close", the same writers and digits), on the writers of `split`, and two-line numbers
+    (WRAPPED: exact when both lines are read, line by line); `spacings`: which of these to measure.
 
     `predict`: a model folder (read with TF.js by the page's own code, joined digits cut as the page does) or a
     function from inputs to probabilities (each segmented character classified alone).
     `drawing`: metadata.json's drawing block (default: the page's, with its pen rule).
     """
     singles = writer_digits(split, seed)
-    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=SPACINGS[key][1]) for key in spacings}
+    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=SPACINGS[key][1]) for key in spacings if key != WRAPPED}
+    if WRAPPED in spacings:
+        if callable(predict):
+            raise ValueError("two-line numbers are read line by line by the page's code only: give a model folder")
+        numbers[WRAPPED] = writer_wrapped_numbers(split)
     drawings = [strokes for strokes, _ in singles] + [strokes for spaced in numbers.values() for strokes, _ in spaced]
     read = read_drawings(drawings, predict, drawing)
     single_right = np.array([r == str(label) for r, (_, label) in zip(read, singles)])
@@ -109,7 +115,7 @@ def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int
     }
     position = len(singles)
     for key, spaced in numbers.items():
-        result[key] = number_figures(read[position : position + len(spaced)], [digits for _, digits in spaced], lengths)
+        result[key] = number_figures(read[position : position + len(spaced)], [digits for _, digits in spaced], () if key == WRAPPED else lengths)
         position += len(spaced)
     return result
 
@@ -135,6 +141,8 @@ def sentence(result: dict) -> str:
         numbers = result[key]
         by_length = ", ".join(f"{length}: {100 * rate:.1f}" for length, rate in numbers["by_length"].items())
         said.append(f"numbers {name} {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)")
+    if WRAPPED in result:
+        said.append(f"two 4-digit lines one under the other {100 * result[WRAPPED]['exact']:.1f} % exact of {result[WRAPPED]['count']}")
     return "; ".join(said)
 
 

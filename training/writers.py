@@ -164,6 +164,43 @@ def writer_numbers(split: str, lengths: tuple[int, ...] = LENGTHS, count: int = 
     return numbers
 
 
+WRAPPED_SEED = 16  # two-line numbers: the seed of the figures in README ("Lines written under each other")
+LINE_BAND = (238.0, 80.0)  # each line of a wrapped number fitted into this width and height (canvas pixels)
+LINE_GAP = (0.3, 0.8)  # paper between the two lines, x the taller line's height (stroke to stroke)
+
+
+def wrap_lines(lines: list[list[np.ndarray]], gap: float, left: float = 20.0, top: float = 20.0) -> list[np.ndarray]:
+    """Lines of writing (each a number's strokes) one under another, left-aligned: each fitted into LINE_BAND,
+    `gap` x the taller line's height of paper between them."""
+    fitted = []
+    for strokes in lines:
+        points = np.concatenate(strokes)
+        low, extent = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1.0)
+        scale = min(LINE_BAND[0] / extent[0], LINE_BAND[1] / extent[1])
+        fitted.append(([(stroke - low) * scale for stroke in strokes], extent[1] * scale))
+    step = gap * max(height for _, height in fitted)
+    wrapped = []
+    for strokes, height in fitted:
+        wrapped += [stroke + (left, top) for stroke in strokes]
+        top += height + step
+    return wrapped
+
+
+def writer_wrapped_numbers(split: str, per_writer: int = 20, seed: int = WRAPPED_SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str]]:
+    """`per_writer` rounds over the writers of `split`: each writes two 4-digit numbers, the second under the first
+    (a phone number wrapped on a phone), spaced as `writer_numbers`' and `LINE_GAP` apart. Strokes and text
+    ("0612\\n3456")."""
+    by_writer = samples_by_writer(split, path)
+    rng = np.random.default_rng(seed)
+    numbers = []
+    for _ in range(per_writer):
+        for writer in sorted(by_writer):
+            first, second = ("".join(str(digit) for digit in rng.integers(0, 10, 4)) for _ in range(2))
+            lines = [compose_writer_number(by_writer[writer], digits, rng) for digits in (first, second)]
+            numbers.append((wrap_lines(lines, rng.uniform(*LINE_GAP)), f"{first}\n{second}"))
+    return numbers
+
+
 def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
     """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
     strokes (canvas pixels) and label."""
