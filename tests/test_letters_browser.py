@@ -50,14 +50,14 @@ def pad_url(tmp_path_factory):
         yield url
 
 
-def template_strokes(text: str, cap_height: float, left: float, top: float, spacing: float) -> list[list[tuple[float, float]]]:
+def template_strokes(text: str, cap_height: float, left: float, top: float, spacing: float, pitch: float = 1.8) -> list[list[tuple[float, float]]]:
     """The letters' template strokes in pad pixels, written left to right `spacing` px apart; a line break
-    begins a line under the last, 1.8 cap heights lower."""
+    begins a line under the last, `pitch` cap heights lower."""
     scale = cap_height / 10
     strokes, x = [], left
     for character in text:
         if character == "\n":
-            x, top = left, top + 1.8 * cap_height
+            x, top = left, top + pitch * cap_height
             continue
         parsed = parse_template(TEMPLATES[character][0])
         low = min(float(stroke[:, 0].min()) for stroke in parsed)
@@ -81,10 +81,10 @@ def draw_with_mouse(page, strokes) -> None:
     "text, cap_height, expected",
     [("A", 180, 1), ("g", 150, 1), ("R", 180, 1), ("E", 170, 1), ("i", 160, 1), ("t", 160, 1), ("cat", 70, 3), ("Hi", 80, 2), ("CAT\nSAM", 60, 6), ("hi\nji", 50, 4)],
 )
-def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, text, cap_height, expected):
+def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, text, cap_height, expected, pitch=1.8):
     page.goto(pad_url)
     page.wait_for_selector("body[data-ready='true']")
-    draw_with_mouse(page, template_strokes(text, cap_height, left=30, top=40, spacing=0.25 * cap_height))
+    draw_with_mouse(page, template_strokes(text, cap_height, left=30, top=40, spacing=0.25 * cap_height, pitch=pitch))
     result = page.evaluate("(config) => window.readPad(config)", dataclasses.asdict(PREPROCESS))
     assert len(result["characters"]) == expected, result["characters"]
     # The same pixels through training/preprocess.py: the same characters, box for box.
@@ -94,3 +94,9 @@ def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, 
     # Written on two lines (review 8: CAT over SAM read SXI), each line's letters apart, line by line.
     assert [c.row for c in characters] == [line for line, word in enumerate(text.split("\n")) for _ in word]
     assert page.console_errors == []
+
+
+def test_two_lines_whose_tails_reach_into_each_other_are_two_lines(page, pad_url):
+    # Review 9: "gap" over "hit", the tails of g and p reaching down past the tops of h and t, read as one "M". Here
+    # the tails of g and y reach down past the top of the l (the lines overlap by 12 px), not touching it.
+    test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, "gay\nowl", 60, 6, pitch=1.2)

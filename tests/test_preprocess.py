@@ -159,20 +159,25 @@ def test_lines_written_under_each_other_are_read_line_by_line():
     assert [(c.row, c.left) for c in characters] == [(0, 40), (0, 120), (0, 200), (1, 40), (1, 120)]
     # The dot is no line of its own: it joins the stroke under it, in line 2.
     assert (characters[3].top, characters[3].bottom) == (130, 230)
+    # One character on each line is one line: a 1 the pen left across its height, or digits written in a column.
+    assert [(c.row, c.top, c.bottom) for c in segment(stroke_canvas([(20, 130, 100, 142), (150, 130, 230, 142)]))] == [(0, 20, 230)]
+    assert [c.row for c in segment(stroke_canvas([(20, 40, 100, 52), (20, 200, 100, 212), (150, 120, 230, 132)]))] == [0, 0, 1]
 
 
-def test_only_a_band_of_ink_clear_of_the_others_is_a_line():
-    assert lines([(0, 80), (130, 210)]) == [[0], [1]]
-    # A line drifting downhill: each span reaches the next one's height.
-    assert lines([(0, 80), (60, 140), (120, 200)]) == [[0, 1, 2]]
-    # Bands under ROW_SHARE of the tallest join the nearest line (ties: the upper); at ROW_SHARE they are lines.
-    assert lines([(0, 100), (110, 120), (200, 300)]) == [[0, 1], [2]]
-    assert lines([(0, 100), (160, 170), (200, 300)]) == [[0], [2, 1]]
-    assert lines([(0, 100), (125, 135), (160, 260)]) == [[0, 1], [2]]
-    assert lines([(0, 100), (130, 170)]) == [[0], [1]]
-    # Tall bands at most LINE_GAP of the taller apart are one line (a pen lift), the dot between them or not.
-    assert lines([(0, 100), (115, 200)]) == [[0, 1]] and lines([(0, 100), (116, 200)]) == [[0], [1]]
-    assert lines([(0, 100), (101, 103), (104, 200)]) == [[0, 2, 1]]
+def test_a_line_begins_where_the_writing_steps_down_under_the_line_so_far():
+    # Boxes (top, bottom, left, right). Two lines, the second under the first: apart, touching, or reaching into each
+    # other (a g's tail in line 1 down to an h's top in line 2).
+    assert lines([(0, 80, 0, 50), (0, 80, 60, 110), (130, 210, 0, 50)]) == [[0, 1], [2]]
+    assert lines([(0, 80, 0, 50), (0, 80, 60, 110), (81, 161, 0, 50)]) == [[0, 1], [2]]
+    assert lines([(0, 60, 0, 50), (0, 100, 60, 110), (90, 150, 20, 70), (80, 150, 80, 130)]) == [[0, 1], [3, 2]]
+    # A number drifting downhill: each digit steps down beside the ones above, not under them.
+    assert lines([(0, 80, 0, 50), (50, 130, 60, 110), (100, 180, 120, 170)]) == [[0, 1, 2]]
+    # A step under half the median tall height is the same line (a digit written lower, a descender).
+    assert lines([(0, 80, 0, 50), (39, 119, 10, 60)]) == [[0, 1]] and lines([(0, 80, 0, 50), (41, 121, 10, 60)]) == [[0], [1]]
+    # Boxes under ROW_SHARE of the tallest join the nearest line (ties: the upper); at ROW_SHARE they are tall.
+    assert lines([(0, 100, 0, 50), (110, 120, 0, 50), (200, 300, 0, 50)]) == [[0, 1], [2]]
+    assert lines([(0, 100, 0, 50), (160, 170, 0, 50), (200, 300, 0, 50)]) == [[0], [2, 1]]
+    assert lines([(0, 100, 0, 50), (125, 135, 0, 50), (160, 260, 0, 50)]) == [[0, 1], [2]]
     assert lines([]) == []
 
 
@@ -183,7 +188,8 @@ def test_python_and_javascript_find_the_same_lines():
     from training.webruntime import ROOT
 
     rng = np.random.default_rng(3)
-    cases = [[(float(top), float(top + rng.integers(0, 90))) for top in rng.integers(0, 250, size=rng.integers(1, 9))] for _ in range(300)]
+    box = lambda top, left: (float(top), float(top + rng.integers(0, 90)), float(left), float(left + rng.integers(0, 90)))  # noqa: E731
+    cases = [[box(top, rng.integers(0, 250)) for top in rng.integers(0, 250, size=rng.integers(1, 9))] for _ in range(300)]
     script = f"import('./site/js/preprocess.js').then((p) => console.log(JSON.stringify({json.dumps(cases)}.map(p.lines))))"
     output = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert json.loads(output) == [lines(spans) for spans in cases]
@@ -220,6 +226,7 @@ def parity_canvases(mnist_test, count=24):
     canvases += [stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400)[:, :280]]
     canvases += [stroke_canvas([(60, 40, 200, 52)] + FIVE_BODY + SLANTED_BAR, width=400)[:, :280]]
     canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280], stroke_canvas(ONE_CLOSE_TO_ZERO), stroke_canvas(TWO_LINES)]
+    canvases += [stroke_canvas([(20, 130, 100, 142), (150, 130, 230, 142)])]
     return np.stack(canvases)
 
 

@@ -787,11 +787,17 @@ def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):
     # Two lines used to be read as one, left to right (a child's word wrapped under itself read IX, X, ZS); each
     # line is now read alone and shown as a line of the answer.
     open_page(page, site_url)
+    for column, digit in enumerate((SEVEN, FOUR)):
+        draw(page, digit, left=0.1 + 0.3 * column, top=0.05, height=0.35)
+    draw(page, ONE, left=0.5, top=0.55, height=0.35)
+    expect(page.locator("#prediction")).to_have_js_property("textContent", "74\n1")
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^3 digits, each at least \d+% sure$"))
+    # One digit on each line is one line, as a digit whose stroke the pen left across its height (a 7's stem cut);
+    # side by side, and a number drifting downhill (each digit overlapping the next in height), too.
+    page.click("#clear")
     draw(page, SEVEN, left=0.1, top=0.05, height=0.35)
     draw(page, FOUR, left=0.5, top=0.55, height=0.35)
-    expect(page.locator("#prediction")).to_have_js_property("textContent", "7\n4")
-    expect(page.locator("#verdict")).to_have_text(re.compile(r"^2 digits, each at least \d+% sure$"))
-    # Side by side, and a number drifting downhill (each digit overlapping the next in height), it is one line.
+    expect(page.locator("#prediction")).to_have_js_property("textContent", "74")
     page.click("#clear")
     draw(page, SEVEN, left=0.1, top=0.2, height=0.4)
     draw(page, FOUR, left=0.5, top=0.45, height=0.4)
@@ -807,6 +813,9 @@ def test_a_number_wrapped_under_itself_is_read_line_by_line_and_an_i_is_one_line
             draw(page, digit, left=0.04 + 0.24 * column, top=row, height=0.35)
     expect(page.locator("#prediction")).to_have_js_property("textContent", "0612\n4567")
     expect(page.locator("#verdict")).not_to_contain_text("touching")
+    # A screen reader hears which line a character stands on (review 9).
+    expect(page.locator("#characters button").nth(4)).to_have_attribute("aria-label", re.compile(r"^Digit 5, line 2: 4, \d+% sure"))
+    expect(page.locator("#characters button").nth(3)).to_have_attribute("aria-label", re.compile(r"^Digit 4, line 1: 2, "))
     # Shown as two lines, each at the size of a 4-digit answer: the answer is twice as tall as one line.
     lines = page.locator("#prediction").evaluate("(element) => element.getBoundingClientRect().height / parseFloat(getComputedStyle(element).lineHeight)")
     assert round(lines) == 2

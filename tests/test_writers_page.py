@@ -113,9 +113,11 @@ def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed,
 
 
 # Review 8: a child who runs out of room on a phone writes the rest of the number under the first line, in the same
-# columns; the page read 0612 over 3456 as 883 (each column merged into one character).
+# columns; the page read 0612 over 3456 as 883 (each column merged into one character). Review 9: written just under
+# it (0.15 of the line's height apart, stroke to stroke), the lines were still merged.
 @pytest.mark.browser
-def test_a_number_wrapped_under_itself_on_a_phone_is_read_line_by_line(chromium, site_url):
+@pytest.mark.parametrize("gap", [0.5, 0.15])
+def test_a_number_wrapped_under_itself_on_a_phone_is_read_line_by_line(chromium, site_url, gap):
     lines = [writers_number("validation", 5, number, 3, NUMBER_GAP) for number in ("0612", "3456")]
-    with written_on_a_phone(chromium, site_url, wrap_lines(lines, gap=0.5)) as page:
+    with written_on_a_phone(chromium, site_url, wrap_lines(lines, gap=gap)) as page:
         expect(page.locator("#prediction")).to_have_js_property("textContent", "0612\n3456")

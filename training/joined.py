@@ -140,13 +140,10 @@ def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: 
 def segmented(rgba: np.ndarray, config) -> list[list[tuple[tuple[int, int, int, int], np.ndarray]]]:
     """The page's characters of a drawing, per line of writing and left to right: (box, crop) as
     training.preprocess.segment finds them."""
-    from training.preprocess import character_crop, group_characters, kept_components, lines
+    from training.preprocess import character_crop, character_lines, kept_components
 
     ink, labels, kept = kept_components(rgba, config)
-    return [
-        [character_crop(ink, labels, group) for group in group_characters([kept[index] for index in line], config)]
-        for line in lines([(component["top"], component["bottom"]) for component in kept])
-    ]
+    return [[character_crop(ink, labels, group) for group in line] for line in character_lines(kept, config)]
 
 
 def keras_features(model) -> Features:

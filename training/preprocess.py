@@ -16,11 +16,14 @@ then centred in 28x28 by the centre of mass"):
    vertical gaps between the boxes), otherwise it is a speck and ignored. (The page counts the specks at least
    0.08 of the canvas's width, bigger than a tap's dot, to say a mark was not read: `segment`'s `ignored` in
    preprocess.js, not twinned here.)
-4. Characters (`segment` only). First the lines (`lines`): the kept components whose row ranges overlap, in
-   a chain, form a band. Bands at least ROW_SHARE x the tallest band's height are tall; a tall band at most
-   LINE_GAP x the taller of the two below the one before it joins it (a pen lift inside a 1), and these are the
-   lines, top to bottom. Each other band (the dot of an i) joins the nearest line (the smallest gap between
-   their row ranges; ties: the upper). A number or word wrapped under itself is so read line by line. Within
+4. Characters (`segment` only). First the lines (`lines`): a component at least ROW_SHARE x the tallest one's
+   height is tall; unit = the median tall height (the lower of the middle two). Taken by the centres of their row
+   ranges, top to bottom, a tall component begins a new line when its centre lies more than LINE_PITCH x unit
+   below the one before, unless it reaches up into the line so far (its top at or above the line's bottom) while
+   less than LINE_UNDER of its width stands under it; otherwise it joins that line. So lines whose tails and
+   loops reach into each other stay apart, and a number drifting downhill (each digit beside the ones above it)
+   stays one line. Each other component (the dot of an i, a bar) joins
+   the nearest line (the smallest gap between its row range and the line's; ties: the upper). Within
    each line alone: strokes (the reference is the line's) are sorted by left edge, each its own group. While two groups' column
    ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the taller
    group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height
@@ -39,8 +42,9 @@ then centred in 28x28 by the centre of mass"):
    measure the distance from a piece's box to a stroke's box as the larger of the horizontal gap and
    verticalGapWeight times the vertical gap: in a line of writing, letters stand side by side, so a weight
    under 1 gives the dot of an i to the stem under it rather than to a taller neighbour beside it (1 = the
-   plain box gap). Groups are returned left to right, line by line. (`preprocess` treats all kept ink as one
-   character.)
+   plain box gap). Groups are returned left to right, line by line; when every line holds one group, all the
+   kept ink is grouped as one line (a character the pen lifted from across its height, a 7's stem cut; a column
+   of single digits is read as one line too). (`preprocess` treats all kept ink as one character.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -308,36 +312,37 @@ def character_input(ink: np.ndarray, labels: np.ndarray, group: list[dict], conf
     return Character(top=top, left=left, bottom=bottom, right=right, input=fit_and_centre(crop, config))
 
 
-ROW_SHARE = 0.4  # a band of ink this fraction of the tallest band's height, or more, is a line (spec step 4)
-LINE_GAP = 0.15  # a gap between tall bands up to this fraction of their height is a pen lift, not between lines
+ROW_SHARE = 0.4  # a box this fraction of the tallest one's height, or more, is tall: tall boxes find the lines (step 4)
+LINE_PITCH = 0.5  # a tall box whose centre lies more than this x the median tall height below the last one's...
+LINE_UNDER = 0.5  # ...begins a new line, unless it reaches up into the line so far with less of its width under it
 
 
-def lines(spans: list[tuple[float, float]]) -> list[list[int]]:
-    """The lines of writing (spec step 4) of these (top, bottom) spans: per line, top to bottom, the spans' indices.
-
-    pad.js's pen and its twin `training.strokes.recognition_pen` use it on strokes, `segment` on components.
-    """
-    bands: list[list] = []  # [top, bottom, indices]: spans whose row ranges overlap, in a chain
-    for index in sorted(range(len(spans)), key=lambda index: (spans[index][0], index)):
-        top, bottom = spans[index]
-        if bands and top <= bands[-1][1]:
-            bands[-1][1] = max(bands[-1][1], bottom)
-            bands[-1][2].append(index)
+def lines(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
+    """The lines of writing (spec step 4) of these (top, bottom, left, right) boxes: per line, top to bottom, the
+    boxes' indices. pad.js's pen and its twin `training.strokes.recognition_pen` use it on strokes, `segment` on
+    components."""
+    if not boxes:
+        return []
+    tallest = max(bottom - top for top, bottom, _, _ in boxes)
+    tall = [index for index, (top, bottom, _, _) in enumerate(boxes) if bottom - top >= ROW_SHARE * tallest]
+    unit = sorted(boxes[index][1] - boxes[index][0] for index in tall)[(len(tall) - 1) // 2]
+    found: list[list] = []  # [top, bottom, left, right, indices]
+    last = 0.0
+    for index in sorted(tall, key=lambda index: (boxes[index][0] + boxes[index][1], index)):
+        top, bottom, left, right = boxes[index]
+        centre = (top + bottom) / 2
+        line = found[-1] if found else None
+        beside = top <= line[1] and min(right, line[3]) - max(left, line[2]) < LINE_UNDER * (right - left) if line else False
+        if line and (centre - last <= LINE_PITCH * unit or beside):
+            line[:] = [min(line[0], top), max(line[1], bottom), min(line[2], left), max(line[3], right), line[4] + [index]]
         else:
-            bands.append([top, bottom, [index]])
-    tallest = max((bottom - top for top, bottom, _ in bands), default=0)
-    found: list[list] = []  # the tall bands, a pen lift apart joined: [top, bottom, indices]
-    for top, bottom, indices in bands:
-        if bottom - top >= ROW_SHARE * tallest:
-            if found and top - found[-1][1] <= LINE_GAP * max(found[-1][1] - found[-1][0], bottom - top):
-                found[-1][1:] = [bottom, found[-1][2] + indices]
-            else:
-                found.append([top, bottom, list(indices)])
-    for top, bottom, indices in bands:
-        if bottom - top < ROW_SHARE * tallest:
-            nearest = min(range(len(found)), key=lambda line: (max(0, top - found[line][1], found[line][0] - bottom), line))
-            found[nearest][2] += indices
-    return [indices for _, _, indices in found]
+            found.append([top, bottom, left, right, [index]])
+        last = centre
+    for index in sorted(set(range(len(boxes))) - set(tall)):
+        top, bottom = boxes[index][:2]
+        nearest = min(range(len(found)), key=lambda line: (max(0, top - found[line][1], found[line][0] - bottom), line))
+        found[nearest][4].append(index)
+    return [line[4] for line in found]
 
 
 def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, list[dict]]:
@@ -350,11 +355,14 @@ def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndar
 def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:
     """Split a drawing into characters, line by line and left to right, each preprocessed like a single digit."""
     ink, labels, kept = kept_components(rgba, config)
-    return [
-        replace(character_input(ink, labels, group, config), row=row)
-        for row, line in enumerate(lines([(component["top"], component["bottom"]) for component in kept]))
-        for group in group_characters([kept[index] for index in line], config)
-    ]
+    return [replace(character_input(ink, labels, group, config), row=row) for row, line in enumerate(character_lines(kept, config)) for group in line]
+
+
+def character_lines(kept: list[dict], config: PreprocessConfig) -> list[list[list[dict]]]:
+    """Step 4: the kept components grouped into characters, per line (`lines`), top to bottom, and left to right."""
+    grouped = [group_characters([kept[index] for index in line], config) for line in lines([(c["top"], c["bottom"], c["left"], c["right"]) for c in kept])]
+    # One character a line: a character the pen lifted from across its height (a 7's stem), one line.
+    return [group_characters(kept, config)] if all(len(line) == 1 for line in grouped) else grouped
 
 
 def preprocess(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray | None:

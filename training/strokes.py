@@ -52,18 +52,40 @@ def page_drawing() -> dict:
     return {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen, "fullPenHeight": FULL_PEN_HEIGHT, "thinnestPen": THINNEST_PEN}
 
 
+def merged_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Strokes' (top, bottom, left, right) boxes, any two that overlap (in height, or nearly: a tenth of the taller)
+    merged into one until none do: roughly the characters, as an 8 drawn as two loops is one."""
+    boxes = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for i, j in ((i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))):
+            (top, bottom, left, right), (t, b, l, r) = boxes[i], boxes[j]
+            near = 0.1 * max(bottom - top, b - t)  # an 8's loops, drawn apart, nearly touch
+            if t <= bottom + near and top <= b + near and l <= right and left <= r:
+                boxes[i] = (min(top, t), max(bottom, b), min(left, l), max(right, r))
+                del boxes[j]
+                merged = True
+                break
+    return boxes
+
+
 def recognition_pen(strokes: list[Stroke], drawing: dict | None = None) -> float:
     """The pen width pad.js draws these strokes (canvas pixels) with on the recognition canvas.
 
     penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize), thinnestPen, 1), strokeHeight the vertical
-    extent of the tallest line of strokes (`training.preprocess.lines`: one line, all the strokes' points; a
-    number wrapped under itself keeps its first line's pen). A drawing with thinnestPen 1 keeps one pen
-    whatever its size.
+    extent of the tallest line of strokes (`training.preprocess.lines`, when two or more of them are wider than
+    tall; otherwise of all the strokes' points): a number wrapped under itself keeps its first line's pen. A
+    drawing with thinnestPen 1 keeps one pen whatever its size.
     """
     drawing = page_drawing() if drawing is None else drawing
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
-    spans = [(float(stroke[:, 1].min()), float(stroke[:, 1].max())) for stroke in points if len(stroke)]
-    height = max((max(spans[i][1] for i in line) - min(spans[i][0] for i in line) for line in lines(spans)), default=0.0)
+    boxes = merged_boxes([(*(float(f(stroke[:, 1])) for f in (np.min, np.max)), *(float(f(stroke[:, 0])) for f in (np.min, np.max))) for stroke in points if len(stroke)])
+    extents = [tuple(f(boxes[i][side] for i in line) for f, side in ((min, 0), (max, 1), (min, 2), (max, 3))) for line in lines(boxes)]
+    # Lines of writing are wider than tall; with fewer than two such it is one line (an 8's loops drawn one under the other).
+    if sum(right - left > bottom - top for top, bottom, left, right in extents) < 2:
+        extents = [(min(box[0] for box in boxes), max(box[1] for box in boxes), 0.0, 0.0)] if boxes else []
+    height = max((bottom - top for top, bottom, _, _ in extents), default=0.0)
     share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
     return drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
 

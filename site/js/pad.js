@@ -14,18 +14,40 @@ import { lines } from './preprocess.js';
  */
 export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fullPenHeight: 0.5, thinnestPen: 0.25 });
 
+/** Strokes' boxes, overlapping ones merged: training/strokes.py's merged_boxes. */
+function mergedBoxes(boxes) {
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [[top, bottom, left, right], [t, b, l, r]] = [boxes[i], boxes[j]];
+      const near = 0.1 * Math.max(bottom - top, b - t);
+      if (t <= bottom + near && top <= b + near && l <= right && left <= r) {
+        boxes[i] = [Math.min(top, t), Math.max(bottom, b), Math.min(left, l), Math.max(right, r)];
+        boxes.splice(j, 1);
+        i = -1; // from the start again
+        break;
+      }
+    }
+  }
+  return boxes;
+}
+
 /**
  * The recognition pen for these strokes: penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize),
- * thinnestPen, 1), strokeHeight the height of the tallest line (preprocess.js `lines`) in recognition pixels,
- * so a second line leaves the first one's pen alone. Why, and the twin: training/strokes.py.
+ * thinnestPen, 1), strokeHeight the height of the tallest line (preprocess.js `lines`, when two are wider than
+ * tall; else of all the strokes) in recognition pixels, so a second line leaves the first one's pen alone. Why,
+ * and the twin: training/strokes.py.
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to recognition pixels
  * @param {typeof DEFAULT_DRAWING} drawing
  * @returns {number} pen width in recognition pixels
  */
 export function recognitionPen(strokes, scale, drawing) {
-  const spans = strokes.map((stroke) => [Math.min(...stroke.map(({ y }) => y)), Math.max(...stroke.map(({ y }) => y))]);
-  const height = Math.max(0, ...lines(spans).map((line) => Math.max(...line.map((i) => spans[i][1])) - Math.min(...line.map((i) => spans[i][0])))) * scale;
+  const boxes = mergedBoxes(strokes.map((stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))])));
+  const span = (members, side) => Math.max(...members.map((box) => box[side + 1])) - Math.min(...members.map((box) => box[side]));
+  let found = lines(boxes).map((line) => line.map((i) => boxes[i]));
+  // Lines count when two are wider than tall (not an 8's two loops).
+  if (found.filter((line) => span(line, 2) > span(line, 0)).length < 2) found = [boxes];
+  const height = Math.max(0, ...found.map((line) => span(line, 0))) * scale;
   const share = height / (drawing.fullPenHeight * drawing.canvasSize);
   return drawing.penWidth * Math.min(Math.max(share, drawing.thinnestPen), 1);
 }
@@ -178,8 +200,7 @@ export function createPad(canvas, { onChange }) {
     event.preventDefault();
     begin(event);
   });
-  // A mouse or pen pressed beside the pad and moved onto it (a number's last digit begun past the edge): a stroke
-  // from where it came in, counted as run off (a touch begun off the pad scrolls the page instead).
+  // A mouse or pen pressed beside the pad and moved onto it: a stroke from where it came in, run off (a touch scrolls).
   canvas.addEventListener('pointerover', (event) => {
     if (!active && event.isPrimary && event.buttons === 1 && event.pointerType !== 'touch') begin(event).off = true;
   });

@@ -310,37 +310,36 @@ function characterInput(ink, labels, width, group, config) {
   return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config), crop: { values: crop, height: cropHeight, width: cropWidth } };
 }
 
-/** Step 4's lines of these [top, bottom] spans: per line, top to bottom, the spans' indices. pad.js's pen uses it too. */
-export function lines(spans) {
-  const bands = []; // [top, bottom, indices]: spans whose row ranges overlap, in a chain
-  for (const index of spans.map((_, i) => i).sort((a, b) => spans[a][0] - spans[b][0] || a - b)) {
-    const [top, bottom] = spans[index];
-    const band = bands.at(-1);
-    if (band && top <= band[1]) {
-      band[1] = Math.max(band[1], bottom);
-      band[2].push(index);
-    } else bands.push([top, bottom, [index]]);
-  }
-  const tallest = Math.max(0, ...bands.map(([top, bottom]) => bottom - top));
-  const tall = ([top, bottom]) => bottom - top >= 0.4 * tallest; // ROW_SHARE
-  const found = [];
-  for (const [top, bottom, indices] of bands.filter(tall)) {
+/** Step 4's lines of [top, bottom, left, right] boxes: per line, top to bottom, the boxes' indices (pad.js's pen too). */
+export function lines(boxes) {
+  const height = ([top, bottom]) => bottom - top;
+  const tallest = Math.max(...boxes.map(height));
+  const tall = boxes.map((_, i) => i).filter((i) => height(boxes[i]) >= 0.4 * tallest); // ROW_SHARE
+  const unit = tall.map((i) => height(boxes[i])).sort((a, b) => a - b)[(tall.length - 1) >> 1];
+  const centre = (i) => (boxes[i][0] + boxes[i][1]) / 2;
+  const found = []; // [top, bottom, left, right, indices]
+  let last;
+  for (const i of tall.sort((a, b) => centre(a) - centre(b) || a - b)) {
+    const [top, bottom, left, right] = boxes[i];
     const line = found.at(-1);
-    if (line && top - line[1] <= 0.15 * Math.max(line[1] - line[0], bottom - top)) line.splice(1, 2, bottom, [...line[2], ...indices]); // LINE_GAP
-    else found.push([top, bottom, [...indices]]);
+    // LINE_PITCH, LINE_UNDER
+    if (line && (centre(i) - last <= 0.5 * unit || (top <= line[1] && Math.min(right, line[3]) - Math.max(left, line[2]) < 0.5 * (right - left)))) {
+      found[found.length - 1] = [Math.min(line[0], top), Math.max(line[1], bottom), Math.min(line[2], left), Math.max(line[3], right), [...line[4], i]];
+    } else found.push([...boxes[i], [i]]);
+    last = centre(i);
   }
-  for (const [top, bottom, indices] of bands.filter((band) => !tall(band))) {
+  boxes.forEach(([top, bottom], i) => {
     const gaps = found.map((line) => Math.max(0, top - line[1], line[0] - bottom));
-    found[gaps.indexOf(Math.min(...gaps))][2].push(...indices);
-  }
-  return found.map((line) => line[2]);
+    if (!tall.includes(i)) found[gaps.indexOf(Math.min(...gaps))][4].push(i);
+  });
+  return found.map((line) => line[4]);
 }
 
 function keptComponents(imageData, config) {
   const ink = inkFromRgba(imageData);
   const { labels, components } = findComponents(ink, imageData.width, imageData.height, config);
   const kept = dropSpecks(components, config);
-  // Dropped ink bigger than a tap (the widest pen's dot is 16 px of 280): a mark the writer meant, not read.
+  // Dropped, and bigger than the widest pen's dot: a mark the writer meant.
   const ignored = components.filter((c) => !kept.includes(c) && side(c) >= 0.08 * imageData.width).length;
   return { ink, labels, kept, ignored };
 }
@@ -351,11 +350,12 @@ function keptComponents(imageData, config) {
  * @param {object} [config] metadata.json "preprocess"
  * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object, row: number}[]}
  *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink; crop: the ink in the box;
- *   row: its line, 0 = the top one. The array's `ignored`: how many marks step 3 dropped that are at least 0.08
- *   of the canvas's width (not a tap's dot)
+ *   row: its line, 0 = the top; the array's `ignored`: marks step 3 dropped, at least 0.08 of the width
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
   const { ink, labels, kept, ignored } = keptComponents(imageData, config);
-  return Object.assign(lines(kept.map((c) => [c.top, c.bottom])).flatMap((line, row) => groupCharacters(line.map((i) => kept[i]), config)
-    .map((group) => ({ row, ...characterInput(ink, labels, imageData.width, group, config) }))), { ignored });
+  let grouped = lines(kept.map((c) => [c.top, c.bottom, c.left, c.right])).map((line) => groupCharacters(line.map((i) => kept[i]), config));
+  // One character a line: one character, the pen lifted across it (a 7's stem).
+  if (grouped.every((line) => line.length === 1)) grouped = [groupCharacters(kept, config)];
+  return Object.assign(grouped.flatMap((line, row) => line.map((group) => ({ row, ...characterInput(ink, labels, imageData.width, group, config) }))), { ignored });
 }

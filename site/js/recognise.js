@@ -14,6 +14,7 @@ import { segment } from './preprocess.js';
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
  * @property {Float32Array} modelProbabilities the model's own, before `blend`
  * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
+ * @property {number} row its line of writing, 0 = the top one
  * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`; a
  *   short letter: the likeliest it can be, see `shortLetters`; an i or a j: as where it ends says, see `byDescent`)
  * @property {number} confidence its probability, in [0, 1] (a bar, I or l: the pair's together)
@@ -31,7 +32,7 @@ import { segment } from './preprocess.js';
  * @property {number} inferenceMilliseconds time spent in the model (one batched call)
  * @property {number} preprocessMilliseconds time spent segmenting and preprocessing
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
- * @property {number} [ignored] marks bigger than a dot dropped as specks, far from the writing (preprocess.js `segment`)
+ * @property {number} [ignored] marks dropped as specks, bigger than a dot (preprocess.js `segment`)
  */
 
 /**
@@ -84,7 +85,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   const startInference = performance.now();
   const look = (inputs) => predictWithFeatures(tf, model, inputs, metadata.input.shape);
   const read = look(segments.map(({ input }) => input));
-  const rows = []; // per line of writing: its segments, and their reads
+  const rows = []; // per line: its segments, their reads
   segments.forEach((segment, index) => {
     const [row, reads] = (rows[segment.row] ||= [[], []]);
     row.push(segment);
@@ -96,8 +97,8 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
     : row.map(({ box, input }, index) => ({ box, input, ...reads[index] }))));
   const inferenceMilliseconds = performance.now() - startInference;
 
-  // Each line named alone: its rules of where letters sit read its own heights.
-  const named = seen.map((line) => name(line, metadata, taught));
+  // Each line named alone: the line rules read its own heights.
+  const named = seen.map((line, row) => name(line, metadata, taught).map((character) => ({ ...character, row })));
   const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
   return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored };
 }

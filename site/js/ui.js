@@ -115,7 +115,7 @@ export function createView(root) {
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let ranOff = false; // a stroke went past the pad's edge (pad.js ranOff): that part was not read
-  let ignored = 0; // marks too small to read beside the writing (recognise.js Recognition.ignored)
+  let ignored = 0; // marks dropped as specks (recognise.js Recognition.ignored)
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
@@ -372,7 +372,8 @@ export function createView(root) {
         button.querySelector('.character-label').textContent = character.unsure ? `${character.label}?` : character.label;
         button.querySelector('.character-confidence').textContent = percent(character.confidence);
         button.classList.toggle('unsure', character.unsure);
-        button.setAttribute('aria-label', `${capitalised()} ${index + 1}: ${character.label}, ${percent(character.confidence)} sure${
+        const line = characters.at(-1).row ? `, line ${character.row + 1}` : '';
+        button.setAttribute('aria-label', `${capitalised()} ${index + 1}${line}: ${character.label}, ${percent(character.confidence)} sure${
           character.unsure ? `, maybe ${character.runnerUp}` : ''}`);
       });
       showSelection();
