@@ -13,6 +13,7 @@ Three measures:
   people); right when every digit is read and none is missing or extra.
 - numbers wrapped under themselves: two 4-digit numbers of one writer, the second under the first
   (`writer_wrapped_numbers`), with a model folder only; right when both lines are read, line by line.
+
 Figures on the test writers are final figures: choose anything (the pen rule's parameters, a model) on the
 validation writers.
 """

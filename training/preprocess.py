@@ -22,16 +22,15 @@ then centred in 28x28 by the centre of mass"):
    below the one before, unless it reaches up into the line so far (its top at or above the line's bottom) while
    less than LINE_UNDER of its width stands under it; otherwise it joins that line. So lines whose tails and
    loops reach into each other stay apart, and a number drifting downhill (each digit beside the ones above it)
-   stays one line. Each other component (the dot of an i, a bar) joins
-   the nearest line (the smallest gap between its row range and the line's; ties: the upper). Within
-   each line alone: strokes (the reference is the line's) are sorted by left edge, each its own group. While two groups' column
-   ranges overlap by >= mergeOverlap * the narrower group's width, or are at most mergeGap * the taller
-   group's height apart (a pen lift, not a space), or the shorter is under pieceHeight * the taller's height
-   and its box is at most pieceGap * that height from the taller's box (the bar of a 5 or a 7 drawn apart) —
-   these two only while the merged box is at most maxAspect times as wide as it is tall, so neighbouring
-   digits written close together stay apart, unless that shorter group is one stroke whose column range
-   overlaps the taller's (the bar of a 5 slanting up past its body) — the first such pair in order is merged.
-   The pen-lift rule (mergeGap) does not merge two groups that are each at least apartHeight * the merged
+   stays one line. Each other component (the dot of an i, a bar) joins the nearest line (the smallest gap between
+   its row range and the line's; ties: the upper). Within each line alone: strokes (the reference is the line's)
+   are sorted by left edge, each its own group. While two groups' column ranges overlap by >= mergeOverlap * the
+   narrower group's width, or are at most mergeGap * the taller group's height apart (a pen lift, not a
+   space), or the shorter is under pieceHeight * the taller's height and its box is at most pieceGap * that
+   height from the taller's box (the bar of a 5 or a 7 drawn apart) — these two only while the merged box is
+   at most maxAspect times as wide as it is tall, so neighbouring digits written close together stay apart,
+   unless that shorter group is one stroke whose column range overlaps the taller's (the bar of a 5 slanting
+   up past its body) — the first such pair in order is merged. The pen-lift rule (mergeGap) does not merge two groups that are each at least apartHeight * the merged
    box's height: two full-height characters written close, whose ink may touch a column or two (0 turns
    this off).
    Then each group that is one stroke at least barAspect times as wide as tall (a bar: the bar of a 5 drawn
@@ -355,13 +354,15 @@ def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndar
 def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:
     """Split a drawing into characters, line by line and left to right, each preprocessed like a single digit."""
     ink, labels, kept = kept_components(rgba, config)
-    return [replace(character_input(ink, labels, group, config), row=row) for row, line in enumerate(character_lines(kept, config)) for group in line]
+    found = character_lines(kept, config)
+    return [replace(character_input(ink, labels, group, config), row=row) for row, line in enumerate(found) for group in line]
 
 
 def character_lines(kept: list[dict], config: PreprocessConfig) -> list[list[list[dict]]]:
     """Step 4: the kept components grouped into characters, per line (`lines`), top to bottom, and left to right."""
-    grouped = [group_characters([kept[index] for index in line], config) for line in lines([(c["top"], c["bottom"], c["left"], c["right"]) for c in kept])]
-    # One character a line: a character the pen lifted from across its height (a 7's stem), one line.
+    boxes = [(c["top"], c["bottom"], c["left"], c["right"]) for c in kept]
+    grouped = [group_characters([kept[index] for index in line], config) for line in lines(boxes)]
+    # One character a line: one character, the pen lifted across it (a 7's stem).
     return [group_characters(kept, config)] if all(len(line) == 1 for line in grouped) else grouped
 
 

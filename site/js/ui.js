@@ -131,8 +131,8 @@ export function createView(root) {
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
-    const offPad = busy ? '' : (ranOff ? ' · part of it ran off the pad: write smaller' : '') + (ignored ? ' · a small mark was not read: write it bigger' : '');
-    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + offPad
+    const unread = busy ? '' : (ranOff ? ' · part of it ran off the pad: write smaller' : '') + (ignored ? ' · a small mark was not read: write it bigger' : '');
+    verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + unread
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
 
