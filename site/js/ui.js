@@ -88,6 +88,8 @@ function paintBoxes(overlay, size, characters, recognitionSize, selected) {
   const margin = 4;
   context.font = `600 ${Math.max(12, Math.round(size / 24))}px system-ui, sans-serif`;
   context.textBaseline = 'bottom';
+  // No room above the top line: every tag goes under its box, so two lines' tags do not meet between them.
+  const under = characters.some(({ box }) => box.top * scale - margin <= 18);
   characters.forEach((character, index) => {
     const { top, left, bottom, right } = character.box;
     const colour = style.getPropertyValue(character.unsure ? '--unsure' : '--box').trim();
@@ -99,7 +101,8 @@ function paintBoxes(overlay, size, characters, recognitionSize, selected) {
     const y = top * scale - margin;
     context.strokeRect(x, y, (right - left + 1) * scale + 2 * margin, (bottom - top + 1) * scale + 2 * margin);
     const tag = character.unsure ? `${character.label}?` : character.label;
-    context.fillText(tag, x, y > 18 ? y - 2 : (bottom + 1) * scale + margin + 18);
+    const low = (bottom + 1) * scale + margin + 18;
+    context.fillText(tag, x, y > 18 && !(under && low <= size) ? y - 2 : low);
   });
 }
 
