@@ -111,7 +111,6 @@ def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed,
         expect(page.locator("#prediction")).to_have_text(number)
 
 
-
 # Review 8: a child who runs out of room on a phone writes the rest of the number under the first line, in the same
 # columns; the page read 0612 over 3456 as 883 (each column merged into one character). Review 9: written just under
 # it (0.15 of the line's height apart, stroke to stroke), the lines were still merged.
