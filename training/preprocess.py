@@ -363,7 +363,7 @@ def character_lines(kept: list[dict], config: PreprocessConfig) -> list[list[lis
     boxes = [(c["top"], c["bottom"], c["left"], c["right"]) for c in kept]
     grouped = [group_characters([kept[index] for index in line], config) for line in lines(boxes)]
     # One character a line: one character, the pen lifted across it (a 7's stem).
-    return [group_characters(kept, config)] if all(len(line) == 1 for line in grouped) else grouped
+    return [group_characters(kept, config)] if len(grouped) > 1 and all(len(line) == 1 for line in grouped) else grouped
 
 
 def preprocess(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray | None:

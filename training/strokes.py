@@ -81,11 +81,14 @@ def recognition_pen(strokes: list[Stroke], drawing: dict | None = None) -> float
     drawing = page_drawing() if drawing is None else drawing
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
     boxes = merged_boxes([(*(float(f(stroke[:, 1])) for f in (np.min, np.max)), *(float(f(stroke[:, 0])) for f in (np.min, np.max))) for stroke in points if len(stroke)])
-    extents = [tuple(f(boxes[i][side] for i in line) for f, side in ((min, 0), (max, 1), (min, 2), (max, 3))) for line in lines(boxes)]
-    # Lines of writing are wider than tall; with fewer than two such it is one line (an 8's loops drawn one under the other).
-    if sum(right - left > bottom - top for top, bottom, left, right in extents) < 2:
-        extents = [(min(box[0] for box in boxes), max(box[1] for box in boxes), 0.0, 0.0)] if boxes else []
-    height = max((bottom - top for top, bottom, _, _ in extents), default=0.0)
+    def span(members, side):  # the members' extent down (side 0) or across (side 2)
+        return max(box[side + 1] for box in members) - min(box[side] for box in members)
+
+    found = [[boxes[index] for index in line] for line in lines(boxes)]
+    # Lines count when two are wider than tall: not an 8's two loops, one under the other.
+    if sum(span(line, 2) > span(line, 0) for line in found) < 2:
+        found = [boxes] if boxes else []
+    height = max((span(line, 0) for line in found), default=0.0)
     share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
     return drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
 

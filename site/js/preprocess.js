@@ -356,6 +356,6 @@ export function segment(imageData, config = DEFAULT_CONFIG) {
   const { ink, labels, kept, ignored } = keptComponents(imageData, config);
   let grouped = lines(kept.map((c) => [c.top, c.bottom, c.left, c.right])).map((line) => groupCharacters(line.map((i) => kept[i]), config));
   // One character a line: one character, the pen lifted across it (a 7's stem).
-  if (grouped.every((line) => line.length === 1)) grouped = [groupCharacters(kept, config)];
+  if (grouped.length > 1 && grouped.every((line) => line.length === 1)) grouped = [groupCharacters(kept, config)];
   return Object.assign(grouped.flatMap((line, row) => line.map((group) => ({ row, ...characterInput(ink, labels, imageData.width, group, config) }))), { ignored });
 }
