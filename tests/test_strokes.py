@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.test_site import READY_TIMEOUT_MS, wait_for_value
-from training.strokes import draw_page, draw_strokes, page_drawing, recognition_pen
+from training.strokes import draw_page, draw_strokes, page_drawing, recognition_pens
 from training.writers import writer_digits, writer_numbers
 
 pytestmark = pytest.mark.browser
@@ -62,25 +62,39 @@ def drawings():
     """Single digits and 5-digit numbers of validation writers, as their strokes on the pad."""
     singles = [strokes for strokes, _ in writer_digits("validation")[::30]]
     numbers = [strokes for strokes, _ in writer_numbers("validation", lengths=(3, 5), count=2, seed=4)]
-    return singles + numbers + [stacked(numbers[0], numbers[-1])]
+    return singles + numbers + [stacked(numbers[0], numbers[-1]), stacked(numbers[0], numbers[-1], (40, 100))]
 
 
-def stacked(first: list[np.ndarray], second: list[np.ndarray]) -> list[np.ndarray]:
-    """Two numbers' strokes written one under the other, each fitted into a band of the pad."""
+def stacked(first: list[np.ndarray], second: list[np.ndarray], heights: tuple[float, float] = (100, 100)) -> list[np.ndarray]:
+    """Two numbers' strokes written one under the other, each fitted into a band of the pad `heights` tall, 30
+    pixels of paper between the bands."""
 
-    def fitted(strokes, top):
+    def fitted(strokes, top, height):
         points = np.concatenate(strokes)
-        low, scale = points.min(axis=0), 100 / max(np.ptp(points[:, 1]), np.ptp(points[:, 0]) / 2.4)
+        low, scale = points.min(axis=0), height / max(np.ptp(points[:, 1]), np.ptp(points[:, 0]) / 2.4)
         return [(stroke - low) * scale + (20, top) for stroke in strokes]
 
-    return fitted(first, 20) + fitted(second, 150)
+    return fitted(first, 20, heights[0]) + fitted(second, 50 + heights[0], heights[1])
 
 
-def test_a_second_line_leaves_the_first_lines_pen_alone():
-    # Review 8: the pen followed the whole drawing's height, so line 1 thickened the moment line 2 began.
+@pytest.mark.parametrize("heights", [(100, 100), (40, 100), (100, 40)])
+def test_each_line_is_drawn_with_its_own_pen(heights):
+    # Review 8: the pen followed the whole drawing's height, so line 1 thickened the moment line 2 began; review
+    # 9: then it followed the tallest line, so a bigger line 2 still thickened line 1.
     number = writer_numbers("validation", lengths=(5,), count=1, seed=4)[0][0]
-    both = stacked(number, number)
-    assert recognition_pen(both) == recognition_pen(both[: len(number)]) < page_drawing()["penWidth"]
+    both = stacked(number, number, heights)
+    first, second = both[: len(number)], both[len(number) :]
+    assert recognition_pens(both) == recognition_pens(first) + recognition_pens(second)
+    assert len(set(recognition_pens(both))) == (1 if heights[0] == heights[1] else 2)
+    if heights[1] >= heights[0]:  # line 2 begun (a smaller line's first stroke joins line 1 until it is a line)
+        assert recognition_pens(both[: len(number) + 1])[: len(number)] == recognition_pens(first)
+
+
+def test_on_the_page_a_bigger_second_line_leaves_the_first_lines_ink_alone(page, site_url):
+    number = writer_numbers("validation", lengths=(5,), count=1, seed=4)[0][0]
+    both = stacked(number, number, (40, 100))  # line 1 on rows 20-60, line 2's ink from row 84
+    alone, drawn = pad_canvases(page, site_url, [both[: len(number)], both])
+    assert alone[:75].sum() > 0 and np.array_equal(alone[:75], drawn[:75])
 
 
 def test_python_replays_strokes_as_the_page_draws_them(page, site_url, drawings):
@@ -90,8 +104,8 @@ def test_python_replays_strokes_as_the_page_draws_them(page, site_url, drawings)
         inked = (ours > 0) | (theirs > 0)
         # Python and the canvas 2D context agree on the inked pixels to a mean of 0.025 (anti-aliasing and
         # curve flattening differ by a fraction of a pixel along the edges).
-        assert np.abs(ours - theirs)[inked].mean() <= 0.025, f"pen {recognition_pen(strokes):.1f} px"
+        assert np.abs(ours - theirs)[inked].mean() <= 0.025, f"pens {set(recognition_pens(strokes))} px"
         # And the pen is the rule's: drawn with the page's full pen, small writing is clearly bolder.
-        if recognition_pen(strokes) < page_drawing()["penWidth"] - 4:
+        if max(recognition_pens(strokes)) < page_drawing()["penWidth"] - 4:
             full = draw_strokes(strokes, 280, pen_width=page_drawing()["penWidth"])
             assert full.sum() > 1.3 * theirs.sum()

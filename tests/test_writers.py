@@ -94,7 +94,10 @@ def test_single_digits_fit_the_pad_at_a_height_people_draw():
 
 
 def test_the_recognition_pen_thins_with_small_writing():
-    from training.strokes import page_drawing, recognition_pen
+    from training.strokes import page_drawing, recognition_pens
+
+    def recognition_pen(strokes, drawing=page_drawing()):
+        return recognition_pens(strokes, drawing)[0]
 
     drawing = page_drawing()
     tall = [np.array([[100.0, 20.0], [100.0, 20.0 + drawing["fullPenHeight"] * 280]])]

@@ -318,7 +318,7 @@ LINE_UNDER = 0.5  # ...begins a new line, unless it reaches up into the line so 
 
 def lines(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
     """The lines of writing (spec step 4) of these (top, bottom, left, right) boxes: per line, top to bottom, the
-    boxes' indices. pad.js's pen and its twin `training.strokes.recognition_pen` use it on strokes, `segment` on
+    boxes' indices. pad.js's pen and its twin `training.strokes.recognition_pens` use it on strokes, `segment` on
     components."""
     if not boxes:
         return []

@@ -13,8 +13,8 @@ template — and get the canvas the page would give the model:
   one pixel as the canvas 2D context does: a pixel whose centre lies at distance d from the path gets ink
   clip(pen_width / 2 + 0.5 - d, 0, 1);
 - overlapping strokes do not add up: the darker ink wins;
-- the recognition pen thins with small writing (`recognition_pen`, pad.js `recognitionPen`): a drawing at
-  least fullPenHeight of the canvas tall gets the page's whole penWidth, a smaller one a pen in proportion
+- the recognition pen thins with small writing (`recognition_pens`, pad.js `recognitionPens`): a line of writing
+  at least fullPenHeight of the canvas tall gets the page's whole penWidth, a smaller one a pen in proportion
   to its height, never thinner than thinnestPen of penWidth. A 5-digit number written across the pad has
   digits about 45 px tall; at 16 px the pen filled their loops.
 
@@ -37,7 +37,7 @@ Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
 # The recognition pen's rule (metadata.json's drawing.fullPenHeight and drawing.thinnestPen; convert.py writes
 # them from here), chosen on the validation writers only: with the shipped model every pair of fullPenHeight
 # 0.4 / 0.5 / 0.6 and thinnestPen 0.15 / 0.25 / 0.35 read 98.0 % of 200 validation numbers exactly (one pen:
-# 86.0 %), so the middle of that plateau is kept. See `recognition_pen`. Numbers written close (0.1-0.3 of their
+# 86.0 %), so the middle of that plateau is kept. See `recognition_pens`. Numbers written close (0.1-0.3 of their
 # height apart) ask for a thinner pen, which bridges less paper between digits, and single digits for a bolder
 # one: docs/EXPERIMENTS.md, "Numbers written close: two remedies refused" (0.7 was chosen on validation and
 # refused at its one test look).
@@ -52,10 +52,12 @@ def page_drawing() -> dict:
     return {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen, "fullPenHeight": FULL_PEN_HEIGHT, "thinnestPen": THINNEST_PEN}
 
 
-def merged_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+def merged_boxes(boxes: list[tuple[float, float, float, float]]) -> tuple[list[tuple[float, float, float, float]], list[list[int]]]:
     """Strokes' (top, bottom, left, right) boxes, any two that overlap (in height, or nearly: a tenth of the taller)
-    merged into one until none do: roughly the characters, as an 8 drawn as two loops is one."""
+    merged into one until none do: roughly the characters, as an 8 drawn as two loops is one. Also, per merged box,
+    the indices of the boxes in it."""
     boxes = list(boxes)
+    members = [[index] for index in range(len(boxes))]
     merged = True
     while merged:
         merged = False
@@ -64,39 +66,47 @@ def merged_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[f
             near = 0.1 * max(bottom - top, b - t)  # an 8's loops, drawn apart, nearly touch
             if t <= bottom + near and top <= b + near and l <= right and left <= r:
                 boxes[i] = (min(top, t), max(bottom, b), min(left, l), max(right, r))
+                members[i] += members.pop(j)
                 del boxes[j]
                 merged = True
                 break
-    return boxes
+    return boxes, members
 
 
-def recognition_pen(strokes: list[Stroke], drawing: dict | None = None) -> float:
-    """The pen width pad.js draws these strokes (canvas pixels) with on the recognition canvas.
+def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list[float]:
+    """The pen width pad.js draws each of these strokes (canvas pixels) with on the recognition canvas.
 
-    penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize), thinnestPen, 1), strokeHeight the vertical
-    extent of the tallest line of strokes (`training.preprocess.lines`, when two or more of them are wider than
-    tall; otherwise of all the strokes' points): a number wrapped under itself keeps its first line's pen. A
-    drawing with thinnestPen 1 keeps one pen whatever its size.
+    penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1), lineHeight the vertical extent of
+    the stroke's line (`training.preprocess.lines` of the strokes' merged boxes): a line is drawn as if it were
+    written alone, so a line written under another, of any size, leaves the first one's pen alone. The lines are
+    one when every line holds one box (an 8's two loops, a 7 whose stem a pen lift cut) or when one reaches up
+    into the line above it (a stroke dropped below its number). A drawing with thinnestPen 1 keeps
+    one pen whatever its size.
     """
     drawing = page_drawing() if drawing is None else drawing
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
-    boxes = merged_boxes([(*(float(f(stroke[:, 1])) for f in (np.min, np.max)), *(float(f(stroke[:, 0])) for f in (np.min, np.max))) for stroke in points if len(stroke)])
-    def span(members, side):  # the members' extent down (side 0) or across (side 2)
-        return max(box[side + 1] for box in members) - min(box[side] for box in members)
+    drawn = [index for index, stroke in enumerate(points) if len(stroke)]
+    boxes, members = merged_boxes([(*(float(f(points[index][:, 1])) for f in (np.min, np.max)), *(float(f(points[index][:, 0])) for f in (np.min, np.max))) for index in drawn])
+    def edge(line, side):  # a line's top (side 0) or bottom (side 1)
+        return (max if side else min)((boxes[index][side] for index in line), default=0.0)
 
-    found = [[boxes[index] for index in line] for line in lines(boxes)]
-    # Lines count when two are wider than tall: not an 8's two loops, one under the other.
-    if sum(span(line, 2) > span(line, 0) for line in found) < 2:
-        found = [boxes] if boxes else []
-    height = max((span(line, 0) for line in found), default=0.0)
-    share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
-    return drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
+    found = lines(boxes)
+    if all(len(line) == 1 for line in found) or any(edge(line, 0) <= edge(above, 1) for above, line in zip(found, found[1:])):
+        found = [list(range(len(boxes)))]
+    pens = [drawing["penWidth"]] * len(points)
+    for line in found:
+        height = edge(line, 1) - edge(line, 0)
+        share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
+        for index in line:
+            for member in members[index]:
+                pens[drawn[member]] = drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
+    return pens
 
 
 def draw_page(strokes: list[Stroke], drawing: dict | None = None) -> np.ndarray:
     """The recognition canvas pad.js gives the model for these strokes (canvas pixels); ink float64 in [0, 1]."""
     drawing = page_drawing() if drawing is None else drawing
-    return draw_strokes(strokes, drawing["canvasSize"], pen_width=recognition_pen(strokes, drawing))
+    return draw_strokes(strokes, drawing["canvasSize"], pen_width=recognition_pens(strokes, drawing))
 
 
 def trace(stroke: Stroke, step: float = 1.0) -> np.ndarray:
@@ -132,15 +142,17 @@ def _segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarr
     return np.hypot(px - (a[0] + t * d[0]), py - (a[1] + t * d[1]))
 
 
-def draw_strokes(strokes: list[Stroke], height: int, width: int | None = None, pen_width: float = 16.0, ink: np.ndarray | None = None) -> np.ndarray:
+def draw_strokes(strokes: list[Stroke], height: int, width: int | None = None, pen_width: float | list[float] = 16.0, ink: np.ndarray | None = None) -> np.ndarray:
     """Render strokes with a round pen as pad.js does; ink float64 (height, width) in [0, 1].
 
-    Given `ink`, the strokes are drawn onto it (in place) and it is returned.
+    `pen_width` is one width for every stroke or a list of each stroke's. Given `ink`, the strokes are drawn onto
+    it (in place) and it is returned.
     """
     width = height if width is None else width
     canvas = np.zeros((height, width)) if ink is None else ink
-    reach = pen_width / 2 + 0.5  # beyond this distance from the path a pixel gets no ink
-    for stroke in strokes:
+    pens = pen_width if isinstance(pen_width, list) else [pen_width] * len(strokes)
+    for stroke, pen in zip(strokes, pens):
+        reach = pen / 2 + 0.5  # beyond this distance from the path a pixel gets no ink
         path = trace(stroke)
         if len(path) == 0:
             continue

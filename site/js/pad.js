@@ -10,46 +10,52 @@ import { lines } from './preprocess.js';
  * model's values, so the pad draws the same whether or not a model ever loads.
  * @type {{canvasSize: number, penWidth: number, fullPenHeight: number, thinnestPen: number}} canvas side
  *   and pen width in recognition pixels; the pen thins below fullPenHeight (a fraction of the canvas), never
- *   under thinnestPen (a fraction of penWidth): see `recognitionPen`
+ *   under thinnestPen (a fraction of penWidth): see `recognitionPens`
  */
 export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fullPenHeight: 0.5, thinnestPen: 0.25 });
 
-/** Strokes' boxes, overlapping ones merged: training/strokes.py's merged_boxes. */
+/** Merges (nearly) overlapping strokes' boxes in place; returns each box's strokes. Twin: strokes.py. */
 function mergedBoxes(boxes) {
+  const members = boxes.map((_, i) => [i]);
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const [[top, bottom, left, right], [t, b, l, r]] = [boxes[i], boxes[j]];
       const near = 0.1 * Math.max(bottom - top, b - t);
       if (t <= bottom + near && top <= b + near && l <= right && left <= r) {
         boxes[i] = [Math.min(top, t), Math.max(bottom, b), Math.min(left, l), Math.max(right, r)];
+        members[i].push(...members.splice(j, 1)[0]);
         boxes.splice(j, 1);
         i = -1; // from the start again
         break;
       }
     }
   }
-  return boxes;
+  return members;
 }
 
 /**
- * The recognition pen for these strokes: penWidth x clamp(strokeHeight / (fullPenHeight x canvasSize),
- * thinnestPen, 1), strokeHeight the height of the tallest line (preprocess.js `lines`, when two are wider than
- * tall; else of all the strokes) in recognition pixels, so a second line leaves the first one's pen alone. Why,
- * and the twin: training/strokes.py.
+ * Each stroke's recognition pen: penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1),
+ * lineHeight its line's height (`lines`, when they lie apart) in recognition pixels: each line is drawn as if
+ * written alone. Why, and the twin: training/strokes.py.
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to recognition pixels
  * @param {typeof DEFAULT_DRAWING} drawing
- * @returns {number} pen width in recognition pixels
+ * @returns {number[]} pen widths in recognition pixels
  */
-export function recognitionPen(strokes, scale, drawing) {
-  const boxes = mergedBoxes(strokes.map((stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))])));
-  const span = (members, side) => Math.max(...members.map((box) => box[side + 1])) - Math.min(...members.map((box) => box[side]));
-  let found = lines(boxes).map((line) => line.map((i) => boxes[i]));
-  // Lines count when two are wider than tall (not an 8's two loops).
-  if (found.filter((line) => span(line, 2) > span(line, 0)).length < 2) found = [boxes];
-  const height = Math.max(0, ...found.map((line) => span(line, 0))) * scale;
-  const share = height / (drawing.fullPenHeight * drawing.canvasSize);
-  return drawing.penWidth * Math.min(Math.max(share, drawing.thinnestPen), 1);
+export function recognitionPens(strokes, scale, drawing) {
+  const boxes = strokes.map((stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]));
+  const members = mergedBoxes(boxes);
+  const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
+  let found = lines(boxes);
+  // One line when each holds one character (an 8's loops, a 7's stem) or one reaches up into the one above.
+  if (found.every((line) => line.length === 1) || found.some((line, i) => i && edge(line, 0) <= edge(found[i - 1], 1))) found = [boxes.map((_, i) => i)];
+  const pens = [];
+  for (const line of found) {
+    const height = (edge(line, 1) - edge(line, 0)) * scale;
+    const pen = drawing.penWidth * Math.min(Math.max(height / (drawing.fullPenHeight * drawing.canvasSize), drawing.thinnestPen), 1);
+    for (const i of line) for (const stroke of members[i]) pens[stroke] = pen;
+  }
+  return pens;
 }
 
 /**
@@ -84,19 +90,19 @@ export function traceStroke(context, stroke, scale) {
  * @param {CanvasRenderingContext2D} context
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to context units
- * @param {number} penWidth in context units
+ * @param {number[]} pens each stroke's pen width in context units
  * @param {string} colour any CSS colour
  */
-export function drawStrokes(context, strokes, scale, penWidth, colour) {
+export function drawStrokes(context, strokes, scale, pens, colour) {
   context.strokeStyle = colour;
   context.fillStyle = colour;
-  context.lineWidth = penWidth;
   context.lineCap = 'round';
   context.lineJoin = 'round';
-  for (const stroke of strokes) {
+  for (const [i, stroke] of strokes.entries()) {
     context.beginPath();
+    context.lineWidth = pens[i];
     if (stroke.length === 1) {
-      context.arc(stroke[0].x * scale, stroke[0].y * scale, penWidth / 2, 0, 2 * Math.PI);
+      context.arc(stroke[0].x * scale, stroke[0].y * scale, pens[i] / 2, 0, 2 * Math.PI);
       context.fill();
     } else {
       traceStroke(context, stroke, scale);
@@ -143,10 +149,10 @@ export function createPad(canvas, { onChange }) {
     // The pen keeps its proportion to the canvas and thins with small writing as the recognition pen does,
     // so what you see is what the model gets.
     const toRecognition = drawing.canvasSize / Math.max(size, 1);
-    const penWidth = recognitionPen(strokes, toRecognition, drawing) / toRecognition;
+    const pens = recognitionPens(strokes, toRecognition, drawing).map((pen) => (pen / toRecognition) * pixelRatio);
     // Read after the page's own updates, getComputedStyle would recalculate styles in the middle of a frame.
     ink ||= getComputedStyle(canvas).color;
-    drawStrokes(context, strokes, pixelRatio, penWidth * pixelRatio, ink);
+    drawStrokes(context, strokes, pixelRatio, pens, ink);
   }
 
   const requestRender = () => {
@@ -282,7 +288,7 @@ export function createPad(canvas, { onChange }) {
       if (recognition.width !== canvasSize) recognition.width = recognition.height = canvasSize;
       recognitionContext.fillStyle = '#fff';
       recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
-      drawStrokes(recognitionContext, strokes, scale, recognitionPen(strokes, scale, drawing), '#000');
+      drawStrokes(recognitionContext, strokes, scale, recognitionPens(strokes, scale, drawing), '#000');
       return recognitionContext.getImageData(0, 0, canvasSize, canvasSize);
     },
   };
