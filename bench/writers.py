@@ -8,7 +8,7 @@ model, two digits joined by ink cut apart where the model has a judge, training/
 the split drawn alone on the pad. Numbers: 2-5 digits of one writer written across the pad, spaced (0.3-0.7
 of their height of paper between digits) and written close (0.1-0.3, where the pen may bridge the paper: the
 same writers and digits); exact when every digit is read and none is missing or extra. Wrapped: two 4-digit numbers of one
-writer, the second under the first (0.3-0.8 of their height apart), exact when both lines are read, line by line. Each on the test writers (the final figure) and
+writer, the second under the first (0.3-0.8 of their height apart, or just under: 0.2 and 0.1), exact when both lines are read, line by line. Each on the test writers (the final figure) and
 the validation writers (where the pen rule was chosen), with the page's pen rule (the recognition pen thins
 with small writing, metadata.json's drawing.fullPenHeight / thinnestPen) and without it (one 16-px pen).
 """
@@ -31,7 +31,7 @@ RULES = {"pen rule": False, "one pen (no rule)": True}
 
 def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
     """{split: {rule: measure_writers result}} for the shipped model folder."""
-    from training.evaluate_writers import SPACINGS, WRAPPED, measure_writers, without_pen_rule
+    from training.evaluate_writers import SPACINGS, WRAPPINGS, measure_writers, without_pen_rule
     from training.strokes import page_drawing
 
     metadata = json.loads((model_dir / "metadata.json").read_text())
@@ -44,7 +44,7 @@ def measure_all(model_dir: Path, numbers_per_length: int) -> dict:
             result.pop("drawing")
             results.setdefault(split, {})[rule] = result
             numbers = ", ".join(f"{name} {100 * result[key]['exact']:.1f} %" for key, (name, _) in SPACINGS.items())
-            numbers += f", wrapped {100 * result[WRAPPED]['exact']:.1f} %"
+            numbers += ", wrapped " + ", ".join(f"{name} {100 * result[key]['exact']:.1f} %" for key, (name, _, _) in WRAPPINGS.items())
             print(f"  {split}, {rule}: digits {100 * result['digits']['accuracy']:.1f} %, numbers {numbers} ({time.time() - started:.0f} s)", flush=True)
     return results
 
@@ -58,7 +58,7 @@ def real_writers_column(model_dir: Path, numbers_per_length: int = QUICK_NUMBERS
 
 
 def markdown(results: dict, command: str, model: str, stamp: str) -> str:
-    from training.evaluate_writers import SPACINGS, WRAPPED
+    from training.evaluate_writers import SPACINGS, WRAPPINGS
 
     lines = [f"# Real writers' digits and numbers ({stamp})", "", f"`{command}`, model `{model}`. {METHOD}", ""]
     for split, by_rule in results.items():
@@ -75,8 +75,10 @@ def markdown(results: dict, command: str, model: str, stamp: str) -> str:
                 numbers = result[key]
                 by_length = " | ".join(f"{100 * rate:.1f} %" for rate in numbers["by_length"].values())
                 lines.append(f"| {rule} | {spacing} | **{100 * numbers['exact']:.1f} %** | {by_length} | {numbers['mis_segmented']} |")
-        wrapped = ", ".join(f"{rule} **{100 * result[WRAPPED]['exact']:.1f} %** ({result[WRAPPED]['mis_segmented']} mis-segmented)" for rule, result in by_rule.items())
-        lines += ["", f"Two 4-digit numbers, the second written under the first, read line by line ({first[WRAPPED]['count']}): {wrapped}."]
+        lines += ["", "Two 4-digit numbers, the second written under the first, read line by line:", ""]
+        for key, (name, _, _) in WRAPPINGS.items():
+            wrapped = ", ".join(f"{rule} **{100 * result[key]['exact']:.1f} %** ({result[key]['mis_segmented']} mis-segmented)" for rule, result in by_rule.items())
+            lines.append(f"- {name} ({first[key]['count']}): {wrapped}")
         errors = by_rule["pen rule"]["digits"]["errors"]
         shown = ", ".join(f"{error['label']}→{error['read'] or '(nothing)'}" for error in errors)
         lines += ["", f"Single digits misread with the pen rule (true→read): {shown or 'none'}.", ""]

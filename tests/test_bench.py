@@ -441,6 +441,8 @@ def writers_result(digits: float, numbers: float, close: float) -> dict:
         "numbers": spaced(numbers, 3),
         "numbers_close": spaced(close, 40),
         "numbers_wrapped": {"count": 200, "exact": numbers - 0.02, "by_length": {}, "mis_segmented": 2},
+        "numbers_wrapped_0.2": {"count": 100, "exact": numbers - 0.03, "by_length": {}, "mis_segmented": 3},
+        "numbers_wrapped_0.1": {"count": 100, "exact": numbers - 0.2, "by_length": {}, "mis_segmented": 8},
     }
 
 
@@ -454,7 +456,8 @@ def test_writers_report_has_both_splits_with_and_without_the_pen_rule_spaced_and
     assert "| pen rule | written close | **77.0 %** | 99.0 % | 97.0 % | 95.0 % | 77.0 % | 40 |" in text
     assert "| one pen (no rule) | spaced | **76.0 %** |" in text and "| one pen (no rule) | written close | **50.0 %** |" in text
     assert "true→read): 1→7." in text
-    assert "read line by line (200): pen rule **93.5 %** (2 mis-segmented), one pen (no rule) **74.0 %** (2 mis-segmented)." in text
+    assert "- 0.3-0.8 apart (200): pen rule **93.5 %** (2 mis-segmented), one pen (no rule) **74.0 %** (2 mis-segmented)" in text
+    assert "- 0.1 apart (100): pen rule **75.5 %** (8 mis-segmented), one pen (no rule) **56.0 %** (8 mis-segmented)" in text
 
 
 def test_writers_bench_without_a_model_is_one_line(tmp_path, capsys):

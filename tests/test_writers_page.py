@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.test_site import mouse_strokes, open_page, pad_box
-from training.evaluate_writers import WRAPPED, measure_writers
+from training.evaluate_writers import measure_writers
 from training.writers import CLOSE_GAP, NUMBER_GAP, compose_writer_number, split_samples, wrap_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,9 @@ SINGLE_DIGIT_FLOOR = 0.965
 NUMBERS_FLOOR = 0.93
 FIVE_DIGIT_FLOOR = 0.86
 CLOSE_FLOOR = 0.80  # written close: 84.5 % of these 200 (74.5 % before joined digits were cut, 61.0 % before apartHeight)
-WRAPPED_FLOOR = 0.88  # two 4-digit lines, one under the other: 93.5 % of these 200 (0 % before lines were found)
+# Two 4-digit lines, one under the other (evaluate_writers.WRAPPINGS), 0 % before lines were found: 0.3-0.8 of their
+# height apart 94.0 % of these 200, 0.2 apart 93.0 % of 100, 0.1 apart 73.0 % of 100.
+WRAPPED_FLOORS = {"numbers_wrapped": 0.88, "numbers_wrapped_0.2": 0.85, "numbers_wrapped_0.1": 0.60}
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +62,9 @@ def test_held_out_writers_numbers_written_close_are_read_exactly(measured):
 
 
 @pytest.mark.slow
-def test_held_out_writers_numbers_wrapped_under_themselves_are_read_line_by_line(measured):
-    assert measured[WRAPPED]["exact"] >= WRAPPED_FLOOR, measured[WRAPPED]
+@pytest.mark.parametrize("key", WRAPPED_FLOORS)
+def test_held_out_writers_numbers_wrapped_under_themselves_are_read_line_by_line(measured, key):
+    assert measured[key]["exact"] >= WRAPPED_FLOORS[key], measured[key]
 
 
 # One test writer's 5-digit number, written across a phone's pad with the mouse: the strokes of

@@ -12,7 +12,8 @@ Three measures:
   height of paper between digits) and written close (0.1-0.3: the pen may bridge it, as it does for many
   people); right when every digit is read and none is missing or extra.
 - numbers wrapped under themselves: two 4-digit numbers of one writer, the second under the first
-  (`writer_wrapped_numbers`), with a model folder only; right when both lines are read, line by line.
+  (`writer_wrapped_numbers`), 0.3-0.8 of their height apart, and just under (0.2, 0.1), with a model folder only;
+  right when both lines are read, line by line.
 
 Figures on the test writers are final figures: choose anything (the pen rule's parameters, a model) on the
 validation writers.
@@ -30,11 +31,14 @@ import numpy as np
 from training.drawing import to_rgba
 from training.files import write_atomic
 from training.strokes import draw_page, page_drawing
-from training.writers import CLOSE_GAP, LENGTHS, NUMBER_GAP, SEED, writer_digits, writer_numbers, writer_wrapped_numbers
+from training.writers import CLOSE_GAP, LENGTHS, LINE_GAP, NUMBER_GAP, SEED, writer_digits, writer_numbers, writer_wrapped_numbers
 
 # Result key: what the reports call it, and the paper between digits (x their height).
 SPACINGS = {"numbers": ("spaced", NUMBER_GAP), "numbers_close": ("written close", CLOSE_GAP)}
-WRAPPED = "numbers_wrapped"  # result key: two 4-digit numbers, one under the other (writers.writer_wrapped_numbers)
+# Result key: two 4-digit numbers, one under the other (writers.writer_wrapped_numbers): what the reports call it, the
+# paper between the lines (x the taller line's height) and rounds over the writers.
+WRAPPINGS = {"numbers_wrapped": ("0.3-0.8 apart", LINE_GAP, 20), "numbers_wrapped_0.2": ("0.2 apart", (0.2, 0.2), 10), "numbers_wrapped_0.1": ("0.1 apart", (0.1, 0.1), 10)}
+WRAPPED = "numbers_wrapped"
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 200  # Canvases segmented at a time (280 x 280 x 4 bytes each).
@@ -85,21 +89,20 @@ def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, dra
     return read_characters(characters, predict) if callable(predict) else read
 
 
-def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS, spacings: tuple[str, ...] = (*SPACINGS, WRAPPED)) -> dict:
+def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int = 50, seed: int = SEED, drawing: dict | None = None, lengths: tuple[int, ...] = LENGTHS, spacings: tuple[str, ...] = (*SPACINGS, *WRAPPINGS)) -> dict:
     """Single-digit accuracy by digit and exact-number accuracy by length, numbers spaced ("numbers") and
     written close ("numbers_close", the same writers and digits), on the writers of `split`, and two-line numbers
-    (WRAPPED: exact when both lines are read, line by line); `spacings`: which of these to measure.
+    (WRAPPINGS: exact when both lines are read, line by line); `spacings`: which of these to measure.
 
     `predict`: a model folder (read with TF.js by the page's own code, joined digits cut as the page does) or a
     function from inputs to probabilities (each segmented character classified alone).
     `drawing`: metadata.json's drawing block (default: the page's, with its pen rule).
     """
     singles = writer_digits(split, seed)
-    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=SPACINGS[key][1]) for key in spacings if key != WRAPPED}
-    if WRAPPED in spacings:
-        if callable(predict):
-            raise ValueError("two-line numbers are read line by line by the page's code only: give a model folder")
-        numbers[WRAPPED] = writer_wrapped_numbers(split)
+    if callable(predict) and set(spacings) & set(WRAPPINGS):
+        raise ValueError("two-line numbers are read line by line by the page's code only: give a model folder")
+    numbers = {key: writer_numbers(split, lengths, numbers_per_length, seed, gap=SPACINGS[key][1]) for key in spacings if key in SPACINGS}
+    numbers |= {key: writer_wrapped_numbers(split, WRAPPINGS[key][2], gap=WRAPPINGS[key][1]) for key in spacings if key in WRAPPINGS}
     drawings = [strokes for strokes, _ in singles] + [strokes for spaced in numbers.values() for strokes, _ in spaced]
     read = read_drawings(drawings, predict, drawing)
     single_right = np.array([r == str(label) for r, (_, label) in zip(read, singles)])
@@ -116,7 +119,7 @@ def measure_writers(predict: Predict | Path, split: str, numbers_per_length: int
     }
     position = len(singles)
     for key, spaced in numbers.items():
-        result[key] = number_figures(read[position : position + len(spaced)], [digits for _, digits in spaced], () if key == WRAPPED else lengths)
+        result[key] = number_figures(read[position : position + len(spaced)], [digits for _, digits in spaced], () if key in WRAPPINGS else lengths)
         position += len(spaced)
     return result
 
@@ -142,8 +145,9 @@ def sentence(result: dict) -> str:
         numbers = result[key]
         by_length = ", ".join(f"{length}: {100 * rate:.1f}" for length, rate in numbers["by_length"].items())
         said.append(f"numbers {name} {100 * numbers['exact']:.1f} % exact of {numbers['count']} ({by_length} %; {numbers['mis_segmented']} mis-segmented)")
-    if WRAPPED in result:
-        said.append(f"two 4-digit lines one under the other {100 * result[WRAPPED]['exact']:.1f} % exact of {result[WRAPPED]['count']}")
+    for key, (name, _, _) in WRAPPINGS.items():
+        if key in result:
+            said.append(f"two 4-digit lines one under the other, {name}, {100 * result[key]['exact']:.1f} % exact of {result[key]['count']}")
     return "; ".join(said)
 
 

@@ -186,10 +186,10 @@ def wrap_lines(lines: list[list[np.ndarray]], gap: float, left: float = 20.0, to
     return wrapped
 
 
-def writer_wrapped_numbers(split: str, per_writer: int = 20, seed: int = WRAPPED_SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str]]:
+def writer_wrapped_numbers(split: str, per_writer: int = 20, seed: int = WRAPPED_SEED, path: Path = DATA_FILE, gap: tuple[float, float] = LINE_GAP) -> list[tuple[list[np.ndarray], str]]:
     """`per_writer` rounds over the writers of `split`: each writes two 4-digit numbers, the second under the first
-    (a phone number wrapped on a phone), spaced as `writer_numbers`' and `LINE_GAP` apart. Strokes and text
-    ("0612\\n3456")."""
+    (a phone number wrapped on a phone), spaced as `writer_numbers`' and `gap` apart (x the taller line's height, drawn
+    uniformly from the range). Strokes and text ("0612\\n3456")."""
     by_writer = samples_by_writer(split, path)
     rng = np.random.default_rng(seed)
     numbers = []
@@ -197,7 +197,7 @@ def writer_wrapped_numbers(split: str, per_writer: int = 20, seed: int = WRAPPED
         for writer in sorted(by_writer):
             first, second = ("".join(str(digit) for digit in rng.integers(0, 10, 4)) for _ in range(2))
             lines = [compose_writer_number(by_writer[writer], digits, rng) for digits in (first, second)]
-            numbers.append((wrap_lines(lines, rng.uniform(*LINE_GAP)), f"{first}\n{second}"))
+            numbers.append((wrap_lines(lines, rng.uniform(*gap)), f"{first}\n{second}"))
     return numbers
 
 
