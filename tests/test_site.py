@@ -616,6 +616,26 @@ def test_on_a_short_phone_the_answer_is_on_screen_after_writing_and_a_strip_besi
         context.close()
 
 
+@pytest.mark.parametrize("width, height", [(360, 560), (375, 548)])
+def test_on_a_short_phone_a_number_on_two_lines_and_its_verdict_are_on_screen(chromium, site_url, width, height):
+    # Review 9: at 360x560, 061234 over 5678 was read right but shown at a one-line answer's size: the second line
+    # was cut at the bottom of the screen (the answer spanned 454-577 px) and the verdict (580-604) below it.
+    context = chromium.new_context(has_touch=True, is_mobile=True, viewport={"width": width, "height": height}, device_scale_factor=3)
+    page = context.new_page()
+    try:
+        open_page(page, site_url)
+        for row, digits in ((0.1, (ZERO, SIX, ONE, TWO, FOUR, SEVEN)), (0.55, (FIVE, SIX, SEVEN, FOUR))):
+            for column, digit in enumerate(digits):
+                draw(page, digit, left=0.01 + 0.165 * column, top=row, height=0.25)
+        expect(page.locator("#prediction")).to_have_js_property("textContent", "061247\n5674")
+        assert page.evaluate("window.scrollY") == 0
+        for answer in ("#prediction", "#verdict"):
+            box = page.locator(answer).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (answer, box)
+    finally:
+        context.close()
+
+
 def test_a_desktop_keeps_its_pad_beside_the_answer(page, site_url):
     # The phone layout above must not reach the desktop: 1280x800 keeps the pad it had (488 px, set by its column).
     page.set_viewport_size({"width": 1280, "height": 800})

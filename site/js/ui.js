@@ -64,7 +64,7 @@ function paintInput(canvas, input) {
  * Outline each character on the overlay, scaled from recognition pixels to the displayed canvas.
  * @param {HTMLCanvasElement} overlay the same CSS size as the drawing canvas
  * @param {number} size the overlay's CSS width (= height) in pixels, kept by a ResizeObserver: reading
- *   clientWidth here, after the answer's text has changed, would force a layout in the middle of the event
+ *   clientWidth here, after the answer's text has changed, would force a layout mid-event
  * @param {import('./recognise.js').Character[]} characters boxes in recognition pixels
  * @param {number} recognitionSize side of the recognition canvas in pixels
  * @param {number} selected index of the highlighted character
@@ -365,7 +365,9 @@ export function createView(root) {
       }
       shown = characters;
       prediction.textContent = text;
-      prediction.style.setProperty('--n', Math.max(1, ...text.split('\n').map((line) => line.length))); // its longest line
+      const lines = text.split('\n');
+      prediction.style.setProperty('--n', Math.max(1, ...lines.map((line) => line.length))); // its longest line
+      prediction.style.setProperty('--lines', lines.length);
       tooSmall = Boolean(speck);
       say();
       answer.classList.toggle('unsure', characters.some((character) => character.unsure));
