@@ -8,7 +8,7 @@
 // already active keeps serving its own, complete version; the next page load tries again). A new version
 // waits until the next page load (or the page's "Reload" button) and then takes over before that page
 // loads anything, so a page never mixes the files of two versions.
-const VERSION = 'a78669a17103';
+const VERSION = 'c47d60a895e0';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
