@@ -90,6 +90,30 @@ def test_each_line_is_drawn_with_its_own_pen(heights):
         assert recognition_pens(both[: len(number) + 1])[: len(number)] == recognition_pens(first)
 
 
+def test_python_and_javascript_give_each_stroke_the_same_pen(tmp_path):
+    # pad.js recognitionPens and its twin, on 300 random drawings of 1-12 strokes (many of them several lines).
+    import json
+    import subprocess
+
+    from training.webruntime import ROOT
+
+    rng = np.random.default_rng(5)
+
+    def stroke():
+        top, left, height, width = rng.uniform(0, 230), rng.uniform(0, 230), rng.uniform(2, 90), rng.uniform(2, 60)
+        count = rng.integers(1, 6)
+        return np.column_stack([left + width * rng.random(count), top + height * rng.random(count)]).round(2)
+
+    cases = [[stroke() for _ in range(rng.integers(1, 13))] for _ in range(300)]
+    points = [[[{"x": x, "y": y} for x, y in s.tolist()] for s in strokes] for strokes in cases]
+    (tmp_path / "strokes.json").write_text(json.dumps(points))
+    script = "import('./site/js/pad.js').then((p) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map((s) => p.recognitionPens(s, 1, p.DEFAULT_DRAWING)))))"
+    output = subprocess.run(["node", "-e", script, str(tmp_path / "strokes.json")], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    theirs = json.loads(output)
+    assert all(np.allclose(recognition_pens(strokes), pens, rtol=0, atol=1e-9) for strokes, pens in zip(cases, theirs))
+    assert sum(len(set(pens)) > 1 for pens in theirs) > 30  # drawings whose lines got pens of their own
+
+
 def test_on_the_page_a_bigger_second_line_leaves_the_first_lines_ink_alone(page, site_url):
     number = writer_numbers("validation", lengths=(5,), count=1, seed=4)[0][0]
     both = stacked(number, number, (40, 100))  # line 1 on rows 20-60, line 2's ink from row 84
