@@ -1,20 +1,17 @@
-// Offline and installable: precache the whole site and every task's model at install, serve them cache-first, and
-// delete older caches once a new version takes over. `python site_version.py` rewrites VERSION from a
-// SHA-256 of every precached file, so a new model or site changes this file's bytes: the browser then
-// installs the new worker, which fetches everything afresh.
+// Offline and installable: precache the site and every task's model at install, serve them cache-first, drop
+// older caches once a new version takes over. VERSION hashes every precached file (site_version.py), so any
+// change makes a new worker, which fetches everything afresh.
 //
-// Nothing stale, nothing corrupt: each model file is checked against the SHA-256 in its metadata.json
-// before it is cached, and a version with a file that does not match is not installed at all (the worker
-// already active keeps serving its own, complete version; the next page load tries again). A new version
-// waits until the next page load (or the page's "Reload" button) and then takes over before that page
-// loads anything, so a page never mixes the files of two versions.
-const VERSION = 'c47d60a895e0';
+// Each model file must match its metadata.json SHA-256 before it is cached, else the version is not installed
+// (the active worker keeps serving its own). A new version waits for the next page load (or the Reload
+// button) and takes over before that page loads anything: no page mixes two versions' files.
+const VERSION = 'dd455ac5b7ee';
 const CACHE = `inkwell-${VERSION}`;
 
-// Every file the page loads, relative to this worker (so any sub-path works). The models are not listed
-// here: models/index.json names the tasks, and each task's metadata.json names its files, added at install.
+// Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each
+// task's metadata.json list them.
 const APP_FILES = [
-  './', // index.html under the address the page was opened at: a 304, not a second download
+  './', // index.html at the address the page was opened at: a 304, not a second download
   'manifest.webmanifest',
   'css/style.css',
   'js/main.js',
@@ -31,13 +28,12 @@ const APP_FILES = [
   'icons/icon.svg',
   'icons/icon-192.png',
 ];
-// Not precached: the 512-px icons. Only the manifest names them, and a browser fetches them when it installs
-// the app to a home screen, online; the page itself uses icon.svg (and icon-192.png as its apple-touch-icon).
+// Not precached: the 512-px icons, which only the manifest names (see site_version.py).
 const MODELS_INDEX = 'models/index.json';
 
-// Plus the one runtime file this browser will run, chosen as TF.js chooses it: the SIMD WebAssembly binary
-// where WebAssembly.validate accepts TF.js's SIMD probe, else the plain one; where WebAssembly is off
-// (Lockdown Mode), TF.js's CPU build. Never the threaded binary: it needs cross-origin isolation.
+// Plus the one runtime file this browser runs, chosen as TF.js chooses: the SIMD binary where TF.js's SIMD
+// probe validates, else the plain one; without WebAssembly (Lockdown Mode), the CPU build. Never the threaded
+// binary: it needs cross-origin isolation.
 const RUNTIME_FILES = { simd: 'vendor/tfjs-backend-wasm-simd.wasm', plain: 'vendor/tfjs-backend-wasm.wasm', cpu: 'vendor/tfjs-cpu.js' };
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
 const runtimeFile = () => {
@@ -45,20 +41,19 @@ const runtimeFile = () => {
   return WebAssembly.validate(SIMD_PROBE) ? RUNTIME_FILES.simd : RUNTIME_FILES.plain;
 };
 
-// 'no-cache' revalidates with the server, so a new version never precaches a stale file, yet a file the
-// page has just downloaded comes back as a 304 instead of being downloaded a second time.
+// 'no-cache' revalidates: a new version never precaches a stale file, yet one the page just downloaded is a 304.
 const fresh = (path) => new Request(path, { cache: 'no-cache' });
 
-/** SHA-256 of an ArrayBuffer as lowercase hex, as in js/model.js (a classic worker cannot import it). */
+/** As js/model.js sha256Hex (a classic worker cannot import it). */
 async function sha256Hex(buffer) {
   const digest = await crypto.subtle.digest('SHA-256', buffer);
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**
- * Fetch one model file and return it only if its bytes have the SHA-256 metadata.json gives. A mismatch is
- * fetched once more past the HTTP cache, which may hold a truncated copy under the same validators (the
- * server sent it mid-deploy); a second mismatch fails the install.
+ * One model file, only if it has the SHA-256 metadata.json gives. A mismatch is fetched once more past the HTTP
+ * cache, which may hold a truncated copy (sent mid-deploy) under the same validators; a second mismatch fails
+ * the install.
  */
 async function fetchVerified(path, sha256) {
   let actual = '';
@@ -72,10 +67,7 @@ async function fetchVerified(path, sha256) {
   throw new Error(`${path}: SHA-256 ${actual.slice(0, 12)}… is not the ${sha256.slice(0, 12)}… of its metadata.json; not installing this version`);
 }
 
-/**
- * Cache one model folder (e.g. 'models/digits/'): its metadata.json and every file it lists,
- * each verified first. metadata.json goes in last, and only beside the files it describes.
- */
+/** Cache one model folder (e.g. 'models/digits/'): each file metadata.json lists, verified; metadata.json last. */
 async function precacheModel(cache, folder) {
   const metadataResponse = await fetch(fresh(`${folder}metadata.json`));
   if (!metadataResponse.ok) throw new Error(`${folder}metadata.json: HTTP ${metadataResponse.status}`);
@@ -93,8 +85,8 @@ async function precache() {
 }
 
 /**
- * Workers before this one skipped waiting instead of handing over at a page load, and their pages cannot
- * offer the new version; their caches lack js/update.js. Such a worker is replaced at once, as it would be.
+ * False for an old active worker, whose cache lacks js/update.js: its pages cannot offer the new version (it
+ * skipped waiting), so it is replaced at once.
  */
 async function activeWorkerCanHandOver() {
   if (!self.registration.active) return true;
@@ -111,13 +103,11 @@ async function dropOldCaches() {
 }
 
 /**
- * A page load that finds a new version installed and leaves no page behind on the old one (below) is the
- * moment to switch: the new worker is told to take over, and the browser gets a blank stand-in page that
- * loads the page again once it has: when the new worker claims it (`controllerchange`), or at once if no
- * version waits any more. Not sooner: Chromium activates the new worker only when this one has no request
- * in flight, and a stand-in that refreshed at once kept it busy with navigation after navigation, now and
- * then for good. The refresh after 10 s is a last resort only. With other tabs open the switch waits for
- * them, or for the Reload button of the page's notice.
+ * A page load that finds a new version waiting and leaves no page on the old one is the moment to switch: the
+ * new worker is told to take over, and a blank stand-in page reloads once it claims the page
+ * (`controllerchange`), or at once if none waits. Not sooner: Chromium activates a worker only when the old one
+ * has no request in flight, and a stand-in reloading at once could keep it busy for good. The 10-s refresh is
+ * a last resort. Other tabs open: the switch waits for them, or for the notice's Reload button.
  */
 const STAND_IN_SCRIPT = `const worker = navigator.serviceWorker;
 let leaving = false;
@@ -125,11 +115,11 @@ const reload = () => { if (!leaving) { leaving = true; location.reload(); } };
 worker.addEventListener('controllerchange', reload);
 worker.getRegistration().then((registration) => registration?.waiting || reload());`;
 const STAND_IN = `<!doctype html><title>Inkwell</title><meta http-equiv="refresh" content="10"><link rel="icon" href="data:,"><script>${STAND_IN_SCRIPT}</script>`;
-let standInPolicy = null; // its Content-Security-Policy: the one inline script, by its hash
+let standInPolicy = null; // its Content-Security-Policy: the inline script, by hash
 
 /**
- * True when no page is left on the old version: none open, or the one open is being reloaded (a new tab sees
- * one open too). Firefox has no isReloadNavigation; its reloads revalidate ('no-cache').
+ * True when no page is left on the old version: none open, or the one open is reloading (a new tab sees one
+ * open too). Firefox has no isReloadNavigation; its reloads revalidate ('no-cache').
  */
 async function leavesNoPageBehind(request) {
   const pages = await self.clients.matchAll({ includeUncontrolled: true });
@@ -149,7 +139,7 @@ async function handOver(request) {
   return new Response(STAND_IN, { headers: { 'Content-Type': 'text/html', 'Content-Security-Policy': standInPolicy } });
 }
 
-/** Cache first; the network only for what was never precached. Pages map to ./ (index.html), any query. */
+/** Cache first; the network for what was never precached. Pages map to ./ (index.html), any query. */
 async function respond(request) {
   const switched = await handOver(request);
   if (switched) return switched;
@@ -163,8 +153,8 @@ async function respond(request) {
 }
 
 self.addEventListener('install', (event) => {
-  // The first version, or one replacing a worker that cannot hand over, takes over at once; any other
-  // waits for handOver or the page's Reload button, so no page runs on two versions' files.
+  // The first version, or one replacing a worker that cannot hand over, takes over at once; any other waits
+  // for handOver or the Reload button.
   const installed = precache().catch(async (error) => {
     await caches.delete(CACHE); // a version that cannot be installed leaves nothing behind
     throw error;

@@ -1,13 +1,13 @@
-// What the user taught the page: misread drawings with their right labels, kept per task in this browser's
-// localStorage and sent nowhere. Kept as the model's input, one byte a pixel, so a new model reads them afresh.
+// What the user taught: misread drawings with their right labels, per task in localStorage, sent nowhere.
+// Kept as the model's input, a byte a pixel, so a new model reads them afresh.
 
 import { predictWithFeatures } from './model.js';
 
-export const TAUGHT_LIMIT = 50; // drawings kept per task, the oldest go first: each costs the page start-up time
+export const TAUGHT_LIMIT = 50; // per task, oldest dropped first: each costs start-up time
 const key = (task) => `inkwell.taught.${task}`;
 
 /**
- * The drawings taught for `task` that fit this model (a label it has, an input of its size), the last TAUGHT_LIMIT.
+ * The last TAUGHT_LIMIT drawings taught for `task` that fit this model (its labels, its input size).
  * @returns {{label: string, input: Float32Array}[]} none if storage is off or holds something else
  */
 export function loadTaught(storage, task, metadata) {
@@ -36,7 +36,7 @@ export function saveTaught(storage, task, items) {
 }
 
 /**
- * What recognise.js `blend` compares with: each taught drawing's label index and features, in one batch.
+ * What recognise.js `blend` compares with: each taught drawing's label index and features (one batch).
  * @returns {import('./recognise.js').Taught[]}
  */
 export function featuresOf(tf, model, metadata, items) {

@@ -1,4 +1,4 @@
-// Two digits the pen joined, read as two: training/joined.py's algorithm (tests/test_joined.py) with its judge,
+// Two digits the pen joined, read as two. Twin: training/joined.py (tests/test_joined.py); its judge:
 // metadata.json "joined". No DOM.
 
 import { fitAndCentre } from './preprocess.js';

@@ -8,9 +8,8 @@ import { createView } from './ui.js';
 import { registerWorker } from './update.js';
 
 const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
-// TensorFlow.js built for this page (tools/build_tfjs.mjs), one whole ES module per backend. The CPU build is
-// for browsers where WebAssembly is off (Lockdown Mode on Apple devices, JIT-less browsing modes). Only one is
-// ever imported: two copies of TF.js on a page would share one engine with two sets of classes.
+// TF.js built for this page (tools/build_tfjs.mjs), one ES module per backend; CPU where WebAssembly is off
+// (Lockdown Mode, JIT-less modes). Only one is imported: two copies would share one engine, two sets of classes.
 const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
@@ -18,17 +17,16 @@ let storage = null; // the task chosen last, and what the user taught
 try {
   storage = globalThis.localStorage ?? null;
 } catch {
-  // Site data blocked: reading localStorage throws. The page works, remembering nothing.
+  // Site data blocked: localStorage throws. The page works, remembering nothing.
 }
-const loaded = new Map(); // task name -> Promise of {model, metadata}: each task's model is loaded on first use
-let read = null; // `reader`: recognise.js's two halves for the current task and what the user taught it, once
-// its model and the backend are ready
-let generation = 0; // counts recognitions started: a live one still in progress gives way to any later one
-let onScreen = null; // {reader, revision}: what the answer on screen was read from (pad.revision())
-let backendTimed = null; // the backend's warm-up and timing, once, with the first model
+const loaded = new Map(); // task name -> Promise of {model, metadata}, loaded on first use
+let read = null; // `reader` for the current task, once its model and the backend are ready
+let generation = 0; // recognitions started: a live one in progress yields to any later one
+let onScreen = null; // {reader, revision}: what the answer on screen was read from
+let backendTimed = null; // the backend's warm-up and timing, once
 let opening = 0; // the latest task asked for: a slower, earlier load must not replace it
 
-/** Say why the recogniser stopped, and keep the pad: drawing works without a model. */
+/** Say why the recogniser stopped; drawing works without a model. */
 function fail(error) {
   read = null;
   view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`, error.retry ?? true);
@@ -42,12 +40,12 @@ function show(recognition, reader, revision) {
   if (recognition.characters.length > 0) view.showTiming(recognition.inferenceMilliseconds);
 }
 
-/** The answer for the drawing as it is, at once: a pointer-up, clear, undo, a model just loaded. */
+/** The answer for the drawing as it is, at once: pointer-up, clear, undo, a model just loaded. */
 function update() {
   generation++;
   view.showDrawing(pad.isEmpty(), pad.canUndo());
   if (!read) return;
-  // A pointer-up right after a live answer for the very same drawing: that answer stands, nothing to redo.
+  // A pointer-up right after a live answer for the same drawing: that answer stands.
   const revision = pad.revision();
   if (onScreen && onScreen.reader === read && onScreen.revision === revision) return;
   let recognition;
@@ -56,7 +54,7 @@ function update() {
     recognition = read.classify(read.split(pad.toImageData()));
     performance.measure('inkwell: recognise', { start: started });
   } catch (error) {
-    // A model that loaded yet cannot read drawings (a mismatch loadModel did not foresee): say so once.
+    // A model that loaded yet cannot read (a mismatch loadModel did not foresee): say so once.
     fail(error);
     return;
   }
@@ -67,9 +65,8 @@ function update() {
 const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
 
 /**
- * The live answer while the pen moves: the same work cut into three tasks (draw the recognition canvas,
- * preprocess, classify and show), so that a pointer-up arriving meanwhile waits for one piece, not for
- * the whole; the pointer-up's own recognition then replaces this one, which stops where it is.
+ * The live answer while the pen moves, cut into three tasks (draw the recognition canvas, preprocess, classify
+ * and show): a pointer-up meanwhile waits for one piece, and its own recognition replaces this one, which stops.
  */
 async function updateLive() {
   const ticket = ++generation;
@@ -98,13 +95,13 @@ const pad = createPad(document.getElementById('pad'), {
     if (reason === 'move') {
       live.request();
     } else {
-      live.cancel(); // the answer is due now, whole, in this event: not in the live pieces
+      live.cancel(); // the answer is due now, whole: not in live pieces
       update();
     }
   },
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
-/** What was taught changed: say so, and read the drawing again at once (the same revision reads differently). */
+/** What was taught changed: say so, and read again at once (the same revision now reads differently). */
 const retaught = (kept, label) => {
   view.showTaught(read.taughtCount(), kept, label);
   onScreen = null;
@@ -126,9 +123,9 @@ async function webAssemblyRuns() {
 }
 
 /**
- * The TF.js module for `forced` or for this browser, its backend started. When the wasm backend cannot start
- * although WebAssembly runs (its .wasm file blocked, by a school's proxy say), the page reloads on the CPU
- * build: two TF.js copies cannot share one page. Never resolves then.
+ * The TF.js module for `forced` or for this browser, its backend started. If wasm cannot start although
+ * WebAssembly runs (its .wasm blocked, by a proxy say), the page reloads on the CPU build (two TF.js copies
+ * cannot share a page) and this never resolves.
  */
 async function loadTensorFlow(forced) {
   const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
@@ -146,8 +143,8 @@ async function loadTensorFlow(forced) {
 }
 
 /**
- * recognise.js for one task's model, with what the user taught it: `taught` holds each drawing's features for
- * `blend`, `items` what storage keeps (the inputs, so that a new model reads them afresh).
+ * recognise.js for one task's model, with what the user taught it: `taught` holds features for `blend`, `items`
+ * what storage keeps (the inputs, so a new model reads them afresh).
  */
 function reader(tf, model, metadata, task) {
   const items = loadTaught(storage, task, metadata);
@@ -191,8 +188,7 @@ async function open(tf, name) {
   if (ticket !== opening) return;
   pad.setDrawing(metadata.drawing);
   view.showModel(metadata);
-  // Warm the backend up (the first prediction sets up its kernels) and time one prediction for the footer;
-  // once, with the first model.
+  // Once, with the first model.
   backendTimed ??= warmUp(tf, model, metadata.input.shape);
   const backend = await backendTimed;
   if (ticket !== opening) return;
@@ -216,8 +212,8 @@ async function start() {
   }
   const first = chooseTask(tasks, location.search, storage);
   view.showTasks(tasks, first, (name) => {
-    // What is drawn stays: a word begun in the wrong mode is read by the right one. Remembered once open:
-    // a model that failed to download must not open the next visit too, nor end the task on screen.
+    // What is drawn stays: a word begun in the wrong mode is read by the right one. Remembered once open: a
+    // model that failed to download must not open the next visit, nor end the task on screen.
     const back = read ? document.body.dataset.task : null;
     const title = (task) => tasks.find((entry) => entry.name === task).title;
     open(tf, name).then((opened) => opened && rememberTask(storage, name), (error) => {

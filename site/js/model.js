@@ -1,14 +1,13 @@
-// Load a model the page ships (site/models/<task>/), verify it, pick a backend, predict. No DOM: the same module
-// runs in the page and in Node (tools/tfjs_predict.mjs), where `tf` is @tensorflow/tfjs and `fetchFile`
-// reads from disk. Everything the page needs to know about the model comes from metadata.json.
+// Load a model the page ships (site/models/<task>/), verify it, predict. No DOM: it runs in Node too
+// (tools/tfjs_predict.mjs: `tf` is @tensorflow/tfjs, `fetchFile` reads from disk). All the page knows of the
+// model comes from metadata.json.
 
 import { DEFAULT_DRAWING } from './pad.js';
 import { DEFAULT_CONFIG } from './preprocess.js';
 
 /**
  * A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user, `retry`
- * whether loading the page again may help (a download that failed or arrived corrupt); otherwise the files must
- * change first, and the message says how.
+ * whether loading again may help (a failed or corrupt download); else the files must change, as it says.
  */
 export class ModelError extends Error {
   constructor(message, { retry = false } = {}) {
@@ -43,9 +42,8 @@ function parseJson(buffer, url) {
 }
 
 /**
- * Check that metadata.json holds every field the page reads, and that its fields agree with each other and
- * with what the page can do, so an old, hand-edited or mismatched one is reported by name instead of
- * saying "ready" and then breaking drawing or recognition.
+ * Check that metadata.json holds every field the page reads, agreeing with each other and with the page, so a
+ * stale or hand-edited one is reported by name, not found out mid-drawing.
  * @param {object} metadata parsed metadata.json
  * @param {string} url where it came from, for the message
  */
@@ -70,8 +68,7 @@ export function checkMetadata(metadata, url) {
   ];
   const missing = fields.find(([, present]) => !present);
   if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`);
-  // Each field is valid on its own; now they must fit together and fit the page, which draws one grey
-  // channel and centres each character in an imageSize square.
+  // Each field is valid alone; now they must fit together and fit the page (one grey channel, imageSize square).
   const { imageSize, boxSize } = metadata.preprocess;
   const shape = metadata.input.shape;
   const disagreements = [
@@ -87,7 +84,7 @@ export function checkMetadata(metadata, url) {
 }
 
 /**
- * Check that model.json is a TensorFlow.js layers model with its weights manifest, before reading it.
+ * Check that model.json is a TensorFlow.js layers model with a weights manifest.
  * @param {object} modelJson parsed model.json
  * @param {string} url where it came from, for the message
  */
@@ -99,7 +96,7 @@ function checkModelJson(modelJson, url) {
 }
 
 /**
- * Check that the loaded model takes the input metadata.json describes and gives one probability per label.
+ * Check that the model takes metadata.json's input and gives one probability per label.
  * @param {object} model a tf.LayersModel
  * @param {object} metadata checked metadata.json
  * @param {string} baseUrl the model's directory, for the message
@@ -118,13 +115,12 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
 }
 
 /**
- * Fetch metadata.json, model.json and the weight files, check every SHA-256 against metadata.json, and
- * build the layers model from memory (so each file is fetched once and only verified bytes are used).
+ * Fetch metadata.json, model.json and the weights, check every SHA-256 against metadata.json, and build the
+ * model from memory (each file fetched once, only verified bytes used).
  *
- * Whatever goes wrong is tried once more with the browser's HTTP cache bypassed, metadata.json included: a
- * stale or truncated copy may sit there from a deploy in progress, and a service worker that hands over to
- * a new version mid-load answers the second pass from the new version alone. So an old metadata.json is
- * never paired with new weights: the pair fails its SHA-256 check and is fetched again as one version.
+ * Any failure is tried once more past the HTTP cache, metadata.json included: a stale or truncated copy may sit
+ * there mid-deploy, and a service worker handing over mid-load answers the second pass from the new version
+ * alone. An old metadata.json beside new weights fails its SHA-256 check and is fetched again as one version.
  * @param {object} tf the TensorFlow.js namespace
  * @param {string} [baseUrl] directory of the model, relative to the page, ending in '/'
  * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
@@ -180,7 +176,7 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
   try {
     checkModelAgainstMetadata(model, metadata, baseUrl);
   } catch (error) {
-    model.dispose(); // its weights are tensors: free them before the second pass loads another copy
+    model.dispose(); // free its weight tensors before the second pass loads another copy
     throw error;
   }
   return { model, metadata, bytes };
@@ -196,13 +192,13 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
  */
 export function predictBatch(tf, model, inputs, shape) {
   const count = inputs.length / (shape[0] * shape[1] * shape[2]);
-  // tidy frees the input and intermediate tensors; dataSync copies the result out before they go.
+  // tidy frees the input and intermediate tensors; dataSync copies the result out first.
   return tf.tidy(() => model.predict(tf.tensor4d(inputs, [count, ...shape])).dataSync());
 }
 
 /**
- * Read several inputs in one batch: each one's probabilities (as `predictBatch` gives them) and the features
- * the model's last layer reads (its input), by which a drawing the user taught is compared. One graph run.
+ * Several inputs in one graph run: each one's probabilities and the features the last layer reads (its input),
+ * by which taught drawings are compared.
  * @param {Float32Array[]} inputs at least one, each size * size values, 0 = paper, 1 = ink
  * @returns {{probabilities: Float32Array, features: Float32Array}[]} one per input
  */
@@ -217,9 +213,9 @@ export function predictWithFeatures(tf, model, inputs, shape) {
 }
 
 /**
- * Warm up the backend TF.js runs on (its first prediction sets up the kernels) and time one prediction after it,
- * for the footer. A model that needs an operation this page's TF.js build lacks (tools/build_tfjs.mjs keeps only
- * the kernels the shipped models call) fails here, and is said to.
+ * Warm up the backend (its first prediction sets up the kernels), then time one prediction for the footer. A
+ * model needing a kernel this TF.js build lacks (tools/build_tfjs.mjs keeps only those the shipped models call)
+ * fails here, and says so.
  * @returns {Promise<{backend: string, milliseconds: number}>}
  */
 export async function warmUp(tf, model, shape) {

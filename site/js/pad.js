@@ -1,13 +1,11 @@
-// Pointer drawing: mouse, touch and pen strokes kept as vector paths, drawn smooth and crisp on the visible
-// canvas (themed, any size, any pixel density) and re-rendered black on white at one fixed size for
-// recognition, so what the model receives does not depend on the screen.
+// Pointer drawing: strokes kept as vector paths, drawn smooth on the visible canvas (themed, any size and pixel
+// density) and again black on white at one fixed size for recognition, so the model's input ignores the screen.
 
 import { lines } from './preprocess.js';
 
 /**
- * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from
- * training/strokes.py's `page_drawing` (a test keeps these equal). Used until `setDrawing` gives the loaded
- * model's values, so the pad draws the same whether or not a model ever loads.
+ * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from training/strokes.py
+ * `page_drawing` (a test keeps them equal). Used until `setDrawing`, so the pad draws alike without a model.
  * @type {{canvasSize: number, penWidth: number, fullPenHeight: number, thinnestPen: number}} canvas side
  *   and pen width in recognition pixels; the pen thins below fullPenHeight (a fraction of the canvas), never
  *   under thinnestPen (a fraction of penWidth): see `recognitionPens`
@@ -65,8 +63,8 @@ export function recognitionPens(strokes, scale, drawing) {
  */
 
 /**
- * Add one stroke to the context's current path, scaled by `scale`. Quadratic curves run from midpoint to
- * midpoint with each sample as the control point: smooth corners without the lag of a moving average.
+ * Add one stroke to the context's current path. Quadratic curves run from midpoint to midpoint, each sample
+ * the control point: smooth corners without a moving average's lag.
  * @param {CanvasRenderingContext2D} context
  * @param {Stroke} stroke
  * @param {number} scale multiplies every coordinate
@@ -86,7 +84,7 @@ export function traceStroke(context, stroke, scale) {
 }
 
 /**
- * Draw strokes with a round pen. A one-point stroke is a dot (a tap or a click without moving).
+ * Draw strokes with a round pen (one point: a dot).
  * @param {CanvasRenderingContext2D} context
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to context units
@@ -134,8 +132,8 @@ export function createPad(canvas, { onChange }) {
     if (reason !== 'end') revision++; // a pointer-up adds no point
     onChange(reason);
   };
-  let origin = null; // the canvas's viewport position, read once per stroke (at its pointerdown)
-  let ink = ''; // the ink colour (the canvas's CSS color), read once per theme rather than every frame
+  let origin = null; // the canvas's viewport position, read once per stroke
+  let ink = ''; // the canvas's CSS color, read once per theme, not every frame
   const context = canvas.getContext('2d');
   let drawing = DEFAULT_DRAWING;
   const recognition = document.createElement('canvas');
@@ -146,11 +144,10 @@ export function createPad(canvas, { onChange }) {
     const pixelRatio = canvas.width / Math.max(size, 1);
     context.setTransform(1, 0, 0, 1, 0, 0);
     context.clearRect(0, 0, canvas.width, canvas.height);
-    // The pen keeps its proportion to the canvas and thins with small writing as the recognition pen does,
-    // so what you see is what the model gets.
+    // The pen thins with small writing as the recognition pen does: what you see is what the model gets.
     const toRecognition = drawing.canvasSize / Math.max(size, 1);
     const pens = recognitionPens(strokes, toRecognition, drawing).map((pen) => (pen / toRecognition) * pixelRatio);
-    // Read after the page's own updates, getComputedStyle would recalculate styles in the middle of a frame.
+    // Read after the page's updates, getComputedStyle would recalculate styles mid-frame.
     ink ||= getComputedStyle(canvas).color;
     drawStrokes(context, strokes, pixelRatio, pens, ink);
   }
@@ -184,7 +181,7 @@ export function createPad(canvas, { onChange }) {
     return { x: event.clientX - origin.left, y: event.clientY - origin.top };
   }
 
-  /** Take the last stroke back: the one being drawn, if a pointer is down (it is always the last); after Clear, all. */
+  /** Take the last stroke back (the one being drawn, if any); after Clear, all. */
   function undo() {
     if (strokes.length + cleared.length === 0) return;
     if (strokes.length === 0) {
@@ -198,15 +195,15 @@ export function createPad(canvas, { onChange }) {
   }
 
   canvas.addEventListener('pointerdown', (event) => {
-    // A pen coming down while a touch draws: the touch was a palm, the pen wins. A second finger within 150 ms
-    // of the first: a pinch or a two-finger swipe, not writing, so neither draws.
+    // A pen coming down while a touch draws: the touch was a palm. A second finger within 150 ms of the first:
+    // a pinch or a swipe, so neither draws.
     if (active?.touch && (event.pointerType === 'pen' || (event.pointerType === 'touch' && event.timeStamp - active.start < 150))) undo();
     // One pen at a time: a second finger or a right click does not start a stroke.
     if (active || !event.isPrimary || event.button !== 0) return;
     event.preventDefault();
     begin(event);
   });
-  // A mouse or pen pressed beside the pad and moved onto it: a stroke from where it came in, run off (a touch scrolls).
+  // A mouse or pen pressed beside the pad and moved onto it: a stroke from its way in, run off (a touch scrolls).
   canvas.addEventListener('pointerover', (event) => {
     if (!active && event.isPrimary && event.buttons === 1 && event.pointerType !== 'touch') begin(event).off = true;
   });
@@ -217,10 +214,10 @@ export function createPad(canvas, { onChange }) {
       // Keep receiving moves when the pointer leaves the canvas mid-stroke.
       canvas.setPointerCapture(event.pointerId);
     } catch {
-      // Synthetic events have no active pointer to capture; the stroke still works inside the canvas.
+      // Synthetic events have no pointer to capture; the stroke still works inside the canvas.
     }
-    // Once per stroke: the page cannot scroll under a pointer held on the pad (touch-action: none), and
-    // reading the layout on every move would force one after each answer the page shows.
+    // Once per stroke: the page cannot scroll under a held pointer (touch-action: none), and reading the
+    // layout on every move would force one after each answer shown.
     origin = canvas.getBoundingClientRect();
     active = { pointerId: event.pointerId, stroke: [pointFrom(event)], touch: event.pointerType === 'touch', start: event.timeStamp };
     strokes.push(active.stroke);
@@ -232,7 +229,7 @@ export function createPad(canvas, { onChange }) {
 
   canvas.addEventListener('pointermove', (event) => {
     if (!active || event.pointerId !== active.pointerId) return;
-    // Coalesced events keep the full sample rate of pens and fast mice between animation frames.
+    // Coalesced events keep pens' and fast mice's full sample rate between frames.
     const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
     for (const sample of samples.length > 0 ? samples : [event]) active.stroke.push(pointFrom(sample));
     requestRender();
@@ -249,13 +246,13 @@ export function createPad(canvas, { onChange }) {
   canvas.addEventListener('pointercancel', endStroke);
   canvas.addEventListener('lostpointercapture', endStroke);
 
-  // The observer's first notification sizes the canvas, after the caller has its pad object.
+  // Its first notification sizes the canvas, after the caller has its pad object.
   new ResizeObserver(resize).observe(canvas);
   // A mouse wheel may scroll the page mid-stroke: the canvas has moved under the pointer.
   window.addEventListener('scroll', () => {
     if (active) origin = canvas.getBoundingClientRect();
   }, { passive: true, capture: true });
-  // Zooming changes devicePixelRatio without resizing the canvas in CSS pixels.
+  // Zooming changes devicePixelRatio, not the canvas's CSS size.
   window.addEventListener('resize', resize);
   // The ink colour follows the colour scheme.
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
@@ -273,7 +270,7 @@ export function createPad(canvas, { onChange }) {
     undo,
     isEmpty: () => strokes.length === 0,
     canUndo: () => strokes.length + cleared.length > 0,
-    /** True when a stroke went past the pad's edge by more than a 40th of its side, or came in from beyond it: that ink is not read. */
+    /** True when a stroke went past the edge by over a 40th of the side, or came in from beyond: that ink is not read. */
     ranOff: () => strokes.some((stroke) => stroke.off || stroke.some(({ x, y }) => Math.min(x, y, size - x, size - y) < -size / 40)),
     isDrawing: () => active !== null,
     revision: () => revision,

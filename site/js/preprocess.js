@@ -1,13 +1,10 @@
-// Preprocessing, specified once and implemented twice on purpose: here (in the page) and in
-// training/preprocess.py (to simulate drawings for training, tests and benchmarks). The parity test
-// tests/test_preprocess.py feeds the same canvases to both. Pure: no DOM, runs in Node too.
-// The parameters come from the task's site/models/<task>/metadata.json ("preprocess").
-//
-// The spec, steps 1-8 (cited below by number), is written once: training/preprocess.py's docstring.
+// Preprocessing, implemented twice on purpose: here and in training/preprocess.py (to simulate drawings); the
+// parity test tests/test_preprocess.py feeds both the same canvases. Pure: runs in Node too. Parameters: the
+// task's metadata.json "preprocess". The spec, steps 1-8 (cited by number), is training/preprocess.py's docstring.
 // 1 ink, 2 components, 3 specks, 4 lines and characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
-// 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink; null for an empty canvas.
+// 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink.
 
-/** The digits' values; the page passes the task's metadata.json "preprocess" object instead. */
+/** The digits' values; the page passes its task's metadata.json "preprocess" instead. */
 export const DEFAULT_CONFIG = Object.freeze({
   imageSize: 28,
   boxSize: 20,
@@ -290,7 +287,7 @@ export function fitAndCentre(crop, height, width, config) {
   return out;
 }
 
-/** Step 5 and on: one character's crop (other components blanked) -> model input and box. */
+/** Step 5 on: one character's crop (other components blanked) -> model input and box. */
 function characterInput(ink, labels, width, group, config) {
   const top = Math.min(...group.map((c) => c.top));
   const bottom = Math.max(...group.map((c) => c.bottom));
@@ -345,7 +342,7 @@ function keptComponents(imageData, config) {
 }
 
 /**
- * Split a drawing into characters, line by line and left to right, each preprocessed like a single digit.
+ * Split a drawing into characters, line by line, left to right, each preprocessed like a single digit.
  * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
  * @param {object} [config] metadata.json "preprocess"
  * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object, row: number}[]}

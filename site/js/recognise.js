@@ -1,7 +1,6 @@
-// From a drawing to an answer: split the ink into characters, classify them all in one batch, and say how
-// sure the model is, moved towards what the user taught (see `blend`). No DOM. Labels, input shape,
-// preprocessing, the confidence threshold, the corrections rule and the line rules all come from metadata.json, so a
-// retrained model with other settings needs no change here.
+// From a drawing to an answer: split the ink into characters, classify them in one batch, and say how sure the
+// model is, moved towards what the user taught (`blend`). No DOM. Every setting comes from metadata.json, so a
+// retrained model needs no change here.
 
 import { readJoined } from './joined.js';
 import { predictWithFeatures } from './model.js';
@@ -13,24 +12,22 @@ import { segment } from './preprocess.js';
  * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
  * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
  * @property {Float32Array} modelProbabilities the model's own, before `blend`
- * @property {Float32Array} features what the model's last layer reads: a taught drawing is compared by these
- * @property {number} row its line of writing, 0 = the top one
- * @property {string} label the most probable label (a lookalike: as its height says, see `caseByHeight`; a
- *   short letter: the likeliest it can be, see `shortLetters`; an i or a j: as where it ends says, see `byDescent`)
+ * @property {Float32Array} features the last layer's input, by which taught drawings are compared
+ * @property {number} row its line, 0 = the top
+ * @property {string} label the most probable label, as the line rules leave it (`name`)
  * @property {number} confidence its probability, in [0, 1] (a bar, I or l: the pair's together)
  * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
- * @property {boolean} unsure confidence < metadata.display.confidenceThreshold (a bar: also when its height lies
- *   near the line, or it begins a word as an l, see `caseByHeight`)
+ * @property {boolean} unsure confidence < metadata.display.confidenceThreshold, or a doubtful bar (`caseByHeight`)
  *
- * @typedef {object} Taught a drawing the user taught: its label's index and its features (as `features` above)
+ * @typedef {object} Taught a drawing the user taught: label index and features (as above)
  * @property {number} label
  * @property {Float32Array} features
  *
  * @typedef {object} Recognition
  * @property {Character[]} characters empty for an empty drawing
  * @property {string} text the labels joined, e.g. "2026", a line break between lines; "" for an empty drawing
- * @property {number} inferenceMilliseconds time spent in the model (one batched call)
- * @property {number} preprocessMilliseconds time spent segmenting and preprocessing
+ * @property {number} inferenceMilliseconds time spent in the model
+ * @property {number} preprocessMilliseconds time spent in preprocess.js
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
  * @property {number} [ignored] marks dropped as specks, bigger than a dot (preprocess.js `segment`)
  */
@@ -56,9 +53,8 @@ export function isSpeck(segments, canvasSize) {
 }
 
 /**
- * Recognition's first half: the drawing cut into characters, each preprocessed for the model (`classify` is the
- * second). The page runs the two halves in separate tasks while the pen moves, so a pointer-up waits for at
- * most one of them.
+ * Recognition's first half (`classify` is the second): the drawing cut into characters, each preprocessed. The
+ * page runs the halves as separate tasks while the pen moves, so a pointer-up waits for one at most.
  * @param {object} metadata the task's metadata.json
  * @param {ImageData} imageData RGBA, black ink on white
  * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
@@ -97,17 +93,17 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
     : row.map(({ box, input }, index) => ({ box, input, ...reads[index] }))));
   const inferenceMilliseconds = performance.now() - startInference;
 
-  // Each line named alone: the line rules read its own heights.
+  // Each line named alone: the line rules read its heights.
   const named = seen.map((line, row) => name(line, metadata, taught).map((character) => ({ ...character, row })));
   const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
   return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored };
 }
 
 /**
- * What the page shows for characters the model has read: each moved towards what was taught, ranked, then
- * the task's rules of where letters sit in a line: `shortLetters`, `caseByHeight`, `byDescent`.
+ * Characters read, each moved towards what was taught and ranked, then the task's line rules: `shortLetters`,
+ * `caseByHeight`, `byDescent`.
  * @param {{box: object, probabilities: Float32Array, features?: Float32Array}[]} characters left to right
- *   (other fields are kept)
+ *   (other fields kept)
  * @param {object} metadata the task's metadata.json
  * @param {Taught[]} [taught] what the user taught, for this model
  * @returns {Character[]}
@@ -128,7 +124,7 @@ export function name(characters, metadata, taught = []) {
 /**
  * Probabilities moved towards what the user taught (metadata.json "corrections"): each taught drawing adds
  * `weight * max(0, (s - similarity) / (1 - similarity))` to its label, s the cosine similarity of the two
- * drawings' features; then they are normalised. As training/recognise.py `blend` (tests/test_corrections.py).
+ * drawings' features; then normalised. Twin: training/recognise.py `blend` (tests/test_corrections.py).
  * @param {{probabilities: Float32Array, features?: Float32Array}} character
  * @param {Taught[]} taught
  * @param {{similarity: number, weight: number}} rule
@@ -154,11 +150,8 @@ const boxHeight = ({ box }) => box.bottom - box.top + 1;
 const ownProbabilities = (character) => character.modelProbabilities ?? character.probabilities;
 
 /**
- * A letter written at x-height is no letter that never is: metadata.json "shortLetters" (absent: no rule). In a
- * drawing of two characters or more, one at most shortRatio times as tall as the tallest is short; if its label
- * is in notShort (letters that rise or descend in lower case, and are full height as capitals: Q, H, ...), it
- * takes the most probable label not in notShort, when that one has at least minProbability. Twin of
- * training/recognise.py `short_letters` (tests/test_recognise.py compares the two).
+ * A letter written at x-height is no letter that never is: metadata.json "shortLetters" (absent: no rule). The
+ * rule is written once, in training/recognise.py's docstring; twin: its `short_letters` (tests/test_recognise.py).
  * @param {Character[]} characters as ranked, left to right
  * @param {object} metadata the task's metadata.json
  * @returns {Character[]} the same characters, short ones relabelled
@@ -181,8 +174,8 @@ export function shortLetters(characters, metadata) {
 
 /**
  * Two labels of one glyph in two cases, told apart by height: metadata.json "caseByHeight" (absent: no rule),
- * e.g. a bare bar, I beside capitals and l beside x-height letters. The rule is written once, in
- * training/recognise.py's docstring (its `read` is the twin; tests/test_recognise.py compares the two).
+ * e.g. a bare bar, I beside capitals and l beside x-height letters. The rule: training/recognise.py's
+ * docstring; twin: its `read` (tests/test_recognise.py).
  * @param {Character[]} characters as ranked by the model, left to right
  * @param {object} metadata the task's metadata.json
  * @returns {Character[]} the same characters, lookalikes relabelled
@@ -201,8 +194,8 @@ export function caseByHeight(characters, metadata) {
     const ratio = boxHeight(character) / reference;
     const isTall = ratio >= rule.tallRatio;
     const confidence = ownProbabilities(character)[short] + ownProbabilities(character)[tall];
-    // Near the line the height is no proof, as a hand's capitals vary that much: said, not hidden. Nor is it for a
-    // tall bar that begins a word: "In", "Ivy" begin with a capital I as often as "lot", "leg" with an l (review 6).
+    // Unsure near the line (a hand's capitals vary that much), and for a tall bar that begins a word ("In" as
+    // often as "lot").
     const nearLine = ratio * rule.unsureBelow > rule.tallRatio && ratio < rule.tallRatio * rule.unsureAbove;
     const first = isTall && character === characters[0];
     return {
@@ -217,11 +210,8 @@ export function caseByHeight(characters, metadata) {
 
 /**
  * Two labels told apart by whether the character descends below the baseline: metadata.json "byDescent" (absent:
- * no rule), a dotted i (sits) and a j (descends), which the model mixes up alone. In a drawing of three characters
- * or more, one read as either that the model gives both at least minProbability is `descends` when its bottom lies
- * at least depth x the others' median height below the baseline at its place, else `sits`; the baseline is the
- * least-squares line of the other characters' bottoms against their centres, leaving out those read as one of
- * `descenders` (at least two left, else no rule). Twin of training/recognise.py `by_descent`.
+ * no rule), a dotted i (sits) and a j (descends), which the model mixes up alone. The rule: training/recognise.py's
+ * docstring; twin: its `by_descent`.
  * @param {Character[]} characters as the other rules left them, left to right
  * @param {object} metadata the task's metadata.json
  * @returns {Character[]} the same characters, the pair's relabelled
@@ -247,8 +237,8 @@ export function byDescent(characters, metadata) {
     const middle = heights.length / 2;
     const height = heights.length % 2 ? heights[Math.floor(middle)] : (heights[middle - 1] + heights[middle]) / 2;
     const below = character.box.bottom - (y + slope * (centre(character) - x)) >= rule.depth * height;
-    // Not the pair's probability together, as for a bar (one glyph, two cases): an i and a j are two shapes, and
-    // a baseline that bends, or a capital J on the line, can fool the rule (review 6). As sure as the model is.
+    // As sure as the model is, not the pair together as for a bar: an i and a j are two shapes, and a bent
+    // baseline or a capital J on the line can fool the rule.
     const confidence = character.probabilities[below ? descends : sits];
     return {
       ...character,
@@ -261,8 +251,8 @@ export function byDescent(characters, metadata) {
 }
 
 /**
- * Run `task` at most once per `interval` milliseconds, on an animation frame, however often it is requested:
- * live recognition while the pen moves must not starve the drawing of frames.
+ * Run `task` at most once per `interval` ms, on an animation frame, however often requested: live recognition
+ * must not starve the drawing of frames.
  * @param {() => void} task
  * @param {number} interval milliseconds
  * @returns {{request: () => void, flush: () => void, cancel: () => void}} flush cancels a pending run and runs

@@ -1,5 +1,5 @@
-// Which task the page reads (digits, letters, ...): the list comes from models/index.json, which convert.py
-// writes; the choice is kept across visits. No DOM: the same module runs in Node tests.
+// Which task the page reads (digits, letters, ...): listed in models/index.json (convert.py writes it), the
+// choice kept across visits. No DOM: runs in Node tests.
 
 /** @typedef {{name: string, title: string}} TaskEntry one entry of models/index.json, e.g. {name: 'digits', title: 'Digits'} */
 
@@ -41,13 +41,13 @@ export function chooseTask(tasks, search, storage) {
   try {
     remembered = storage?.getItem(STORAGE_KEY) ?? null;
   } catch {
-    // Storage can be refused (private modes, blocked cookies): then every visit starts with the default.
+    // Storage refused (private modes, blocked cookies): every visit starts with the default.
   }
   return names.includes(remembered) ? remembered : names[0];
 }
 
 /**
- * Remember the chosen task for the next visit (silently skipped where storage is refused).
+ * Remember the chosen task for the next visit (skipped where storage is refused).
  * @param {{setItem: (key: string, value: string) => void}|null} storage
  * @param {string} name
  */

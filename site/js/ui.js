@@ -1,5 +1,5 @@
-// Everything the page shows, and the buttons and keys that act on the drawing. DOM only: the numbers come
-// from recognise.js, the labels and thresholds from metadata.json.
+// Everything the page shows, and the buttons and keys. DOM only: numbers from recognise.js, labels and
+// thresholds from metadata.json.
 
 /** Whole percent, rounded down so that 99.7% never reads as a certain "100%". */
 export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}%`;
@@ -7,12 +7,12 @@ export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
 /**
- * One line saying how sure the model is, and whether characters may touch.
+ * One line: how sure the model is, and whether characters may touch.
  * @param {import('./recognise.js').Character[]} characters left to right, at least one
  * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
- * @param {number} [touching] metadata.display.touchingAspect: a character at least this many times as wide as
- *   tall is likely two that touch, read as one (0: never said)
- * @returns {string} e.g. "98% sure", "not sure — maybe 4 or 9", "not sure about the 3rd — maybe 4 or 9"
+ * @param {number} [touching] metadata.display.touchingAspect: a character this many times as wide as tall
+ *   or more is likely two touching (0: never said)
+ * @returns {string} e.g. "98% sure", "not sure about the 3rd — maybe 4 or 9"
  */
 export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
@@ -37,7 +37,7 @@ function sureness(characters, noun) {
 }
 
 /**
- * Paint a model input as the model sees it: brightness = ink, as in MNIST.
+ * Paint a model input as the model sees it: bright = ink, as in MNIST.
  * @param {HTMLCanvasElement} canvas
  * @param {Float32Array} input size * size values in [0, 1], 0 = paper, 1 = ink
  */
@@ -63,8 +63,8 @@ function paintInput(canvas, input) {
 /**
  * Outline each character on the overlay, scaled from recognition pixels to the displayed canvas.
  * @param {HTMLCanvasElement} overlay the same CSS size as the drawing canvas
- * @param {number} size the overlay's CSS width (= height) in pixels, kept by a ResizeObserver: reading
- *   clientWidth here, after the answer's text has changed, would force a layout mid-event
+ * @param {number} size the overlay's CSS side in pixels, from a ResizeObserver: clientWidth here, after the
+ *   answer's text changed, would force a layout mid-event
  * @param {import('./recognise.js').Character[]} characters boxes in recognition pixels
  * @param {number} recognitionSize side of the recognition canvas in pixels
  * @param {number} selected index of the highlighted character
@@ -81,14 +81,14 @@ function paintBoxes(overlay, size, characters, recognitionSize, selected) {
     context.clearRect(0, 0, backing, backing);
   }
   context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
-  // A single confident digit needs no box: boxes explain how a number was split, or flag doubt.
+  // One confident character needs no box: boxes show how a drawing was split, or flag doubt.
   if (characters.length < 2 && !characters.some((character) => character.unsure)) return;
   const style = getComputedStyle(overlay);
   const scale = size / recognitionSize;
   const margin = 4;
   context.font = `600 ${Math.max(12, Math.round(size / 24))}px system-ui, sans-serif`;
   context.textBaseline = 'bottom';
-  // No room above the top line: every tag goes under its box, so two lines' tags do not meet between them.
+  // No room above the top line: every tag goes under its box, so two lines' tags do not meet.
   const under = characters.some(({ box }) => box.top * scale - margin <= 18);
   characters.forEach((character, index) => {
     const { top, left, bottom, right } = character.box;
@@ -117,10 +117,10 @@ export function createView(root) {
   const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
-  let ranOff = false; // a stroke went past the pad's edge (pad.js ranOff): that part was not read
+  let ranOff = false; // a stroke ran off the pad (pad.js ranOff): that part was not read
   let ignored = 0; // marks dropped as specks (recognise.js Recognition.ignored)
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
-  let settling = 0; // the timer that ends the answer's aria-busy a second after the pen lifts
+  let settling = 0; // timer: aria-busy ends a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
   let noun = 'digit'; // what one character is, from the task's metadata
@@ -133,7 +133,7 @@ export function createView(root) {
   }).observe(overlay);
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
-    if (!recognitionSize) return; // no model shown (yet, or it failed): nothing to say of a drawing
+    if (!recognitionSize) return; // no model shown (yet, or it failed)
     const unread = busy ? '' : (ranOff ? ' · part of it ran off the pad: write smaller' : '') + (ignored ? ' · a small mark was not read: write it bigger' : '');
     verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + unread
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
@@ -169,7 +169,7 @@ export function createView(root) {
     return item;
   }
 
-  /** The latest inference time and the backend that ran it, for the curious. */
+  /** The latest inference time and its backend, for the curious. */
   const showTiming = (milliseconds) => {
     const element = byId('backend');
     element.textContent = `· read in ${milliseconds.toFixed(1)} ms on this device (${element.dataset.backend})`;
@@ -178,7 +178,7 @@ export function createView(root) {
   /** The task switch shows `name` as the one chosen. */
   const pressTask = (name) => byId('tasks').querySelectorAll('button').forEach((button) => button.setAttribute('aria-pressed', String(button.dataset.task === name)));
 
-  /** A button that disables or hides itself would drop the focus to the page's start: give it to the pad. */
+  /** A button that disables or hides itself would drop focus to the page's start: give it to the pad. */
   const onClick = (button, action) => button.addEventListener('click', () => {
     action();
     if (button.disabled || button.hidden) pad.focus({ preventScroll: true });
@@ -191,7 +191,7 @@ export function createView(root) {
       onClick(clearButton, clear);
       onClick(undoButton, undo);
       root.addEventListener('keydown', (event) => {
-        // Esc clears from the drawing's side (or nowhere in particular), not from a switch or a bar.
+        // Esc clears from the drawing's side (or nowhere in particular), not from a switch or bar.
         if (event.key === 'Escape' && (event.target === root.body || event.target.closest?.('.drawing'))) {
           clear();
         } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
@@ -202,8 +202,7 @@ export function createView(root) {
     },
 
     /**
-     * Teaching: a tap on a label's bar says the selected character is that label; the Forget button drops
-     * what was taught for this task.
+     * Teaching: a tap on a bar says the selected character is that label; Forget drops this task's teaching.
      * @param {{teach: (character: object, label: string) => void, forget: () => void}} handlers
      */
     bindTeaching({ teach, forget }) {
@@ -215,8 +214,8 @@ export function createView(root) {
     },
 
     /**
-     * How many drawings were taught for this task, whether the last change could be kept on this device, and
-     * what this drawing was just taught to be.
+     * How many drawings this task was taught, whether the last change was kept on this device, and what this
+     * drawing was just taught to be.
      * @param {number} count
      * @param {boolean} [kept]
      * @param {string} [label]
@@ -285,7 +284,7 @@ export function createView(root) {
         root.title = `Inkwell — draw ${noun}s`;
       }
       verdict.textContent = 'The answer appears here as you draw.';
-      // In a reader's words first (which model, how often right, on what); the version for whoever reports a bug.
+      // In a reader's words (which model, how often right, on what); the version for bug reports.
       const facts = [`${metadata.task?.title ?? 'Digits'} model ${metadata.version}`];
       if (metadata.accuracy && typeof metadata.accuracy.test === 'number') {
         facts.push(`${(metadata.accuracy.test * 100).toFixed(1)}% right on the ${metadata.accuracy.testSet}`);
@@ -315,7 +314,7 @@ export function createView(root) {
 
     showTiming,
 
-    /** A model that cannot load: say so, and keep the pad usable; "reload" only where loading again may help. */
+    /** A model that cannot load: say so, keep the pad; "reload" only where it may help. */
     showError(message, retry) {
       status.hidden = true;
       error.textContent = `The recogniser could not start: ${message}. You can still draw${retry ? '; reload to try again' : ''}.`;
@@ -325,18 +324,18 @@ export function createView(root) {
       byId('model-info').textContent = 'No model loaded';
     },
 
-    /** A new version is ready: a small notice whose button switches to it (the page reloads). */
+    /** A new version is ready: a notice whose button switches to it (the page reloads). */
     showUpdate(reload) {
       const notice = byId('update');
       byId('update-reload').onclick = reload;
       notice.hidden = false;
     },
 
-    /** While a stroke is in progress, screen readers wait for it to end before announcing the answer. */
+    /** While a stroke is in progress, screen readers wait before announcing the answer. */
     setBusy(now) {
       if (busy === now) return; // not on every move
       busy = now;
-      // A screen reader hears the answer once the writer pauses for a second, not after each stroke of a number.
+      // A screen reader hears the answer once the writer pauses a second, not after each stroke.
       clearTimeout(settling);
       if (busy) answer.setAttribute('aria-busy', 'true');
       else settling = setTimeout(() => answer.setAttribute('aria-busy', 'false'), 1000);
@@ -352,7 +351,7 @@ export function createView(root) {
     },
 
     /**
-     * Show a recognition; an empty one clears the answer (an empty canvas, or a speck, never shows a prediction).
+     * Show a recognition; an empty one (blank canvas or speck) clears the answer.
      * @param {import('./recognise.js').Recognition} recognition
      * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
      */

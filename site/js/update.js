@@ -1,10 +1,9 @@
-// Offline use and updates: register the service worker (sw.js) and say when a new version is ready. The
-// worker installs a new version beside the running one and waits; it takes over at the next page load,
-// or at once when the user asks (then this page reloads). No DOM: the page decides how to show the offer.
+// Offline use and updates: register sw.js and say when a new version is ready (how it waits and takes over:
+// sw.js). No DOM: the page decides how to show the offer.
 
 /**
- * Register sw.js and call `onNewVersion(reload)` when a new version is ready for this page: installed and
- * waiting, or already taken over by another tab. `reload` switches to it and loads the page again.
+ * Register sw.js; call `onNewVersion(reload)` when a new version is ready for this page: waiting, or taken over
+ * by another tab. `reload` switches to it and reloads the page.
  * @param {ServiceWorkerContainer} container navigator.serviceWorker
  * @param {(reload: () => void) => void} onNewVersion
  * @returns {Promise<ServiceWorkerRegistration>}
@@ -25,10 +24,10 @@ export async function registerWorker(container, onNewVersion) {
   });
   registration = await container.register('./sw.js', { scope: './' });
   const offerIfWaiting = () => {
-    // On a first visit nothing is replaced: the first version simply starts working offline.
+    // A first visit replaces nothing: it just starts working offline.
     if (registration.waiting && container.controller) onNewVersion(reload);
   };
-  // A version may be installing already (found by this page load's update check), or found later.
+  // A version may be installing already (this load's update check), or found later.
   const watch = (worker) => worker?.addEventListener('statechange', () => worker.state === 'installed' && offerIfWaiting());
   registration.addEventListener('updatefound', () => watch(registration.installing));
   watch(registration.installing);
