@@ -116,7 +116,7 @@ export function drawStrokes(context, strokes, scale, pens, colour) {
  * @returns {{
  *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
  *   setDrawing: (drawing: typeof DEFAULT_DRAWING) => void, toImageData: () => ImageData,
- *   revision: () => number,
+ *   revision: () => number, canUndo: () => boolean, ranOff: () => boolean,
  * }} toImageData: canvasSize x canvasSize RGBA, black ink on white; revision: changes whenever what
  *   toImageData would give may have (a stroke begun, a point added, clear, undo, resize, another pen)
  */

@@ -346,7 +346,7 @@ function keptComponents(imageData, config) {
  * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
  * @param {object} [config] metadata.json "preprocess"
  * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object, row: number}[]}
- *   boxes in canvas pixels (inclusive); inputs Float32Array(784), 0 = paper, 1 = ink; crop: the ink in the box;
+ *   boxes in canvas pixels (inclusive); inputs Float32Array(imageSize * imageSize), 0 = paper, 1 = ink; crop: the ink in the box;
  *   row: its line, 0 = the top; the array's `ignored`: marks step 3 dropped, at least 0.08 of the width
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
