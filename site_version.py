@@ -63,8 +63,10 @@ def precached_files(site_dir: Path = SITE) -> list[str]:
         match = pattern.search(source)
         if match is None:
             raise ValueError(f"{site_dir / 'sw.js'}: no `{declaration}` list")
-        # './' is the site's index.html, precached under the address a visitor opens.
-        paths.update("index.html" if path == "./" else path for path in re.findall(r"'([^']+)'", match.group(1)))
+        # './' is the site's index.html, precached under the address a visitor opens. Comments are left out first: an
+        # apostrophe in one would open a string.
+        listed = re.sub(r"//[^\n]*", "", match.group(1))
+        paths.update("index.html" if path == "./" else path for path in re.findall(r"'([^']+)'", listed))
     return sorted(paths)
 
 

@@ -162,6 +162,15 @@ def test_service_worker_precaches_every_file():
     assert {"models/index.json", "models/digits/metadata.json", "models/digits/model.json"} <= precached
 
 
+def test_a_comment_in_the_precache_lists_is_no_file(tmp_path):
+    # An apostrophe in a comment inside APP_FILES was read as the start of a path.
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    source = (copy / "sw.js").read_text()
+    (copy / "sw.js").write_text(source.replace("const APP_FILES = [\n", "const APP_FILES = [\n  // the page's own files\n", 1))
+    assert site_version.precached_files(copy) == site_version.precached_files(SITE)
+
+
 def test_service_worker_version_is_current():
     assert site_version.check(SITE), "sw.js VERSION is stale: run `python site_version.py`"
 
