@@ -38,7 +38,6 @@ SPACINGS = {"numbers": ("spaced", NUMBER_GAP), "numbers_close": ("written close"
 # Result key: two 4-digit numbers, one under the other (writers.writer_wrapped_numbers): what the reports call it, the
 # paper between the lines (x the taller line's height) and rounds over the writers.
 WRAPPINGS = {"numbers_wrapped": ("0.3-0.8 apart", LINE_GAP, 20), "numbers_wrapped_0.2": ("0.2 apart", (0.2, 0.2), 10), "numbers_wrapped_0.1": ("0.1 apart", (0.1, 0.1), 10)}
-WRAPPED = "numbers_wrapped"
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 200  # Canvases segmented at a time (280 x 280 x 4 bytes each).

@@ -80,13 +80,14 @@ def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list
     the stroke's line (`training.preprocess.lines` of the strokes' merged boxes): a line is drawn as if it were
     written alone, so a line written under another, of any size, leaves the first one's pen alone. The lines are
     one when every line holds one box (an 8's two loops, a 7 whose stem a pen lift cut) or when one reaches up
-    into the line above it (a stroke dropped below its number). A drawing with thinnestPen 1 keeps
-    one pen whatever its size.
+    into the line above it (a stroke dropped below its number). A drawing with thinnestPen 1 keeps one pen whatever
+    its size.
     """
     drawing = page_drawing() if drawing is None else drawing
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
     drawn = [index for index, stroke in enumerate(points) if len(stroke)]
     boxes, members = merged_boxes([(*(float(f(points[index][:, 1])) for f in (np.min, np.max)), *(float(f(points[index][:, 0])) for f in (np.min, np.max))) for index in drawn])
+
     def edge(line, side):  # a line's top (side 0) or bottom (side 1)
         return (max if side else min)((boxes[index][side] for index in line), default=0.0)
 
