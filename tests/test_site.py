@@ -385,6 +385,82 @@ def test_pointer_up_keeps_the_live_answer_of_the_same_drawing(page, site_url):
     assert page.evaluate(count) == before + 1
 
 
+RECOGNITIONS = "performance.getEntriesByName('inkwell: recognise').length"
+
+
+def test_a_pen_down_reads_nothing(page, site_url):
+    # Review 10: every pen-down read the whole drawing at once (plus a dot), so a 14-stroke number was read 28
+    # times; on a phone slowed 6x the answer came 378 ms after the pen lifted (131 ms without those reads).
+    open_page(page, site_url)
+    strokes = to_page(page, FOUR, 0.1, 0.2, 0.5) + to_page(page, ONE, 0.5, 0.2, 0.5)
+    for stroke in strokes:
+        page.mouse.move(*stroke[0])
+        before = page.evaluate(RECOGNITIONS)
+        page.mouse.down()
+        assert page.evaluate(RECOGNITIONS) == before  # the pointerdown handler has run; no reading in it
+        for x, y in stroke[1:]:
+            page.mouse.move(x, y, steps=8)
+        page.mouse.up()
+    expect(page.locator("#prediction")).to_have_text("41")
+
+
+def test_the_cpu_build_reads_when_the_pen_rests_not_while_it_moves(page, site_url):
+    # Review 10: on the CPU build (no WebAssembly) a reading takes ~0.4 s on a slow phone; reading while the pen
+    # moved froze the page for seconds, and the answer came 8 s after the pen lifted.
+    open_page(page, site_url + "?backend=cpu")
+    mouse_strokes(page, to_page(page, ONE, 0.3, 0.2, 0.6), release_last=False)
+    page.wait_for_timeout(600)  # time enough for several live readings (80 ms apart) had there been any
+    expect(page.locator("#prediction")).to_have_text("")
+    page.mouse.up()
+    expect(page.locator("#prediction")).to_have_text("1")
+
+
+def test_the_boxes_are_painted_when_the_pen_lifts_not_while_it_moves(page, site_url):
+    # Review 10: the boxes were painted again for every live answer, the costliest function on a slow phone.
+    page.add_init_script("""
+        window.boxesPainted = 0;
+        const strokeRect = CanvasRenderingContext2D.prototype.strokeRect;
+        CanvasRenderingContext2D.prototype.strokeRect = function (...args) {
+            if (this.canvas.id === 'overlay') window.boxesPainted++;
+            return strokeRect.apply(this, args);
+        };
+    """)
+    open_page(page, site_url)
+    draw(page, FOUR, 0.05, 0.2, 0.5)
+    draw(page, ONE, 0.4, 0.2, 0.5)
+    expect(page.locator("#prediction")).to_have_text("41")
+    assert page.evaluate("window.boxesPainted") > 0
+    painted = page.evaluate("window.boxesPainted")
+    mouse_strokes(page, to_page(page, SEVEN, 0.65, 0.2, 0.5), release_last=False)
+    expect(page.locator("#prediction")).to_have_text("417")  # read live, the pen still down
+    assert page.evaluate("window.boxesPainted") == painted
+    page.mouse.up()
+    expect(page.locator("#answer")).to_have_attribute("aria-busy", "false")
+    assert page.evaluate("window.boxesPainted") >= painted + 3  # the three boxes, once the pen lifted
+
+
+def test_the_pad_does_not_move_or_invite_ink_it_would_lose_while_the_page_loads(page, site_url):
+    # Review 10: the pad said "Draw a digit here" before its listeners existed (ink drawn then was lost without a
+    # word), and it jumped 62 px down when the task switch appeared, under a pen already writing.
+    held = []
+    page.route("**/js/main.js", lambda route: held.append(route))
+    page.route("**/models/index.json", lambda route: held.append(route))
+    page.goto(site_url, wait_until="commit")
+    wait_for_value(page, "document.getElementById('prompt')?.textContent ?? ''", "Getting the pad ready…")
+    wait_for_value(page, "getComputedStyle(document.getElementById('tasks')).visibility", "hidden")  # styled
+    main, = held
+    top = pad_box(page)["y"]
+    main.continue_()
+    wait_for_value(page, "document.getElementById('prompt').firstChild.textContent", "Draw here")
+    assert pad_box(page)["y"] == top
+    wait_for_value(page, "document.querySelectorAll('#tasks button').length", 1)  # the stand-in, while index.json waits
+    held[1].continue_()
+    assert_ready(page)
+    expect(page.locator("#tasks button")).to_have_count(2)
+    expect(page.locator("#prompt")).to_contain_text("Draw a digit here")
+    assert pad_box(page)["y"] == top
+
+
 def test_esc_clears_from_the_drawing_not_from_the_answer_or_the_task_switch(page, site_url):
     # Review 8: Esc cleared the drawing wherever the focus was; screen-reader users press it to leave a mode.
     open_page(page, site_url)

@@ -115,6 +115,8 @@ export function createView(root) {
   const [pad, overlay, prompt, undoButton, clearButton] = ['pad', 'overlay', 'prompt', 'undo', 'clear'].map(byId);
   const [status, error, answer, prediction, verdict] = ['status', 'error', 'answer', 'prediction', 'verdict'].map(byId);
   const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
+  // index.html says "not ready" (ink drawn before main.js runs is lost); the pad listens from main.js's next line.
+  prompt.firstChild.textContent = 'Draw here';
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let ranOff = false; // a stroke ran off the pad (pad.js ranOff): that part was not read
@@ -152,7 +154,8 @@ export function createView(root) {
     Array.from(characterList.querySelectorAll('button')).forEach((button, index) => {
       button.setAttribute('aria-pressed', String(index === selected));
     });
-    paintBoxes(overlay, overlaySide(), shown, recognitionSize, selected);
+    // Not while the pen moves: painted for each live answer, they cost a slow phone most (review 10).
+    if (!busy) paintBoxes(overlay, overlaySide(), shown, recognitionSize, selected);
   }
 
   function characterItem(index) {
@@ -236,7 +239,7 @@ export function createView(root) {
      */
     showTasks(tasks, selected, onSelect) {
       const nav = byId('tasks');
-      nav.replaceChildren(...tasks.map(({ name, title }) => {
+      nav.replaceChildren(...(tasks.length > 1 ? tasks : []).map(({ name, title }) => {
         const button = root.createElement('button');
         button.type = 'button';
         button.dataset.task = name;
@@ -340,6 +343,7 @@ export function createView(root) {
       if (busy) answer.setAttribute('aria-busy', 'true');
       else settling = setTimeout(() => answer.setAttribute('aria-busy', 'false'), 1000);
       say();
+      if (!busy) showSelection();
     },
 
     /** Prompt and buttons follow whether anything is drawn. */
