@@ -5,7 +5,7 @@
 // Each model file must match its metadata.json SHA-256 before it is cached, else the version is not installed
 // (the active worker keeps serving its own). A new version waits for the next page load (or the Reload
 // button) and takes over before that page loads anything: no page mixes two versions' files.
-const VERSION = '66b7419c4042';
+const VERSION = 'c4f890ae426a';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each
@@ -32,8 +32,8 @@ const APP_FILES = [
 const MODELS_INDEX = 'models/index.json';
 
 // Plus the one runtime file this browser runs, chosen as TF.js chooses: the SIMD binary where TF.js's SIMD
-// probe validates, else the plain one; without WebAssembly (Lockdown Mode), the CPU build. Never the threaded
-// binary: it needs cross-origin isolation.
+// probe validates, else the plain one; without WebAssembly (Lockdown Mode) or the .wasm (a proxy blocking it), the
+// CPU build, as the page. Never the threaded binary: it needs cross-origin isolation.
 const RUNTIME_FILES = { simd: 'vendor/tfjs-backend-wasm-simd.wasm', plain: 'vendor/tfjs-backend-wasm.wasm', cpu: 'vendor/tfjs-cpu.js' };
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
 const runtimeFile = () => {
@@ -79,7 +79,8 @@ async function precacheModel(cache, folder) {
 
 async function precache() {
   const cache = await caches.open(CACHE);
-  await cache.addAll([...APP_FILES, runtimeFile(), MODELS_INDEX].map(fresh));
+  await cache.addAll([...APP_FILES, MODELS_INDEX].map(fresh));
+  await cache.add(fresh(runtimeFile())).catch(() => cache.add(fresh(RUNTIME_FILES.cpu)));
   const { tasks } = await (await cache.match(MODELS_INDEX)).json();
   for (const { name } of tasks) await precacheModel(cache, `models/${name}/`);
 }

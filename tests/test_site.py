@@ -1466,6 +1466,48 @@ def test_a_wasm_file_that_does_not_load_falls_back_to_the_cpu_build(chromium, si
         context.close()
 
 
+def test_a_blocked_wasm_file_is_remembered_and_the_cpu_build_works_offline(chromium, site_url):
+    # A proxy that blocks .wasm for the page and its service worker alike. The first visit falls back (a reload
+    # onto the CPU build), and its worker installs with the CPU build instead of failing; the next visit goes
+    # to the CPU build at once, in one navigation, and works offline.
+    context = chromium.new_context()
+    page = context.new_page()
+    try:
+        context.route("**/*.wasm", lambda route: route.abort())
+        navigations = []
+        page.on("framenavigated", lambda frame: frame == page.main_frame and navigations.append(frame.url))
+        page.goto(site_url)
+        expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu", timeout=READY_TIMEOUT_MS)
+        wait_for_value(page, CONTROLLED, True)
+        assert page.evaluate(WORKER_SETTLED) == "activated"
+        assert RUNTIME_FILES & set(cached_paths(page, site_url)) == {"vendor/tfjs-cpu.js"}
+        navigations.clear()
+        page.goto(site_url)
+        expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu", timeout=READY_TIMEOUT_MS)
+        assert navigations == [site_url]
+        context.set_offline(True)
+        page.reload()
+        assert_ready(page)
+        draw(page, SEVEN)
+        expect(page.locator("#prediction")).to_have_text("7")
+    finally:
+        context.close()
+
+
+def test_the_model_downloads_while_the_wasm_file_is_held_back(page, site_url):
+    # The first model's files do not wait for TF.js: its weights are asked for while the .wasm has not come.
+    held = []
+    page.route("**/*.wasm", lambda route: held.append(route))
+    with page.expect_request("**/models/digits/group1-shard1of1.bin", timeout=READY_TIMEOUT_MS):
+        page.goto(site_url)
+    assert [route.request.url.removeprefix(site_url) for route in held] == ["vendor/tfjs-backend-wasm-simd.wasm"]
+    held[0].continue_()
+    assert_ready(page)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    assert_clean(page, site_url)
+
+
 def test_one_task_shows_no_switch(page, tmp_path):
     # site/ with its models index cut to the digits alone.
     copy = tmp_path / "site"

@@ -131,18 +131,32 @@ async function webAssemblyRuns() {
   }
 }
 
+const cpuSince = (now) => {
+  try {
+    return now ? storage?.setItem('inkwell.cpuSince', now) : storage?.getItem('inkwell.cpuSince');
+  } catch {} // storage refused: as above
+};
+
 /**
  * The TF.js module for `forced` or for this browser, its backend started. If wasm cannot start although
  * WebAssembly runs (its .wasm blocked, by a proxy say), the page reloads on the CPU build (two TF.js copies
- * cannot share a page) and this never resolves.
+ * cannot share a page) and this never resolves. Remembered, later visits skip that and start on the CPU build,
+ * for a week: then they try wasm again.
  */
 async function loadTensorFlow(forced) {
-  const backend = forced || ((await webAssemblyRuns()) ? 'wasm' : 'cpu');
+  const backend = forced || (Date.now() - cpuSince() < 6048e5 || !(await webAssemblyRuns()) ? 'cpu' : 'wasm');
   if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
+  if (backend === 'wasm') {
+    // Fetched now, not once tfjs.js runs: the binary its SIMD probe picks.
+    const simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]));
+    document.head.insertAdjacentHTML('beforeend', `<link rel=preload as=fetch crossorigin href=vendor/tfjs-backend-wasm${simd ? '-simd' : ''}.wasm>`);
+  }
   const tf = await import(TENSORFLOW[backend]);
+  tf.enableProdMode(); // skips per-op debug checks; the model is already verified
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
   if (await tf.setBackend(backend)) return tf;
   if (!forced) {
+    cpuSince(Date.now());
     const url = new URL(location.href);
     url.searchParams.set('backend', 'cpu');
     location.replace(url);
@@ -212,8 +226,7 @@ async function open(tf, name) {
 }
 
 async function start() {
-  const tf = await loadTensorFlow(new URLSearchParams(location.search).get('backend'));
-  tf.enableProdMode(); // skips per-op debug checks; the model is already verified
+  const tensorFlow = loadTensorFlow(new URLSearchParams(location.search).get('backend'));
   let tasks;
   try {
     tasks = await loadTasks();
@@ -221,6 +234,9 @@ async function start() {
     throw new ModelError(error.message, { retry: true }); // models/index.json: its fetch may have failed
   }
   const first = chooseTask(tasks, location.search, storage);
+  // Downloaded while TF.js loads; open() shows a failure.
+  loaded.set(first, loadModel(tensorFlow, `./models/${first}/`)).get(first).catch(() => {});
+  const tf = await tensorFlow;
   view.showTasks(tasks, first, (name) => {
     // What is drawn stays: a word begun in the wrong mode is read by the right one. Remembered once open: a
     // model that failed to download must not open the next visit, nor end the task on screen.
@@ -234,10 +250,11 @@ async function start() {
   await open(tf, first);
 }
 
-start().catch(fail);
-
-if ('serviceWorker' in navigator) {
-  registerWorker(navigator.serviceWorker, (reload) => view.showUpdate(reload)).catch((error) => {
-    console.warn(`Offline use is unavailable: ${error.message}`);
-  });
-}
+start().catch(fail).finally(() => {
+  // Only now, ready or failed: its precache would slow the first load.
+  if ('serviceWorker' in navigator) {
+    registerWorker(navigator.serviceWorker, (reload) => view.showUpdate(reload)).catch((error) => {
+      console.warn(`Offline use is unavailable: ${error.message}`);
+    });
+  }
+});

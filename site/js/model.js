@@ -121,7 +121,7 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
  * Any failure is tried once more past the HTTP cache, metadata.json included: a stale or truncated copy may sit
  * there mid-deploy, and a service worker handing over mid-load answers the second pass from the new version
  * alone. An old metadata.json beside new weights fails its SHA-256 check and is fetched again as one version.
- * @param {object} tf the TensorFlow.js namespace
+ * @param {object|Promise<object>} tf the TensorFlow.js namespace, or its promise
  * @param {string} [baseUrl] directory of the model, relative to the page, ending in '/'
  * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
  * @returns {Promise<{model: object, metadata: object, bytes: number}>}
@@ -131,6 +131,7 @@ export async function loadModel(tf, baseUrl = './models/digits/', fetchFile = (u
     return await loadModelOnce(tf, baseUrl, fetchFile, {});
   } catch (error) {
     if (!(error instanceof ModelError)) throw error;
+    await tf; // TF.js failing is no download to retry
     return loadModelOnce(tf, baseUrl, fetchFile, { cache: 'reload' });
   }
 }
@@ -165,10 +166,11 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
     weightData.set(buffer, offset);
     offset += buffer.length;
   }
+  const { loadLayersModel, io } = await tf;
   let model;
   try {
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }),
+    model = await loadLayersModel(
+      io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }),
     );
   } catch (error) {
     throw new ModelError(`TensorFlow.js cannot load ${baseUrl}model.json: ${error.message}`);
