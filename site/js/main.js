@@ -144,7 +144,7 @@ const cpuSince = (now) => {
  * for a week: then they try wasm again.
  */
 async function loadTensorFlow(forced) {
-  const backend = forced || (Date.now() - cpuSince() < 6048e5 || !(await webAssemblyRuns()) ? 'cpu' : 'wasm');
+  const backend = forced || (Date.now() - cpuSince() < 7 * 864e5 || !(await webAssemblyRuns()) ? 'cpu' : 'wasm');
   if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
   if (backend === 'wasm') {
     // Fetched now, not once tfjs.js runs: the binary its SIMD probe picks.
