@@ -154,6 +154,36 @@ def test_a_pen_lift_gap_inside_a_digit_does_not_split_it():
 TWO_LINES = [(20, 40, 100, 52), (20, 120, 100, 132), (20, 200, 100, 212), (150, 40, 230, 52), (150, 120, 230, 132), (130, 44, 138, 50)]
 
 
+# Two lines of three bars, the last bar of line 1 touching the one under it through a thin stroke (a 1's foot on
+# the digit below): one component spanning both lines.
+TOUCHING_LINES = [(20, 40, 100, 60), (20, 100, 100, 120), (20, 220, 100, 240), (120, 40, 200, 60), (120, 100, 200, 120), (120, 220, 200, 240), (100, 229, 120, 231)]
+
+
+def test_two_lines_whose_ink_touches_are_cut_apart():
+    # A component at least TOUCH_SPAN x the lines' unit tall, with ink wholly above and wholly below its thinnest
+    # row, is cut there: before, the spanning pair joined line 1 (read as 4 characters over 2).
+    characters = segment(stroke_canvas(TOUCHING_LINES))
+    assert [sum(c.row == row for c in characters) for row in (0, 1)] == [3, 3]
+    assert [(c.top, c.bottom) for c in characters if c.left == 220] == [(20, 101), (102, 200)]
+    # A single tall stroke, or a tall one beside short ones on one line (an l in "hello"), is not cut.
+    assert len(segment(stroke_canvas([(20, 100, 220, 120)]))) == 1
+    assert [(c.top, c.bottom) for c in segment(stroke_canvas([(20, 40, 200, 60), (120, 100, 200, 140), (120, 160, 200, 200)]))][0] == (20, 200)
+
+
+def test_python_and_javascript_cut_real_touching_lines_the_same_way(monkeypatch):
+    # Validation writers' two-line numbers written touching or 0.05 of their height apart.
+    import training.preprocess as preprocess_module
+    from training.strokes import draw_page
+    from training.writers import writer_wrapped_numbers
+
+    canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _ in writer_wrapped_numbers("validation", 3, gap=(0.0, 0.05))])
+    assert_python_and_javascript_agree(canvases)
+    right = lambda: sum([sum(c.row == row for c in segment(canvas)) for row in (0, 1)] == [4, 4] for canvas in canvases)  # noqa: E731
+    cut = right()
+    monkeypatch.setattr(preprocess_module, "cut_touching_lines", lambda labels, kept: kept)
+    assert cut > right()
+
+
 def test_lines_written_under_each_other_are_read_line_by_line():
     characters = segment(stroke_canvas(TWO_LINES))
     assert [(c.row, c.left) for c in characters] == [(0, 40), (0, 120), (0, 200), (1, 40), (1, 120)]
@@ -226,6 +256,7 @@ def parity_canvases(mnist_test, count=24):
     canvases += [stroke_canvas(ONE_THEN_FIVE_WITH_LONG_BAR, width=400)[:, :280]]
     canvases += [stroke_canvas([(60, 40, 200, 52)] + FIVE_BODY + SLANTED_BAR, width=400)[:, :280]]
     canvases += [stroke_canvas(ONE_THEN_WIDE_ZERO, width=400)[:, :280], stroke_canvas(ONE_CLOSE_TO_ZERO), stroke_canvas(TWO_LINES)]
+    canvases += [stroke_canvas(TOUCHING_LINES)]
     canvases += [stroke_canvas([(20, 130, 100, 142), (150, 130, 230, 142)])]
     return np.stack(canvases)
 

@@ -17,7 +17,11 @@ then centred in 28x28 by the centre of mass"):
    0.08 of the canvas's width, bigger than a tap's dot, to say a mark was not read: `segment`'s `ignored` in
    preprocess.js, not twinned here.)
 4. Characters (`segment` only). First the lines (`lines`): a component at least ROW_SHARE x the tallest one's
-   height is tall; unit = the median tall height (the lower of the middle two). Taken by the centres of their row
+   height is tall; unit = the median tall height (the lower of the middle two). A component at least TOUCH_SPAN x
+   unit tall is two lines whose ink touches when another tall component lies wholly above its thinnest row (the
+   first row, in the middle third of its height, with the fewest of its own pixels) and another wholly below,
+   each inside its row range: it is cut there, the pixels under that row a component of their own
+   (`cut_touching_lines`; `preprocess` cuts too, but a lone character has nothing beside it). Taken by the centres of their row
    ranges, top to bottom, a tall component begins a new line when its centre lies more than LINE_PITCH x unit
    below the one before, unless it reaches up into the line so far (its top at or above the line's bottom) while
    less than LINE_UNDER of its width stands under it; otherwise it joins that line. So lines whose tails and
@@ -344,11 +348,46 @@ def lines(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
     return [line[4] for line in found]
 
 
+TOUCH_SPAN = 1.6  # a component this x the lines' unit tall, or taller, may be two lines whose ink touches (step 4)
+
+
+def cut_touching_lines(labels: np.ndarray, kept: list[dict]) -> list[dict]:
+    """Step 4's first part: each component at least TOUCH_SPAN x the unit tall (as `lines` measures it) with another
+    tall component wholly above its thinnest row (its own ink, in the middle third of its height; the first) and
+    another wholly below, both within its height, is two lines whose ink touches: cut there (`labels` in place)."""
+    heights = [c["bottom"] - c["top"] for c in kept]
+    tall = sorted(height for height in heights if height >= ROW_SHARE * max(heights, default=0))
+    unit = tall[(len(tall) - 1) // 2] if tall else 0
+    cut = []
+    for c, height in zip(kept, heights):
+        others = [o for o, h in zip(kept, heights) if o is not c and h >= ROW_SHARE * tall[-1]]
+        if height < TOUCH_SPAN * unit or not others:
+            cut.append(c)
+            continue
+        own = labels[c["top"] : c["bottom"] + 1, c["left"] : c["right"] + 1] == c["label"]
+        low, high = height // 3, height - height // 3
+        row = c["top"] + low + int(np.argmin(own.sum(axis=1)[low : high + 1]))
+        above = any(c["top"] < o["bottom"] < row for o in others)
+        below = any(row < o["top"] < c["bottom"] for o in others)
+        if not (above and below):
+            cut.append(c)
+            continue
+        lower = np.zeros_like(own)
+        lower[row + 1 - c["top"] :] = own[row + 1 - c["top"] :]
+        label = int(labels.max()) + 1
+        labels[c["top"] : c["bottom"] + 1, c["left"] : c["right"] + 1][lower] = label
+        for part, mask in ((c["label"], own & ~lower), (label, lower)):
+            rows, cols = np.nonzero(mask)
+            cut.append({"label": part, "top": c["top"] + int(rows.min()), "bottom": c["top"] + int(rows.max()), "left": c["left"] + int(cols.min()), "right": c["left"] + int(cols.max()), "pixels": len(rows)})
+    return cut
+
+
 def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """Steps 1-3: ink, the component label image and the components that are not specks."""
+    """Steps 1-3, and step 4's cut of touching lines: ink, the component label image and the components that are
+    not specks."""
     ink = ink_from_rgba(rgba)
     labels, components = find_components(ink, config)
-    return ink, labels, drop_specks(components, config)
+    return ink, labels, cut_touching_lines(labels, drop_specks(components, config))
 
 
 def segment(rgba: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> list[Character]:

@@ -332,13 +332,41 @@ export function lines(boxes) {
   return found.map((line) => line[4]);
 }
 
+/** Step 4: a component spanning two lines whose ink touches, cut at its thinnest row (labels too). */
+function cutTouchingLines(labels, width, kept, next) {
+  const height = (c) => c.bottom - c.top;
+  const tall = kept.map(height).sort((a, b) => a - b).filter((h, _, all) => h >= 0.4 * all.at(-1)); // ROW_SHARE
+  return kept.flatMap((c) => {
+    if (height(c) < 1.6 * tall[(tall.length - 1) >> 1]) return [c]; // TOUCH_SPAN
+    const low = Math.floor(height(c) / 3);
+    let row;
+    for (let y = c.top + low, least = Infinity; y <= c.bottom - low; y++) {
+      let count = 0;
+      for (let x = c.left; x <= c.right; x++) count += labels[y * width + x] === c.label;
+      if (count < least) [row, least] = [y, count];
+    }
+    const others = kept.filter((o) => o !== c && height(o) >= tall[0]);
+    if (!others.some((o) => c.top < o.bottom && o.bottom < row) || !others.some((o) => row < o.top && o.top < c.bottom)) return [c];
+    const parts = [c.label, next++].map((label) => ({ label, top: 1e9, bottom: 0, left: 1e9, right: 0, pixels: 0 }));
+    for (let y = c.top; y <= c.bottom; y++) {
+      for (let x = c.left; x <= c.right; x++) {
+        if (labels[y * width + x] !== c.label) continue;
+        const part = parts[+(y > row)];
+        labels[y * width + x] = part.label;
+        Object.assign(part, { top: Math.min(part.top, y), bottom: y, left: Math.min(part.left, x), right: Math.max(part.right, x), pixels: part.pixels + 1 });
+      }
+    }
+    return parts;
+  });
+}
+
 function keptComponents(imageData, config) {
   const ink = inkFromRgba(imageData);
   const { labels, components } = findComponents(ink, imageData.width, imageData.height, config);
   const kept = dropSpecks(components, config);
   // Dropped, and bigger than the widest pen's dot: a mark the writer meant.
   const ignored = components.filter((c) => !kept.includes(c) && side(c) >= 0.08 * imageData.width).length;
-  return { ink, labels, kept, ignored };
+  return { ink, labels, kept: cutTouchingLines(labels, imageData.width, kept, components.length + 1), ignored };
 }
 
 /**
