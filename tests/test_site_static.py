@@ -154,6 +154,14 @@ def test_manifest_is_installable():
     assert {"192x192", "512x512"} <= sizes and "maskable" in purposes
 
 
+def test_the_page_preloads_the_wasm_binary_the_worker_precaches():
+    # main.js and sw.js (a classic worker: it cannot import main.js) each carry TF.js's SIMD probe.
+    probe = re.compile(r"Uint8Array\(\[(0, 97, 115, 109[\d, ]*)\]\)\)?;?")
+    page = [bytes_ for bytes_ in probe.findall((SITE / "js" / "main.js").read_text()) if "253" in bytes_]
+    worker = [bytes_ for bytes_ in probe.findall((SITE / "sw.js").read_text()) if "253" in bytes_]
+    assert len(page) == len(worker) == 1 and page == worker
+
+
 def test_service_worker_precaches_every_file():
     on_disk = {path.relative_to(SITE).as_posix() for path in SITE.rglob("*") if path.is_file()}
     precached = set(site_version.precached_files(SITE))

@@ -147,7 +147,7 @@ async function loadTensorFlow(forced) {
   const backend = forced || (Date.now() - cpuSince() < 7 * 864e5 || !(await webAssemblyRuns()) ? 'cpu' : 'wasm');
   if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
   if (backend === 'wasm') {
-    // Fetched now, not once tfjs.js runs: the binary its SIMD probe picks.
+    // Fetched now, not once tfjs.js runs: the binary its SIMD probe picks (sw.js SIMD_PROBE, a test keeps them equal).
     const simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]));
     document.head.insertAdjacentHTML('beforeend', `<link rel=preload as=fetch crossorigin href=vendor/tfjs-backend-wasm${simd ? '-simd' : ''}.wasm>`);
   }

@@ -343,7 +343,7 @@ export function createView(root) {
       if (busy) answer.setAttribute('aria-busy', 'true');
       else settling = setTimeout(() => answer.setAttribute('aria-busy', 'false'), 1000);
       say();
-      if (!busy) showSelection();
+      if (!busy) paintBoxes(overlay, overlaySide(), shown, recognitionSize, selected); // held while the pen moved
     },
 
     /** Prompt and buttons follow whether anything is drawn. */
