@@ -81,6 +81,10 @@ async function precache() {
   const cache = await caches.open(CACHE);
   await cache.addAll([...APP_FILES, MODELS_INDEX].map(fresh));
   await cache.add(fresh(runtimeFile())).catch(() => cache.add(fresh(RUNTIME_FILES.cpu)));
+  // Plus the CPU build for a page that runs it though WebAssembly works (main.js keeps to it a week after a .wasm
+  // fails): at ?backend=cpu, or cached by the version before (respond).
+  const pages = await self.clients.matchAll({ includeUncontrolled: true });
+  if (pages.some((page) => page.url.includes('backend=cpu')) || (await caches.match(RUNTIME_FILES.cpu))) await cache.add(fresh(RUNTIME_FILES.cpu));
   const { tasks } = await (await cache.match(MODELS_INDEX)).json();
   for (const { name } of tasks) await precacheModel(cache, `models/${name}/`);
 }
@@ -149,8 +153,13 @@ async function respond(request) {
     url.pathname = url.pathname.replace(/index\.html$/, '');
     url.search = '';
   }
-  const cached = await (await caches.open(CACHE)).match(url.href);
-  return cached || fetch(request);
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(url.href);
+  if (cached) return cached;
+  const response = await fetch(request);
+  // A runtime file the page turned to: kept for offline.
+  if (response.ok && Object.values(RUNTIME_FILES).some((file) => url.href.endsWith(file))) await cache.put(url.href, response.clone());
+  return response;
 }
 
 self.addEventListener('install', (event) => {

@@ -1494,6 +1494,62 @@ def test_a_blocked_wasm_file_is_remembered_and_the_cpu_build_works_offline(chrom
         context.close()
 
 
+# The page's own WebAssembly compile of TF.js's binary fails (as on a phone short of memory), while the empty
+# module main.js probes with still compiles: the page falls back to the CPU build with a .wasm that loads.
+WASM_COMPILE_FAILS = """
+const failing = () => Promise.reject(new RangeError('WebAssembly.instantiate(): Out of memory'));
+const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = (source, ...rest) => (source.byteLength > 100 ? failing() : instantiate(source, ...rest));
+WebAssembly.instantiateStreaming = failing;
+"""
+
+
+@pytest.mark.parametrize("when", ["first visit", "later visit", "after an update"])
+def test_a_page_that_turned_to_the_cpu_build_works_offline(chromium, tmp_path, when):
+    # Review 10's gap: the page's .wasm failed once, but not the worker's, which cached the .wasm alone; the page
+    # keeps to the CPU build for a week, and offline it could not load it. On the first visit the worker
+    # precaches the CPU build too (the page is at ?backend=cpu); on a later one it keeps it as the page loads it;
+    # a version released meanwhile precaches it as the version before had it (and may take over offline).
+    copy, _ = site_to_release_into(tmp_path)
+    context = chromium.new_context()
+    try:
+        with serve(copy) as url:
+            page = context.new_page()
+            if when == "first visit":
+                page.add_init_script(WASM_COMPILE_FAILS)
+            page.goto(url)
+            expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu" if when == "first visit" else "wasm", timeout=READY_TIMEOUT_MS)
+            wait_for_value(page, CONTROLLED, True)
+            assert page.evaluate(WORKER_SETTLED) == "activated"
+            if when != "first visit":
+                page.close()
+                page = context.new_page()
+                page.add_init_script(WASM_COMPILE_FAILS)
+                page.goto(url)
+                expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu", timeout=READY_TIMEOUT_MS)
+            if when == "after an update":
+                page.goto(url)  # the week's CPU build, at the page's own address: nothing there says cpu
+                assert_ready(page)
+                new_version = deploy_a_new_version(copy, "next-release")
+                page.evaluate(CHECK_FOR_UPDATES)
+                expect(page.locator("#update")).to_be_visible(timeout=READY_TIMEOUT_MS)
+                waiting = page.evaluate(f"caches.open('inkwell-{new_version}').then(async (cache) => (await cache.keys()).map((request) => request.url))")
+                assert f"{url}vendor/tfjs-cpu.js" in waiting
+                context.set_offline(True)
+                page.reload()  # the new version takes over offline
+                assert_ready(page)
+                expect(page.locator("#model-info")).to_contain_text("next-release")
+                wait_for_value(page, "caches.keys()", [f"inkwell-{new_version}"])
+            assert RUNTIME_FILES & set(cached_paths(page, url)) == {"vendor/tfjs-backend-wasm-simd.wasm", "vendor/tfjs-cpu.js"}
+            context.set_offline(True)
+            page.goto(url)
+            expect(page.locator("#backend")).to_have_attribute("data-backend", "cpu", timeout=READY_TIMEOUT_MS)
+            draw(page, SEVEN)
+            expect(page.locator("#prediction")).to_have_text("7")
+    finally:
+        context.close()
+
+
 def test_the_model_downloads_while_the_wasm_file_is_held_back(page, site_url):
     # The first model's files do not wait for TF.js: its weights are asked for while the .wasm has not come.
     held = []
