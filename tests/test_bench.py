@@ -1,5 +1,6 @@
 """The benchmark's pure parts: percentiles, gzip accounting, the paired test, the verdict, the tables, atomic
-writes and run selection. Nothing here trains, converts or opens a browser, and nothing is timed."""
+writes and run selection. Nothing here trains or converts, and nothing is timed; one test, marked browser, writes
+bench.slow_device's number with a finger in headless Chromium (unthrottled) and checks it is read."""
 
 from __future__ import annotations
 
@@ -295,6 +296,84 @@ def test_slow_device_report_gives_medians_percentiles_and_targets():
     assert "from the click to ready: median **400 ms** (runs: 300, 500)" in text
     assert "A visit with 50 taught digits (now; the most a task keeps, all read before the page is ready): median **1,000 ms**" in text
     assert "(target ≤ 1,500; runs: 900, 1100)" in text
+
+
+def touch_run_figures(answer_ms, read="06123456789"):
+    return {"backend": "wasm", "strokes": 14, "samples": 315, "writing_seconds": 5.0, "pen_downs": 14, "pointer_types": ["touch"], "read": read,
+            "answer_ms": answer_ms, "pen_up_delay_ms": 30.0, "final_reading_ms": None, "final_readings": 14, "readings_shown": 20, "frame_p95_ms": 33.4, "worst_frame_ms": 120.0}
+
+
+def test_slow_device_report_has_the_finger_section_with_every_run_and_what_was_read():
+    wasm_runs = [touch_run_figures(120.0), touch_run_figures(150.0), touch_run_figures(130.0, read="06123456788")]
+    cpu_runs = [{"error": "the page did not start"}]
+    touch = {"number": "06123456789", "writer": 9, "seed": 11, "viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
+             "samples_per_second": 120, "finger_speed_px_s": 300.0, "builds": {
+                 "wasm": {"throttle": 6, "runs": wasm_runs, **slow_device.touch_medians(wasm_runs, "06123456789")},
+                 "cpu": {"throttle": 4, "runs": cpu_runs, **slow_device.touch_medians(cpu_runs, "06123456789")}}}
+    text = slow_device.markdown({"throttle": 4, "old_commit": "1b51178a97", "chromium": "1", "new": None, "old": None, "touch": touch})
+    assert "## Writing with a finger: an 11-digit number on a phone (review 10)" in text
+    assert "the wasm build with the CPU slowed 6× and the CPU build (`?backend=cpu`: no WebAssembly) 4×" in text
+    # Every run's value, then the median (130 of 120, 150, 130).
+    assert "| wasm | 6× | 3 | 120 / 150 / 130 | **130** | 30 / 30 / 30 | — / — / — | 14 / 14 / 14 | 20 / 20 / 20 | 33 / 33 / 33 | 120 / 120 / 120 | 14 / 14 / 14 | 2 of 3 |" in text
+    assert "| cpu | 4× | failed: the page did not start |" in text
+    # The misread is named; the failed run read nothing, so it misread nothing.
+    assert "Read wrong (06123456789 written): wasm: '06123456788'." in text
+
+
+def test_finger_schedule_samples_each_stroke_120_times_a_second_in_writing_order():
+    digits = slow_device.touch_number_strokes()
+    assert len(digits) == 11 and sum(len(digit) for digit in digits) == 14  # writer 9 writes the number in 14 strokes
+    box = {"x": 15.0, "y": 200.0, "width": 360.0, "height": 360.0}
+    schedule = slow_device.touch_schedule(digits, box)
+    kinds = [kind for _, kind, _ in schedule]
+    assert kinds.count("touchStart") == kinds.count("touchEnd") == 14
+    assert kinds[0] == "touchStart" and kinds[-1] == "touchEnd"
+    times = [seconds for seconds, _, _ in schedule]
+    assert times == sorted(times)
+    moves = [(seconds, point) for seconds, kind, point in schedule if kind == "touchMove"]
+    gaps = {round(later[0] - earlier[0], 6) for earlier, later in zip(moves, moves[1:])}
+    assert round(1 / 120, 6) in gaps and min(gaps) == round(1 / 120, 6)  # 120 samples a second, the lifts longer
+    points = [point for _, _, point in schedule if point is not None]
+    assert all(box["x"] <= x <= box["x"] + box["width"] and box["y"] <= y <= box["y"] + box["height"] for x, y in points)
+    # The digits come left to right: each digit's first pen-down is right of the one before's.
+    starts = [point[0] for _, kind, point in schedule if kind == "touchStart"]
+    firsts = [starts[sum(len(digit) for digit in digits[:index])] for index in range(11)]
+    assert firsts == sorted(firsts)
+
+
+def test_finger_run_times_the_final_answer_from_the_last_pen_up_and_ignores_the_page_start():
+    measured = {
+        "downs": [{"time": 1000.0, "pointerType": "touch"}, {"time": 2000.0, "pointerType": "touch"}],
+        "ups": [{"time": 1500.0, "handled": 1501.0, "painted": 1510.0}, {"time": 2500.0, "handled": 2504.0, "painted": 2517.0}],
+        "frames": [1000.0 + 16.7 * index for index in range(120)],
+        "shown": [{"time": 400.0, "text": "", "reading": True, "painted": 410.0},  # the page's start: not the writing
+                  {"time": 1200.0, "text": "0", "reading": True, "painted": 1216.0},
+                  {"time": 2600.0, "text": "0", "reading": False, "painted": 2617.0},  # the page said something first
+                  {"time": 2900.0, "text": "06", "reading": True, "painted": 2917.0}],
+        "readings": [{"start": 390.0, "duration": 5.0}, {"start": 2800.0, "duration": 90.0}],
+    }
+    run = slow_device.summarise_touch(measured, "cpu", strokes=2, samples=40, seconds=1.6)
+    assert run["answer_ms"] == pytest.approx(417.0) and run["read"] == "06"
+    assert run["pen_up_delay_ms"] == pytest.approx(4.0) and run["final_reading_ms"] == pytest.approx(90.0)
+    assert run["final_readings"] == 1 and run["readings_shown"] == 2 and run["pen_downs"] == 2
+    assert run["worst_frame_ms"] == pytest.approx(16.7) and run["pointer_types"] == ["touch"]
+    # No answer after the pen-up (the live one stood): the pen-up's own painted frame.
+    del measured["shown"][-2:]
+    assert slow_device.summarise_touch(measured, "wasm", strokes=2, samples=40, seconds=1.6)["answer_ms"] == pytest.approx(17.0)
+
+
+@pytest.mark.browser
+def test_a_number_written_with_a_finger_is_read_on_both_builds():
+    # Unthrottled, so quick: the section writes what it claims (touch pointers, every stroke) and the page reads it.
+    touch = slow_device.measure_touch(runs=1, builds=(("wasm", "", 1), ("cpu", "?backend=cpu", 1)))
+    for build in ("wasm", "cpu"):
+        run, = touch["builds"][build]["runs"]
+        assert "error" not in run, f"{build}: {run['error']}"
+        assert run["read"] == "06123456789", f"{build}: {run}"
+        assert run["backend"] == build and run["pointer_types"] == ["touch"] and run["pen_downs"] == run["strokes"] == 14
+        assert run["answer_ms"] > 0 and run["frame_p95_ms"] > 0
+    assert touch["builds"]["cpu"]["runs"][0]["final_readings"] == 1  # the CPU build reads once the pen has rested
+    assert "| wasm | 1× | 1 |" in "\n".join(slow_device.touch_markdown(touch))
 
 
 def test_slow_device_fills_as_many_taught_drawings_as_the_page_keeps(tmp_path):
