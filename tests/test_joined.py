@@ -134,8 +134,11 @@ def test_the_page_reads_joined_digits_as_python_does():
 
 @pytest.mark.slow
 def test_the_committed_judge_is_what_the_pipeline_fits_to_the_committed_model(tmp_path):
-    # The fit, from the training writers' strokes to the rounded weights: the committed joined.json, byte for byte
-    # (its examples are drawn once a machine, a minute or two, and cached in runs/cache/).
+    # The fit, from the training writers' strokes to the rounded weights: the committed joined.json (its examples are
+    # drawn once a machine, a minute or two, and cached in runs/cache/). Byte for byte on the machines it was made on,
+    # but TensorFlow's float sums follow the CPU's instruction set: on an AMD EPYC without AVX-512 the same examples
+    # gave features that moved 5 of the 98 weights by one in their 5th significant digit (0.062746 vs 0.062747). So
+    # the same judge to within that digit; a different fit (other examples, another model) moves them far more.
     import shutil
 
     import tf_keras as keras
@@ -146,7 +149,12 @@ def test_the_committed_judge_is_what_the_pipeline_fits_to_the_committed_model(tm
     shutil.copy(source / "model.h5", tmp_path / "model.h5")
     model = keras.models.load_model(tmp_path / "model.h5", compile=False)
     joined.fit_and_keep(model, tmp_path / "model.h5", PreprocessConfig(), page_drawing())
-    assert (tmp_path / joined.JUDGE_FILE).read_bytes() == (source / joined.JUDGE_FILE).read_bytes()
+    fitted, committed = (json.loads((folder / joined.JUDGE_FILE).read_text()) for folder in (tmp_path, source))
+    numbers = lambda judge: np.array(judge["weights"] + [judge["bias"]])  # noqa: E731
+    np.testing.assert_allclose(numbers(fitted["judge"]), numbers(committed["judge"]), rtol=2e-4, atol=1e-9)
+    for record in (fitted, committed):
+        del record["judge"]["weights"], record["judge"]["bias"]
+    assert fitted == committed
 
 
 @pytest.mark.slow
