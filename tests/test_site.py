@@ -879,6 +879,28 @@ def test_a_small_mark_far_from_the_writing_is_said_not_read(page, site_url):
     expect(page.locator("#verdict")).to_have_text(re.compile(r"^\d+% sure$"))
 
 
+def test_a_minus_before_digits_is_said_not_read(page, site_url):
+    # Review 11: -5 read 5, "96% sure" with nothing said (the minus glued to the 5 as its bar even said "digits
+    # touching?"), and -12 read 0712. Only digits are read, and the page says what it left out.
+    open_page(page, site_url)
+    box = pad_box(page)
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    for minus, digits, read in (([at(0.08, 0.45), at(0.28, 0.45)], [FIVE], "5"), ([at(0.05, 0.45), at(0.2, 0.45)], [ONE, TWO], "12")):
+        if read == "12":
+            page.click("#clear")
+        mouse_strokes(page, [minus])
+        for column, digit in enumerate(digits):
+            draw(page, digit, left=0.4 + 0.3 * column, top=0.2, height=0.5)
+        expect(page.locator("#prediction")).to_have_text(read)
+        expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
+        expect(page.locator("#verdict")).not_to_contain_text("touching")
+    # The same digits without it: nothing said.
+    page.click("#clear")
+    draw(page, ONE, left=0.4, top=0.2, height=0.5)
+    draw(page, TWO, left=0.7, top=0.2, height=0.5)
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^2 digits, each at least \d+% sure$"))
+
+
 def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):
     # Two lines used to be read as one, left to right (a child's word wrapped under itself read IX, X, ZS); each
     # line is now read alone and shown as a line of the answer.

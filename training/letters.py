@@ -49,7 +49,7 @@ MODELS = ("letters",)  # Models of this task (training/model.py); the others rea
 # validation families' words with handwriting proportions (README, "Words written as people write"): at gaps of
 # 12-20 % of the letter height they read 94.0 % exactly against 92.4 % with pieceHeight 0.6 and mergeGap 0.04;
 # the validation glyphs drawn alone read the same (98.93 %).
-PREPROCESS = PreprocessConfig(speckGap=0.6, mergeGap=0.0, pieceHeight=0.4, pieceGap=0.1, verticalGapWeight=0.3, apartHeight=0.0)
+PREPROCESS = PreprocessConfig(speckGap=0.6, mergeGap=0.0, pieceHeight=0.4, pieceGap=0.1, verticalGapWeight=0.3, apartHeight=0.0, markHeight=0.0)
 # The fields single-character preprocessing (steps 1-3, 5-8) reads: drawings are cached under these only.
 SINGLE_CHARACTER_FIELDS = ("imageSize", "boxSize", "inkThreshold", "speckSize", "speckGap")
 # Drawings of each glyph kept per split: training draws one of them at random each time it uses a glyph.

@@ -201,6 +201,44 @@ def writer_wrapped_numbers(split: str, per_writer: int = 20, seed: int = WRAPPED
     return numbers
 
 
+MARKS = ("point", "dash", "colon", "minus")
+MARKED_SEED = 11
+
+
+def writer_marked_numbers(split: str, count: int = 40, seed: int = MARKED_SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
+    """Numbers with what people write among digits (review 11: 3.14, 12:30, 06-12, -5), each of one writer of
+    `split`: three digits composed with room between them (0.7-1.0 of their height), then, in turn, a point, a dash
+    or a colon between the first two, or the first digit replaced by a minus. Strokes, the digits they spell and the
+    kind of mark (MARKS); the mark's strokes come last."""
+    by_writer = samples_by_writer(split, path)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    numbers = []
+    for index in range(count):
+        kind = MARKS[index % len(MARKS)]
+        writer = writers[int(rng.integers(len(writers)))]
+        digits = "".join(str(digit) for digit in rng.integers(0, 10, 3))
+        by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=(0.7, 1.0))
+        boxes = [np.concatenate(digit) for digit in by_digit]
+        (left, top), (right, bottom) = boxes[0].min(axis=0), boxes[0].max(axis=0)
+        height = float(np.median([np.ptp(points[:, 1]) for points in boxes]))
+        strokes = [stroke for digit in by_digit for stroke in digit]
+        low = max(bottom, boxes[1][:, 1].max())
+        x = (right + boxes[1][:, 0].min()) / 2
+        dot = lambda y: np.array([[x, y], [x + 1.0, y]])  # noqa: E731 - a pen's dot
+        if kind == "minus":
+            y = (top + bottom) / 2 + rng.normal(0.0, 0.05 * height)
+            middle = (left + right) / 2
+            strokes = [stroke for digit in by_digit[1:] for stroke in digit] + [np.array([[middle - 0.2 * height, y], [middle + 0.2 * height, y]])]
+            digits = digits[1:]
+        elif kind == "dash":
+            strokes.append(np.array([[x - 0.15 * height, low - 0.5 * height], [x + 0.15 * height, low - 0.5 * height]]))
+        else:
+            strokes += [dot(low - 0.05 * height)] if kind == "point" else [dot(low - 0.2 * height), dot(low - 0.7 * height)]
+        numbers.append((strokes, digits, kind))
+    return numbers
+
+
 def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
     """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
     strokes (canvas pixels) and label."""

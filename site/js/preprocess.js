@@ -21,6 +21,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   barGap: 0.35,
   verticalGapWeight: 1.0,
   apartHeight: 0.7, // 0: off (letters)
+  markHeight: 0.4, // 0: off (letters)
 });
 
 /**
@@ -180,7 +181,7 @@ function attachBars(groups, config) {
       const [, , top, bottom] = extent(characters[nearest]);
       const height = bottom - top + 1;
       const barHeight = bar[0].bottom - bar[0].top + 1;
-      if (barHeight < config.barHeight * height && groupGap(bar[0], characters[nearest], config) <= config.barGap * height) {
+      if (barHeight < config.barHeight * height && groupGap(bar[0], characters[nearest], config) <= config.barGap * height && over(bar[0], characters[nearest], config)) {
         characters[nearest] = characters[nearest].concat(bar);
         continue;
       }
@@ -188,6 +189,13 @@ function attachBars(groups, config) {
     characters.push(bar);
   }
   return characters.sort(byLeftEdge);
+}
+
+// Marks on: false for a bar beside the group's columns at its middle height (a minus beside a digit).
+function over(bar, group, config) {
+  const [left, right, top, bottom] = extent(group);
+  const middle = (bar.top + bar.bottom) / 2;
+  return !(config.markHeight && (bar.right < left || bar.left > right) && top + (bottom - top) / 4 < middle && middle < bottom - (bottom - top) / 4);
 }
 
 /** Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right. */
@@ -364,9 +372,11 @@ function keptComponents(imageData, config) {
   const ink = inkFromRgba(imageData);
   const { labels, components } = findComponents(ink, imageData.width, imageData.height, config);
   const kept = dropSpecks(components, config);
-  // Dropped, and bigger than the widest pen's dot: a mark the writer meant.
-  const ignored = components.filter((c) => !kept.includes(c) && side(c) >= 0.08 * imageData.width).length;
-  return { ink, labels, kept: cutTouchingLines(labels, imageData.width, kept, components.length + 1), ignored };
+  // Dropped, and bigger than the widest pen's dot: a mark the writer meant; smaller, amid the writing: a point.
+  const dropped = components.filter((c) => !kept.includes(c));
+  const big = (c) => side(c) >= 0.08 * imageData.width;
+  const amid = (c) => config.markHeight && !big(c) && kept.some((k) => k.left < c.left) && kept.some((k) => k.right > c.right);
+  return { ink, labels, kept: cutTouchingLines(labels, imageData.width, kept, components.length + 1), ignored: dropped.filter(big).length, marks: dropped.filter(amid).length };
 }
 
 /**
@@ -378,9 +388,18 @@ function keptComponents(imageData, config) {
  *   row: its line, 0 = the top; the array's `ignored`: marks step 3 dropped, at least 0.08 of the width
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
-  const { ink, labels, kept, ignored } = keptComponents(imageData, config);
+  const { ink, labels, kept, ignored, marks } = keptComponents(imageData, config);
   let grouped = lines(kept.map((c) => [c.top, c.bottom, c.left, c.right])).map((line) => groupCharacters(line.map((i) => kept[i]), config));
   // One character a line: one character, the pen lifted across it (a 7's stem).
   if (grouped.length > 1 && grouped.every((line) => line.length === 1)) grouped = [groupCharacters(kept, config)];
-  return Object.assign(grouped.flatMap((line, row) => line.map((group) => ({ row, ...characterInput(ink, labels, imageData.width, group, config) }))), { ignored });
+  grouped = grouped.map((line) => withoutMarks(line, config));
+  const characters = grouped.flatMap((line, row) => line.map((group) => ({ row, ...characterInput(ink, labels, imageData.width, group, config) })));
+  return Object.assign(characters, { ignored, marks: marks + kept.length - grouped.flat(2).length });
+}
+
+// Groups under markHeight x their line's median height (the upper middle one) are marks: left out.
+function withoutMarks(line, config) {
+  const height = (group) => extent(group)[3] - extent(group)[2];
+  const median = line.map(height).sort((a, b) => a - b)[line.length >> 1];
+  return line.filter((group) => height(group) >= config.markHeight * median);
 }

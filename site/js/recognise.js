@@ -30,6 +30,7 @@ import { segment } from './preprocess.js';
  * @property {number} preprocessMilliseconds time spent in preprocess.js
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
  * @property {number} [ignored] marks dropped as specks, bigger than a dot (preprocess.js `segment`)
+ * @property {number} [marks] points, dashes and signs left out (`segment`'s markHeight)
  */
 
 /**
@@ -96,7 +97,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   // Each line named alone: the line rules read its heights.
   const named = seen.map((line, row) => name(line, metadata, taught).map((character) => ({ ...character, row })));
   const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
-  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored };
+  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored, marks: segments.marks };
 }
 
 /**

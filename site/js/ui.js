@@ -121,6 +121,7 @@ export function createView(root) {
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
   let ranOff = false; // a stroke ran off the pad (pad.js ranOff): that part was not read
   let ignored = 0; // marks dropped as specks (recognise.js Recognition.ignored)
+  let marks = 0; // points, dashes, signs left out (Recognition.marks)
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // timer: aria-busy ends a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
@@ -136,7 +137,7 @@ export function createView(root) {
   const capitalised = () => noun.charAt(0).toUpperCase() + noun.slice(1);
   const say = () => {
     if (!recognitionSize) return; // no model shown (yet, or it failed)
-    const unread = busy ? '' : (ranOff ? ' · part of it ran off the pad: write smaller' : '') + (ignored ? ' · a small mark was not read: write it bigger' : '');
+    const unread = busy ? '' : (ranOff ? ' · part of it ran off the pad: write smaller' : '') + (ignored ? ' · a small mark was not read: write it bigger' : '') + (marks ? ` · a dot, dash or sign was not read: ${noun}s only` : '');
     verdict.textContent = shown.length > 0 ? describe(shown, noun, busy ? 0 : touching) + unread
       : tooSmall && !busy ? `Too small to read: draw the ${noun} bigger` : 'The answer appears here as you draw.';
   };
@@ -359,9 +360,10 @@ export function createView(root) {
      * @param {import('./recognise.js').Recognition} recognition
      * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
      */
-    showResult({ characters, text, tooSmall: speck, ignored: dropped }, offPad = false) {
+    showResult({ characters, text, tooSmall: speck, ignored: dropped, marks: signs }, offPad = false) {
       ranOff = offPad;
       ignored = dropped;
+      marks = signs;
       if (characters.length !== shown.length) {
         characterList.replaceChildren(...characters.map((_, index) => characterItem(index)));
         selected = characters.length - 1;
