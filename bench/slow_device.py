@@ -508,9 +508,10 @@ def measure_touch(runs: int, number: str = TOUCH_NUMBER, builds: tuple = TOUCH_B
 
 def touch_medians(runs: list[dict], number: str) -> dict:
     done = [run for run in runs if "error" not in run]
-    values = {key: [run[key] for run in done if run[key] is not None] for key in ("answer_ms", "final_readings", "readings_shown", "frame_p95_ms", "worst_frame_ms")}
-    medians = {f"{key}_median": percentile(values[key], 50) if values[key] else None
-               for key in ("answer_ms", "final_readings", "readings_shown", "frame_p95_ms", "worst_frame_ms")}
+    medians = {}
+    for key in ("answer_ms", "final_readings", "readings_shown", "frame_p95_ms", "worst_frame_ms"):
+        values = [run[key] for run in done if run[key] is not None]
+        medians[f"{key}_median"] = percentile(values, 50) if values else None
     return {**medians, "read_right": sum(run.get("read") == number for run in runs)}
 
 

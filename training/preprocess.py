@@ -232,12 +232,12 @@ def nearest_group(piece: dict, groups: list[list[dict]], config: PreprocessConfi
     return min(range(len(groups)), key=lambda index: (group_gap(piece, groups[index], config), index))
 
 
-def over(component: dict, group: list[dict], config: PreprocessConfig) -> bool:
-    """With marks on, False for a component beside `group`'s columns at its middle height (a minus beside a digit)."""
+def minus_beside(bar: dict, group: list[dict], config: PreprocessConfig) -> bool:
+    """With marks on, whether `bar` lies beside `group`'s columns at its middle height: a minus, not its bar."""
     left, right, top, bottom = extent(group)
-    middle = (component["top"] + component["bottom"]) / 2
-    beside = component["right"] < left or component["left"] > right
-    return not (config.markHeight and beside and top + (bottom - top) / 4 < middle < bottom - (bottom - top) / 4)
+    middle = (bar["top"] + bar["bottom"]) / 2
+    beside = bar["right"] < left or bar["left"] > right
+    return bool(config.markHeight) and beside and top + (bottom - top) / 4 < middle < bottom - (bottom - top) / 4
 
 
 def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list[dict]]:
@@ -250,7 +250,7 @@ def attach_bars(groups: list[list[dict]], config: PreprocessConfig) -> list[list
             height = bottom - top + 1
             bar_height = bar[0]["bottom"] - bar[0]["top"] + 1
             close = group_gap(bar[0], characters[nearest], config) <= config.barGap * height
-            if bar_height < config.barHeight * height and close and over(bar[0], characters[nearest], config):
+            if bar_height < config.barHeight * height and close and not minus_beside(bar[0], characters[nearest], config):
                 characters[nearest] = characters[nearest] + bar
                 continue
         characters.append(bar)

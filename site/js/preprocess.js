@@ -181,7 +181,7 @@ function attachBars(groups, config) {
       const [, , top, bottom] = extent(characters[nearest]);
       const height = bottom - top + 1;
       const barHeight = bar[0].bottom - bar[0].top + 1;
-      if (barHeight < config.barHeight * height && groupGap(bar[0], characters[nearest], config) <= config.barGap * height && over(bar[0], characters[nearest], config)) {
+      if (barHeight < config.barHeight * height && groupGap(bar[0], characters[nearest], config) <= config.barGap * height && !minusBeside(bar[0], characters[nearest], config)) {
         characters[nearest] = characters[nearest].concat(bar);
         continue;
       }
@@ -191,11 +191,11 @@ function attachBars(groups, config) {
   return characters.sort(byLeftEdge);
 }
 
-// Marks on: false for a bar beside the group's columns at its middle height (a minus beside a digit).
-function over(bar, group, config) {
+// Marks on: a bar beside the group's columns at its middle height is a minus, not its bar.
+function minusBeside(bar, group, config) {
   const [left, right, top, bottom] = extent(group);
   const middle = (bar.top + bar.bottom) / 2;
-  return !(config.markHeight && (bar.right < left || bar.left > right) && top + (bottom - top) / 4 < middle && middle < bottom - (bottom - top) / 4);
+  return Boolean(config.markHeight) && (bar.right < left || bar.left > right) && top + (bottom - top) / 4 < middle && middle < bottom - (bottom - top) / 4;
 }
 
 /** Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right. */
@@ -399,7 +399,7 @@ export function segment(imageData, config = DEFAULT_CONFIG) {
 
 // Groups under markHeight x their line's median height (the upper middle one) are marks: left out.
 function withoutMarks(line, config) {
-  const height = (group) => extent(group)[3] - extent(group)[2];
-  const median = line.map(height).sort((a, b) => a - b)[line.length >> 1];
-  return line.filter((group) => height(group) >= config.markHeight * median);
+  const heights = line.map((group) => extent(group)[3] - extent(group)[2]);
+  const median = [...heights].sort((a, b) => a - b)[line.length >> 1];
+  return line.filter((_, index) => heights[index] >= config.markHeight * median);
 }
