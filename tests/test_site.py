@@ -901,6 +901,22 @@ def test_a_minus_before_digits_is_said_not_read(page, site_url):
     expect(page.locator("#verdict")).to_have_text(re.compile(r"^2 digits, each at least \d+% sure$"))
 
 
+def test_a_point_or_comma_after_a_digit_is_said_not_read(page, site_url):
+    # Review 11: 3.14 read 314, "each at least 90% sure": the point glued to the 3, nothing said. 7.4 and 1,5 written
+    # close, as people write them: the digits are read, and the page says what it left out.
+    open_page(page, site_url)
+    box = pad_box(page)
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    for first, mark, second, read in ((SEVEN, [at(0.375, 0.68), at(0.38, 0.68)], FOUR, "74"), (ONE, [at(0.3, 0.66), at(0.29, 0.71), at(0.27, 0.77)], FIVE, "15")):
+        if read == "15":
+            page.click("#clear")
+        draw(page, first, left=0.08, top=0.25, height=0.45)
+        mouse_strokes(page, [mark])
+        draw(page, second, left=0.45, top=0.25, height=0.45)
+        expect(page.locator("#prediction")).to_have_text(read)
+        expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
+
+
 def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):
     # Two lines used to be read as one, left to right (a child's word wrapped under itself read IX, X, ZS); each
     # line is now read alone and shown as a line of the answer.

@@ -50,9 +50,12 @@ then centred in 28x28 by the centre of mass"):
    of single digits is read as one line too). (`preprocess` treats all kept ink as one character.)
    Marks (markHeight > 0; 0 turns this off): a bar beside a group's columns (none in common) with its centre in
    the middle half of the group's rows (a minus beside a digit; a 5's or 7's bar, or a 1's base, is over it or at
-   its top or foot) does not join it; then in each line a group under markHeight x the line's median group
-   height (the upper of the middle two) is a mark and left out. (The page counts what is left out, and the specks step 3 dropped under 0.08 of the
-   canvas's width with kept ink on both sides, to say a point, dash or sign was not read: `segment`'s `marks`.)
+   its top or foot) does not join it; a component under markHeight x a stroke's height whose centre lies right of
+   that stroke's columns and in its lowest quarter, starting at or above its foot, and in no other stroke's columns
+   (a decimal point or comma after a digit), is a group of its own, neither merged nor a piece; then in each
+   line a group under markHeight x the line's median group height (the upper of the middle two) is a mark and
+   left out. (The page counts what is left out, and the specks step 3 dropped under 0.08 of the canvas's width
+   with kept ink on both sides, to say a point, dash or sign was not read: `segment`'s `marks`.)
 5. Crop. A character's box is the union of its components' boxes. Inside it, a pixel keeps its ink if it
    belongs to one of the character's components or to no component (the faint anti-aliased fringe);
    pixels of other components are paper.
@@ -263,6 +266,20 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
         return []
     reference = reference_side(components)
     strokes = [c for c in components if is_stroke(c, reference, config)]
+    # Marks on: a point or comma after a stroke (its centre right of the stroke's columns, on its foot, under
+    # markHeight x its height), in no stroke's columns, stands alone: neither merged nor a piece.
+    def is_point(c: dict) -> bool:
+        middle = (c["left"] + c["right"]) / 2
+
+        def after(s: dict) -> bool:
+            height = s["bottom"] - s["top"] + 1
+            low = c["top"] <= s["bottom"] and (c["top"] + c["bottom"]) / 2 > s["bottom"] - height / 4
+            return middle > s["right"] and c["bottom"] - c["top"] + 1 < config.markHeight * height and low
+
+        return any(after(s) for s in strokes) and not any(s is not c and s["left"] <= middle <= s["right"] for s in strokes)
+
+    points = [c for c in components if is_point(c)]
+    strokes = [c for c in strokes if c not in points]
     groups = [[component] for component in sorted(strokes, key=lambda component: (component["left"], component["label"]))]
     merged = True
     while merged:
@@ -277,9 +294,10 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
             if merged:
                 break
     groups = attach_bars(groups, config)
-    for piece in sorted((c for c in components if c not in strokes), key=lambda component: component["label"]):
+    for piece in sorted((c for c in components if c not in strokes and c not in points), key=lambda component: component["label"]):
         nearest = nearest_group(piece, groups, config)
         groups[nearest] = groups[nearest] + [piece]
+    groups += [[point] for point in points]
     return sorted(groups, key=lambda group: extent(group)[0])
 
 

@@ -239,6 +239,28 @@ def writer_marked_numbers(split: str, count: int = 40, seed: int = MARKED_SEED, 
     return numbers
 
 
+def writer_pointed_numbers(split: str, count: int = 40, seed: int = MARKED_SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
+    """Numbers written as people write 3.14 or 3,5: three digits of one writer of `split` (0.35-0.6 of their height
+    apart), a point or, in turn, a comma close after the first (0.1-0.25 of the height past it, on its baseline).
+    Strokes (the mark's last), the digits they spell and the kind of mark ("point" or "comma")."""
+    by_writer = samples_by_writer(split, path)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    numbers = []
+    for index in range(count):
+        kind = ("point", "comma")[index % 2]
+        writer = writers[int(rng.integers(len(writers)))]
+        digits = "".join(str(digit) for digit in rng.integers(0, 10, 3))
+        by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=(0.35, 0.6))
+        boxes = [np.concatenate(digit) for digit in by_digit]
+        height = float(np.median([np.ptp(points[:, 1]) for points in boxes]))
+        x = boxes[0][:, 0].max() + rng.uniform(0.1, 0.25) * height
+        y = boxes[0][:, 1].max() - rng.uniform(0.0, 0.1) * height
+        mark = [[x, y], [x + 1.0, y]] if kind == "point" else [[x, y - 0.08 * height], [x - 0.02 * height, y + 0.05 * height], [x - 0.07 * height, y + 0.15 * height]]
+        numbers.append(([stroke for digit in by_digit for stroke in digit] + [np.array(mark)], digits, kind))
+    return numbers
+
+
 def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
     """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
     strokes (canvas pixels) and label."""

@@ -202,9 +202,16 @@ function minusBeside(bar, group, config) {
 export function groupCharacters(components, config) {
   if (components.length === 0) return [];
   const reference = referenceSide(components);
-  const isStroke = (c) => side(c) >= config.speckSize * reference;
-  const groups = components
-    .filter(isStroke)
+  const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
+  // Marks on: a point or comma after a stroke (its centre right of the stroke's columns, on its foot, under markHeight
+  // x its height), in no stroke's columns, stands alone: neither merged nor a piece.
+  const middle = (c) => (c.left + c.right) / 2;
+  const points = components.filter((c) => strokes.some((s) => {
+    const height = s.bottom - s.top + 1;
+    return middle(c) > s.right && c.bottom - c.top + 1 < config.markHeight * height && c.top <= s.bottom && (c.top + c.bottom) / 2 > s.bottom - height / 4;
+  }) && !strokes.some((s) => s !== c && s.left <= middle(c) && middle(c) <= s.right));
+  const groups = strokes
+    .filter((c) => !points.includes(c))
     .sort((a, b) => a.left - b.left || a.label - b.label)
     .map((c) => [c]);
   let merged = true;
@@ -222,12 +229,12 @@ export function groupCharacters(components, config) {
     }
   }
   const characters = attachBars(groups, config);
-  const pieces = components.filter((c) => !isStroke(c)).sort((a, b) => a.label - b.label);
+  const pieces = components.filter((c) => !strokes.includes(c) && !points.includes(c)).sort((a, b) => a.label - b.label);
   for (const piece of pieces) {
     const nearest = nearestGroup(piece, characters, config);
     characters[nearest] = characters[nearest].concat([piece]);
   }
-  return characters.sort(byLeftEdge);
+  return characters.concat(points.map((point) => [point])).sort(byLeftEdge);
 }
 
 /** (target x source) area-averaging weights, row-major: output i averages [i, i+1) * source / target. */
