@@ -185,7 +185,8 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "quantization": quantization,
         "parameters": int(model.count_params()),
         "accuracy": accuracy,
-        "source": {"run": str(relative_run), "train": train_config},
+        # The run only: its training settings are models/<task>/config.json, which the page need not download.
+        "source": {"run": str(relative_run)},
         "tfjsVersion": tfjs_version(),
         "converter": "tensorflowjs " + tfjs_converter_version(),
         "converted": datetime.now(timezone.utc).isoformat(timespec="seconds"),

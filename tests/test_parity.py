@@ -117,7 +117,7 @@ def test_shipped_model_is_what_convert_makes_from_its_committed_source(task, met
     # Re-converting models/<task>/model.h5 with the recorded quantisation reproduces the shipped files byte for byte.
     write_tfjs_files(keras_model, tmp_path, metadata["quantization"])
     assert file_entries(tmp_path) == metadata["files"]
-    assert json.loads((task.source_dir / "config.json").read_text()) == metadata["source"]["train"]
+    assert json.loads((task.source_dir / "source.json").read_text())["run"] == metadata["source"]["run"]
     assert metadata["parameters"] == keras_model.count_params()
 
 
