@@ -1,6 +1,6 @@
 """The benchmark's pure parts: percentiles, gzip accounting, the paired test, the verdict, the tables, atomic
 writes and run selection. Nothing here trains or converts, and nothing is timed; one test, marked browser, writes
-bench.slow_device's number with a finger in headless Chromium (unthrottled) and checks it is read."""
+bench.finger's number written with a finger in headless Chromium (unthrottled) and checks it is read."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from bench import latency, models, numbers, report, slow_device, teaching, transfer
+from bench import finger, latency, models, numbers, report, slow_device, teaching, transfer
 from bench.run import BenchSettings, paired
 
 
@@ -308,8 +308,8 @@ def test_slow_device_report_has_the_finger_section_with_every_run_and_what_was_r
     cpu_runs = [{"error": "the page did not start"}]
     touch = {"number": "06123456789", "writer": 9, "seed": 11, "viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
              "samples_per_second": 120, "finger_speed_px_s": 300.0, "builds": {
-                 "wasm": {"throttle": 6, "runs": wasm_runs, **slow_device.touch_medians(wasm_runs, "06123456789")},
-                 "cpu": {"throttle": 4, "runs": cpu_runs, **slow_device.touch_medians(cpu_runs, "06123456789")}}}
+                 "wasm": {"throttle": 6, "runs": wasm_runs, **finger.touch_medians(wasm_runs, "06123456789")},
+                 "cpu": {"throttle": 4, "runs": cpu_runs, **finger.touch_medians(cpu_runs, "06123456789")}}}
     text = slow_device.markdown({"throttle": 4, "old_commit": "1b51178a97", "chromium": "1", "new": None, "old": None, "touch": touch})
     assert "## Writing with a finger: an 11-digit number on a phone (review 10)" in text
     assert "the wasm build with the CPU slowed 6× and the CPU build (`?backend=cpu`: no WebAssembly) 4×" in text
@@ -321,10 +321,10 @@ def test_slow_device_report_has_the_finger_section_with_every_run_and_what_was_r
 
 
 def test_finger_schedule_samples_each_stroke_120_times_a_second_in_writing_order():
-    digits = slow_device.touch_number_strokes()
+    digits = finger.touch_number_strokes()
     assert len(digits) == 11 and sum(len(digit) for digit in digits) == 14  # writer 9 writes the number in 14 strokes
     box = {"x": 15.0, "y": 200.0, "width": 360.0, "height": 360.0}
-    schedule = slow_device.touch_schedule(digits, box)
+    schedule = finger.touch_schedule(digits, box)
     kinds = [kind for _, kind, _ in schedule]
     assert kinds.count("touchStart") == kinds.count("touchEnd") == 14
     assert kinds[0] == "touchStart" and kinds[-1] == "touchEnd"
@@ -352,20 +352,20 @@ def test_finger_run_times_the_final_answer_from_the_last_pen_up_and_ignores_the_
                   {"time": 2900.0, "text": "06", "reading": True, "painted": 2917.0}],
         "readings": [{"start": 390.0, "duration": 5.0}, {"start": 2800.0, "duration": 90.0}],
     }
-    run = slow_device.summarise_touch(measured, "cpu", strokes=2, samples=40, seconds=1.6)
+    run = finger.summarise_touch(measured, "cpu", strokes=2, samples=40, seconds=1.6)
     assert run["answer_ms"] == pytest.approx(417.0) and run["read"] == "06"
     assert run["pen_up_delay_ms"] == pytest.approx(4.0) and run["final_reading_ms"] == pytest.approx(90.0)
     assert run["final_readings"] == 1 and run["readings_shown"] == 2 and run["pen_downs"] == 2
     assert run["worst_frame_ms"] == pytest.approx(16.7) and run["pointer_types"] == ["touch"]
     # No answer after the pen-up (the live one stood): the pen-up's own painted frame.
     del measured["shown"][-2:]
-    assert slow_device.summarise_touch(measured, "wasm", strokes=2, samples=40, seconds=1.6)["answer_ms"] == pytest.approx(17.0)
+    assert finger.summarise_touch(measured, "wasm", strokes=2, samples=40, seconds=1.6)["answer_ms"] == pytest.approx(17.0)
 
 
 @pytest.mark.browser
 def test_a_number_written_with_a_finger_is_read_on_both_builds():
     # Unthrottled, so quick: the section writes what it claims (touch pointers, every stroke) and the page reads it.
-    touch = slow_device.measure_touch(runs=1, builds=(("wasm", "", 1), ("cpu", "?backend=cpu", 1)))
+    touch = finger.measure_touch(runs=1, builds=(("wasm", "", 1), ("cpu", "?backend=cpu", 1)))
     for build in ("wasm", "cpu"):
         run, = touch["builds"][build]["runs"]
         assert "error" not in run, f"{build}: {run['error']}"
@@ -373,7 +373,7 @@ def test_a_number_written_with_a_finger_is_read_on_both_builds():
         assert run["backend"] == build and run["pointer_types"] == ["touch"] and run["pen_downs"] == run["strokes"] == 14
         assert run["answer_ms"] > 0 and run["frame_p95_ms"] > 0
     assert touch["builds"]["cpu"]["runs"][0]["final_readings"] == 1  # the CPU build reads once the pen has rested
-    assert "| wasm | 1× | 1 |" in "\n".join(slow_device.touch_markdown(touch))
+    assert "| wasm | 1× | 1 |" in "\n".join(finger.touch_markdown(touch))
 
 
 def test_slow_device_fills_as_many_taught_drawings_as_the_page_keeps(tmp_path):

@@ -172,9 +172,10 @@ async function loadTensorFlow(forced) {
 function reader(tf, model, metadata, task) {
   const items = loadTaught(storage, task, metadata);
   const taught = featuresOf(tf, model, metadata, items);
+  const memo = new Map();
   return {
     split: (imageData) => split(metadata, imageData),
-    classify: (prepared) => classify(tf, model, metadata, prepared, taught),
+    classify: (prepared) => classify(tf, model, metadata, prepared, taught, memo),
     taughtCount: () => items.length,
     slow: tf.getBackend() === 'cpu',
     /** The character read is `label` (a drawing taught again: the last tap counts); false if storage refused. */

@@ -7,8 +7,7 @@ import { lines } from './preprocess.js';
  * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from training/strokes.py
  * `page_drawing` (a test keeps them equal). Used until `setDrawing`, so the pad draws alike without a model.
  * @type {{canvasSize: number, penWidth: number, fullPenHeight: number, thinnestPen: number}} canvas side
- *   and pen width in recognition pixels; the pen thins below fullPenHeight (a fraction of the canvas), never
- *   under thinnestPen (a fraction of penWidth): see `recognitionPens`
+ *   and pen width in recognition pixels; how the pen thins: `recognitionPens`
  */
 export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fullPenHeight: 0.5, thinnestPen: 0.25 });
 

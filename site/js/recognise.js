@@ -1,6 +1,5 @@
-// From a drawing to an answer: split the ink into characters, classify them in one batch, and say how sure the
-// model is, moved towards what the user taught (`blend`). No DOM. Every setting comes from metadata.json, so a
-// retrained model needs no change here.
+// From a drawing to an answer: the ink split into characters, read by the model, moved towards what the user
+// taught (`blend`) and ranked. No DOM; every setting from metadata.json, so a retrained model needs no change.
 
 import { readJoined } from './joined.js';
 import { predictWithFeatures } from './model.js';
@@ -67,20 +66,21 @@ export function split(metadata, imageData) {
 }
 
 /**
- * Recognition's second half: every character through the model in one batch, then ranked.
+ * Recognition's second half: characters not read before (`remember`) through the model in one batch, then ranked.
  * @param {object} tf the TensorFlow.js namespace
  * @param {object} model a tf.LayersModel
  * @param {object} metadata the task's metadata.json
  * @param {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}} prepared from `split`
  * @param {Taught[]} [taught] what the user taught, for this model
+ * @param {Map} [memo] this model's reads, kept across readings (`remember`)
  * @returns {Recognition}
  */
-export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = []) {
+export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = [], memo = new Map()) {
   const tooSmall = isSpeck(segments, metadata.drawing.canvasSize);
   if (segments.length === 0 || tooSmall) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds, tooSmall };
 
   const startInference = performance.now();
-  const look = (inputs) => predictWithFeatures(tf, model, inputs, metadata.input.shape);
+  const look = remember(memo, (inputs) => predictWithFeatures(tf, model, inputs, metadata.input.shape));
   const read = look(segments.map(({ input }) => input));
   const rows = []; // per line: its segments, their reads
   segments.forEach((segment, index) => {
@@ -98,6 +98,22 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   const named = seen.map((line, row) => name(line, metadata, taught).map((character) => ({ ...character, row })));
   const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
   return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored, marks: segments.marks };
+}
+
+/**
+ * `look` sending the model only inputs it has not read, found by their bits: while the pen moves the drawing is
+ * read every 80 ms, yet only the character being written changes.
+ * @param {Map} memo one per model, emptied past 200 inputs
+ * @param {(inputs: Float32Array[]) => object[]} look reads in one batch
+ */
+export function remember(memo, look) {
+  return (inputs) => {
+    if (memo.size > 200) memo.clear();
+    const keys = inputs.map((input) => String.fromCharCode(...new Uint16Array(input.buffer, input.byteOffset, input.length * 2)));
+    const unread = keys.flatMap((key, index) => (memo.has(key) ? [] : [index]));
+    if (unread.length > 0) look(unread.map((index) => inputs[index])).forEach((read, at) => memo.set(keys[unread[at]], read));
+    return keys.map((key) => memo.get(key));
+  };
 }
 
 /**
@@ -252,36 +268,29 @@ export function byDescent(characters, metadata) {
 }
 
 /**
- * Run `task` at most once per `interval` ms, on an animation frame, however often requested: live recognition
- * must not starve the drawing of frames.
+ * Run `task` at most once per `interval` ms, on an animation frame: live recognition must not starve the drawing
+ * of frames.
  * @param {() => void} task
  * @param {number} interval milliseconds
- * @returns {{request: () => void, flush: () => void, cancel: () => void}} flush cancels a pending run and runs
- *   now; cancel drops a pending run and counts as a run (the caller has just done the work itself)
+ * @returns {{request: () => void, cancel: () => void}} cancel drops a pending run and counts as one (the caller
+ *   has just done the work)
  */
 export function throttle(task, interval) {
   let last = -Infinity;
   let timer = 0;
   let frame = 0;
-  const run = () => {
-    timer = 0;
-    frame = 0;
-    last = performance.now();
-    task();
-  };
   return {
     request() {
       if (timer || frame) return;
       const wait = Math.max(0, last + interval - performance.now());
       timer = setTimeout(() => {
         timer = 0;
-        frame = requestAnimationFrame(run);
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          last = performance.now();
+          task();
+        });
       }, wait);
-    },
-    flush() {
-      clearTimeout(timer);
-      cancelAnimationFrame(frame);
-      run();
     },
     cancel() {
       clearTimeout(timer);

@@ -30,7 +30,7 @@ export async function loadTasks(fetchFile = (url) => fetch(url)) {
  * The task to open: ?task=<name> if it is listed, else the one chosen on an earlier visit, else the first.
  * @param {TaskEntry[]} tasks
  * @param {string} search location.search
- * @param {{getItem: (key: string) => string|null}|null} storage localStorage, or null where it is unavailable
+ * @param {Storage|null} storage localStorage, or null where it is unavailable
  * @returns {string} a task name from `tasks`
  */
 export function chooseTask(tasks, search, storage) {
@@ -48,7 +48,7 @@ export function chooseTask(tasks, search, storage) {
 
 /**
  * Remember the chosen task for the next visit (skipped where storage is refused).
- * @param {{setItem: (key: string, value: string) => void}|null} storage
+ * @param {Storage|null} storage
  * @param {string} name
  */
 export function rememberTask(storage, name) {
