@@ -189,7 +189,8 @@ def test_python_and_javascript_cut_real_touching_lines_the_same_way(monkeypatch)
 def test_a_minus_before_a_writers_digits_is_left_out():
     # Review 11: -5 read 5, sure, the minus glued to the 5 as its bar. Validation writers' digits with a point, dash
     # or colon between the first two, or a minus before: the page's JS cuts them as Python does, and with marks on
-    # (digits) a minus is no part of the digit beside it: the characters are the digits alone, as without it.
+    # (digits) a minus or a dash is no part of the digit beside it: the characters are the digits alone, as without it
+    # (a dash close before a digit, in its middle half, stands alone: 0 of these 6 dashes did before).
     from training.strokes import draw_page
     from training.writers import writer_marked_numbers
 
@@ -197,8 +198,8 @@ def test_a_minus_before_a_writers_digits_is_left_out():
     canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
     assert_python_and_javascript_agree(canvases)
 
-    assert marks_left_out(numbers, canvases, CONFIG, ["minus"]) == {"minus": 6}
-    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), ["minus"]) == {"minus": 0}
+    assert marks_left_out(numbers, canvases, CONFIG, ["minus", "dash"]) == {"minus": 6, "dash": 6}
+    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), ["minus", "dash"]) == {"minus": 0, "dash": 0}
 
 
 def marks_left_out(numbers, canvases, config, kinds):
@@ -214,20 +215,23 @@ def marks_left_out(numbers, canvases, config, kinds):
     return alone
 
 
-def test_a_point_or_comma_after_a_writers_digit_is_left_out():
-    # Review 11: 3.14 read 314, "each at least 90% sure", the point glued to the 3. Validation writers' numbers with a
-    # point or comma written close after the first digit: the page's JS cuts them as Python does, and with marks on
-    # (digits) the characters are the digits alone, as without the mark (measured: 11 of 12 points, 7 of 12 commas;
-    # the rest touch the digit, one ink with it, or lie nearer the next digit, left of it, as a 5's broken tail does).
+def test_a_point_comma_minus_or_dash_close_to_a_writers_digit_is_left_out():
+    # Review 11: 3.14 read 314, "each at least 90% sure", the point glued to the 3; -12 read 0712, the minus merged
+    # into the 1. Validation writers' numbers with a point or comma written close after the first digit, or a minus
+    # close before it or a dash after it: the page's JS cuts them as Python does, and with marks on (digits) the
+    # characters are the digits alone, as without the mark (measured: 11 of 12 points, 7 of 12 commas, 12 of 12
+    # minus, 8 of 12 dashes; before these rules 0, 0, 7, 1; the rest touch the digit, one ink with it, or, a point,
+    # lie nearer the next digit, left of it, as a 5's broken tail does).
     from training.strokes import draw_page
-    from training.writers import writer_pointed_numbers
+    from training.writers import writer_dashed_numbers, writer_pointed_numbers
 
-    numbers = writer_pointed_numbers("validation", 24)
+    numbers = writer_pointed_numbers("validation", 24) + writer_dashed_numbers("validation", 24)
     canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
     assert_python_and_javascript_agree(canvases)
 
-    assert marks_left_out(numbers, canvases, CONFIG, ["point", "comma"]) == {"point": 11, "comma": 7}
-    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), ["point", "comma"]) == {"point": 0, "comma": 0}
+    kinds = ["point", "comma", "minus", "dash"]
+    assert marks_left_out(numbers, canvases, CONFIG, kinds) == {"point": 11, "comma": 7, "minus": 12, "dash": 8}
+    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), kinds) == dict.fromkeys(kinds, 0)
 
 
 def test_lines_written_under_each_other_are_read_line_by_line():

@@ -50,9 +50,10 @@ then centred in 28x28 by the centre of mass"):
    of single digits is read as one line too). (`preprocess` treats all kept ink as one character.)
    Marks (markHeight > 0; 0 turns this off): a bar beside a group's columns (none in common) with its centre in
    the middle half of the group's rows (a minus beside a digit; a 5's or 7's bar, or a 1's base, is over it or at
-   its top or foot) does not join it; a component under markHeight x a stroke's height whose centre lies right of
-   that stroke's columns and in its lowest quarter, starting at or above its foot, and in no other stroke's columns
-   (a decimal point or comma after a digit), is a group of its own, neither merged nor a piece; then in each
+   its top or foot) does not join it; a component under markHeight x a stroke's height and in no other stroke's
+   columns, whose centre lies right of that stroke's columns and in its lowest quarter, starting at or above its
+   foot (a decimal point or comma after a digit), or which is flat (barAspect) with its centre left of them and in
+   their middle half (a minus or dash before a digit), is a group of its own, neither merged nor a piece; then in each
    line a group under markHeight x the line's median group height (the upper of the middle two) is a mark and
    left out. (The page counts what is left out, and the specks step 3 dropped under 0.08 of the canvas's width
    with kept ink on both sides, to say a point, dash or sign was not read: `segment`'s `marks`.)
@@ -266,17 +267,20 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
         return []
     reference = reference_side(components)
     strokes = [c for c in components if is_stroke(c, reference, config)]
-    # Marks on: a point or comma after a stroke (its centre right of the stroke's columns, on its foot, under
-    # markHeight x its height), in no stroke's columns, stands alone: neither merged nor a piece.
+    # Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre
+    # right of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands
+    # alone: neither merged nor a piece.
     def is_point(c: dict) -> bool:
-        middle = (c["left"] + c["right"]) / 2
+        middle, centre, tall = (c["left"] + c["right"]) / 2, (c["top"] + c["bottom"]) / 2, c["bottom"] - c["top"] + 1
 
-        def after(s: dict) -> bool:
+        def beside(s: dict) -> bool:
             height = s["bottom"] - s["top"] + 1
-            low = c["top"] <= s["bottom"] and (c["top"] + c["bottom"]) / 2 > s["bottom"] - height / 4
-            return middle > s["right"] and c["bottom"] - c["top"] + 1 < config.markHeight * height and low
+            after = middle > s["right"] and c["top"] <= s["bottom"] and centre > s["bottom"] - height / 4
+            flat = c["right"] - c["left"] + 1 >= config.barAspect * tall
+            before = flat and middle < s["left"] and s["top"] + height / 4 < centre < s["bottom"] - height / 4
+            return tall < config.markHeight * height and (after or before)
 
-        return any(after(s) for s in strokes) and not any(s is not c and s["left"] <= middle <= s["right"] for s in strokes)
+        return any(beside(s) for s in strokes) and not any(s is not c and s["left"] <= middle <= s["right"] for s in strokes)
 
     points = [c for c in components if is_point(c)]
     strokes = [c for c in strokes if c not in points]

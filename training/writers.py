@@ -205,23 +205,29 @@ MARKS = ("point", "dash", "colon", "minus")
 MARKED_SEED = 11
 
 
+def three_digit_numbers(split: str, count: int, seed: int, kinds: tuple[str, ...], gap: tuple[float, float], path: Path = DATA_FILE):
+    """What a number with a mark is made of, `count` times: its kind of mark (`kinds` in turn), three digits of one
+    writer of `split` composed `gap` of their height apart, their strokes by digit, each digit's points, their
+    median height, and the generator that goes on to place the mark."""
+    by_writer = samples_by_writer(split, path)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    for index in range(count):
+        writer = writers[int(rng.integers(len(writers)))]
+        digits = "".join(str(digit) for digit in rng.integers(0, 10, 3))
+        by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=gap)
+        boxes = [np.concatenate(digit) for digit in by_digit]
+        yield kinds[index % len(kinds)], digits, by_digit, boxes, float(np.median([np.ptp(points[:, 1]) for points in boxes])), rng
+
+
 def writer_marked_numbers(split: str, count: int = 40, seed: int = MARKED_SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
     """Numbers with what people write among digits (review 11: 3.14, 12:30, 06-12, -5), each of one writer of
     `split`: three digits composed with room between them (0.7-1.0 of their height), then, in turn, a point, a dash
     or a colon between the first two, or the first digit replaced by a minus. Strokes, the digits they spell and the
     kind of mark (MARKS); the mark's strokes come last."""
-    by_writer = samples_by_writer(split, path)
-    writers = sorted(by_writer)
-    rng = np.random.default_rng(seed)
     numbers = []
-    for index in range(count):
-        kind = MARKS[index % len(MARKS)]
-        writer = writers[int(rng.integers(len(writers)))]
-        digits = "".join(str(digit) for digit in rng.integers(0, 10, 3))
-        by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=(0.7, 1.0))
-        boxes = [np.concatenate(digit) for digit in by_digit]
+    for kind, digits, by_digit, boxes, height, rng in three_digit_numbers(split, count, seed, MARKS, (0.7, 1.0), path):
         (left, top), (right, bottom) = boxes[0].min(axis=0), boxes[0].max(axis=0)
-        height = float(np.median([np.ptp(points[:, 1]) for points in boxes]))
         strokes = [stroke for digit in by_digit for stroke in digit]
         low = max(bottom, boxes[1][:, 1].max())
         x = (right + boxes[1][:, 0].min()) / 2
@@ -243,21 +249,37 @@ def writer_pointed_numbers(split: str, count: int = 40, seed: int = MARKED_SEED,
     """Numbers written as people write 3.14 or 3,5: three digits of one writer of `split` (0.35-0.6 of their height
     apart), a point or, in turn, a comma close after the first (0.1-0.25 of the height past it, on its baseline).
     Strokes (the mark's last), the digits they spell and the kind of mark ("point" or "comma")."""
-    by_writer = samples_by_writer(split, path)
-    writers = sorted(by_writer)
-    rng = np.random.default_rng(seed)
     numbers = []
-    for index in range(count):
-        kind = ("point", "comma")[index % 2]
-        writer = writers[int(rng.integers(len(writers)))]
-        digits = "".join(str(digit) for digit in rng.integers(0, 10, 3))
-        by_digit = compose_by_digit(by_writer[writer], digits, rng, gap=(0.35, 0.6))
-        boxes = [np.concatenate(digit) for digit in by_digit]
-        height = float(np.median([np.ptp(points[:, 1]) for points in boxes]))
+    for kind, digits, by_digit, boxes, height, rng in three_digit_numbers(split, count, seed, ("point", "comma"), (0.35, 0.6), path):
         x = boxes[0][:, 0].max() + rng.uniform(0.1, 0.25) * height
         y = boxes[0][:, 1].max() - rng.uniform(0.0, 0.1) * height
         mark = [[x, y], [x + 1.0, y]] if kind == "point" else [[x, y - 0.08 * height], [x - 0.02 * height, y + 0.05 * height], [x - 0.07 * height, y + 0.15 * height]]
         numbers.append(([stroke for digit in by_digit for stroke in digit] + [np.array(mark)], digits, kind))
+    return numbers
+
+
+def writer_dashed_numbers(split: str, count: int = 40, seed: int = 13, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
+    """Numbers written as people write -12 or 06-12: three digits of one writer of `split` (0.5-0.8 of their height
+    apart) and a minus 0.1-0.3 of the height before the first or, in turn, a dash between the first two, 0.3-0.5 of
+    the height long, at the first digit's middle height; all scaled to stay on the pad. Strokes (the mark's last),
+    the digits they spell and the kind of mark ("minus" or "dash")."""
+    numbers = []
+    for kind, digits, by_digit, boxes, height, rng in three_digit_numbers(split, count, seed, ("minus", "dash"), (0.5, 0.8), path):
+        length = rng.uniform(0.3, 0.5) * height
+        (left, top), (right, bottom) = boxes[0].min(axis=0), boxes[0].max(axis=0)
+        if kind == "minus":
+            end = left - rng.uniform(0.1, 0.3) * height
+            y = (top + bottom) / 2 + rng.normal(0.0, 0.05 * height)
+            mark = np.array([[end - length, y], [end, y]])
+        else:
+            after = boxes[1][:, 0].min()
+            x, half = (right + after) / 2, min(length / 2, 0.4 * (after - right))
+            y = (top + bottom) / 2 + rng.normal(0.0, 0.05 * height)
+            mark = np.array([[x - half, y], [x + half, y]])
+        strokes = [stroke for digit in by_digit for stroke in digit] + [mark]
+        low, high = np.concatenate(strokes).min(axis=0), np.concatenate(strokes).max(axis=0)
+        scale = min(1.0, 260 / max(high - low))
+        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
     return numbers
 
 

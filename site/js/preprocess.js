@@ -203,12 +203,15 @@ export function groupCharacters(components, config) {
   if (components.length === 0) return [];
   const reference = referenceSide(components);
   const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
-  // Marks on: a point or comma after a stroke (its centre right of the stroke's columns, on its foot, under markHeight
-  // x its height), in no stroke's columns, stands alone: neither merged nor a piece.
+  // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre right
+  // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone.
   const middle = (c) => (c.left + c.right) / 2;
   const points = components.filter((c) => strokes.some((s) => {
     const height = s.bottom - s.top + 1;
-    return middle(c) > s.right && c.bottom - c.top + 1 < config.markHeight * height && c.top <= s.bottom && (c.top + c.bottom) / 2 > s.bottom - height / 4;
+    const [centre, tall] = [(c.top + c.bottom) / 2, c.bottom - c.top + 1];
+    const after = middle(c) > s.right && c.top <= s.bottom && centre > s.bottom - height / 4;
+    const before = c.right - c.left + 1 >= config.barAspect * tall && middle(c) < s.left && s.top + height / 4 < centre && centre < s.bottom - height / 4;
+    return tall < config.markHeight * height && (after || before);
   }) && !strokes.some((s) => s !== c && s.left <= middle(c) && middle(c) <= s.right));
   const groups = strokes
     .filter((c) => !points.includes(c))
