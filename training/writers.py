@@ -277,7 +277,8 @@ def writer_dashed_numbers(split: str, count: int = 40, seed: int = 13, path: Pat
             y = (top + bottom) / 2 + rng.normal(0.0, 0.05 * height)
             mark = np.array([[x - half, y], [x + half, y]])
         strokes = [stroke for digit in by_digit for stroke in digit] + [mark]
-        low, high = np.concatenate(strokes).min(axis=0), np.concatenate(strokes).max(axis=0)
+        points = np.concatenate(strokes)
+        low, high = points.min(axis=0), points.max(axis=0)
         scale = min(1.0, 260 / max(high - low))
         numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
     return numbers

@@ -206,13 +206,15 @@ export function groupCharacters(components, config) {
   // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre right
   // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone.
   const middle = (c) => (c.left + c.right) / 2;
-  const points = components.filter((c) => strokes.some((s) => {
-    const height = s.bottom - s.top + 1;
+  const points = components.filter((c) => {
     const [centre, tall] = [(c.top + c.bottom) / 2, c.bottom - c.top + 1];
-    const after = middle(c) > s.right && c.top <= s.bottom && centre > s.bottom - height / 4;
-    const before = c.right - c.left + 1 >= config.barAspect * tall && middle(c) < s.left && s.top + height / 4 < centre && centre < s.bottom - height / 4;
-    return tall < config.markHeight * height && (after || before);
-  }) && !strokes.some((s) => s !== c && s.left <= middle(c) && middle(c) <= s.right));
+    return strokes.some((s) => {
+      const height = s.bottom - s.top + 1;
+      const after = middle(c) > s.right && c.top <= s.bottom && centre > s.bottom - height / 4;
+      const before = c.right - c.left + 1 >= config.barAspect * tall && middle(c) < s.left && s.top + height / 4 < centre && centre < s.bottom - height / 4;
+      return tall < config.markHeight * height && (after || before);
+    }) && !strokes.some((s) => s !== c && s.left <= middle(c) && middle(c) <= s.right);
+  });
   const groups = strokes
     .filter((c) => !points.includes(c))
     .sort((a, b) => a.left - b.left || a.label - b.label)
