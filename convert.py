@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
 # The Keras source copied beside the web model; fonts.json (the letters task: SHA-256 of every font file the
 # run was drawn from) says which fonts the shipped letters model saw.
-SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "fonts.json", "joined.json")
+SOURCE_FILES = ("model.h5", "config.json", "metrics.json", "history.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "fonts.json", "joined.json", "other.json")
 QUANTIZATIONS = ("float32", "float16", "uint8")
 METADATA_SCHEMA = 2  # 2: one folder per task; "task" and "accuracy.test" replace 1's MNIST-only fields.
 CONFIDENCE_THRESHOLD = 0.7  # Below this the page says "not sure" and names the runner-up.
@@ -142,27 +142,29 @@ def read_train_config(run_dir: Path) -> dict:
         raise ConversionError(str(error)) from None
 
 
-def joined_judge(model, run_dir: Path, task: Task):
-    """The task's judge of two characters joined by ink (training/joined.py; digits), fitted to this very model:
-    the run's joined.json, or fitted now and written there. None for a task without one."""
-    from training.joined import judge_for
+def fitted_judge(model, run_dir: Path, task: Task, kind: str):
+    """The task's judge `kind` fitted to this very model: "joined", two characters joined by ink
+    (training/joined.py), or "other", ink that is none of the labels (training/other.py); the run's
+    <kind>.json, or fitted now and written there. None for a task without one."""
+    from importlib import import_module
+
     from training.strokes import page_drawing
 
-    if not task.joined:
+    if not getattr(task, kind):
         return None
     try:
-        return judge_for(model, run_dir / "model.h5", task.load_preprocess(), page_drawing())
-    except ValueError as error:  # training.files.JsonFileError: joined.json named, and the remedy
+        return import_module(f"training.{kind}").judge_for(model, run_dir / "model.h5", task.load_preprocess(), page_drawing())
+    except ValueError as error:  # training.files.JsonFileError: the judge's file named, and the remedy
         raise ConversionError(str(error)) from None
     except OSError as error:
-        raise ConversionError(f"{run_dir}: cannot write the judge of joined digits there ({os_reason(error)}); convert a copy of the run in a folder you can write") from None
+        raise ConversionError(f"{run_dir}: cannot write the judge {kind}.json there ({os_reason(error)}); convert a copy of the run in a folder you can write") from None
 
 
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
     from training.strokes import page_drawing
 
     run_dir = Path(run_dir).resolve()
-    judge = joined_judge(model, run_dir, task)
+    judges = {kind: fitted_judge(model, run_dir, task, kind) for kind in ("joined", "other")}
     train_config = read_train_config(run_dir)
     files = file_entries(directory)
     relative_run = run_dir.relative_to(ROOT) if run_dir.is_relative_to(ROOT) else run_dir
@@ -179,7 +181,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         # Only the rules a task has: the page reads a missing key as "no such rule".
         **task.rules.metadata(),
         "corrections": dataclasses.asdict(task.corrections),
-        **({"joined": judge.metadata()} if judge else {}),
+        **{kind: judge.metadata() for kind, judge in judges.items() if judge},
         "files": files,
         "weightBytes": sum(entry["bytes"] for entry in files if entry["path"] != "model.json"),
         "quantization": quantization,

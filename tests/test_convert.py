@@ -363,8 +363,9 @@ def test_a_source_folder_convert_wrote_is_replaced_by_the_next_release(tmp_path,
     convert.convert(second, tmp_path / "web", quantize="float32", source_dir=source)
     assert (source / "report.md").read_text() == "the second run's report"
     assert json.loads((source / release.SOURCE_MARKER).read_text()) == release.source_marker(source, str(second))
-    # joined.json: the judge of joined digits, fitted to each run's model as it was released.
-    assert sorted(path.name for path in source.iterdir()) == ["config.json", "joined.json", "model.h5", "report.md", release.SOURCE_MARKER]
+    # joined.json and other.json: the judges of joined digits and of ink that is no digit, fitted to each run's model
+    # as it was released.
+    assert sorted(path.name for path in source.iterdir()) == ["config.json", "joined.json", "model.h5", "other.json", "report.md", release.SOURCE_MARKER]
 
 
 @pytest.mark.parametrize("name", list(TASKS))

@@ -3,7 +3,9 @@ page's reading (segmentation, the model, and the judge of joined digits, which c
 digits in two).
 
 Python: training/joined.py `read_text` (training/preprocess.py's segmentation) with the Keras source model
-(models/digits/model.h5) and its committed judge (models/digits/joined.json).
+(models/digits/model.h5, its weights as the shipped uint8 model carries them: convert.dequantised) and its committed
+judges (models/digits/joined.json, and other.json: ink that is no digit; with the float weights Python judged a 0
+of one of these numbers a digit, near the threshold, where the page judged it other).
 JavaScript: the page's own code in Node (recognise.js with preprocess.js and joined.js, training/webruntime.py
 `run_page_read`) with the shipped TF.js model (site/models/digits/).
 Two styles of the same numbers (training.drawing.STYLES): the digits enlarged as written, and re-drawn with
@@ -12,13 +14,15 @@ one pen for the whole number as on the page.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench.numbers import LENGTHS
-from training import joined
+from convert import dequantised
+from training import joined, other
 from training.drawing import STYLES, compose_numbers, redraw, stack_canvases, to_rgba
 from training.evaluate import load_run_model
 from training.preprocess import load_config, segment
@@ -30,9 +34,10 @@ SHIPPED = ROOT / "site" / "models" / "digits"
 NUMBERS_PER_LENGTH = 60
 # The issue's target: 97 % of numbers read exactly, the digits composed as written. Re-drawn with one pen for
 # the whole number (8-24 px on digits 48-168 px tall), they are harder: a bold pen on small writing closes
-# loops and gaps. There the page reads 96.3 % (96.7 % before it judged joined digits: these digits never touch,
-# and its judge changes 2 of the 300 numbers of each style, as written fixing one and breaking one, re-drawn
-# breaking one), so the target is an expected failure (strict: it turns red when reached, so the floor gets
+# loops and gaps. There the page reads 95.3 % (96.3 % before it judged ink that is no digit: it calls a digit of 3
+# of these numbers "?", and of 1 written as is, a 0; 96.7 % before it judged joined digits: these digits never
+# touch, and its judge changes 2 of the 300 numbers of each style, as written fixing one and breaking one,
+# re-drawn breaking one), so the target is an expected failure (strict: it turns red when reached, so the floor gets
 # raised) and a floor guards against regressions (300 numbers: ±1.1 points; `python -m bench.numbers` reads
 # 3,000 of each style the same way).
 TARGET = 0.97
@@ -56,13 +61,16 @@ def exact_rate_by_length(read: list[str], truths: list[str]) -> dict[int, float]
 
 @pytest.fixture(scope="module")
 def python_reader():
-    """training/joined.py's reading of one canvas, with the Keras source model, with its judge or without."""
-    rule = joined.load_for(SOURCE / "model.h5")
-    if rule is None:
-        raise ValueError(f"{SOURCE / joined.JUDGE_FILE}: no judge fitted to this model.h5; python -m training.joined --fit --run {SOURCE}")
+    """training/joined.py's reading of one canvas, with the Keras source model, with its judge or without (and
+    training/other.py's judge of ink that is no digit, as the page has it)."""
+    rule, refusal = joined.load_for(SOURCE / "model.h5"), other.load_for(SOURCE / "model.h5")
+    for judge, module in ((rule, joined), (refusal, other)):
+        if judge is None:
+            raise ValueError(f"{SOURCE / module.JUDGE_FILE}: no judge fitted to this model.h5; python -m {module.__name__} --fit --run {SOURCE}")
     config = load_config(SHIPPED / "metadata.json")
-    look = joined.keras_look(load_run_model(SOURCE), config)
-    return lambda canvas, judged=True: joined.read_text(canvas, look, rule if judged else None, config)
+    metadata = json.loads((SHIPPED / "metadata.json").read_text())
+    look = joined.keras_look(dequantised(load_run_model(SOURCE), metadata["quantization"]), config)
+    return lambda canvas, judged=True: joined.read_text(canvas, look, rule if judged else None, config, refusal)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +97,7 @@ def test_numbers_are_read_back(request, numbers, reading):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("numbers", ["re-drawn"], indirect=True)
-@pytest.mark.xfail(strict=True, reason="target 97 % not reached on re-drawn digits: the page reads 96.3 % of them")
+@pytest.mark.xfail(strict=True, reason="target 97 % not reached on re-drawn digits: the page reads 95.3 % of them")
 def test_redrawn_numbers_are_read_back_at_the_target(numbers, javascript_reading):
     _, _, truths = numbers
     assert np.mean([r == t for r, t in zip(javascript_reading, truths)]) >= TARGET

@@ -43,7 +43,7 @@ def test_a_slash_keeps_its_slant_and_a_smiley_keeps_its_features_inside_its_face
         if name in ("slash", "backslash"):
             (x0, y0), (x1, y1) = strokes[0][0], strokes[0][-1]
             slant = np.degrees(np.arctan2(abs(y1 - y0), abs(x1 - x0)))
-            assert 40 <= slant <= 85, f"{name} at {slant:.0f} degrees"  # 45-80, give or take the hand's wobble
+            assert 35 <= slant <= 75, f"{name} at {slant:.0f} degrees"  # 40-70, give or take the hand's wobble
             assert (x1 - x0 < 0) == (name == "slash"), f"{name} leans the wrong way"  # drawn from the top down
         if name == "smiley":
             face, *features = strokes

@@ -1040,6 +1040,67 @@ def test_low_confidence_is_said_and_names_the_top_two(page, site_url):
     assert result["letters"] == "98% sure"
 
 
+def test_ink_judged_no_digit_is_a_question_mark_and_said_so(page, site_url):
+    # Review 11: anything drawn was a sure digit (an A 4 at 94 %, a smiley 0 at 90 %). metadata.json "other"
+    # (training/other.py) judges each character on the model's own read: over its threshold it is "?", unsure,
+    # and the verdict says which; what the user taught outranks the judge; letters have no such judge.
+    open_page(page, site_url)
+    result = page.evaluate("""async () => {
+        const { describe } = await import('./js/ui.js');
+        const { name } = await import('./js/recognise.js');
+        const digits = await (await fetch('./models/digits/metadata.json')).json();
+        const letters = await (await fetch('./models/letters/metadata.json')).json();
+        const { weights, scale } = digits.other;
+        const n = weights.length - 2;
+        const norm = weights.slice(0, n).reduce((total, w) => total + w * w, 0);
+        const along = (z) => Float32Array.from(weights.slice(0, n), (w) => (z * w) / (scale * norm)); // scale * w . features = z
+        const probabilities = new Float32Array(10);
+        [probabilities[4], probabilities[9]] = [0.94, 0.06];
+        const box = { top: 0, left: 0, bottom: 99, right: 59 };
+        const read = (scale, taught = []) => name([{ box, probabilities, features: along(scale) }], digits, taught)[0];
+        const [doodle, digit] = [read(50), read(-50)];
+        const taught = read(50, [{ label: 4, features: along(50) }]);
+        const sure = { label: '1', runnerUp: '7', confidence: 0.98, unsure: false, box };
+        const letterProbabilities = new Float32Array(26);
+        letterProbabilities[0] = 1;
+        const letter = name([{ box, probabilities: letterProbabilities, features: along(50) }], letters)[0];
+        return {
+            doodle: [doodle.label, doodle.unsure, doodle.other, doodle.runnerUp], digit: [digit.label, Boolean(digit.other)],
+            taught: [taught.label, Boolean(taught.other)], letter: [letter.label, Boolean(letter.other)],
+            alone: describe([doodle]), number: describe([sure, doodle, sure]), two: describe([doodle, sure, doodle]),
+            wide: describe([{ ...doodle, box: { ...box, right: 299 } }], 'digit', 1.3),
+        };
+    }""")
+    assert result["doodle"] == ["?", True, True, "4"]  # a screen reader hears "?, maybe 4"
+    assert result["digit"] == ["4", False]
+    assert result["taught"] == ["4", False]
+    assert result["letter"] == ["A", False]
+    assert result["alone"] == result["number"] == result["two"] == "? = does not look like a digit"
+    # Two digits the pen joined and the judge of joined digits left whole may look like no digit: the hint stays.
+    assert result["wide"] == "? = does not look like a digit · digits touching? Leave a little space"
+
+
+def test_a_doodle_on_the_digits_pad_is_a_question_mark_and_a_digit_after_it_is_read(page, site_url):
+    # Review 11: a doodle was a sure digit. A tick and a scribble as training/shapes.py draws them for validation (no
+    # fit saw them), drawn with the mouse: "?" (not "??": the mark of an unsure character) and the verdict says why; a
+    # 7 drawn after them on a clear pad is a 7.
+    from training.shapes import shape_drawings
+
+    drawings = shape_drawings("validation", 76, 1)
+    open_page(page, site_url)
+    for index in (29, 40):  # a tick, a scribble
+        box, side = pad_box(page), 280  # the recognition canvas, which training/shapes.py draws on
+        mouse_strokes(page, [[(box["x"] + x / side * box["width"], box["y"] + y / side * box["height"]) for x, y in stroke] for stroke in drawings[index][1]])
+        expect(page.locator("#prediction")).to_have_text("?")
+        # (the wide scribble adds "digits touching?": two digits the pen joined are judged so too)
+        expect(page.locator("#verdict")).to_have_text(re.compile(r"^\? = does not look like a digit"))
+        expect(page.locator(".character-label")).to_have_text(["?"])
+        page.click("#clear")
+    draw(page, SEVEN)
+    expect(page.locator("#prediction")).to_have_text("7")
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^\d+% sure$"))
+
+
 def test_works_offline_after_one_visit(page):
     with serve(SITE) as url:
         open_page(page, url)

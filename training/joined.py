@@ -41,6 +41,7 @@ FIT_GAPS = {"touching": (-0.3, 0.1), "close": (0.1, 0.3), "spaced": (0.3, 0.7)}
 FIT_NUMBERS_PER_GAP = 1500
 FIT_SEED = 11
 FIT_L2 = 100.0  # the penalty on the standardised weights (chosen on validation, with the threshold: --choose)
+JOINED_LEVELS = 999  # the weights' integers run from -999 to 999 (`quantised`)
 
 FIT_CHUNK = 250  # numbers drawn by one process at a time
 CACHE_DIR = ROOT / "runs" / "cache"
@@ -53,11 +54,12 @@ Features = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 @dataclass(frozen=True)
 class Joined:
-    """metadata.json "joined": P(joined) = 1 / (1 + exp(-(weights . [features, log top probability,
-    log width/height] + bias)))."""
+    """metadata.json "joined": P(joined) = 1 / (1 + exp(-scale * (weights . [features, log top probability,
+    log width/height] + bias))), weights and bias integers (`quantised`: fewer bytes for the page)."""
 
     weights: tuple[float, ...]
     bias: float
+    scale: float = 1.0
     threshold: float = 0.9
     depth: int = 2
     cutFrom: float = 0.25
@@ -78,8 +80,8 @@ def design(features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray)
 
 
 def judge(rule: Joined, features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:
-    """P(joined) of each character."""
-    return 1 / (1 + np.exp(-(design(features, probabilities, aspects) @ np.asarray(rule.weights) + rule.bias)))
+    """P(joined) of each character (or P(no label), for training/other.py's judge of the same form)."""
+    return 1 / (1 + np.exp(-rule.scale * (design(features, probabilities, aspects) @ np.asarray(rule.weights, dtype=np.float64) + rule.bias)))
 
 
 def score(probabilities: np.ndarray, joined: float) -> float:
@@ -108,14 +110,14 @@ def cut(crop: np.ndarray, rule: Joined, ink_threshold: float) -> list[tuple[int,
     return [left, (right[0], right[1] + column, right[2])]
 
 
-def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:
     """Each character (box, crop), left to right, read whole or, where judged joined and the parts score
-    higher, as its parts: [(box, probabilities)], boxes in canvas pixels (inclusive)."""
+    higher, as its parts: [(box, probabilities, features)], boxes in canvas pixels (inclusive)."""
 
     def read(box, crop, features, probabilities, depth):
         aspect = np.array([crop.shape[1] / crop.shape[0]])
         joined = float(judge(rule, features[None], probabilities[None], aspect)[0])
-        whole = [(box, probabilities)], score(probabilities, joined)
+        whole = [(box, probabilities, features)], score(probabilities, joined)
         parts = cut(crop, rule, ink_threshold) if depth > 0 and joined > rule.threshold and crop.shape[1] >= 8 else None
         if parts is None:
             return whole
@@ -167,13 +169,21 @@ def keras_look(model, config) -> Look:
     return lambda crops: features_of(np.stack([fit_and_centre(crop, config) for crop in crops]))
 
 
-def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config) -> str:
-    """The digits the page reads in a drawing, a line break between lines, with the judge's cuts (rule None: without)."""
+def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=None) -> str:
+    """The digits the page reads in a drawing, a line break between lines, with the judge's cuts (rule None:
+    without); with `other` (training/other.py's judge), ink it judges no digit is its label, "?"."""
+
+    def label(box, probabilities, features):
+        aspect = np.array([(box[3] - box[1] + 1) / (box[2] - box[0] + 1)])
+        if other is not None and float(judge(other, features[None], probabilities[None], aspect)[0]) > other.threshold:
+            return other.label
+        return str(int(probabilities.argmax()))
 
     def line_text(crops):
         if rule is None:
-            return "".join(str(int(p.argmax())) for p in look([crop for _, crop in crops])[1])
-        return "".join(str(int(probabilities.argmax())) for _, probabilities in read_crops(crops, look, rule, config.inkThreshold))
+            features, probabilities = look([crop for _, crop in crops])
+            return "".join(label(box, p, f) for (box, _), p, f in zip(crops, probabilities, features))
+        return "".join(label(*character) for character in read_crops(crops, look, rule, config.inkThreshold))
 
     return "\n".join(line_text(crops) for crops in segmented(rgba, config))
 
@@ -265,9 +275,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 30) -> tu
 
 def fitted(features_of: Features, config, drawing: dict, l2: float = FIT_L2, threshold: float = 0.9, numbers_per_gap: int = FIT_NUMBERS_PER_GAP, seed: int = FIT_SEED) -> Joined:
     x, y = examples("train", features_of, config, drawing, numbers_per_gap, seed)
-    weights, bias = fit_logistic(x, y, l2)
-    # Five significant digits: fewer bytes in metadata.json, and the page and Python judge with the same numbers.
-    return Joined(weights=tuple(rounded(w) for w in weights), bias=rounded(bias), threshold=threshold)
+    return Joined(*quantised(*fit_logistic(x, y, l2), JOINED_LEVELS), threshold=threshold)
 
 
 def fit_and_keep(model, model_path: Path, config, drawing: dict) -> Joined:
@@ -289,8 +297,15 @@ def judge_for(model, model_path: Path, config, drawing: dict) -> Joined:
     return rule
 
 
-def rounded(value: float) -> float:
-    return float(f"{value:.5g}")
+def quantised(weights: np.ndarray, bias: float, levels: int) -> tuple[tuple[int, ...], int, float]:
+    """A judge's weights and bias as integers up to `levels` and their scale (five significant digits): in
+    metadata.json they take half the bytes of five-digit decimals, and the page and Python judge with the same
+    numbers. On the validation writers' 2,467 characters no decision of the judge of joined digits moves at 999
+    levels (log(1 - P) by at most 0.012)."""
+    every = np.append(np.asarray(weights, dtype=np.float64), bias)
+    scale = float(f"{np.abs(every).max() / levels:.5g}")
+    whole = [int(value) for value in np.round(every / scale)]
+    return tuple(whole[:-1]), whole[-1], scale
 
 
 def sha256_of(path: Path) -> str:
@@ -342,17 +357,25 @@ def choose(model, config, drawing: dict, grid: list[tuple[float, float]]) -> lis
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def judge_arguments(description: str, judge_file: str, argv: list[str] | None, *actions: tuple[str, str]) -> argparse.Namespace:
+    """A judge's command line (this module's, training/other.py's): --fit, --choose or another of `actions`
+    (flag, help), and --run."""
+    parser = argparse.ArgumentParser(description=description)
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--fit", action="store_true", help=f"fit the judge to the run's model.h5 and write {JUDGE_FILE} beside it (make convert ships it)")
-    action.add_argument("--choose", action="store_true", help="read the validation sets with each candidate")
+    action.add_argument("--fit", action="store_true", help=f"fit the judge to the run's model.h5 and write {judge_file} beside it (make convert ships it)")
+    for flag, text in (("--choose", "judge the validation sets with each candidate"), *actions):
+        action.add_argument(flag, action="store_true", help=text)
     parser.add_argument("--run", type=Path, default=ROOT / "runs" / "default" / "latest", help="a digits run folder (default: runs/default/latest)")
-    args = parser.parse_args(argv)
-    model_path = args.run / "model.h5"
+    return parser.parse_args(argv)
+
+
+def load_run(run: Path):
+    """A digits run's Keras model with the digits' preprocessing and the page's drawing; None, said on stderr, when
+    the run has no model."""
+    model_path = run / "model.h5"
     if not model_path.is_file():
         print(f"error: {model_path}: no trained model; train one with make train, or pass --run DIR", file=sys.stderr)
-        return 1
+        return None
 
     from training.quiet import import_tensorflow
 
@@ -362,12 +385,19 @@ def main(argv: list[str] | None = None) -> int:
     from training.strokes import page_drawing
     from training.tasks import TASKS
 
-    config, drawing = TASKS["digits"].load_preprocess(), page_drawing()
-    model = keras.models.load_model(model_path, compile=False)
+    return keras.models.load_model(model_path, compile=False), TASKS["digits"].load_preprocess(), page_drawing()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = judge_arguments(__doc__.split("\n\n")[0], JUDGE_FILE, argv)
+    loaded = load_run(args.run)
+    if loaded is None:
+        return 1
+    model, config, drawing = loaded
     if args.choose:
         choose(model, config, drawing, [(l2, threshold) for l2 in (10.0, 100.0) for threshold in (0.9, 0.95)])
         return 0
-    fit_and_keep(model, model_path, config, drawing)
+    fit_and_keep(model, args.run / "model.h5", config, drawing)
     print(f"wrote {args.run / JUDGE_FILE}")
     return 0
 

@@ -34,7 +34,7 @@ STRETCH = 0.15  # ...and made up to this fraction wider or narrower than its tem
 WOBBLE = (0.01, 0.02)  # a hand's smooth drift off the template, x the drawing's size
 SPACING = (2.0, 6.0)  # a pointer's samples lie this many pixels apart along the stroke
 SCRAWL = (100.0, 240.0)  # a scribble covers an area: drawn small, the pen fills it in
-SLASH_SLANT = (45.0, 80.0)  # degrees from the horizontal; past ~80 a lone stroke is a 1
+SLASH_SLANT = (40.0, 70.0)  # degrees from the horizontal; steeper, a lone stroke is a slanted 1 to many writers
 SPLIT_STREAMS = {"train": 101, "validation": 202, "test": 303}  # mixed with the seed: each split its own doodles
 SHEET_COLUMNS = 8
 
@@ -321,8 +321,10 @@ def struck(rng: np.random.Generator, split: str = "train", by_writer: dict[int, 
         angle = np.radians(rng.uniform(-25, 25) if rng.random() < 0.5 else rng.choice([-1, 1]) * rng.uniform(35, 65))
         direction = np.array([np.cos(angle), np.sin(angle)])
         along = (points - centre) @ direction
-        reach = rng.uniform(1.05, 1.3)
-        strike = np.array([centre + along.min() * reach * direction, centre + along.max() * reach * direction])
+        # past the digit's ink and at least most of its size: a short bar across a 1 or a 7 is a crossed 7
+        half = max((along.max() - along.min()) * rng.uniform(1.05, 1.3), rng.uniform(0.8, 1.1) * size) / 2
+        middle = (along.max() + along.min()) / 2
+        strike = np.array([centre + (middle - half) * direction, centre + (middle + half) * direction])
     else:  # a scratch back and forth over the middle of the digit
         passes = int(rng.integers(3, 8))
         span = rng.uniform(0.3, 0.7) * (high[1] - low[1])

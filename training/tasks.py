@@ -81,6 +81,9 @@ class Task:
     # A judge of "two characters joined by ink" fitted to the model at release and shipped as metadata.json "joined"
     # (training/joined.py; the page cuts such a character in two). Digits only: people write numbers close.
     joined: bool = False
+    # A judge of "none of the labels" fitted likewise and shipped as metadata.json "other" (training/other.py; the
+    # page shows such ink as "?", not as a sure digit). Digits only: the letters have no ink of their own to refuse yet.
+    other: bool = False
 
     def __post_init__(self):
         # The shipped weights depend on the quantisation: a task that commits them names one.
@@ -118,6 +121,7 @@ TASKS: dict[str, Task] = {
             load_test=load_digits_test,
             touching_aspect=1.3,
             joined=True,
+            other=True,
         ),
         Task(
             name="letters",

@@ -6,10 +6,10 @@ import { fitAndCentre } from './preprocess.js';
 const logTop = (probabilities) => Math.log(Math.max(...probabilities) + 1e-7);
 
 /** P(joined): a logistic regression on the features, log top probability and log width/height. */
-export function judge({ weights, bias }, features, probabilities, aspect) {
+export function judge({ weights, bias, scale = 1 }, features, probabilities, aspect) {
   const n = features.length;
   const sum = features.reduce((total, value, index) => total + weights[index] * value, bias);
-  return 1 / (1 + Math.exp(-(sum + weights[n] * logTop(probabilities) + weights[n + 1] * Math.log(aspect))));
+  return 1 / (1 + Math.exp(-scale * (sum + weights[n] * logTop(probabilities) + weights[n + 1] * Math.log(aspect))));
 }
 
 /** The crop's ink between columns `from` and `to`, with its offset; null if none. */

@@ -1,7 +1,7 @@
 // From a drawing to an answer: the ink split into characters, read by the model, moved towards what the user
 // taught (`blend`) and ranked. No DOM; every setting from metadata.json, so a retrained model needs no change.
 
-import { readJoined } from './joined.js';
+import { judge, readJoined } from './joined.js';
 import { predictWithFeatures } from './model.js';
 import { segment } from './preprocess.js';
 
@@ -128,14 +128,22 @@ export function remember(memo, look) {
 export function name(characters, metadata, taught = []) {
   const ranked = characters.map((character) => {
     const probabilities = blend(character, taught, metadata.corrections);
+    const ranked = rank(probabilities, metadata.labels, metadata.display.confidenceThreshold);
     return {
       ...character,
       modelProbabilities: character.probabilities,
       probabilities,
-      ...rank(probabilities, metadata.labels, metadata.display.confidenceThreshold),
+      ...ranked,
+      ...(probabilities === character.probabilities && other(character, metadata.other, ranked.label)),
     };
   });
   return byDescent(caseByHeight(shortLetters(ranked, metadata), metadata), metadata);
+}
+
+/** Ink that is no label, a smiley among digits: metadata.json "other" (training/other.py; absent: no judge). */
+function other({ box, features, probabilities }, rule, runnerUp) {
+  const p = rule && features && judge(rule, features, probabilities, (box.right - box.left + 1) / (box.bottom - box.top + 1));
+  if (p > rule?.threshold) return { label: rule.label, runnerUp, confidence: p, unsure: true, other: true };
 }
 
 /**
@@ -145,17 +153,18 @@ export function name(characters, metadata, taught = []) {
  * @param {{probabilities: Float32Array, features?: Float32Array}} character
  * @param {Taught[]} taught
  * @param {{similarity: number, weight: number}} rule
- * @returns {Float32Array} one per label, summing to 1
+ * @returns {Float32Array} one per label, summing to 1 (`probabilities` if nothing taught is alike)
  */
 export function blend({ probabilities, features }, taught, rule) {
   if (taught.length === 0 || !features) return probabilities;
   const length = (vector) => Math.sqrt(vector.reduce((total, value) => total + value * value, 0)) || 1;
   const own = length(features);
   const blended = Float64Array.from(probabilities);
-  for (const { label, features: other } of taught) {
-    const cosine = features.reduce((total, value, index) => total + value * other[index], 0) / (own * length(other));
+  for (const { label, features: seen } of taught) {
+    const cosine = features.reduce((total, value, index) => total + value * seen[index], 0) / (own * length(seen));
     blended[label] += rule.weight * Math.max(0, (cosine - rule.similarity) / (1 - rule.similarity));
   }
+  if (blended.every((value, index) => value === probabilities[index])) return probabilities;
   const total = blended.reduce((sum, value) => sum + value, 0);
   return Float32Array.from(blended, (value) => value / total);
 }

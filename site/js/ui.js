@@ -4,6 +4,9 @@
 /** Whole percent, rounded down so that 99.7% never reads as a certain "100%". */
 export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}%`;
 
+/** A label, "?" after it if unsure (ink judged no label is "?" already). */
+const tagged = ({ label, unsure, other }) => (unsure && !other ? `${label}?` : label);
+
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
 /**
@@ -20,6 +23,7 @@ export function describe(characters, noun = 'digit', touching = 0) {
 }
 
 function sureness(characters, noun) {
+  if (characters.some((character) => character.other)) return `? = does not look like a ${noun}`;
   const unsure = characters.filter((character) => character.unsure);
   if (characters.length === 1) {
     const [only] = characters;
@@ -100,7 +104,7 @@ function paintBoxes(overlay, size, characters, recognitionSize, selected) {
     const x = left * scale - margin;
     const y = top * scale - margin;
     context.strokeRect(x, y, (right - left + 1) * scale + 2 * margin, (bottom - top + 1) * scale + 2 * margin);
-    const tag = character.unsure ? `${character.label}?` : character.label;
+    const tag = tagged(character);
     const low = (bottom + 1) * scale + margin + 18;
     context.fillText(tag, x, y > 18 && !(under && low <= size) ? y - 2 : low);
   });
@@ -379,7 +383,7 @@ export function createView(root) {
       characters.forEach((character, index) => {
         const button = characterList.children[index].firstElementChild;
         paintInput(button.querySelector('canvas'), character.input);
-        button.querySelector('.character-label').textContent = character.unsure ? `${character.label}?` : character.label;
+        button.querySelector('.character-label').textContent = tagged(character);
         button.querySelector('.character-confidence').textContent = percent(character.confidence);
         button.classList.toggle('unsure', character.unsure);
         const line = characters.at(-1).row ? `, line ${character.row + 1}` : '';
