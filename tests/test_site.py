@@ -1057,7 +1057,7 @@ def test_ink_judged_no_digit_is_a_question_mark_and_said_so(page, site_url):
         const probabilities = new Float32Array(10);
         [probabilities[4], probabilities[9]] = [0.94, 0.06];
         const box = { top: 0, left: 0, bottom: 99, right: 59 };
-        const read = (scale, taught = []) => name([{ box, probabilities, features: along(scale) }], digits, taught)[0];
+        const read = (z, taught = []) => name([{ box, probabilities, features: along(z) }], digits, taught)[0];
         const [doodle, digit] = [read(50), read(-50)];
         const taught = read(50, [{ label: 4, features: along(50) }]);
         const sure = { label: '1', runnerUp: '7', confidence: 0.98, unsure: false, box };
