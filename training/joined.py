@@ -280,12 +280,25 @@ def fitted(features_of: Features, config, drawing: dict, l2: float = FIT_L2, thr
 
 def fit_and_keep(model, model_path: Path, config, drawing: dict) -> Joined:
     """A judge fitted to `model` (loaded from `model_path`), written beside it as joined.json."""
-    model_path = Path(model_path)
     rule = fitted(keras_features(model), config, drawing)
-    record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path),
-              "fitted": {"writers": "train", "numbers_per_gap": FIT_NUMBERS_PER_GAP, "gaps": FIT_GAPS, "seed": FIT_SEED, "l2": FIT_L2}}
-    write_atomic(model_path.parent / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
+    keep(rule, model_path, JUDGE_FILE, {"writers": "train", "numbers_per_gap": FIT_NUMBERS_PER_GAP, "gaps": FIT_GAPS, "seed": FIT_SEED, "l2": FIT_L2})
     return rule
+
+
+def keep(rule, model_path: Path, judge_file: str, how: dict) -> None:
+    """A judge (this module's or training/other.py's) written beside the model it was fitted to, named by the
+    model's SHA-256, with how it was fitted."""
+    record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path), "fitted": how}
+    write_atomic(Path(model_path).parent / judge_file, (json.dumps(record, indent=1) + "\n").encode())
+
+
+def kept(model_path: Path, judge_file: str, kind, module: str):
+    """The judge `kind` kept beside a Keras model (`keep`), if it was fitted to that model's weights; else None."""
+    path = Path(model_path).parent / judge_file
+    if not path.is_file():
+        return None
+    saved = read_json(path, f"fit it again: python -m {module} --fit --run {path.parent}")
+    return kind.from_metadata(saved["judge"]) if saved.get("model_sha256") == sha256_of(model_path) else None
 
 
 def judge_for(model, model_path: Path, config, drawing: dict) -> Joined:
@@ -314,11 +327,7 @@ def sha256_of(path: Path) -> str:
 
 def load_for(model_path: Path) -> Joined | None:
     """The judge beside a Keras model (joined.json), if it was fitted to that model's weights; else None."""
-    path = Path(model_path).parent / JUDGE_FILE
-    if not path.is_file():
-        return None
-    saved = read_json(path, f"fit it again: python -m training.joined --fit --run {path.parent}")
-    return Joined.from_metadata(saved["judge"]) if saved.get("model_sha256") == sha256_of(model_path) else None
+    return kept(model_path, JUDGE_FILE, Joined, "training.joined")
 
 
 def validation_sets(drawing: dict) -> dict[str, list[tuple[np.ndarray, str]]]:

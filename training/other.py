@@ -26,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training.files import read_json, write_atomic
-from training.joined import CACHE_DIR, FIT_NUMBERS_PER_GAP, Features, design, fit_characters, fit_logistic, keras_features, quantised, segmented, sha256_of
+from training.joined import CACHE_DIR, FIT_NUMBERS_PER_GAP, Features, design, fit_characters, fit_logistic, keras_features, quantised, segmented
 from training.joined import FIT_SEED as JOINED_SEED
 from training.joined import judge as joined_judge
-from training.joined import judge_arguments, load_run
+from training.joined import judge_arguments, keep, kept, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGE_FILE = "other.json"
@@ -220,11 +219,8 @@ def fitted(features_of: Features, config, drawing: dict, l2: float = FIT_L2, thr
 
 def fit_and_keep(model, model_path: Path, config, drawing: dict) -> Other:
     """A judge fitted to `model` (loaded from `model_path`), written beside it as other.json."""
-    model_path = Path(model_path)
     rule = fitted(keras_features(model), config, drawing)
-    record = {"judge": rule.metadata(), "model_sha256": sha256_of(model_path),
-              "fitted": {"split": "train", "counts": FIT_COUNTS, "seed": FIT_SEED, "l2": FIT_L2, "lookalikes": LOOKALIKES}}
-    write_atomic(model_path.parent / JUDGE_FILE, (json.dumps(record, indent=1) + "\n").encode())
+    keep(rule, model_path, JUDGE_FILE, {"split": "train", "counts": FIT_COUNTS, "seed": FIT_SEED, "l2": FIT_L2, "lookalikes": LOOKALIKES})
     return rule
 
 
@@ -239,11 +235,7 @@ def judge_for(model, model_path: Path, config, drawing: dict) -> Other:
 
 def load_for(model_path: Path) -> Other | None:
     """The judge beside a Keras model (other.json), if it was fitted to that model's weights; else None."""
-    path = Path(model_path).parent / JUDGE_FILE
-    if not path.is_file():
-        return None
-    saved = read_json(path, f"fit it again: python -m training.other --fit --run {path.parent}")
-    return Other.from_metadata(saved["judge"]) if saved.get("model_sha256") == sha256_of(model_path) else None
+    return kept(model_path, JUDGE_FILE, Other, "training.other")
 
 
 def rejected(rows: np.ndarray, weights: np.ndarray, bias: float, threshold: float, scale: float = 1.0) -> np.ndarray:
