@@ -53,24 +53,31 @@ Features = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
-class Joined:
-    """metadata.json "joined": P(joined) = 1 / (1 + exp(-scale * (weights . [features, log top probability,
-    log width/height] + bias))), weights and bias integers (`quantised`: fewer bytes for the page)."""
+class Judge:
+    """A logistic regression on what the page computes for a character: P = 1 / (1 + exp(-scale * (weights .
+    [features, log top probability, log width/height] + bias))), weights and bias integers (`quantised`: fewer
+    bytes for the page). Its metadata.json block, this judge's and training/other.py's."""
 
     weights: tuple[float, ...]
     bias: float
     scale: float = 1.0
-    threshold: float = 0.9
-    depth: int = 2
-    cutFrom: float = 0.25
-    cutTo: float = 0.75
 
     @classmethod
-    def from_metadata(cls, block: dict) -> Joined:
+    def from_metadata(cls, block: dict):
         return cls(**{**block, "weights": tuple(block["weights"])})
 
     def metadata(self) -> dict:
         return {**asdict(self), "weights": list(self.weights)}
+
+
+@dataclass(frozen=True)
+class Joined(Judge):
+    """metadata.json "joined": P(joined), and where and how deep a character judged joined is cut."""
+
+    threshold: float = 0.9
+    depth: int = 2
+    cutFrom: float = 0.25
+    cutTo: float = 0.75
 
 
 def design(features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ import hashlib
 import inspect
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy as np
 from training.joined import CACHE_DIR, FIT_NUMBERS_PER_GAP, Features, design, fit_characters, fit_logistic, keras_features, quantised, segmented
 from training.joined import FIT_SEED as JOINED_SEED
 from training.joined import judge as joined_judge
-from training.joined import judge_arguments, keep, kept, load_run
+from training.joined import Judge, judge_arguments, keep, kept, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGE_FILE = "other.json"
@@ -50,23 +50,12 @@ SHAPE_CHUNK = 250  # drawings segmented by one process at a time
 
 
 @dataclass(frozen=True)
-class Other:
-    """metadata.json "other": P(no label) = 1 / (1 + exp(-scale * (weights . [features, log top probability,
-    log width/height] + bias))), integer weights as the judge of joined digits has them; above `threshold` the
-    character is shown as `label`."""
+class Other(Judge):
+    """metadata.json "other": P(no label), a judge of joined.py's form; above `threshold` the character is shown
+    as `label`."""
 
-    weights: tuple[float, ...]
-    bias: float
-    scale: float = 1.0
     threshold: float = FIT_THRESHOLD
     label: str = "?"
-
-    @classmethod
-    def from_metadata(cls, block: dict) -> Other:
-        return cls(**{**block, "weights": tuple(block["weights"])})
-
-    def metadata(self) -> dict:
-        return {**asdict(self), "weights": list(self.weights)}
 
 
 def judge(rule: Other, features: np.ndarray, probabilities: np.ndarray, aspects: np.ndarray) -> np.ndarray:
