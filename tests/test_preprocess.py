@@ -234,6 +234,22 @@ def test_a_point_comma_minus_or_dash_close_to_a_writers_digit_is_left_out():
     assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), kinds) == dict.fromkeys(kinds, 0)
 
 
+def test_a_line_under_or_over_a_writers_digits_is_left_out():
+    # Review 12: 2026 underlined read 225 or 236, "digits touching?": the line merged every digit over it into one
+    # character. Validation writers' numbers with a line under or over them: the page's JS cuts them as Python does,
+    # and with marks on (digits) the characters are the digits alone, as without the line, where its ink does not
+    # touch theirs (the others stay one component with it: a rule of groups cannot part them).
+    from training.strokes import draw_page
+    from training.writers import writer_lined_numbers
+
+    numbers = writer_lined_numbers("validation", 24)
+    canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
+    assert_python_and_javascript_agree(canvases)
+
+    assert marks_left_out(numbers, canvases, CONFIG, ["under", "over"]) == {"under": 4, "over": 4}
+    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), ["under", "over"]) == {"under": 0, "over": 0}
+
+
 def test_lines_written_under_each_other_are_read_line_by_line():
     characters = segment(stroke_canvas(TWO_LINES))
     assert [(c.row, c.left) for c in characters] == [(0, 40), (0, 120), (0, 200), (1, 40), (1, 120)]

@@ -916,6 +916,23 @@ def test_a_point_or_comma_after_a_digit_is_said_not_read(page, site_url):
         expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
 
 
+def test_a_line_under_a_number_is_said_not_read(page, site_url):
+    # Review 12: 2026 underlined read 225, 236 or "?", "digits touching?": the line merged every digit over it into one
+    # character. The digits are read, and the page says what it left out; over smaller digits (under a third of the
+    # line's length: they were specks of it) too, and a line over them.
+    open_page(page, site_url)
+    for index, (y, top, height) in enumerate(((0.72, 0.3, 0.3), (0.72, 0.4, 0.2), (0.3, 0.4, 0.2))):
+        if index:
+            page.click("#clear")
+        for column, digit in enumerate((TWO, ZERO, TWO, SIX)):
+            draw(page, digit, left=0.06 + 0.23 * column, top=top, height=height)
+        box = pad_box(page)  # where the pad is now: the answer above it may have grown
+        mouse_strokes(page, [[(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x in (0.03, 0.5, 0.97)]])
+        expect(page.locator("#prediction")).to_have_text("2026")
+        expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
+        expect(page.locator("#verdict")).not_to_contain_text("touching")
+
+
 def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):
     # Two lines used to be read as one, left to right (a child's word wrapped under itself read IX, X, ZS); each
     # line is now read alone and shown as a line of the answer.

@@ -5,7 +5,7 @@ and downsampled for smooth edges. The maskable icon fills the whole square and k
 central 80% safe zone, as launchers crop it to circles and squircles.
 
 Each icon is then reduced to a palette of PALETTE_COLOURS (Pillow's fast octree, no dithering; alpha kept),
-which takes the three PNGs from 43.9 KB to about 9 KB with no visible change: the design has three flat
+which takes the three PNGs from 43.9 KB to about 8.9 KB with no visible change: the design has three flat
 colours and their anti-aliased edges. Reproducible: the same Pillow (requirements.txt) writes the same bytes,
 which tests/test_icons.py checks against the committed files. `--out DIR` writes elsewhere.
 """
@@ -23,7 +23,7 @@ ICONS = Path(__file__).resolve().parent.parent / "site" / "icons"
 TILE = (31, 58, 95)
 INK = (246, 244, 239)
 DROP = (122, 162, 255)
-PALETTE_COLOURS = 32
+PALETTE_COLOURS = 16
 ICON_SPECS = (("icon-192.png", 192, False), ("icon-512.png", 512, False), ("icon-maskable-512.png", 512, True))
 
 

@@ -11,7 +11,8 @@ then centred in 28x28 by the centre of mass"):
    ink = (1 - (0.299 R + 0.587 G + 0.114 B) / 255) * A / 255, so transparent pixels are paper.
 2. Components. mask = ink > inkThreshold; label its 8-connected components in raster order.
 3. Specks. reference = the longer bounding-box side of the component with most pixels (ties: first in
-   raster order). A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
+   raster order); with marks on (markHeight > 0, step 4), of those that are not a bar (at least barAspect times as
+   wide as tall: a line under the digits would make them specks) unless all are. A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
    kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
    vertical gaps between the boxes), otherwise it is a speck and ignored. (The page counts the specks at least
    0.08 of the canvas's width, bigger than a tap's dot, to say a mark was not read: `segment`'s `ignored` in
@@ -53,7 +54,10 @@ then centred in 28x28 by the centre of mass"):
    its top or foot) does not join it; a component under markHeight x a stroke's height and in no other stroke's
    columns, whose centre lies right of that stroke's columns and in its lowest quarter, starting at or above its
    foot (a decimal point or comma after a digit), or which is flat (barAspect) with its centre left of them and in
-   their middle half (a minus or dash before a digit), is a group of its own, neither merged nor a piece; then in each
+   their middle half (a minus or dash before a digit), is a group of its own, neither merged nor a piece, and so is a
+   flat stroke over at least mergeOverlap of the width of two strokes that have no column in common, are not flat and
+   are each over 1 / barHeight x its height (a line under or over digits, which would otherwise merge them all into
+   one character); then in each
    line a group under markHeight x the line's median group height (the upper of the middle two) is a mark and
    left out. (The page counts what is left out, and the specks step 3 dropped under 0.08 of the canvas's width
    with kept ink on both sides, to say a point, dash or sign was not read: `segment`'s `marks`.)
@@ -166,16 +170,18 @@ def is_stroke(component: dict, reference: int, config: PreprocessConfig) -> bool
     return side(component) >= config.speckSize * reference
 
 
-def reference_side(components: list[dict]) -> int:
-    """The longer box side of the component with most pixels (ties: first in raster order)."""
-    return side(max(components, key=lambda component: (component["pixels"], -component["label"])))
+def reference_side(components: list[dict], config: PreprocessConfig) -> int:
+    """The longer box side of the component with most pixels (ties: first in raster order); with marks on, of those
+    that are not a bar (a line under the digits would make them specks) unless all are."""
+    upright = [c for c in components if not (config.markHeight and is_bar([c], config))]
+    return side(max(upright or components, key=lambda component: (component["pixels"], -component["label"])))
 
 
 def drop_specks(components: list[dict], config: PreprocessConfig) -> list[dict]:
     """Step 3: keep strokes and the small components near them; drop specks."""
     if not components:
         return []
-    reference = reference_side(components)
+    reference = reference_side(components, config)
     strokes = [component for component in components if is_stroke(component, reference, config)]
     return [
         component
@@ -265,7 +271,7 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
     """Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right."""
     if not components:
         return []
-    reference = reference_side(components)
+    reference = reference_side(components, config)
     strokes = [c for c in components if is_stroke(c, reference, config)]
     # Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre
     # right of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands
@@ -282,7 +288,16 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
 
         return any(beside(s) for s in strokes) and not any(s is not c and s["left"] <= middle <= s["right"] for s in strokes)
 
-    points = [c for c in components if is_point(c)]
+    flat = lambda c: is_bar([c], config)  # noqa: E731
+
+    def lines_up(c: dict) -> bool:
+        """A line under or over digits: a flat stroke over half the width of two strokes apart, each not flat and over
+        1 / barHeight x its height."""
+        over = lambda s: min(c["right"], s["right"]) - max(c["left"], s["left"]) + 1 >= config.mergeOverlap * (s["right"] - s["left"] + 1)  # noqa: E731
+        spanned = [s for s in strokes if s is not c and not flat(s) and over(s) and c["bottom"] - c["top"] + 1 < config.barHeight * (s["bottom"] - s["top"] + 1)]
+        return flat(c) and len(spanned) > 1 and min(s["right"] for s in spanned) < max(s["left"] for s in spanned)
+
+    points = [c for c in components if is_point(c) or (config.markHeight and lines_up(c))]
     strokes = [c for c in strokes if c not in points]
     groups = [[component] for component in sorted(strokes, key=lambda component: (component["left"], component["label"]))]
     merged = True

@@ -284,6 +284,26 @@ def writer_dashed_numbers(split: str, count: int = 40, seed: int = 13, path: Pat
     return numbers
 
 
+def writer_lined_numbers(split: str, count: int = 40, seed: int = 17, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
+    """Numbers with a line drawn under them (an answer underlined) or, in turn, over them: three digits of one writer
+    of `split` (0.3-0.7 of their height apart) and a line 0.05-0.3 of the height below or above them, tilted up to 3
+    degrees, reaching 0-0.15 of the height past each end. Strokes (the line's last), the digits they spell and the
+    kind ("under" or "over")."""
+    numbers = []
+    for kind, digits, by_digit, boxes, height, rng in three_digit_numbers(split, count, seed, ("under", "over"), NUMBER_GAP, path):
+        points = np.concatenate(boxes)
+        (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+        start, end = left - rng.uniform(0.0, 0.15) * height, right + rng.uniform(0.0, 0.15) * height
+        y = bottom + rng.uniform(0.05, 0.3) * height if kind == "under" else top - rng.uniform(0.05, 0.3) * height
+        rise = np.tan(np.radians(rng.uniform(-3.0, 3.0))) * (end - start) / 2
+        strokes = [stroke for digit in by_digit for stroke in digit] + [np.array([[start, y - rise], [end, y + rise]])]
+        everything = np.concatenate(strokes)
+        low, high = everything.min(axis=0), everything.max(axis=0)
+        scale = min(1.0, 260 / max(high - low))
+        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
+    return numbers
+
+
 def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
     """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
     strokes (canvas pixels) and label."""

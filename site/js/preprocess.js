@@ -88,17 +88,16 @@ function boxGap(a, b) {
   return Math.max(dx, dy);
 }
 
-/** The longer box side of the component with most pixels (ties: first in raster order). */
-function referenceSide(components) {
-  let biggest = components[0];
-  for (const c of components) if (c.pixels > biggest.pixels) biggest = c;
-  return side(biggest);
+/** The longer box side of the component with most pixels (ties: first in raster order; marks on, of those not bars). */
+function referenceSide(components, config) {
+  const upright = components.filter((c) => !(config.markHeight && isBar([c], config)));
+  return side((upright[0] ? upright : components).reduce((biggest, c) => (c.pixels > biggest.pixels ? c : biggest)));
 }
 
 /** Step 3: keep strokes and the small components near them; drop specks. */
 export function dropSpecks(components, config) {
   if (components.length === 0) return [];
-  const reference = referenceSide(components);
+  const reference = referenceSide(components, config);
   const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
   return components.filter(
     (c) => strokes.includes(c) || strokes.some((stroke) => boxGap(c, stroke) <= config.speckGap * reference),
@@ -201,12 +200,16 @@ function minusBeside(bar, group, config) {
 /** Step 4: merge strokes into characters, attach small pieces to their nearest stroke; left to right. */
 export function groupCharacters(components, config) {
   if (components.length === 0) return [];
-  const reference = referenceSide(components);
+  const reference = referenceSide(components, config);
   const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
   // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre right
-  // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone.
+  // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone, as
+  // does a bar over half of two strokes apart, each not a bar (a line under or over digits).
   const middle = (c) => (c.left + c.right) / 2;
+  const linesUp = (c, spanned = strokes.filter((s) => !isBar([s], config) && Math.min(c.right, s.right) - Math.max(c.left, s.left) + 1 >= config.mergeOverlap * (s.right - s.left + 1) && c.bottom - c.top + 1 < config.barHeight * (s.bottom - s.top + 1))) =>
+    isBar([c], config) && Math.min(...spanned.map((s) => s.right)) < Math.max(...spanned.map((s) => s.left));
   const points = components.filter((c) => {
+    if (config.markHeight && linesUp(c)) return true;
     const [centre, tall] = [(c.top + c.bottom) / 2, c.bottom - c.top + 1];
     return strokes.some((s) => {
       const height = s.bottom - s.top + 1;
