@@ -12,11 +12,11 @@ then centred in 28x28 by the centre of mass"):
 2. Components. mask = ink > inkThreshold; label its 8-connected components in raster order.
 3. Specks. reference = the longer bounding-box side of the component with most pixels (ties: first in
    raster order); with marks on (markHeight > 0, step 4), of those that are not a bar (at least barAspect times as
-   wide as tall: a line under the digits would make them specks) unless all are. A component whose longer side is >= speckSize * reference is a stroke. A smaller one is
-   kept when its box is within speckGap * reference of a stroke's box (the larger of the horizontal and
-   vertical gaps between the boxes), otherwise it is a speck and ignored. (The page counts the specks at least
-   0.08 of the canvas's width, bigger than a tap's dot, to say a mark was not read: `segment`'s `ignored` in
-   preprocess.js, not twinned here.)
+   wide as tall: a line under the digits would make them specks) unless all are. A component whose longer side
+   is >= speckSize * reference is a stroke. A smaller one is kept when its box is within speckGap * reference
+   of a stroke's box (the larger of the horizontal and vertical gaps between the boxes), otherwise it is a speck
+   and ignored. (The page counts the specks at least 0.08 of the canvas's width, bigger than a tap's dot, to say a
+   mark was not read: `segment`'s `ignored` in preprocess.js, not twinned here.)
 4. Characters (`segment` only). First the lines (`lines`): a component at least ROW_SHARE x the tallest one's
    height is tall; unit = the median tall height (the lower of the middle two). A component at least TOUCH_SPAN x
    unit tall is two lines whose ink touches when another tall component lies wholly above its thinnest row (the
