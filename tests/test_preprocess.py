@@ -191,15 +191,9 @@ def test_a_minus_before_a_writers_digits_is_left_out():
     # or colon between the first two, or a minus before: the page's JS cuts them as Python does, and with marks on
     # (digits) a minus or a dash is no part of the digit beside it: the characters are the digits alone, as without it
     # (a dash close before a digit, in its middle half, stands alone: 0 of these 6 dashes did before).
-    from training.strokes import draw_page
     from training.writers import writer_marked_numbers
 
-    numbers = writer_marked_numbers("validation", 24)
-    canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
-    assert_python_and_javascript_agree(canvases)
-
-    assert marks_left_out(numbers, canvases, CONFIG, ["minus", "dash"]) == {"minus": 6, "dash": 6}
-    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), ["minus", "dash"]) == {"minus": 0, "dash": 0}
+    assert_marks_left_out(writer_marked_numbers("validation", 24), {"minus": 6, "dash": 6})
 
 
 def marks_left_out(numbers, canvases, config, kinds):
@@ -215,6 +209,17 @@ def marks_left_out(numbers, canvases, config, kinds):
     return alone
 
 
+def assert_marks_left_out(numbers, expected):
+    """The numbers drawn as the page draws them: the page's JS cuts them as Python does, and with marks on (digits)
+    `expected` of each kind of mark are left out (marks_left_out), none with marks off."""
+    from training.strokes import draw_page
+
+    canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
+    assert_python_and_javascript_agree(canvases)
+    assert marks_left_out(numbers, canvases, CONFIG, list(expected)) == expected
+    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), list(expected)) == dict.fromkeys(expected, 0)
+
+
 def test_a_point_comma_minus_or_dash_close_to_a_writers_digit_is_left_out():
     # Review 11: 3.14 read 314, "each at least 90% sure", the point glued to the 3; -12 read 0712, the minus merged
     # into the 1. Validation writers' numbers with a point or comma written close after the first digit, or a minus
@@ -222,16 +227,10 @@ def test_a_point_comma_minus_or_dash_close_to_a_writers_digit_is_left_out():
     # characters are the digits alone, as without the mark (measured: 11 of 12 points, 7 of 12 commas, 12 of 12
     # minus, 8 of 12 dashes; before these rules 0, 0, 7, 1; the rest touch the digit, one ink with it, or, a point,
     # lie nearer the next digit, left of it, as a 5's broken tail does).
-    from training.strokes import draw_page
     from training.writers import writer_dashed_numbers, writer_pointed_numbers
 
     numbers = writer_pointed_numbers("validation", 24) + writer_dashed_numbers("validation", 24)
-    canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
-    assert_python_and_javascript_agree(canvases)
-
-    kinds = ["point", "comma", "minus", "dash"]
-    assert marks_left_out(numbers, canvases, CONFIG, kinds) == {"point": 11, "comma": 7, "minus": 12, "dash": 8}
-    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), kinds) == dict.fromkeys(kinds, 0)
+    assert_marks_left_out(numbers, {"point": 11, "comma": 7, "minus": 12, "dash": 8})
 
 
 def test_a_line_under_or_over_a_writers_digits_is_left_out():
@@ -239,15 +238,9 @@ def test_a_line_under_or_over_a_writers_digits_is_left_out():
     # character. Validation writers' numbers with a line under or over them: the page's JS cuts them as Python does,
     # and with marks on (digits) the characters are the digits alone, as without the line, where its ink does not
     # touch theirs (the others stay one component with it: a rule of groups cannot part them).
-    from training.strokes import draw_page
     from training.writers import writer_lined_numbers
 
-    numbers = writer_lined_numbers("validation", 24)
-    canvases = np.stack([to_rgba(draw_page(strokes)) for strokes, _, _ in numbers])
-    assert_python_and_javascript_agree(canvases)
-
-    assert marks_left_out(numbers, canvases, CONFIG, ["under", "over"]) == {"under": 4, "over": 4}
-    assert marks_left_out(numbers, canvases, dataclasses.replace(CONFIG, markHeight=0), ["under", "over"]) == {"under": 0, "over": 0}
+    assert_marks_left_out(writer_lined_numbers("validation", 24), {"under": 4, "over": 4})
 
 
 def test_lines_written_under_each_other_are_read_line_by_line():

@@ -172,7 +172,6 @@ def writer_examples(split: str, config, drawing: dict) -> dict[str, np.ndarray]:
 def example_sets(split: str, config, drawing: dict) -> dict[str, dict[str, np.ndarray]]:
     """Every set of `split`, by name; "other" in the name marks ink that is no digit."""
     seed = FIT_SEED + (0 if split == "train" else 1000)
-    counts = FIT_COUNTS
     # Characters of two digits joined by ink left out: the judge of joined digits cuts them, and one left whole is
     # misread whatever this judge says (taught as digits, they made it pass letters such as m and w as digits).
     inputs, aspects, joined = fit_characters(split, config, drawing, FIT_NUMBERS_PER_GAP if split == "train" else 300, seed=JOINED_SEED)
@@ -180,9 +179,9 @@ def example_sets(split: str, config, drawing: dict) -> dict[str, dict[str, np.nd
     return {
         "writers' digits": writer_examples(split, config, drawing),
         "writers' numbers' characters": {"inputs": inputs[alone], "aspects": aspects[alone], "kinds": np.full(int(alone.sum()), "number")},
-        "MNIST digits drawn": mnist_examples(split, counts["mnist"], seed, config),
-        "other: letters": letter_examples(split, counts["letters"], seed, config),
-        "other: shapes": shape_examples(split, counts["shapes"], seed, config, drawing),
+        "MNIST digits drawn": mnist_examples(split, FIT_COUNTS["mnist"], seed, config),
+        "other: letters": letter_examples(split, FIT_COUNTS["letters"], seed, config),
+        "other: shapes": shape_examples(split, FIT_COUNTS["shapes"], seed, config, drawing),
     }
 
 

@@ -276,25 +276,24 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
     # Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre
     # right of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands
     # alone: neither merged nor a piece.
+    flat = lambda c: is_bar([c], config)  # noqa: E731
+
     def is_point(c: dict) -> bool:
         middle, centre, tall = (c["left"] + c["right"]) / 2, (c["top"] + c["bottom"]) / 2, c["bottom"] - c["top"] + 1
 
         def beside(s: dict) -> bool:
             height = s["bottom"] - s["top"] + 1
             after = middle > s["right"] and c["top"] <= s["bottom"] and centre > s["bottom"] - height / 4
-            flat = c["right"] - c["left"] + 1 >= config.barAspect * tall
-            before = flat and middle < s["left"] and s["top"] + height / 4 < centre < s["bottom"] - height / 4
+            before = flat(c) and middle < s["left"] and s["top"] + height / 4 < centre < s["bottom"] - height / 4
             return tall < config.markHeight * height and (after or before)
 
         return any(beside(s) for s in strokes) and not any(s is not c and s["left"] <= middle <= s["right"] for s in strokes)
-
-    flat = lambda c: is_bar([c], config)  # noqa: E731
 
     def lines_up(c: dict) -> bool:
         """A line under or over digits: a flat stroke over half the width of two strokes apart, each not flat and over
         1 / barHeight x its height."""
         over = lambda s: min(c["right"], s["right"]) - max(c["left"], s["left"]) + 1 >= config.mergeOverlap * (s["right"] - s["left"] + 1)  # noqa: E731
-        spanned = [s for s in strokes if s is not c and not flat(s) and over(s) and c["bottom"] - c["top"] + 1 < config.barHeight * (s["bottom"] - s["top"] + 1)]
+        spanned = [s for s in strokes if not flat(s) and over(s) and c["bottom"] - c["top"] + 1 < config.barHeight * (s["bottom"] - s["top"] + 1)]
         return flat(c) and len(spanned) > 1 and min(s["right"] for s in spanned) < max(s["left"] for s in spanned)
 
     points = [c for c in components if is_point(c) or (config.markHeight and lines_up(c))]
