@@ -148,12 +148,10 @@ def fitted_judge(model, run_dir: Path, task: Task, kind: str):
     <kind>.json, or fitted now and written there. None for a task without one."""
     from importlib import import_module
 
-    from training.strokes import page_drawing
-
     if not getattr(task, kind):
         return None
     try:
-        return import_module(f"training.{kind}").judge_for(model, run_dir / "model.h5", task.load_preprocess(), page_drawing())
+        return import_module(f"training.{kind}").judge_for(model, run_dir / "model.h5", task.load_preprocess(), task.drawing())
     except ValueError as error:  # training.files.JsonFileError: the judge's file named, and the remedy
         raise ConversionError(str(error)) from None
     except OSError as error:
@@ -161,8 +159,6 @@ def fitted_judge(model, run_dir: Path, task: Task, kind: str):
 
 
 def build_metadata(model, run_dir: Path, quantization: str, directory: Path, accuracy: dict, task: Task = TASKS["digits"]) -> dict:
-    from training.strokes import page_drawing
-
     run_dir = Path(run_dir).resolve()
     judges = {kind: fitted_judge(model, run_dir, task, kind) for kind in ("joined", "other")}
     train_config = read_train_config(run_dir)
@@ -176,7 +172,7 @@ def build_metadata(model, run_dir: Path, quantization: str, directory: Path, acc
         "labels": list(task.labels),
         "input": {"shape": [int(n) for n in model.input_shape[1:]], "dtype": "float32", "paper": 0, "ink": 1, "layout": "NHWC"},
         "preprocess": dataclasses.asdict(task.load_preprocess()),  # the task's own (letters segment words their way)
-        "drawing": page_drawing(),
+        "drawing": task.drawing(),
         "display": {"confidenceThreshold": CONFIDENCE_THRESHOLD, **({"touchingAspect": task.touching_aspect} if task.touching_aspect else {})},
         # Only the rules a task has: the page reads a missing key as "no such rule".
         **task.rules.metadata(),

@@ -9,7 +9,12 @@ Writes bench/letters.md and bench/letters.json. Every figure is on data never us
   `--repeats` times), each alone on the page's 280 px canvas, upper and lower case;
 - **words** of 3-6 letters written left to right, exact (every letter read, none missing or extra): drawn
   with the templates, and set in the held-out font families (training/handwriting.py `family_words`
-  with split "test": glyphs re-drawn with the page's pen on one baseline).
+  with split "test": glyphs re-drawn with the page's pen on one baseline);
+- **words written small** (training/handwriting.py `small_words`: the template words as strokes at capitals of
+  14-50 px on the 280 px canvas, drawn by the page's pen rule): exact words by capital height, with the letters'
+  pen and with the digits' (which the letters used before they had their own thinnestPen).
+`--choose-pen` prints what the letters' thinnestPen was chosen on instead: the validation families' stroke words
+and letters written small (training/tasks.py).
 Drawn letters and words are read twice: training/preprocess.py + Keras + training/recognise.py, and the page's
 site/js/preprocess.js + TF.js (uint8) + site/js/recognise.js in Node, with the letters task's preprocessing
 parameters (training/letters.py) and its rules of where letters sit in a line (metadata.json shortLetters,
@@ -133,9 +138,43 @@ def held_out(model, export: Path | None) -> dict:
     return result
 
 
-def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_length: int, javascript: bool = True) -> dict:
+def small_canvases(items: list[tuple[float, list, str]], drawing: dict) -> np.ndarray:
+    """(capital height, strokes, truth) drawn as the page's pad draws them with `drawing`: RGBA uint8."""
+    from training.drawing import to_rgba
+    from training.strokes import draw_page
+
+    return np.stack([to_rgba(draw_page(strokes, drawing)) for _, strokes, _ in items])
+
+
+def by_height(items: list[tuple[float, list, str]], read: list[str]) -> dict[str, list[int]]:
+    """Read exactly, and in all, by capital height (px)."""
+    counts: dict[str, list[int]] = {}
+    for (height, _, truth), text in zip(items, read):
+        count = counts.setdefault(f"{height:g}", [0, 0])
+        count[0] += text == truth
+        count[1] += 1
+    return counts
+
+
+def choose_pen(model, words_per_length: int, pens: tuple[float, ...]) -> list[str]:
+    """The letters' thinnestPen measured on the validation families' Hershey strokes (the templates stay a test):
+    words and single letters written small, read by the page's Python twin; one line per pen and set."""
+    from training.handwriting import small_letters, small_words
+    from training.strokes import page_drawing
+
+    sets = {"words": small_words(words_per_length, np.random.default_rng(SEED + 3), "validation"), "letters": small_letters(2, np.random.default_rng(SEED + 4), "validation")}
+    rules, lines = TASKS["letters"].rules, []
+    for pen in pens:
+        for name, items in sets.items():
+            read = [recognise.text(drawing, LABELS, rules) for drawing in recognise.classify(model, small_canvases(items, page_drawing(pen)), PREPROCESS)]
+            lines.append(f"thinnestPen {pen:g}, {name}: " + ", ".join(f"{height} px {hit}/{count}" for height, (hit, count) in by_height(items, read).items()))
+    return lines
+
+
+def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_length: int, small_per_length: int, javascript: bool = True) -> dict:
     from training.evaluate import load_run_model
-    from training.handwriting import drawn_letters, drawn_words, family_words
+    from training.handwriting import drawn_letters, drawn_words, family_words, small_words
+    from training.strokes import page_drawing
 
     model = load_run_model(run_dir)
     rng = np.random.default_rng(SEED)
@@ -163,6 +202,13 @@ def measure(run_dir: Path, repeats: int, words_per_length: int, font_words_per_l
             for kind, kind_truths in (("words", truths), ("font_words", font_truths)):
                 read, counts = reader(classified[implementation][kind])
                 results[f"{kind}_{name}"] = words_summary(read, kind_truths, counts)
+        # Words written small, with the letters' own pen and with the digits' one (the letters' before 2026-12-07).
+        small = small_words(small_per_length, np.random.default_rng(SEED + 2))
+        for pen, drawing in (("letters_pen", TASKS["letters"].drawing()), ("digits_pen", page_drawing())):
+            batch = small_canvases(small, drawing)
+            results[f"small_words_{pen}_python"] = by_height(small, text_python(recognise.classify(model, batch, PREPROCESS), rules)[0])
+            if export is not None and pen == "letters_pen":
+                results[f"small_words_{pen}_javascript"] = by_height(small, text_javascript(classify_javascript(export, batch), export)[0])
     results["parameters"] = int(model.count_params())
     return results
 
@@ -202,6 +248,14 @@ def report(results: dict) -> str:
         lines += ["", "Drawn letters by letter (%, JavaScript): " + ", ".join(f"{k} {100 * v:.0f}" for k, v in letters["by_letter"].items()), "", "Most frequent confusions (drawn glyph -> read): " + ", ".join(f"{k} ×{v}" for k, v in letters["confusions"].items())]
         for kind in what:
             lines += ["", f"{what[kind].capitalize()}, misread (JavaScript, first 30): " + ", ".join(results[f"{kind}_javascript"]["misread"])]
+    if "small_words_letters_pen_python" in results:
+        pens = (("letters_pen_javascript", "letters' pen, JavaScript"), ("letters_pen_python", "letters' pen, Python"), ("digits_pen_python", "digits' pen, Python"))
+        shown = [(key, name) for key, name in pens if f"small_words_{key}" in results]
+        heights = list(results["small_words_letters_pen_python"])
+        lines += ["", f"Words written small (the template words as strokes, drawn by the page's pen rule; {results['small_words_letters_pen_python'][heights[0]][1]} words at each capital height; exact):", "", "| capital height (of a 280 px pad) | " + " | ".join(name for _, name in shown) + " |", "| --- |" + " --- |" * len(shown)]
+        for height in heights:
+            cells = [results[f"small_words_{key}"][height] for key, _ in shown]
+            lines.append(f"| {height} px ({100 * float(height) / 280:.0f} %) | " + " | ".join(f"{100 * hit / count:.1f} %" for hit, count in cells) + " |")
     rule = results["rules"]["caseByHeight"]
     lines += ["", f"The I/l height rule (metadata.json caseByHeight, training/recognise.py): a character the model gives both {rule['short']} and {rule['tall']} at least {rule['minProbability']:g} is {rule['tall']} when {rule['tallRatio']:g}× as tall as the shortest other character, else {rule['short']}; chosen on the validation families' words (`python -m training.recognise --choose`)."]
     short = results["rules"]["shortLetters"]
@@ -219,11 +273,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="replays of every style of every letter")
     parser.add_argument("--words", type=int, default=250, help="words of each length 3-6")
     parser.add_argument("--font-words", type=int, default=4, help="words of each length 3-6 per held-out font file")
-    parser.add_argument("--quick", action="store_true", help="2 replays, 25 words of each length, 1 of each per font file")
+    parser.add_argument("--small-words", type=int, default=50, help="words of each length 3-6 written small, at each height")
+    parser.add_argument("--quick", action="store_true", help="2 replays, 25 words of each length, 1 of each per font file, 5 small")
+    parser.add_argument("--choose-pen", action="store_true", help="print the validation words and letters written small for several thinnestPen")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "letters")
     args = parser.parse_args(argv)
-    repeats, words, font_words = (2, 25, 1) if args.quick else (args.repeats, args.words, args.font_words)
-    results = measure(args.run, repeats, words, font_words)
+    if args.choose_pen:
+        from training.evaluate import load_run_model
+
+        print("\n".join(choose_pen(load_run_model(args.run), 25, (0.25, 0.2, 0.15, 0.1))))
+        return 0
+    repeats, words, font_words, small = (2, 25, 1, 5) if args.quick else (args.repeats, args.words, args.font_words, args.small_words)
+    results = measure(args.run, repeats, words, font_words, small)
     write_atomic(args.out.with_suffix(".json"), (json.dumps(results, indent=2) + "\n").encode())
     write_atomic(args.out.with_suffix(".md"), report(results).encode())
     print(report(results))

@@ -227,6 +227,33 @@ def test_every_template_drawn_alone_is_one_character(character):
             assert len(segment(draw_letter(character, style, rng), letters.PREPROCESS)) == 1, (character, style)
 
 
+def test_a_word_written_small_keeps_its_letters_apart_under_the_letters_pen():
+    # Review 12: "cat" with capitals 5-9 % of the pad read W, its letters fused under the digits' thinnest pen (4 px).
+    # The letters task draws small writing with its own thinner pen (metadata.json drawing.thinnestPen), and
+    # bench.letters measures it on handwriting.small_words: the same words at every height, within the canvas.
+    from training.handwriting import small_words
+    from training.strokes import draw_page, recognition_pens
+    from training.tasks import TASKS
+
+    letters_pen, digits_pen = TASKS["letters"].drawing(), TASKS["digits"].drawing()
+    assert letters_pen["thinnestPen"] < digits_pen["thinnestPen"] and {**letters_pen, "thinnestPen": 0} == {**digits_pen, "thinnestPen": 0}
+    words = small_words(3, np.random.default_rng(5), "validation", cap_heights=(14, 20, 50))
+    assert [truth for _, _, truth in words[::3]] == [truth for _, _, truth in words[1::3]] == [truth for _, _, truth in words[2::3]]
+    apart = {"letters": 0, "digits": 0}
+    for height, strokes, truth in words:
+        points = np.concatenate(strokes)
+        assert points.min() >= 0 and points.max() < 280, (height, truth)
+        if height < 50:
+            assert max(recognition_pens(strokes, letters_pen)) < min(recognition_pens(strokes, digits_pen)) == 16 * digits_pen["thinnestPen"]
+            for name, drawing in (("letters", letters_pen), ("digits", digits_pen)):
+                apart[name] += len(segment(to_rgba(draw_page(strokes, drawing)), letters.PREPROCESS)) == len(truth)
+        else:  # written at an ordinary size, the two pens are one
+            assert recognition_pens(strokes, letters_pen) == recognition_pens(strokes, digits_pen)
+    # At 14 and 20 px, 46 of 48 words fall into as many characters as they have letters under the letters' pen,
+    # 34 under the digits'.
+    assert apart["letters"] >= apart["digits"] + 10, apart
+
+
 def word_canvas(text: str, seed: int = 0) -> tuple[np.ndarray, list[tuple[int, int]]]:
     rng = np.random.default_rng(seed)
     return compose_word([(c, parse_template(TEMPLATES[c][0])) for c in text], rng, cap_height=90)

@@ -18,6 +18,7 @@ from tests.browser import serve
 from training.handwriting import TEMPLATES, parse_template
 from training.letters import PREPROCESS
 from training.preprocess import segment
+from training.tasks import TASKS
 from training.webruntime import link_site
 
 pytestmark = pytest.mark.browser
@@ -29,8 +30,8 @@ PAGE = """<!doctype html><meta charset="utf-8"><title>pad</title><link rel="icon
 import { createPad } from './js/pad.js';
 import { segment } from './js/preprocess.js';
 const pad = createPad(document.querySelector('#pad'), { onChange: () => {} });
-pad.setDrawing({ canvasSize: 280, penWidth: 16 });
-window.readPad = (config) => {
+window.readPad = (config, drawing) => {
+  pad.setDrawing(drawing);
   const image = pad.toImageData();
   const characters = segment(image, config).map(({ box }) => [box.top, box.left, box.bottom, box.right]);
   return { characters, pixels: Array.from(image.data) };
@@ -85,7 +86,9 @@ def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, 
     page.goto(pad_url)
     page.wait_for_selector("body[data-ready='true']")
     draw_with_mouse(page, template_strokes(text, cap_height, left=30, top=40, spacing=0.25 * cap_height, pitch=pitch))
-    result = page.evaluate("(config) => window.readPad(config)", dataclasses.asdict(PREPROCESS))
+    # The letters' canvas and pen, as the page sets them from their metadata.json (a drawing without the pen's rule
+    # drew every stroke 1 px wide).
+    result = page.evaluate("([config, drawing]) => window.readPad(config, drawing)", [dataclasses.asdict(PREPROCESS), TASKS["letters"].drawing()])
     assert len(result["characters"]) == expected, result["characters"]
     # The same pixels through training/preprocess.py: the same characters, box for box.
     rgba = np.array(result["pixels"], dtype=np.uint8).reshape(280, 280, 4)

@@ -1776,6 +1776,17 @@ def test_a_word_is_read_by_where_its_letters_sit_in_the_line(page, site_url, wor
 
 
 @pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
+@pytest.mark.parametrize("word, cap_height", [("cat", 0.07), ("Tom", 0.07), ("hello", 0.07), ("cat", 0.05), ("Tom", 0.05)])
+def test_a_word_written_small_is_read(page, site_url, word, cap_height):
+    # Review 12: "cat" with capitals 7 % of the pad read W "98% sure": under the digits' thinnest pen (4 of 280 px)
+    # letters a quarter of their height apart fuse into one. Letters thin their pen further (metadata.json drawing).
+    open_page(page, site_url)
+    switch_to_letters(page)
+    mouse_strokes(page, template_word(page, word, cap_height=cap_height, left=0.3, top=0.45))
+    expect(page.locator("#prediction")).to_have_text(word.upper())
+
+
+@pytest.mark.skipif("letters" not in shipped_tasks(SITE), reason="site/models/letters is not shipped yet")
 @pytest.mark.parametrize("word", ["HELLO", "hello"])
 def test_a_word_written_across_a_phone_pad_is_read(chromium, site_url, word):
     # A phone-sized pad (as tests/test_writers_page.py's 5-digit number): five letters across it, each about

@@ -230,6 +230,7 @@ def test_every_shipped_task_has_its_model_and_the_index_lists_them():
         metadata = json.loads((task.web_dir / "metadata.json").read_text())
         assert metadata["task"] == task.metadata() and metadata["labels"] == list(task.labels)
         assert metadata["preprocess"] == dataclasses.asdict(task.load_preprocess()), f"models/{task.name}: not the task's preprocessing"
+        assert metadata["drawing"] == task.drawing(), f"models/{task.name}: not the task's canvas and pen"
         assert (task.source_dir / "model.h5").is_file(), f"models/{task.name}/model.h5: the web model's Keras source is missing"
     assert sorted(path.name for path in (ROOT / "models").iterdir()) == sorted(shipped), "models/ holds the source of a task not shipped"
 

@@ -127,12 +127,12 @@ def parse_template(template: str) -> list[np.ndarray]:
     return [np.array(stroke, dtype=np.float64) for stroke in strokes if stroke]
 
 
-def replay(strokes: list[np.ndarray], scale: float, rng: np.random.Generator) -> list[np.ndarray]:
+def replay(strokes: list[np.ndarray], scale: float, rng: np.random.Generator, pace: float = 1.0) -> list[np.ndarray]:
     """Strokes in template units -> the samples a mouse would give the page, in canvas pixels (y down).
 
     One hand, one letter: a slant of -8 to +20 degrees, a turn of +-4 degrees, a width of 85-115 %; each
-    stroke placed with an error of ~1.5 % of the capital height; samples every 3-9 px (a mouse's pace)
-    with a smooth tremor of ~0.6 px."""
+    stroke placed with an error of ~1.5 % of the capital height; samples every 3-9 px (a mouse's pace; times
+    `pace`) with a smooth tremor of ~0.6 px."""
     slant = np.tan(np.deg2rad(rng.uniform(-8, 20)))
     turn = np.deg2rad(rng.uniform(-4, 4))
     stretch = rng.uniform(0.85, 1.15)
@@ -148,7 +148,7 @@ def replay(strokes: list[np.ndarray], scale: float, rng: np.random.Generator) ->
         lengths = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
         positions = [0.0]
         while positions[-1] < lengths[-1]:
-            positions.append(min(lengths[-1], positions[-1] + rng.uniform(3, 9)))
+            positions.append(min(lengths[-1], positions[-1] + rng.uniform(3, 9) * pace))
         samples = np.column_stack([np.interp(positions, lengths, points[:, axis]) for axis in (0, 1)])
         tremor = np.cumsum(rng.normal(0, 0.35, size=samples.shape), axis=0)
         tremor -= np.linspace(0, 1, len(samples))[:, None] * tremor[-1]  # A random walk pinned at both ends.
@@ -273,10 +273,8 @@ def family_words(count_per_length: int, rng: np.random.Generator, split: str = "
     `count_per_length` words of each length per font file. The validation families' words are what the
     segmentation's parameters and the I/l height rule (training/recognise.py) are chosen on, so the templates
     stay a test."""
-    from training.fonts import FAMILIES, HERSHEY_PACKAGE, font_path, hershey_strokes
+    from training.fonts import FAMILIES, HERSHEY_PACKAGE, font_path
 
-    # Hershey glyphs: capitals from y = -12 to the baseline at 9 (21 units); scaled to CAP_HEIGHT.
-    unit = CAP_HEIGHT / 21.0
     canvases, truths = [], []
     for family in (family for family in FAMILIES if family.split == split):
         for file in family.files:
@@ -285,12 +283,82 @@ def family_words(count_per_length: int, rng: np.random.Generator, split: str = "
                 for _ in range(count_per_length):
                     word = word_case(choices[int(rng.integers(len(choices)))], rng)
                     if family.package == HERSHEY_PACKAGE:
-                        letters = [(c, [(stroke + (0, 12)) * unit for stroke in hershey_strokes(file, c)]) for c in word]
+                        letters = [(c, hershey_letter(file, c)) for c in word]
                         canvases.append(compose_word(letters, rng)[0])
                     else:
                         canvases.append(font_word(font_path(family, file), word, rng))
                     truths.append(word.upper())
     return canvases, truths
+
+
+# Capital heights, in recognition pixels, that words are written small at (`small_words`): 14-25 px are 5-9 % of
+# the pad, where review 12's "cat" read W at 98 %; at 34 and 50 px the pen rule no longer thins (a control).
+SMALL_CAPS = (14, 20, 25, 34, 50)
+
+
+def hershey_files(split: str) -> list[str]:
+    """The Hershey stroke fonts of a split (training/fonts.py FAMILIES)."""
+    from training.fonts import FAMILIES, HERSHEY_PACKAGE
+
+    return [file for family in FAMILIES if family.split == split and family.package == HERSHEY_PACKAGE for file in family.files]
+
+
+def hershey_letter(file: str, character: str) -> list[np.ndarray]:
+    """A Hershey glyph's strokes in template units: capitals from y = -12 to the baseline at 9 (21 units) scaled
+    to CAP_HEIGHT."""
+    from training.fonts import hershey_strokes
+
+    return [(stroke + (0, 12)) * (CAP_HEIGHT / 21.0) for stroke in hershey_strokes(file, character)]
+
+
+def word_strokes(characters: list[tuple[str, list[np.ndarray]]], cap_height: float, rng: np.random.Generator, canvas_size: int = 280) -> list[np.ndarray]:
+    """Letters (each its strokes in template units, capital height CAP_HEIGHT) written left to right as the
+    strokes a mouse gives the page, before any pen: `compose_word`'s words at a 95 px capital (the middle of its
+    70-120), as a hand writes them smaller: one size and baseline, each letter 92-108 % of it, 12-45 % of the
+    x-height plus the page's pen (16 px at 95) apart, the word's box centred on the canvas, 20 px from its left
+    edge. Small letters are written slower: samples as close as a third of the mouse's pace at 70 px. A word too
+    wide for the canvas is written narrower, as a person squeezes near the edge."""
+    scale = cap_height / CAP_HEIGHT
+    pace = min(max(cap_height / 70, 1 / 3), 1.0)
+    letters, right = [], 0.0
+    for index, (_, strokes) in enumerate(characters):
+        drawn = replay(strokes, scale * rng.uniform(0.92, 1.08), rng, pace)
+        x = right + (rng.uniform(0.12, 0.45) * 0.6 + DrawSpec.page_pen / 95) * cap_height if index else 0.0
+        shift = np.array([x - strokes_box(drawn)[0], rng.normal(0, 0.02 * cap_height)])
+        letters += [stroke + shift for stroke in drawn]
+        right = strokes_box(letters)[2]
+    left, top, right, bottom = strokes_box(letters)
+    margin = 20.0
+    squeeze = min(1.0, (canvas_size - 2 * margin) / max(right - left, 1.0))
+    middle = (top + bottom) / 2
+    return [np.column_stack([margin + (stroke[:, 0] - left) * squeeze, canvas_size / 2 + stroke[:, 1] - middle]) for stroke in letters]
+
+
+def small_words(count_per_length: int, rng: np.random.Generator, split: str | None = None, cap_heights: tuple[float, ...] = SMALL_CAPS) -> list[tuple[float, list[np.ndarray], str]]:
+    """Words of every length in LENGTHS written as strokes (`word_strokes`) at each capital height, the same words
+    at every height: with the templates (split None, the test, a random style for each letter, as `drawn_words`)
+    or with a split's Hershey stroke fonts, `count_per_length` of each length per font (as `family_words`; the
+    outline fonts have no strokes). Returns (capital height, strokes, the word in capitals)."""
+    if split is None:
+        sources = [lambda c: parse_template(TEMPLATES[c][int(rng.integers(len(TEMPLATES[c])))])]
+    else:
+        sources = [lambda c, file=file: hershey_letter(file, c) for file in hershey_files(split)]
+    words = []
+    for source in sources:
+        for length in LENGTHS:
+            choices = [word for word in WORDS if len(word) == length]
+            for _ in range(count_per_length):
+                word = word_case(choices[int(rng.integers(len(choices)))], rng)
+                letters = [(c, source(c)) for c in word]
+                words += [(cap, word_strokes(letters, cap, rng), word.upper()) for cap in cap_heights]
+    return words
+
+
+def small_letters(repeats: int, rng: np.random.Generator, split: str, cap_heights: tuple[float, ...] = SMALL_CAPS[:3]) -> list[tuple[float, list[np.ndarray], str]]:
+    """Every letter, upper and lower case, of a split's Hershey stroke fonts written alone as strokes at each
+    capital height, `repeats` times: (capital height, strokes, the letter in capitals)."""
+    letters = [(c, hershey_letter(file, c)) for file in hershey_files(split) for c in TEMPLATES]
+    return [(cap, word_strokes([letter], cap, rng), letter[0].upper()) for letter in letters for cap in cap_heights for _ in range(repeats)]
 
 
 def main(argv: list[str] | None = None) -> int:

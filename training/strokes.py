@@ -42,14 +42,15 @@ Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
 # one: docs/EXPERIMENTS.md, "Numbers written close: two remedies refused" (0.7 was chosen on validation and
 # refused at its one test look).
 FULL_PEN_HEIGHT = 0.5  # a drawing this fraction of the canvas tall, or taller, gets the whole pen
-THINNEST_PEN = 0.25  # the pen never gets thinner than this fraction of penWidth
+THINNEST_PEN = 0.25  # the pen never gets thinner than this fraction of penWidth (a task may set its own: tasks.py)
 
 
-def page_drawing() -> dict:
-    """The page's drawing settings, as metadata.json's `drawing` block (convert.py writes this)."""
+def page_drawing(thinnest_pen: float = THINNEST_PEN) -> dict:
+    """The page's drawing settings, as metadata.json's `drawing` block (convert.py writes this with the task's
+    thinnest pen)."""
     from training.drawing import DrawSpec
 
-    return {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen, "fullPenHeight": FULL_PEN_HEIGHT, "thinnestPen": THINNEST_PEN}
+    return {"canvasSize": DrawSpec.canvas_size, "penWidth": DrawSpec.page_pen, "fullPenHeight": FULL_PEN_HEIGHT, "thinnestPen": thinnest_pen}
 
 
 def merged_boxes(boxes: list[tuple[float, float, float, float]]) -> tuple[list[tuple[float, float, float, float]], list[list[int]]]:

@@ -84,6 +84,9 @@ class Task:
     # A judge of "none of the labels" fitted likewise and shipped as metadata.json "other" (training/other.py; the
     # page shows such ink as "?", not as a sure digit). Digits only: the letters have no ink of their own to refuse yet.
     other: bool = False
+    # metadata.json drawing.thinnestPen: the recognition pen of small writing never thins below this fraction of
+    # penWidth (training/strokes.py `recognition_pens`); None: the page's THINNEST_PEN, chosen on the writers' numbers.
+    thinnest_pen: float | None = None
 
     def __post_init__(self):
         # The shipped weights depend on the quantisation: a task that commits them names one.
@@ -103,6 +106,12 @@ class Task:
     def metadata(self) -> dict:
         """The task's part of metadata.json, read by the page."""
         return {"name": self.name, "title": self.title, "noun": self.noun, "prompt": self.prompt, "hint": self.hint}
+
+    def drawing(self) -> dict:
+        """metadata.json's `drawing`: the page's canvas and pen, with the task's thinnest pen."""
+        from training.strokes import page_drawing
+
+        return page_drawing() if self.thinnest_pen is None else page_drawing(self.thinnest_pen)
 
 
 TASKS: dict[str, Task] = {
@@ -152,6 +161,12 @@ TASKS: dict[str, Task] = {
                 # A dotted i sits on the baseline, a j descends (hands' words 58.75 % -> 63.19 % exact).
                 descent=ByDescent(sits="I", descends="J", descenders="GJPQY", minProbability=0.1, depth=0.3),
             ),
+            # Words written small (capitals 14-25 px of 280: review 12's "cat" read W at 98 %) fuse under a 4 px pen.
+            # Chosen on the validation families' stroke words (`python -m bench.letters --choose-pen`; criteria
+            # first: the most small words, a tie within 1 % to the larger pen): exact at 14 / 20 / 25 px 59 / 177 /
+            # 196 of 200 with 0.25, 177 / 194 / 199 with 0.15, 182 / 194 / 199 with 0.1 (34 and 50 px unchanged);
+            # letters written alone that small 601 / 616 / 614 of 624.
+            thinnest_pen=0.15,
         ),
     )
 }
