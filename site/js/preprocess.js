@@ -50,6 +50,7 @@ export function findComponents(ink, width, height, config) {
     if (labels[start] !== 0 || !(ink[start] > config.inkThreshold)) continue;
     const label = components.length + 1;
     const component = { label, top: height, bottom: -1, left: width, right: -1, pixels: 0 };
+    let [sx, sy, sxx, syy, sxy] = [0, 0, 0, 0, 0];
     labels[start] = label;
     stack.push(start);
     while (stack.length > 0) {
@@ -57,6 +58,11 @@ export function findComponents(ink, width, height, config) {
       const y = Math.floor(index / width);
       const x = index - y * width;
       component.pixels++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      syy += y * y;
+      sxy += x * y;
       if (y < component.top) component.top = y;
       if (y > component.bottom) component.bottom = y;
       if (x < component.left) component.left = x;
@@ -75,6 +81,10 @@ export function findComponents(ink, width, height, config) {
         }
       }
     }
+    // A slash: one straight line of ink rising to the right (integer moments: exact).
+    const n = component.pixels;
+    const [a, b, c] = [n * sxx - sx * sx, n * syy - sy * sy, n * sxy - sx * sy];
+    component.slash = c < 0 && (a - b) * (a - b) + 4 * c * c >= 0.9 * (a + b) * (a + b); // SLASH_STRAIGHT
     components.push(component);
   }
   return { labels, components };
@@ -201,7 +211,11 @@ function minusBeside(bar, group, config) {
 export function groupCharacters(components, config) {
   if (components.length === 0) return [];
   const reference = referenceSide(components, config);
-  const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
+  let strokes = components.filter((c) => side(c) >= config.speckSize * reference);
+  // Marks on: a slash (06/12) is left out; see the spec.
+  const slashes = strokes.filter((c, _, all, tall = c.bottom - c.top + 1, near = strokes.filter((s) => s !== c && s.left - tall <= c.right && c.left - tall <= s.right)) =>
+    config.markHeight && c.slash && c.right - c.left + 1 >= 0.3 * tall && near.every((s) => (s.right < c.left || s.left > c.right) && s.bottom - s.top < tall) && near.some((s) => s.right < c.left) && near.some((s) => s.left > c.right));
+  [components, strokes] = [components, strokes].map((found) => found.filter((c) => !slashes.includes(c)));
   // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre right
   // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone, as
   // does a bar over half of two strokes apart, each not a bar (a line under or over digits).
