@@ -92,11 +92,7 @@ export function findComponents(ink, width, height, config) {
 
 const side = (c) => Math.max(c.bottom - c.top + 1, c.right - c.left + 1);
 
-function boxGap(a, b) {
-  const dy = Math.max(0, Math.max(a.top, b.top) - Math.min(a.bottom, b.bottom) - 1);
-  const dx = Math.max(0, Math.max(a.left, b.left) - Math.min(a.right, b.right) - 1);
-  return Math.max(dx, dy);
-}
+const boxGap = (a, b) => pieceGap(a, b, { verticalGapWeight: 1 });
 
 /** The longer box side of the component with most pixels (ties: first in raster order; marks on, of those not bars). */
 function referenceSide(components, config) {
@@ -167,16 +163,8 @@ const groupGap = (piece, group, config) => Math.min(...group.map((stroke) => pie
 
 /** Index of the group nearest to `piece` (pieceGap; ties: the earlier group). */
 function nearestGroup(piece, groups, config) {
-  let nearest = 0;
-  let nearestGap = Infinity;
-  groups.forEach((group, index) => {
-    const gap = groupGap(piece, group, config);
-    if (gap < nearestGap) {
-      nearest = index;
-      nearestGap = gap;
-    }
-  });
-  return nearest;
+  const gaps = groups.map((group) => groupGap(piece, group, config));
+  return gaps.indexOf(Math.min(...gaps));
 }
 
 const byLeftEdge = (a, b) => extent(a)[0] - extent(b)[0];
@@ -326,10 +314,7 @@ export function fitAndCentre(crop, height, width, config) {
 
 /** Step 5 on: one character's crop (other components blanked) -> model input and box. */
 function characterInput(ink, labels, width, group, config) {
-  const top = Math.min(...group.map((c) => c.top));
-  const bottom = Math.max(...group.map((c) => c.bottom));
-  const left = Math.min(...group.map((c) => c.left));
-  const right = Math.max(...group.map((c) => c.right));
+  const [left, right, top, bottom] = extent(group);
   const own = new Set(group.map((c) => c.label));
   const cropHeight = bottom - top + 1;
   const cropWidth = right - left + 1;
