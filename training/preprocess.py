@@ -49,7 +49,12 @@ then centred in 28x28 by the centre of mass"):
    plain box gap). Groups are returned left to right, line by line; when every line holds one group, all the
    kept ink is grouped as one line (a character the pen lifted from across its height, a 7's stem cut; a column
    of single digits is read as one line too). (`preprocess` treats all kept ink as one character.)
-   Marks (markHeight > 0; 0 turns this off): a bar beside a group's columns (none in common) with its centre in
+   Marks (markHeight > 0; 0 turns this off): first a slash (06/12, 1/2) is left out, neither a character nor a
+   piece: a stroke whose ink lies along one straight line rising to the right (for its n pixels at columns x and rows
+   y, a = n Sum x^2 - (Sum x)^2, b the same of y, c = n Sum xy - Sum x Sum y: c < 0 and (a - b)^2 + 4c^2 >=
+   SLASH_STRAIGHT (a + b)^2), at least 0.3 times as wide as tall, with strokes less than its height away from its
+   columns on both sides, none of them taller or sharing a column with it (a real 1, as slanted, is no taller than
+   the digits beside it). Then a bar beside a group's columns (none in common) with its centre in
    the middle half of the group's rows (a minus beside a digit; a 5's or 7's bar, or a 1's base, is over it or at
    its top or foot) does not join it; a component under markHeight x a stroke's height and in no other stroke's
    columns, whose centre lies right of that stroke's columns and in its lowest quarter, starting at or above its
@@ -142,6 +147,7 @@ def find_components(ink: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarr
     components = []
     for index, box in enumerate(ndimage.find_objects(labels), start=1):
         rows, cols = box
+        ys, xs = np.nonzero(labels[box] == index)
         components.append(
             {
                 "label": index,
@@ -149,10 +155,24 @@ def find_components(ink: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarr
                 "bottom": rows.stop - 1,
                 "left": cols.start,
                 "right": cols.stop - 1,
-                "pixels": int(np.count_nonzero(labels[box] == index)),
+                "pixels": len(xs),
+                "slash": is_straight_rising(xs + cols.start, ys + rows.start),
             }
         )
     return labels, components
+
+
+SLASH_STRAIGHT = 0.9  # ((a - b)^2 + 4c^2) / (a + b)^2 of the ink's second moments at least this: one straight line
+
+
+def is_straight_rising(xs: np.ndarray, ys: np.ndarray) -> bool:
+    """Whether a component's pixels (columns, rows) lie along one straight line rising to the right, as a slash's do:
+    from n times its central second moments (exact integers, then the page's float arithmetic)."""
+    n, sx, sy = len(xs), int(xs.sum()), int(ys.sum())
+    a = float(n * int((xs * xs).sum()) - sx * sx)
+    b = float(n * int((ys * ys).sum()) - sy * sy)
+    c = float(n * int((xs * ys).sum()) - sx * sy)
+    return c < 0 and (a - b) * (a - b) + 4 * c * c >= SLASH_STRAIGHT * (a + b) * (a + b)
 
 
 def side(component: dict) -> int:
@@ -296,6 +316,18 @@ def group_characters(components: list[dict], config: PreprocessConfig) -> list[l
         spanned = [s for s in strokes if not flat(s) and over(s) and c["bottom"] - c["top"] + 1 < config.barHeight * (s["bottom"] - s["top"] + 1)]
         return flat(c) and len(spanned) > 1 and min(s["right"] for s in spanned) < max(s["left"] for s in spanned)
 
+    def is_slash(c: dict) -> bool:
+        """A slash between digits (06/12): a straight stroke rising to the right, at least 0.3 times as wide as tall,
+        sharing no column with the strokes less than its height away, as tall as each of them, some on each side."""
+        tall = c["bottom"] - c["top"] + 1
+        near = [s for s in strokes if s is not c and s["left"] - tall <= c["right"] and c["left"] - tall <= s["right"]]
+        beside = all((s["right"] < c["left"] or s["left"] > c["right"]) and s["bottom"] - s["top"] < tall for s in near)
+        sides = any(s["right"] < c["left"] for s in near) and any(s["left"] > c["right"] for s in near)
+        return c.get("slash", False) and c["right"] - c["left"] + 1 >= 0.3 * tall and beside and sides
+
+    # Marks on, a slash is left out (neither a character nor a piece), as a mark too small to read is.
+    slashes = [c for c in strokes if config.markHeight and is_slash(c)]
+    components, strokes = [c for c in components if c not in slashes], [c for c in strokes if c not in slashes]
     points = [c for c in components if is_point(c) or (config.markHeight and lines_up(c))]
     strokes = [c for c in strokes if c not in points]
     groups = [[component] for component in sorted(strokes, key=lambda component: (component["left"], component["label"]))]

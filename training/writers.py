@@ -304,6 +304,46 @@ def writer_lined_numbers(split: str, count: int = 40, seed: int = 17, path: Path
     return numbers
 
 
+SLASHED = ("1/2", "06/12", "25/12/2026")  # the kinds of writer_slashed_numbers, in turn: digits each side of each slash
+
+
+def writer_slashed_numbers(split: str, count: int = 40, seed: int = 19, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
+    """Dates and fractions as people write 1/2, 06/12 or 25/12/2026 (review 12: read 06112, sure): one writer of
+    `split`'s digits (each a sample of theirs, as `compose_by_digit` spaces them) with, in turn (SLASHED), a slash
+    after the first digit, after the second, or after the second and the fourth. A slash is one straight stroke slanted
+    50-75 degrees from horizontal, reaching 0-0.25 of the digits' median height above and below its neighbours (every
+    third just their height), 0.3-0.7 of that height of paper between its box and each neighbour's; all scaled to stay
+    on the pad. Strokes (the slashes' last), the digits they spell and the kind (SLASHED)."""
+    by_writer = samples_by_writer(split, path)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    numbers, drawn = [], 0
+    for index in range(count):
+        kind = SLASHED[index % len(SLASHED)]
+        writer = writers[int(rng.integers(len(writers)))]
+        parts = [len(part) for part in kind.split("/")]
+        digits = "".join(str(digit) for digit in rng.integers(0, 10, sum(parts)))
+        by_digit = compose_by_digit(by_writer[writer], digits, rng)
+        height = float(np.median([np.ptp(np.concatenate(digit)[:, 1]) for digit in by_digit]))
+        slashes = []
+        for cut in np.cumsum(parts)[:-1]:
+            before, after = np.concatenate(by_digit[cut - 1]), np.concatenate(by_digit[cut])
+            top, bottom = min(before[:, 1].min(), after[:, 1].min()), max(before[:, 1].max(), after[:, 1].max())
+            above, below = (0.0, 0.0) if drawn % 3 == 2 else rng.uniform(0.0, 0.25, 2) * height
+            drawn += 1
+            wide = (bottom - top + above + below) / np.tan(np.radians(rng.uniform(50.0, 75.0)))
+            start = before[:, 0].max() + rng.uniform(*NUMBER_GAP) * height
+            slashes.append(np.array([[start, bottom + below], [start + wide, top - above]]))
+            shift = start + wide + rng.uniform(*NUMBER_GAP) * height - after[:, 0].min()
+            by_digit[cut:] = [[stroke + (shift, 0.0) for stroke in digit] for digit in by_digit[cut:]]
+        strokes = [stroke for digit in by_digit for stroke in digit] + slashes
+        points = np.concatenate(strokes)
+        low, high = points.min(axis=0), points.max(axis=0)
+        scale = min(1.0, 260 / max(high - low))
+        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
+    return numbers
+
+
 def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
     """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
     strokes (canvas pixels) and label."""

@@ -41,12 +41,8 @@ function parseJson(buffer, url) {
   }
 }
 
-/**
- * Check that metadata.json holds every field the page reads, agreeing with each other and with the page, so a
- * stale or hand-edited one is reported by name, not found out mid-drawing.
- * @param {object} metadata parsed metadata.json
- * @param {string} url where it came from, for the message
- */
+/** metadata.json (parsed; `url` for the message) holds every field the page reads, agreeing with each other and
+ * with the page: a stale or hand-edited one is named, not found out mid-drawing. */
 export function checkMetadata(metadata, url) {
   const positive = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0;
   const rebuild = 'rebuild it with make convert';
@@ -83,11 +79,7 @@ export function checkMetadata(metadata, url) {
   if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);
 }
 
-/**
- * Check that model.json is a TensorFlow.js layers model with a weights manifest.
- * @param {object} modelJson parsed model.json
- * @param {string} url where it came from, for the message
- */
+/** model.json (parsed; `url` for the message) is a TensorFlow.js layers model with a weights manifest. */
 function checkModelJson(modelJson, url) {
   const groups = modelJson?.weightsManifest;
   const valid = typeof modelJson?.modelTopology === 'object' && modelJson.modelTopology !== null &&
@@ -95,12 +87,7 @@ function checkModelJson(modelJson, url) {
   if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`);
 }
 
-/**
- * Check that the model takes metadata.json's input and gives one probability per label.
- * @param {object} model a tf.LayersModel
- * @param {object} metadata checked metadata.json
- * @param {string} baseUrl the model's directory, for the message
- */
+/** The tf.LayersModel takes metadata.json's input and gives one probability per label (`baseUrl`: the message). */
 function checkModelAgainstMetadata(model, metadata, baseUrl) {
   const show = (shape) => (shape ? `[${shape.map((size) => size ?? 'any').join(', ')}]` : 'several tensors');
   const expectedInput = [null, ...metadata.input.shape];

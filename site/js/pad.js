@@ -61,13 +61,8 @@ export function recognitionPens(strokes, scale, drawing) {
  * @typedef {'start'|'move'|'end'|'clear'|'undo'|'resize'} ChangeReason
  */
 
-/**
- * Add one stroke to the context's current path. Quadratic curves run from midpoint to midpoint, each sample
- * the control point: smooth corners without a moving average's lag.
- * @param {CanvasRenderingContext2D} context
- * @param {Stroke} stroke
- * @param {number} scale multiplies every coordinate
- */
+/** Add one stroke, its coordinates times `scale`, to the context's path: quadratic curves from midpoint to
+ * midpoint, each sample the control point (smooth corners without a moving average's lag). */
 export function traceStroke(context, stroke, scale) {
   const [first] = stroke;
   context.moveTo(first.x * scale, first.y * scale);
@@ -82,14 +77,7 @@ export function traceStroke(context, stroke, scale) {
   context.lineTo(last.x * scale, last.y * scale);
 }
 
-/**
- * Draw strokes with a round pen (one point: a dot).
- * @param {CanvasRenderingContext2D} context
- * @param {Stroke[]} strokes
- * @param {number} scale from stroke coordinates to context units
- * @param {number[]} pens each stroke's pen width in context units
- * @param {string} colour any CSS colour
- */
+/** Draw strokes (times `scale`) with a round pen per stroke, `pens` wide in context units (one point: a dot). */
 export function drawStrokes(context, strokes, scale, pens, colour) {
   context.strokeStyle = colour;
   context.fillStyle = colour;

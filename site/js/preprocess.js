@@ -50,6 +50,7 @@ export function findComponents(ink, width, height, config) {
     if (labels[start] !== 0 || !(ink[start] > config.inkThreshold)) continue;
     const label = components.length + 1;
     const component = { label, top: height, bottom: -1, left: width, right: -1, pixels: 0 };
+    let [sx, sy, sxx, syy, sxy] = [0, 0, 0, 0, 0];
     labels[start] = label;
     stack.push(start);
     while (stack.length > 0) {
@@ -57,6 +58,11 @@ export function findComponents(ink, width, height, config) {
       const y = Math.floor(index / width);
       const x = index - y * width;
       component.pixels++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      syy += y * y;
+      sxy += x * y;
       if (y < component.top) component.top = y;
       if (y > component.bottom) component.bottom = y;
       if (x < component.left) component.left = x;
@@ -75,6 +81,10 @@ export function findComponents(ink, width, height, config) {
         }
       }
     }
+    // A slash: one straight line of ink rising to the right (integer moments: exact).
+    const n = component.pixels;
+    const [a, b, c] = [n * sxx - sx * sx, n * syy - sy * sy, n * sxy - sx * sy];
+    component.slash = c < 0 && (a - b) * (a - b) + 4 * c * c >= 0.9 * (a + b) * (a + b); // SLASH_STRAIGHT
     components.push(component);
   }
   return { labels, components };
@@ -82,11 +92,7 @@ export function findComponents(ink, width, height, config) {
 
 const side = (c) => Math.max(c.bottom - c.top + 1, c.right - c.left + 1);
 
-function boxGap(a, b) {
-  const dy = Math.max(0, Math.max(a.top, b.top) - Math.min(a.bottom, b.bottom) - 1);
-  const dx = Math.max(0, Math.max(a.left, b.left) - Math.min(a.right, b.right) - 1);
-  return Math.max(dx, dy);
-}
+const boxGap = (a, b) => pieceGap(a, b, { verticalGapWeight: 1 });
 
 /** The longer box side of the component with most pixels (ties: first in raster order; marks on, of those not bars). */
 function referenceSide(components, config) {
@@ -157,16 +163,8 @@ const groupGap = (piece, group, config) => Math.min(...group.map((stroke) => pie
 
 /** Index of the group nearest to `piece` (pieceGap; ties: the earlier group). */
 function nearestGroup(piece, groups, config) {
-  let nearest = 0;
-  let nearestGap = Infinity;
-  groups.forEach((group, index) => {
-    const gap = groupGap(piece, group, config);
-    if (gap < nearestGap) {
-      nearest = index;
-      nearestGap = gap;
-    }
-  });
-  return nearest;
+  const gaps = groups.map((group) => groupGap(piece, group, config));
+  return gaps.indexOf(Math.min(...gaps));
 }
 
 const byLeftEdge = (a, b) => extent(a)[0] - extent(b)[0];
@@ -201,7 +199,11 @@ function minusBeside(bar, group, config) {
 export function groupCharacters(components, config) {
   if (components.length === 0) return [];
   const reference = referenceSide(components, config);
-  const strokes = components.filter((c) => side(c) >= config.speckSize * reference);
+  let strokes = components.filter((c) => side(c) >= config.speckSize * reference);
+  // Marks on: a slash (06/12) is left out; see the spec.
+  const slashes = strokes.filter((c, _, all, tall = c.bottom - c.top + 1, near = strokes.filter((s) => s !== c && s.left - tall <= c.right && c.left - tall <= s.right)) =>
+    config.markHeight && c.slash && c.right - c.left + 1 >= 0.3 * tall && near.every((s) => (s.right < c.left || s.left > c.right) && s.bottom - s.top < tall) && near.some((s) => s.right < c.left) && near.some((s) => s.left > c.right));
+  [components, strokes] = [components, strokes].map((found) => found.filter((c) => !slashes.includes(c)));
   // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre right
   // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone, as
   // does a bar over half of two strokes apart, each not a bar (a line under or over digits).
@@ -312,10 +314,7 @@ export function fitAndCentre(crop, height, width, config) {
 
 /** Step 5 on: one character's crop (other components blanked) -> model input and box. */
 function characterInput(ink, labels, width, group, config) {
-  const top = Math.min(...group.map((c) => c.top));
-  const bottom = Math.max(...group.map((c) => c.bottom));
-  const left = Math.min(...group.map((c) => c.left));
-  const right = Math.max(...group.map((c) => c.right));
+  const [left, right, top, bottom] = extent(group);
   const own = new Set(group.map((c) => c.label));
   const cropHeight = bottom - top + 1;
   const cropWidth = right - left + 1;

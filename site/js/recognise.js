@@ -175,13 +175,8 @@ const boxHeight = ({ box }) => box.bottom - box.top + 1;
 /** The model's own probabilities, before what was taught: a lookalike is judged on them. */
 const ownProbabilities = (character) => character.modelProbabilities ?? character.probabilities;
 
-/**
- * A letter written at x-height is no letter that never is: metadata.json "shortLetters" (absent: no rule). The
- * rule is written once, in training/recognise.py's docstring; twin: its `short_letters` (tests/test_recognise.py).
- * @param {Character[]} characters as ranked, left to right
- * @param {object} metadata the task's metadata.json
- * @returns {Character[]} the same characters, short ones relabelled
- */
+/** A letter written at x-height is no letter that never is: metadata.json "shortLetters" (absent: no rule); short
+ * characters relabelled. The rule: training/recognise.py's docstring; twin: its `short_letters`. */
 export function shortLetters(characters, metadata) {
   const rule = metadata.shortLetters;
   if (!rule || characters.length < 2) return characters;
@@ -198,14 +193,8 @@ export function shortLetters(characters, metadata) {
   });
 }
 
-/**
- * Two labels of one glyph in two cases, told apart by height: metadata.json "caseByHeight" (absent: no rule),
- * e.g. a bare bar, I beside capitals and l beside x-height letters. The rule: training/recognise.py's
- * docstring; twin: its `read` (tests/test_recognise.py).
- * @param {Character[]} characters as ranked by the model, left to right
- * @param {object} metadata the task's metadata.json
- * @returns {Character[]} the same characters, lookalikes relabelled
- */
+/** Two labels of one glyph in two cases told apart by height: metadata.json "caseByHeight" (absent: no rule), a
+ * bare bar, I beside capitals and l beside x-height letters. The rule: training/recognise.py; twin: its `read`. */
 export function caseByHeight(characters, metadata) {
   const rule = metadata.caseByHeight;
   if (!rule) return characters;
@@ -234,14 +223,8 @@ export function caseByHeight(characters, metadata) {
   });
 }
 
-/**
- * Two labels told apart by whether the character descends below the baseline: metadata.json "byDescent" (absent:
- * no rule), a dotted i (sits) and a j (descends), which the model mixes up alone. The rule: training/recognise.py's
- * docstring; twin: its `by_descent`.
- * @param {Character[]} characters as the other rules left them, left to right
- * @param {object} metadata the task's metadata.json
- * @returns {Character[]} the same characters, the pair's relabelled
- */
+/** Two labels told apart by whether the character descends below the baseline: metadata.json "byDescent" (absent:
+ * no rule), a dotted i (sits) and a j (descends). The rule: training/recognise.py; twin: its `by_descent`. */
 export function byDescent(characters, metadata) {
   const rule = metadata.byDescent;
   if (!rule || characters.length < 3) return characters;

@@ -40,11 +40,7 @@ function sureness(characters, noun) {
   return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)`;
 }
 
-/**
- * Paint a model input as the model sees it: bright = ink, as in MNIST.
- * @param {HTMLCanvasElement} canvas
- * @param {Float32Array} input size * size values in [0, 1], 0 = paper, 1 = ink
- */
+/** Paint a model input (size * size values, 0 = paper, 1 = ink) as the model sees it: bright = ink, as in MNIST. */
 function paintInput(canvas, input) {
   const size = Math.round(Math.sqrt(input.length));
   if (canvas.width !== size || canvas.height !== size) {
@@ -110,10 +106,7 @@ function paintBoxes(overlay, size, characters, recognitionSize, selected) {
   });
 }
 
-/**
- * Bind the page's elements.
- * @param {Document} root
- */
+/** Bind the page's elements. @param {Document} root */
 export function createView(root) {
   const byId = (id) => root.getElementById(id);
   const [pad, overlay, prompt, undoButton, clearButton] = ['pad', 'overlay', 'prompt', 'undo', 'clear'].map(byId);
@@ -221,13 +214,8 @@ export function createView(root) {
       onClick(forgetButton, forget);
     },
 
-    /**
-     * How many drawings this task was taught, whether the last change was kept on this device, and what this
-     * drawing was just taught to be.
-     * @param {number} count
-     * @param {boolean} [kept]
-     * @param {string} [label]
-     */
+    /** How many drawings this task was taught, whether the last change was kept on this device, and what this
+     * drawing was just taught to be (`label`). */
     showTaught(count, kept = true, label = '') {
       forgetButton.hidden = count === 0;
       forgetButton.textContent = `Forget what I taught (${count})`;
@@ -359,11 +347,7 @@ export function createView(root) {
       pad.classList.toggle('has-ink', !empty);
     },
 
-    /**
-     * Show a recognition; an empty one (blank canvas or speck) clears the answer.
-     * @param {import('./recognise.js').Recognition} recognition
-     * @param {boolean} [offPad] some of the drawing went past the pad's edge (pad.js ranOff)
-     */
+    /** Show a recognition (recognise.js); an empty one clears the answer. `offPad`: some ink went past the pad (pad.js ranOff). */
     showResult({ characters, text, tooSmall: speck, ignored: dropped, marks: signs }, offPad = false) {
       ranOff = offPad;
       ignored = dropped;
