@@ -933,6 +933,19 @@ def test_a_line_under_a_number_is_said_not_read(page, site_url):
         expect(page.locator("#verdict")).not_to_contain_text("touching")
 
 
+def test_a_slash_in_a_date_is_said_not_read(page, site_url):
+    # Review 12: 06/12 read 06112 "each at least 96% sure": the slash was a character, read 1. A straight stroke rising
+    # to the right, as tall as the digits beside it and apart from them, is left out and said, as a dash is.
+    open_page(page, site_url)
+    top, height = 0.35, 0.25
+    for left, digit in ((0.04, ZERO), (0.23, SIX), (0.6, ONE), (0.78, TWO)):
+        draw(page, digit, left=left, top=top, height=height)
+    box = pad_box(page)  # where the pad is now: the answer above it may have grown
+    mouse_strokes(page, [[(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in ((0.44, top + height + 0.03), (0.48, top + height / 2), (0.52, top - 0.03))]])
+    expect(page.locator("#prediction")).to_have_text("0612")
+    expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
+
+
 def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):
     # Two lines used to be read as one, left to right (a child's word wrapped under itself read IX, X, ZS); each
     # line is now read alone and shown as a line of the answer.
