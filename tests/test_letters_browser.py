@@ -99,9 +99,10 @@ def test_letters_drawn_with_the_mouse_are_segmented_as_in_python(page, pad_url, 
     assert page.console_errors == []
 
 
-@pytest.mark.xfail(strict=True, reason="drawn with the page's pen, the two lines fuse: their tails reach into each other, so "
-                   "pad.js draws them as one line, with the pen of both lines' height (15 px), and letters 15 px apart touch. "
-                   "Found when this test got the page's pen (it drew 1 px strokes before); README, 'Not handled yet'")
+@pytest.mark.xfail(strict=True, reason="drawn with the page's pen, the two lines fuse: the y's tail box merges with the l's "
+                   "below it, so pad.js draws both lines as one, with one 12 px pen, and letters touch; with a pen per line "
+                   "(7 px) the tail's ink still touches the l. Found when this test got the page's pen (it drew 1 px strokes "
+                   "before); README, 'Not handled yet'")
 def test_two_lines_whose_tails_reach_into_each_other_are_two_lines(page, pad_url):
     # Review 9: "gap" over "hit", the tails of g and p reaching down past the tops of h and t, read as one "M". Here
     # the tails of g and y reach down past the top of the l (the lines overlap by 12 px), not touching it.
