@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ addEventListener('pointerdown', (event) => {
     window.inkwellTouch.frames.push(time);
     requestAnimationFrame(frame);
   });
-  window.inkwellTouch.downs.push({ time: event.timeStamp, pointerType: event.pointerType });
+  window.inkwellTouch.downs.push({ time: event.timeStamp, handled: performance.now(), pointerType: event.pointerType });
 }, true);
 addEventListener('pointerup', (event) => {
   if (event.target.id !== 'pad') return;
@@ -116,7 +117,15 @@ async def write_with_finger(session, schedule) -> None:
     await asyncio.gather(*sent)
 
 
-async def touch_run(browser, url: str, throttle: int, digits: list[list]) -> dict:
+def page_rest_ms(site: Path = SITE) -> int:
+    """How long the CPU build waits for the pen to rest before it reads (site/js/main.js REST_MS)."""
+    match = re.search(r"^const REST_MS = (\d+);", (site / "js" / "main.js").read_text(), re.MULTILINE)
+    if not match:
+        raise ValueError(f"{site / 'js' / 'main.js'} has no `const REST_MS = <ms>;`: the bench cannot count the pen's rests")
+    return int(match.group(1))
+
+
+async def touch_run(browser, url: str, throttle: int, digits: list[list], rest_ms: int) -> dict:
     """One fresh phone profile (service worker blocked: its precache must not compete with the writing): write
     the number and return what the page measured, from the last pen-up to the final answer painted."""
     context = await browser.new_context(service_workers="block", **PHONE)
@@ -146,14 +155,15 @@ async def touch_run(browser, url: str, throttle: int, digits: list[list]) -> dic
     if not measured["downs"] or not measured["ups"]:
         return {"error": f"no stroke reached the pad ({len(measured['downs'])} pen-downs, {len(measured['ups'])} pen-ups)"}
     run = summarise_touch(measured, backend, sum(kind == "touchStart" for _, kind, _ in schedule),
-                          sum(kind != "touchEnd" for _, kind, _ in schedule), schedule[-1][0])
+                          sum(kind != "touchEnd" for _, kind, _ in schedule), schedule[-1][0], rest_ms)
     return {**run, "pad_css_px": box["width"]}
 
 
-def summarise_touch(measured: dict, backend: str, strokes: int, samples: int, seconds: float) -> dict:
+def summarise_touch(measured: dict, backend: str, strokes: int, samples: int, seconds: float, rest_ms: int) -> dict:
     """One run's figures from the page's records: pen-up → final answer painted (the first frame after the pen-up
-    when no later answer came: the live one stood), readings, and the frame intervals from the first pen-down to
-    that answer."""
+    when no later answer came: the live one stood), readings, the frame intervals from the first pen-down to
+    that answer, and the pen's rests: the pen-ups after which no pen-down was handled for `rest_ms` on the page's
+    clock (the last pen-up included), the most readings the CPU build may make however late the events came."""
     first_down, last_up = measured["downs"][0]["time"], measured["ups"][-1]
     shown = [answer for answer in measured["shown"] if answer["time"] >= first_down]  # not the page's start
     after = [answer for answer in shown if answer["time"] >= last_up["time"]]
@@ -169,6 +179,7 @@ def summarise_touch(measured: dict, backend: str, strokes: int, samples: int, se
         "pen_up_delay_ms": last_up["handled"] - last_up["time"],
         "final_reading_ms": next((reading["duration"] for reading in reversed(measured["readings"]) if reading["start"] >= last_up["time"]), None),
         "final_readings": sum(reading["start"] >= first_down for reading in measured["readings"]),
+        "pen_rests": 1 + sum(down["handled"] - up["handled"] >= rest_ms for up, down in zip(measured["ups"], measured["downs"][1:])),
         "readings_shown": sum(answer["reading"] for answer in shown),
         "frame_p95_ms": percentile(intervals, 95) if intervals else None,
         "worst_frame_ms": max(intervals, default=None),
@@ -182,7 +193,7 @@ def measure_touch(runs: int, number: str = TOUCH_NUMBER, builds: tuple = TOUCH_B
 
     from tests.browser import launch_chromium, serve
 
-    digits = touch_number_strokes(number)
+    digits, rest_ms = touch_number_strokes(number), page_rest_ms(site)
 
     async def measure_builds(url: str) -> dict:
         async with async_playwright() as playwright:
@@ -190,7 +201,7 @@ def measure_touch(runs: int, number: str = TOUCH_NUMBER, builds: tuple = TOUCH_B
             try:
                 measured_builds = {}
                 for build, query, throttle in builds:
-                    measured = [await touch_run(browser, url + query, throttle, digits) for _ in range(runs)]
+                    measured = [await touch_run(browser, url + query, throttle, digits, rest_ms) for _ in range(runs)]
                     measured_builds[build] = {"throttle": throttle, "runs": measured, **touch_medians(measured, number)}
                     print(f"[slow device] writing with a finger, {build} build at {throttle}×: {describe_touch(measured_builds[build])}", flush=True)
                 return measured_builds

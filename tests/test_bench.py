@@ -344,7 +344,7 @@ def test_finger_schedule_samples_each_stroke_120_times_a_second_in_writing_order
 
 def test_finger_run_times_the_final_answer_from_the_last_pen_up_and_ignores_the_page_start():
     measured = {
-        "downs": [{"time": 1000.0, "pointerType": "touch"}, {"time": 2000.0, "pointerType": "touch"}],
+        "downs": [{"time": 1000.0, "handled": 1000.5, "pointerType": "touch"}, {"time": 2000.0, "handled": 2000.5, "pointerType": "touch"}],
         "ups": [{"time": 1500.0, "handled": 1501.0, "painted": 1510.0}, {"time": 2500.0, "handled": 2504.0, "painted": 2517.0}],
         "frames": [1000.0 + 16.7 * index for index in range(120)],
         "shown": [{"time": 400.0, "text": "", "reading": True, "painted": 410.0},  # the page's start: not the writing
@@ -353,14 +353,18 @@ def test_finger_run_times_the_final_answer_from_the_last_pen_up_and_ignores_the_
                   {"time": 2900.0, "text": "06", "reading": True, "painted": 2917.0}],
         "readings": [{"start": 390.0, "duration": 5.0}, {"start": 2800.0, "duration": 90.0}],
     }
-    run = finger.summarise_touch(measured, "cpu", strokes=2, samples=40, seconds=1.6)
+    run = finger.summarise_touch(measured, "cpu", strokes=2, samples=40, seconds=1.6, rest_ms=300)
     assert run["answer_ms"] == pytest.approx(417.0) and run["read"] == "06"
     assert run["pen_up_delay_ms"] == pytest.approx(4.0) and run["final_reading_ms"] == pytest.approx(90.0)
     assert run["final_readings"] == 1 and run["readings_shown"] == 2 and run["pen_downs"] == 2
     assert run["worst_frame_ms"] == pytest.approx(16.7) and run["pointer_types"] == ["touch"]
     # No answer after the pen-up (the live one stood): the pen-up's own painted frame.
     del measured["shown"][-2:]
-    assert finger.summarise_touch(measured, "wasm", strokes=2, samples=40, seconds=1.6)["answer_ms"] == pytest.approx(17.0)
+    assert finger.summarise_touch(measured, "wasm", strokes=2, samples=40, seconds=1.6, rest_ms=300)["answer_ms"] == pytest.approx(17.0)
+    # The pen rested after each pen-up: 499.5 ms off the glass (handled to handled), then the end.
+    assert run["pen_rests"] == 2
+    assert finger.summarise_touch(measured, "cpu", strokes=2, samples=40, seconds=1.6, rest_ms=500)["pen_rests"] == 1
+    assert finger.page_rest_ms() == 300
 
 
 @pytest.mark.browser
@@ -373,9 +377,12 @@ def test_a_number_written_with_a_finger_is_read_on_both_builds():
         run, = touch["builds"][build]["runs"]
         assert "error" not in run, f"{build}: {run['error']}"
         assert run["read"] == "06123456789", f"{build}: {run}"
-        assert run["backend"] == build and run["pointer_types"] == ["touch"] and run["pen_downs"] == run["strokes"] == 14
-        assert run["answer_ms"] > 0 and run["frame_p95_ms"] > 0
-    assert touch["builds"]["cpu"]["runs"][0]["final_readings"] == 1  # the CPU build reads once the pen has rested
+        assert run["backend"] == build and run["pointer_types"] == ["touch"] and run["pen_downs"] == run["strokes"] == 14, f"{build}: {run}"
+        assert run["answer_ms"] > 0 and run["frame_p95_ms"] > 0, f"{build}: {run}"
+    # The CPU build reads only once the pen has rested (not at each pen-up): once at the end, and once more at most
+    # for each lift the page handled as a rest (a loaded machine delays touch events, so a lift can grow to one).
+    cpu, = touch["builds"]["cpu"]["runs"]
+    assert 1 <= cpu["final_readings"] <= cpu["pen_rests"], cpu
     assert "| wasm | 1× | 1 |" in "\n".join(finger.touch_markdown(touch))
 
 
