@@ -90,6 +90,22 @@ def test_each_line_is_drawn_with_its_own_pen(heights):
         assert recognition_pens(both[: len(number) + 1])[: len(number)] == recognition_pens(first)
 
 
+def test_a_line_of_words_reaching_up_keeps_its_own_pen_and_a_dropped_stroke_joins_its_line():
+    # Two lines of letters written close: "gay" over "owl", the g's and y's tails below the top of the l and the
+    # w. Each line is drawn with its own pen (one pen from both lines' height fused their letters); a lone stroke
+    # reaching up into the line above (a stroke dropped under its number) still takes that line's pen.
+    def bar(left, top, bottom):
+        return np.array([[left, top], [left + 12.0, (top + bottom) / 2], [left, bottom]])
+
+    upper = [bar(20, 40, 110), bar(60, 40, 80), bar(100, 40, 110)]  # g, a, y: the g's and y's tails down to 110
+    lower = [bar(40, 100, 150), bar(60, 120, 150), bar(80, 95, 150)]  # o, w, l under them: the l reaching up to 95
+    both = upper + lower
+    assert recognition_pens(both) == recognition_pens(upper) + recognition_pens(lower)
+    assert len(set(recognition_pens(both))) == 2
+    dropped = upper + [bar(60, 100, 130)]  # one stroke under the a, its top above the tails' ends
+    assert len(set(recognition_pens(dropped))) == 1 and recognition_pens(dropped)[0] > recognition_pens(upper)[0]
+
+
 def test_python_and_javascript_give_each_stroke_the_same_pen(tmp_path):
     # pad.js recognitionPens and its twin, on 300 random drawings of 1-12 strokes (many of them several lines).
     import json

@@ -1,6 +1,6 @@
 """nice -n 10 .venv/bin/python -m tools.linepen {pens,letters,digits}  — the recognition pen when lines reach into each other.
 
-A measurement (branch linepen), not shipped: training/strokes.py `recognition_pens` (pad.js `recognitionPens`)
+A measurement (branch linepen; candidate 3 shipped, docs/linepen.md): training/strokes.py `recognition_pens` (pad.js `recognitionPens`)
 gives the whole drawing one pen, from its union height, when one line reaches up into the line above; two lines of
 letters whose descenders reach past the next line's ascenders get one thick pen and their letters fuse. Candidates
 (criteria: docs/criteria-linepen.md, written before measuring):
@@ -31,6 +31,7 @@ from training.strokes import merged_boxes
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "runs" / "linepen"
 CANDIDATES = tuple(int(c) for c in os.environ.get("LINEPEN_CANDIDATES", "0,1,2,3,4").split(","))
+SPLIT = os.environ.get("LINEPEN_SPLIT", "validation")  # the letters' Hershey families: "test" once, for the figure
 
 
 def pens(strokes, drawing: dict, candidate: int) -> list[float]:
@@ -126,14 +127,18 @@ def two_line_words(per_cell: int, seed: int = 20261207, canvas_size: int = 280, 
     baseline `pitch` capitals under the first's, squeezed to the canvas as word_strokes does, centred. `tails`:
     line 1 a lower-case word with a descender (g j p q y), line 2 one with an ascender (b d f h k l t) or capitals
     (the case the exception catches: "gay" over "owl")."""
-    from training.handwriting import WORDS, hershey_files, hershey_letter, strokes_box, word_case
+    from training.handwriting import TEMPLATES, WORDS, hershey_files, hershey_letter, parse_template, strokes_box, word_case
 
     rng = np.random.default_rng(seed + tails)
     choices = [w for w in WORDS if len(w) in (3, 4)]
     firsts = [w for w in choices if set(w) & set("gjpqy")]
     seconds = [w for w in choices if set(w) & set("bdfhklt")]
     items = []
-    for file in hershey_files("validation"):
+    if SPLIT == "test":  # the test: the hand-made templates, a random style for each letter (as bench.letters' words)
+        sources = [lambda c: parse_template(TEMPLATES[c][int(rng.integers(len(TEMPLATES[c])))])]
+    else:
+        sources = [lambda c, file=file: hershey_letter(file, c) for file in hershey_files(SPLIT)]
+    for source in sources:
         for cap in CAPS:
             for pitch in PITCHES:
                 for _ in range(per_cell):
@@ -141,7 +146,7 @@ def two_line_words(per_cell: int, seed: int = 20261207, canvas_size: int = 280, 
                         words = [firsts[int(rng.integers(len(firsts)))].lower(), word_case(seconds[int(rng.integers(len(seconds)))], rng)]
                     else:
                         words = [word_case(choices[int(rng.integers(len(choices)))], rng) for _ in range(2)]
-                    placed = [placed_word([(c, hershey_letter(file, c)) for c in word], cap, rng) for word in words]
+                    placed = [placed_word([(c, source(c)) for c in word], cap, rng) for word in words]
                     all_strokes = []
                     for line, (strokes, baseline) in enumerate(placed):
                         all_strokes += [s + (0.0, line * pitch * cap - baseline) for s in strokes]

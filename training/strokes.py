@@ -80,9 +80,10 @@ def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list
     penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1), lineHeight the vertical extent of
     the stroke's line (`training.preprocess.lines` of the strokes' merged boxes): a line is drawn as if it were
     written alone, so a line written under another, of any size, leaves the first one's pen alone. The lines are
-    one when every line holds one box (an 8's two loops, a 7 whose stem a pen lift cut) or when one reaches up
-    into the line above it (a stroke dropped below its number). A drawing with thinnestPen 1 keeps one pen whatever
-    its size.
+    one when every line holds one box (an 8's two loops, a 7 whose stem a pen lift cut) or when a line of one box
+    reaches up into the line above it (a stroke dropped below its number); a line of several boxes reaching up (a
+    word's ascenders under the descenders of the word above) keeps its own pen. A drawing with thinnestPen 1 keeps
+    one pen whatever its size.
     """
     drawing = page_drawing() if drawing is None else drawing
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
@@ -93,7 +94,7 @@ def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list
         return (max if side else min)((boxes[index][side] for index in line), default=0.0)
 
     found = lines(boxes)
-    if all(len(line) == 1 for line in found) or any(edge(line, 0) <= edge(above, 1) for above, line in zip(found, found[1:])):
+    if all(len(line) == 1 for line in found) or any(len(line) < 2 and edge(line, 0) <= edge(above, 1) for above, line in zip(found, found[1:])):
         found = [list(range(len(boxes)))]
     pens = [drawing["penWidth"]] * len(points)
     for line in found:

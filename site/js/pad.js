@@ -44,8 +44,8 @@ export function recognitionPens(strokes, scale, drawing) {
   const members = mergedBoxes(boxes);
   const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
   let found = lines(boxes);
-  // One line when each holds one character (an 8's loops, a 7's stem) or one reaches up into the one above.
-  if (found.every((line) => line.length === 1) || found.some((line, i) => i && edge(line, 0) <= edge(found[i - 1], 1))) found = [boxes.map((_, i) => i)];
+  // One line when each holds one character (an 8's loops, a 7's stem) or a lone box reaches up into the line above.
+  if (found.every((line) => line.length === 1) || found.some((line, i) => i && line.length < 2 && edge(line, 0) <= edge(found[i - 1], 1))) found = [boxes.map((_, i) => i)];
   const pens = [];
   for (const line of found) {
     const height = (edge(line, 1) - edge(line, 0)) * scale;
