@@ -33,7 +33,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from training.files import os_reason  # noqa: E402
+from training.files import os_reason, write_atomic  # noqa: E402
 from training.quiet import import_tensorflow  # noqa: E402
 from training.release import RELEASE_DIR, ConversionError, check_destinations, file_entry, finish_release, release, site_of  # noqa: E402
 from training.release import staged_site_files, staging_area, write_source_marker  # noqa: E402
@@ -94,8 +94,21 @@ def saved_keras_version(path: Path) -> str:
     return version.decode() if isinstance(version, bytes) else str(version)
 
 
+# Keras layer settings that only training reads: model.json leaves them out (TF.js takes its defaults, and the
+# initializers, which loading runs, stay), and is written without spaces. 0.3 KB of a first visit with both models.
+TRAINING_ONLY = frozenset({"trainable", "module", "registered_name"} | {f"{weights}_{kind}" for weights in ("kernel", "bias", "activity", "beta", "gamma", "depthwise", "pointwise") for kind in ("regularizer", "constraint")})
+
+
+def without_training_settings(value):
+    """A Keras config (model.json's topology) without TRAINING_ONLY keys, at any depth."""
+    if isinstance(value, dict):
+        return {key: without_training_settings(item) for key, item in value.items() if key not in TRAINING_ONLY}
+    return [without_training_settings(item) for item in value] if isinstance(value, list) else value
+
+
 def write_tfjs_files(model, directory: Path, quantization: str) -> None:
-    """model.json + weight shards in `directory` (one shard: the page verifies and fetches it once)."""
+    """model.json + weight shards in `directory` (one shard: the page verifies and fetches it once); model.json
+    without the settings only training reads (`without_training_settings`), compact."""
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
@@ -106,6 +119,9 @@ def write_tfjs_files(model, directory: Path, quantization: str) -> None:
 
     dtype_map = None if quantization == "float32" else {quantization: True}
     tfjs.converters.save_keras_model(model, str(directory), quantization_dtype_map=dtype_map, weight_shard_size_bytes=1 << 30)
+    model_json = json.loads((directory / "model.json").read_text())
+    model_json["modelTopology"] = without_training_settings(model_json["modelTopology"])
+    write_atomic(directory / "model.json", json.dumps(model_json, separators=(",", ":")).encode())
 
 
 def dequantised(model, quantization: str):
