@@ -5,7 +5,7 @@
 // Each model file must match its metadata.json SHA-256 before it is cached, else the version is not installed
 // (the active worker keeps serving its own). A new version waits for the next page load (or the Reload
 // button) and takes over before that page loads anything: no page mixes two versions' files.
-const VERSION = '9c5ac09a346e';
+const VERSION = '8c82e415b9ef';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each

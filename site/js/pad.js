@@ -30,6 +30,16 @@ function mergedBoxes(boxes) {
   return members;
 }
 
+const strokeBox = (stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]);
+
+/** The strokes' merged boxes [top, bottom, left, right] times `scale`, left to right: where one written character
+ * ends on paper, whatever ink the pen lays between (joined.js cuts there). Twin: strokes.py stroke_groups. */
+export function strokeGroups(strokes, scale) {
+  const boxes = strokes.map(strokeBox);
+  mergedBoxes(boxes);
+  return boxes.map((box) => box.map((value) => value * scale)).sort((a, b) => a[2] - b[2]);
+}
+
 /**
  * Each stroke's recognition pen: penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1),
  * lineHeight its line's height (`lines`, when they lie apart) in recognition pixels: each line is drawn as if
@@ -40,7 +50,7 @@ function mergedBoxes(boxes) {
  * @returns {number[]} pen widths in recognition pixels
  */
 export function recognitionPens(strokes, scale, drawing) {
-  const boxes = strokes.map((stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]));
+  const boxes = strokes.map(strokeBox);
   const members = mergedBoxes(boxes);
   const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
   let found = lines(boxes);
@@ -273,7 +283,7 @@ export function createPad(canvas, { onChange }) {
       recognitionContext.fillStyle = '#fff';
       recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
       drawStrokes(recognitionContext, strokes, scale, recognitionPens(strokes, scale, drawing), '#000');
-      return recognitionContext.getImageData(0, 0, canvasSize, canvasSize);
+      return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(strokes, scale) });
     },
   };
 }

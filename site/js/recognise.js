@@ -62,7 +62,7 @@ export function isSpeck(segments, canvasSize) {
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
-  return { segments, preprocessMilliseconds: performance.now() - startPreprocess };
+  return { segments, groups: imageData.groups, preprocessMilliseconds: performance.now() - startPreprocess };
 }
 
 /**
@@ -75,7 +75,7 @@ export function split(metadata, imageData) {
  * @param {Map} [memo] this model's reads, kept across readings (`remember`)
  * @returns {Recognition}
  */
-export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = [], memo = new Map()) {
+export function classify(tf, model, metadata, { segments, groups, preprocessMilliseconds }, taught = [], memo = new Map()) {
   const tooSmall = isSpeck(segments, metadata.drawing.canvasSize);
   if (segments.length === 0 || tooSmall) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds, tooSmall };
 
@@ -90,7 +90,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   });
   // Digits the pen joined, cut apart (joined.js).
   const seen = rows.map(([row, reads]) => (metadata.joined
-    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess)
+    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess, groups)
     : row.map(({ box, input }, index) => ({ box, input, ...reads[index] }))));
   const inferenceMilliseconds = performance.now() - startInference;
 
