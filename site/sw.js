@@ -1,11 +1,8 @@
-// Offline and installable: precache the site and every task's model at install, serve them cache-first, drop
-// older caches once a new version takes over. VERSION hashes every precached file (site_version.py), so any
-// change makes a new worker, which fetches everything afresh.
-//
-// Each model file must match its metadata.json SHA-256 before it is cached, else the version is not installed
-// (the active worker keeps serving its own). A new version waits for the next page load (or the Reload
-// button) and takes over before that page loads anything: no page mixes two versions' files.
-const VERSION = '8c82e415b9ef';
+// Offline and installable: precache the site and every task's model, serve them cache-first, drop older caches
+// once a new version takes over. VERSION hashes every precached file (site_version.py): any change makes a new
+// worker. A model file must match its metadata.json SHA-256, else the version is not installed. A new version
+// takes over at the next page load (or Reload) before it loads anything: no page mixes two versions' files.
+const VERSION = 'f2bf3327baef';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each
@@ -108,11 +105,10 @@ async function dropOldCaches() {
 }
 
 /**
- * A page load that finds a new version waiting and leaves no page on the old one is the moment to switch: the
- * new worker is told to take over, and a blank stand-in page reloads once it claims the page
- * (`controllerchange`), or at once if none waits. Not sooner: Chromium activates a worker only when the old one
- * has no request in flight, and a stand-in reloading at once could keep it busy for good. The 10-s refresh is
- * a last resort. Other tabs open: the switch waits for them, or for the notice's Reload button.
+ * A page load that finds a new version waiting and leaves no page on the old one switches: the new worker takes
+ * over, and a blank stand-in page reloads once it claims the page (`controllerchange`), or at once if none waits
+ * (Chromium activates a worker only when the old one is idle; the 10-s refresh is a last resort). Other tabs
+ * open: the switch waits for them, or for the notice's Reload button.
  */
 const STAND_IN_SCRIPT = `const worker = navigator.serviceWorker;
 let leaving = false;

@@ -946,6 +946,19 @@ def test_a_slash_in_a_date_is_said_not_read(page, site_url):
     expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
 
 
+def test_a_circled_answer_is_said_not_read(page, site_url):
+    # Review 12: a circled 8 read 0 "77% sure": the circle enclosed the digit and the two were merged into one
+    # character, read as a 0. A loop drawn round other ink is left out and said, as a dash is; what it holds is read.
+    open_page(page, site_url)
+    draw(page, FOUR, left=0.3, top=0.35, height=0.3)
+    draw(page, TWO, left=0.52, top=0.35, height=0.3)
+    box = pad_box(page)  # where the pad is now: the answer above it may have grown
+    loop = [(0.5 + 0.36 * math.cos(a), 0.5 + 0.28 * math.sin(a)) for a in (math.radians(200 + 15 * step) for step in range(27))]
+    mouse_strokes(page, [[(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in loop]])
+    expect(page.locator("#prediction")).to_have_text("42")
+    expect(page.locator("#verdict")).to_contain_text("sure · a dot, dash or sign was not read: digits only")
+
+
 def test_a_number_written_on_two_lines_is_read_line_by_line(page, site_url):
     # Two lines used to be read as one, left to right (a child's word wrapped under itself read IX, X, ZS); each
     # line is now read alone and shown as a line of the answer.

@@ -16,7 +16,12 @@ then centred in 28x28 by the centre of mass"):
    is >= speckSize * reference is a stroke. A smaller one is kept when its box is within speckGap * reference
    of a stroke's box (the larger of the horizontal and vertical gaps between the boxes), otherwise it is a speck
    and ignored. (The page counts the specks at least 0.08 of the canvas's width, bigger than a tap's dot, to say a
-   mark was not read: `segment`'s `ignored` in preprocess.js, not twinned here.)
+   mark was not read: `segment`'s `ignored` in preprocess.js, not twinned here.) Before this, with marks on, a circle
+   drawn round an answer is left out (`is_circle`): a component whose box holds another component more than
+   CIRCLE_MARGIN x its height from each of its sides, at least CIRCLE_HEIGHT x its height tall, not a straight line
+   rising to the right (step 4's moments at CIRCLE_STRAIGHT: a 0 slashed inside stays a 0), with the circle's own
+   ink in that one's centre column above and below it and in its centre row left and right of it (a line touching
+   one digit under others is no circle). The page counts it in `marks`.
 4. Characters (`segment` only). First the lines (`lines`): a component at least ROW_SHARE x the tallest one's
    height is tall; unit = the median tall height (the lower of the middle two). A component at least TOUCH_SPAN x
    unit tall is two lines whose ink touches when another tall component lies wholly above its thinnest row (the
@@ -157,22 +162,24 @@ def find_components(ink: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarr
                 "right": cols.stop - 1,
                 "pixels": len(xs),
                 "slash": is_straight_rising(xs + cols.start, ys + rows.start),
+                "line": is_straight_rising(xs + cols.start, ys + rows.start, CIRCLE_STRAIGHT),
             }
         )
     return labels, components
 
 
 SLASH_STRAIGHT = 0.9  # ((a - b)^2 + 4c^2) / (a + b)^2 of the ink's second moments at least this: one straight line
+CIRCLE_STRAIGHT = 0.75  # as straight, rising right, drawn with a thick pen: a slash inside a 0, not a circled digit
 
 
-def is_straight_rising(xs: np.ndarray, ys: np.ndarray) -> bool:
+def is_straight_rising(xs: np.ndarray, ys: np.ndarray, straight: float = SLASH_STRAIGHT) -> bool:
     """Whether a component's pixels (columns, rows) lie along one straight line rising to the right, as a slash's do:
     from n times its central second moments (exact integers, then the page's float arithmetic)."""
     n, sx, sy = len(xs), int(xs.sum()), int(ys.sum())
     a = float(n * int((xs * xs).sum()) - sx * sx)
     b = float(n * int((ys * ys).sum()) - sy * sy)
     c = float(n * int((xs * ys).sum()) - sx * sy)
-    return c < 0 and (a - b) * (a - b) + 4 * c * c >= SLASH_STRAIGHT * (a + b) * (a + b)
+    return c < 0 and (a - b) * (a - b) + 4 * c * c >= straight * (a + b) * (a + b)
 
 
 def side(component: dict) -> int:
@@ -468,11 +475,37 @@ def cut_touching_lines(labels: np.ndarray, kept: list[dict]) -> list[dict]:
     return cut
 
 
+CIRCLE_MARGIN = 0.02  # a circle's box holds a character at least this x its height from each of its sides...
+CIRCLE_HEIGHT = 0.45  # ...and at least this x its height tall (step 3)
+
+
+def is_circle(c: dict, components: list[dict], labels: np.ndarray) -> bool:
+    """Marks on (step 3): a loop drawn round other ink, such as a circled answer: a component whose box holds another,
+    CIRCLE_MARGIN x its height clear of each side, at least CIRCLE_HEIGHT x its height tall and no straight line rising
+    to the right (CIRCLE_STRAIGHT: a 0 slashed inside), with its own ink above, below, left and right of that one's
+    centre (in its row and column)."""
+    height = c["bottom"] - c["top"] + 1
+    margin = CIRCLE_MARGIN * height
+
+    def ringed(o: dict) -> bool:
+        x, y = (o["left"] + o["right"]) // 2, (o["top"] + o["bottom"]) // 2
+        column, row = labels[:, x] == c["label"], labels[y] == c["label"]
+        sides = [column[c["top"] : o["top"]], column[o["bottom"] : c["bottom"] + 1], row[c["left"] : o["left"]], row[o["right"] : c["right"] + 1]]
+        return all(side.any() for side in sides)
+
+    return any(
+        min(o["left"] - c["left"], c["right"] - o["right"], o["top"] - c["top"], c["bottom"] - o["bottom"]) > margin
+        and o["bottom"] - o["top"] + 1 >= CIRCLE_HEIGHT * height and not o["line"] and ringed(o)
+        for o in components
+    )
+
+
 def kept_components(rgba: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """Steps 1-3, and step 4's cut of touching lines: ink, the component label image and the components that are
-    not specks."""
+    not specks (nor, marks on, circles)."""
     ink = ink_from_rgba(rgba)
     labels, components = find_components(ink, config)
+    components = [c for c in components if not (config.markHeight and is_circle(c, components, labels))]
     return ink, labels, cut_touching_lines(labels, drop_specks(components, config))
 
 

@@ -344,6 +344,56 @@ def writer_slashed_numbers(split: str, count: int = 40, seed: int = 19, path: Pa
     return numbers
 
 
+CIRCLED = (1, 2, 3, 4)  # the kinds of writer_circled_numbers, in turn: how many digits the circle holds
+
+
+def hand_loop(centre: np.ndarray, radii: np.ndarray, rng: np.random.Generator, count: int = 72) -> np.ndarray:
+    """One pen stroke round an ellipse as a hand draws it: begun at a random angle, going round once and then on past
+    its start by up to 40 degrees or stopping up to 25 short of it, its radius wobbling a few percent and drifting in
+    or out as it goes, the whole tilted up to 8 degrees. Points (count + 1, 2), x right and y down."""
+    start = rng.uniform(0.0, 2 * np.pi)
+    turn = np.linspace(0.0, 1.0, count + 1)
+    angles = start + turn * np.radians(360.0 + rng.uniform(-25.0, 40.0))
+    phases = rng.uniform(0.0, 2 * np.pi, 2)
+    wobble = 1 + rng.uniform(0.0, 0.04) * np.sin(2 * angles + phases[0]) + rng.uniform(0.0, 0.03) * np.sin(3 * angles + phases[1])
+    scale = wobble * (1 + rng.uniform(-0.08, 0.08) * turn)
+    points = np.stack([radii[0] * scale * np.cos(angles), radii[1] * scale * np.sin(angles)], axis=1)
+    tilt = np.radians(rng.uniform(-8.0, 8.0))
+    rotation = np.array([[np.cos(tilt), -np.sin(tilt)], [np.sin(tilt), np.cos(tilt)]])
+    return points @ rotation.T + centre
+
+
+def writer_circled_numbers(split: str, count: int = 40, seed: int = 23, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
+    """Answers circled as a student circles them (review 12: a circled 8 read 0, sure): 1-4 digits (CIRCLED, in turn)
+    of one writer of `split`, spaced as `compose_by_digit` spaces them, and a loop drawn round them (`hand_loop`) whose
+    ellipse passes 0.1-0.5 of the digits' median height outside their box's corners; every eighth drawn tight, its
+    ellipse through the box's corners, so that it may touch a digit. All scaled to stay on the pad. Strokes (the
+    loop's last), the digits they spell and the kind ("1" to "4" digits, "tight" for the tight ones)."""
+    by_writer = samples_by_writer(split, path)
+    writers = sorted(by_writer)
+    rng = np.random.default_rng(seed)
+    numbers = []
+    for index in range(count):
+        length = CIRCLED[index % len(CIRCLED)]
+        writer = writers[int(rng.integers(len(writers)))]
+        digits = "".join(str(digit) for digit in rng.integers(0, 10, length))
+        by_digit = compose_by_digit(by_writer[writer], digits, rng)
+        height = float(np.median([np.ptp(np.concatenate(digit)[:, 1]) for digit in by_digit]))
+        points = np.concatenate([stroke for digit in by_digit for stroke in digit])
+        low, high = points.min(axis=0), points.max(axis=0)
+        tight = index % 8 == 7
+        margin = 0.0 if tight else rng.uniform(0.1, 0.5) * height
+        # An ellipse through the corners of a box of half-sides h has radii sqrt(2) x h.
+        radii = np.sqrt(2) * ((high - low) / 2 + margin / np.sqrt(2))
+        loop = hand_loop((low + high) / 2 + rng.normal(0.0, 0.03 * height, 2), radii, rng)
+        strokes = [stroke for digit in by_digit for stroke in digit] + [loop]
+        everything = np.concatenate(strokes)
+        low, high = everything.min(axis=0), everything.max(axis=0)
+        scale = min(1.0, 260 / max(high - low))
+        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, "tight" if tight else str(length)))
+    return numbers
+
+
 def writer_digits(split: str, seed: int = SEED, canvas_size: int = 280, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], int]]:
     """Every sample of `split` drawn alone on the pad: DIGIT_HEIGHT pixels tall, placed at random; its
     strokes (canvas pixels) and label."""

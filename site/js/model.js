@@ -1,14 +1,11 @@
-// Load a model the page ships (site/models/<task>/), verify it, predict. No DOM: it runs in Node too
-// (tools/tfjs_predict.mjs: `tf` is @tensorflow/tfjs, `fetchFile` reads from disk). All the page knows of the
-// model comes from metadata.json.
+// Load a model the page ships (site/models/<task>/), verify it, predict. No DOM: runs in Node too
+// (tools/tfjs_predict.mjs). All the page knows of the model comes from metadata.json.
 
 import { DEFAULT_DRAWING } from './pad.js';
 import { DEFAULT_CONFIG } from './preprocess.js';
 
-/**
- * A model that is missing, corrupt or does not match metadata.json; `message` is one line for the user, `retry`
- * whether loading again may help (a failed or corrupt download); else the files must change, as it says.
- */
+/** A model missing, corrupt or not matching metadata.json; `message`: one line for the user; `retry`: whether
+ * loading again may help (a failed or corrupt download). */
 export class ModelError extends Error {
   constructor(message, { retry = false } = {}) {
     super(message);
@@ -41,8 +38,8 @@ function parseJson(buffer, url) {
   }
 }
 
-/** metadata.json (parsed; `url` for the message) holds every field the page reads, agreeing with each other and
- * with the page: a stale or hand-edited one is named, not found out mid-drawing. */
+/** metadata.json (parsed) holds every field the page reads, consistent: a stale or hand-edited one is named, not
+ * found out mid-drawing. */
 export function checkMetadata(metadata, url) {
   const positive = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0;
   const rebuild = 'rebuild it with make convert';
@@ -102,12 +99,9 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
 }
 
 /**
- * Fetch metadata.json, model.json and the weights, check every SHA-256 against metadata.json, and build the
- * model from memory (each file fetched once, only verified bytes used).
- *
- * Any failure is tried once more past the HTTP cache, metadata.json included: a stale or truncated copy may sit
- * there mid-deploy, and a service worker handing over mid-load answers the second pass from the new version
- * alone. An old metadata.json beside new weights fails its SHA-256 check and is fetched again as one version.
+ * Fetch metadata.json, model.json and the weights, check each SHA-256, build the model from the verified bytes.
+ * A failure is tried once more past the HTTP cache (a stale or truncated copy mid-deploy; a worker handing over
+ * serves the second pass from the new version alone).
  * @param {object|Promise<object>} tf the TensorFlow.js namespace, or its promise
  * @param {string} [baseUrl] directory of the model, relative to the page, ending in '/'
  * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
@@ -186,8 +180,7 @@ export function predictBatch(tf, model, inputs, shape) {
 }
 
 /**
- * Several inputs in one graph run: each one's probabilities and the features the last layer reads (its input),
- * by which taught drawings are compared.
+ * Several inputs in one run: each one's probabilities and the last layer's input (taught drawings are compared by it).
  * @param {Float32Array[]} inputs at least one, each size * size values, 0 = paper, 1 = ink
  * @returns {{probabilities: Float32Array, features: Float32Array}[]} one per input
  */
@@ -202,9 +195,8 @@ export function predictWithFeatures(tf, model, inputs, shape) {
 }
 
 /**
- * Warm up the backend (its first prediction sets up the kernels), then time one prediction for the footer. A
- * model needing a kernel this TF.js build lacks (tools/build_tfjs.mjs keeps only those the shipped models call)
- * fails here, and says so.
+ * Warm up the backend (the first prediction sets up its kernels), then time one for the footer. A kernel this
+ * TF.js build lacks (tools/build_tfjs.mjs) fails here, and says so.
  * @returns {Promise<{backend: string, milliseconds: number}>}
  */
 export async function warmUp(tf, model, shape) {

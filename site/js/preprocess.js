@@ -84,7 +84,9 @@ export function findComponents(ink, width, height, config) {
     // A slash: one straight line of ink rising to the right (integer moments: exact).
     const n = component.pixels;
     const [a, b, c] = [n * sxx - sx * sx, n * syy - sy * sy, n * sxy - sx * sy];
-    component.slash = c < 0 && (a - b) * (a - b) + 4 * c * c >= 0.9 * (a + b) * (a + b); // SLASH_STRAIGHT
+    const straight = c < 0 ? (a - b) * (a - b) + 4 * c * c : -1;
+    component.slash = straight >= 0.9 * (a + b) * (a + b); // SLASH_STRAIGHT
+    component.line = straight >= 0.75 * (a + b) * (a + b); // CIRCLE_STRAIGHT
     components.push(component);
   }
   return { labels, components };
@@ -382,15 +384,24 @@ function cutTouchingLines(labels, width, kept, next) {
   });
 }
 
+// Marks on: a loop round a character (a circled answer) is a mark; see the spec, step 3.
+const isCircle = (c, all, labels, width, ink = (from, to, step) => {
+  for (; from < to; from += step) if (labels[from] === c.label) return 1;
+}) => all.some((o, _, __, x = (o.left + o.right) >> 1, y = ((o.top + o.bottom) >> 1) * width) =>
+  Math.min(o.left - c.left, c.right - o.right, o.top - c.top, c.bottom - o.bottom) > 0.02 * (c.bottom - c.top + 1) && o.bottom - o.top + 1 >= 0.45 * (c.bottom - c.top + 1) && !o.line &&
+  ink(c.top * width + x, o.top * width + x, width) && ink(o.bottom * width + x, (c.bottom + 1) * width + x, width) && ink(y + c.left, y + o.left, 1) && ink(y + o.right, y + c.right + 1, 1));
+
 function keptComponents(imageData, config) {
   const ink = inkFromRgba(imageData);
-  const { labels, components } = findComponents(ink, imageData.width, imageData.height, config);
+  const { labels, components: found } = findComponents(ink, imageData.width, imageData.height, config);
+  const circles = found.filter((c) => config.markHeight && isCircle(c, found, labels, imageData.width));
+  const components = found.filter((c) => !circles.includes(c));
   const kept = dropSpecks(components, config);
   // Dropped, and bigger than the widest pen's dot: a mark the writer meant; smaller, amid the writing: a point.
   const dropped = components.filter((c) => !kept.includes(c));
   const big = (c) => side(c) >= 0.08 * imageData.width;
   const amid = (c) => config.markHeight && !big(c) && kept.some((k) => k.left < c.left) && kept.some((k) => k.right > c.right);
-  return { ink, labels, kept: cutTouchingLines(labels, imageData.width, kept, components.length + 1), ignored: dropped.filter(big).length, marks: dropped.filter(amid).length };
+  return { ink, labels, kept: cutTouchingLines(labels, imageData.width, kept, components.length + 1), ignored: dropped.filter(big).length, marks: dropped.filter(amid).length + circles.length };
 }
 
 /**

@@ -2,8 +2,8 @@
 // sw.js). No DOM: the page decides how to show the offer.
 
 /**
- * Register sw.js; call `onNewVersion(reload)` when a new version is ready for this page: waiting, or taken over
- * by another tab. `reload` switches to it and reloads the page.
+ * Register sw.js; call `onNewVersion(reload)` when a new version is ready (waiting, or taken over by another tab);
+ * `reload` switches to it.
  * @param {ServiceWorkerContainer} container navigator.serviceWorker
  * @param {(reload: () => void) => void} onNewVersion
  * @returns {Promise<ServiceWorkerRegistration>}
