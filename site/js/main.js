@@ -10,8 +10,8 @@ import { registerWorker } from './update.js';
 const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
 // The CPU build reads once the pen has rested this long: a reading can take 0.4 s on a phone (review 10).
 const REST_MS = 300;
-// TF.js built for this page (tools/build_tfjs.mjs), one ES module per backend; CPU where WebAssembly is off
-// (Lockdown Mode, JIT-less modes). Only one is imported: two copies would share one engine, two sets of classes.
+// TF.js built for this page (tools/build_tfjs.mjs), one ES module per backend (CPU: no WebAssembly, as in
+// Lockdown Mode); only one is imported: two copies would share one engine.
 const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
@@ -138,10 +138,8 @@ const cpuSince = (now) => {
 };
 
 /**
- * The TF.js module for `forced` or for this browser, its backend started. If wasm cannot start although
- * WebAssembly runs (its .wasm blocked, by a proxy say), the page reloads on the CPU build (two TF.js copies
- * cannot share a page) and this never resolves. Remembered, later visits skip that and start on the CPU build,
- * for a week: then they try wasm again.
+ * The TF.js module for `forced` or this browser, its backend started. If wasm fails though WebAssembly runs (its
+ * .wasm blocked), the page reloads on the CPU build, which later visits use for a week, and this never resolves.
  */
 async function loadTensorFlow(forced) {
   const backend = forced || (Date.now() - cpuSince() < 7 * 864e5 || !(await webAssemblyRuns()) ? 'cpu' : 'wasm');

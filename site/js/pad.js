@@ -4,8 +4,8 @@
 import { lines } from './preprocess.js';
 
 /**
- * The recognition canvas and pen the model was trained for: metadata.json's `drawing`, from training/strokes.py
- * `page_drawing` (a test keeps them equal). Used until `setDrawing`, so the pad draws alike without a model.
+ * The recognition canvas and pen the model was trained for: metadata.json's `drawing` (training/strokes.py
+ * `page_drawing`), used until `setDrawing`.
  * @type {{canvasSize: number, penWidth: number, fullPenHeight: number, thinnestPen: number}} canvas side
  *   and pen width in recognition pixels; how the pen thins: `recognitionPens`
  */
@@ -32,8 +32,8 @@ function mergedBoxes(boxes) {
 
 const strokeBox = (stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]);
 
-/** The strokes' merged boxes [top, bottom, left, right] times `scale`, left to right: where one written character
- * ends on paper, whatever ink the pen lays between (joined.js cuts there). Twin: strokes.py stroke_groups. */
+/** The strokes' merged boxes [top, bottom, left, right] x `scale`, left to right: where a character ends on
+ * paper, whatever ink lies between (joined.js cuts there). Twin: strokes.py stroke_groups. */
 export function strokeGroups(strokes, scale) {
   const boxes = strokes.map(strokeBox);
   mergedBoxes(boxes);
@@ -42,8 +42,7 @@ export function strokeGroups(strokes, scale) {
 
 /**
  * Each stroke's recognition pen: penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1),
- * lineHeight its line's height (`lines`, when they lie apart) in recognition pixels: each line is drawn as if
- * written alone. Why, and the twin: training/strokes.py.
+ * each line drawn as if written alone. Why, and the twin: training/strokes.py.
  * @param {Stroke[]} strokes
  * @param {number} scale from stroke coordinates to recognition pixels
  * @param {typeof DEFAULT_DRAWING} drawing
@@ -114,8 +113,8 @@ export function drawStrokes(context, strokes, scale, pens, colour) {
  *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
  *   setDrawing: (drawing: typeof DEFAULT_DRAWING) => void, toImageData: () => ImageData,
  *   revision: () => number, canUndo: () => boolean, ranOff: () => boolean,
- * }} toImageData: canvasSize x canvasSize RGBA, black ink on white; revision: changes whenever what
- *   toImageData would give may have (a stroke begun, a point added, clear, undo, resize, another pen)
+ * }} toImageData: the recognition canvas, black ink on white, and its strokes' `groups`; revision: changes
+ *   whenever what toImageData gives may have
  */
 export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */

@@ -53,11 +53,10 @@ export function isSpeck(segments, canvasSize) {
 }
 
 /**
- * Recognition's first half (`classify` is the second): the drawing cut into characters, each preprocessed. The
- * page runs the halves as separate tasks while the pen moves, so a pointer-up waits for one at most.
+ * Recognition's first half (`classify` the second, a task apart): the drawing cut into characters, preprocessed.
  * @param {object} metadata the task's metadata.json
- * @param {ImageData} imageData RGBA, black ink on white
- * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
+ * @param {ImageData} imageData RGBA, black ink on white; its `groups`: pad.js strokeGroups
+ * @returns {{segments: {box: object, input: Float32Array}[], groups?: number[][], preprocessMilliseconds: number}}
  */
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
@@ -70,7 +69,7 @@ export function split(metadata, imageData) {
  * @param {object} tf the TensorFlow.js namespace
  * @param {object} model a tf.LayersModel
  * @param {object} metadata the task's metadata.json
- * @param {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}} prepared from `split`
+ * @param {object} prepared from `split`
  * @param {Taught[]} [taught] what the user taught, for this model
  * @param {Map} [memo] this model's reads, kept across readings (`remember`)
  * @returns {Recognition}

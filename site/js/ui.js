@@ -13,8 +13,7 @@ const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 <
  * One line: how sure the model is, and whether characters may touch.
  * @param {import('./recognise.js').Character[]} characters left to right, at least one
  * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
- * @param {number} [touching] metadata.display.touchingAspect: a character this many times as wide as tall
- *   or more is likely two touching (0: never said)
+ * @param {number} [touching] metadata.display.touchingAspect: this many times as wide as tall, likely two (0: never)
  * @returns {string} e.g. "98% sure", "not sure about the 3rd — maybe 4 or 9"
  */
 export function describe(characters, noun = 'digit', touching = 0) {
@@ -63,8 +62,7 @@ function paintInput(canvas, input) {
 /**
  * Outline each character on the overlay, scaled from recognition pixels to the displayed canvas.
  * @param {HTMLCanvasElement} overlay the same CSS size as the drawing canvas
- * @param {number} size the overlay's CSS side in pixels, from a ResizeObserver: clientWidth here, after the
- *   answer's text changed, would force a layout mid-event
+ * @param {number} size the overlay's CSS side in pixels, from a ResizeObserver (clientWidth would force a layout)
  * @param {import('./recognise.js').Character[]} characters boxes in recognition pixels
  * @param {number} recognitionSize side of the recognition canvas in pixels
  * @param {number} selected index of the highlighted character
