@@ -73,40 +73,6 @@ def test_the_logistic_fit_separates_what_it_can_and_folds_in_its_standardisation
     assert ((predicted > 0.5) == y).mean() > 0.97
 
 
-def test_a_character_is_cut_between_stroke_groups_apart_on_paper():
-    # Two digits written close: their strokes' boxes are apart, the pen's ink bridges them. The cut falls midway
-    # between the groups, in crop columns; groups overlapping, or outside the box, give none.
-    box = (100, 50, 160, 129)  # top, left, bottom, right: 80 columns
-    apart = [(100.0, 160.0, 52.0, 85.0), (101.0, 158.0, 95.0, 127.0)]
-    assert joined.stroke_cut(box, 80, apart) == 40  # (85 + 95) / 2 - 50
-    assert joined.stroke_cut(box, 80, [(100.0, 160.0, 52.0, 96.0), (101.0, 158.0, 95.0, 127.0)]) is None  # they overlap: one 4
-    assert joined.stroke_cut(box, 80, [apart[0], (20.0, 60.0, 95.0, 127.0)]) is None  # the second in the line above
-    three = [(100.0, 160.0, 52.0, 70.0), (100.0, 160.0, 75.0, 100.0), (100.0, 160.0, 110.0, 127.0)]
-    assert joined.stroke_cut(box, 80, three) == 55  # the gap nearest the middle: (100 + 110) / 2 - 50
-    assert joined.stroke_cut(box, 80, [(100.0, 160.0, 50.0, 50.5), (100.0, 160.0, 51.0, 127.0)]) is None  # under 2 px in
-
-
-@pytest.mark.parametrize("whole_sure, parts", [(0.2, 2), (0.5, 1)])
-def test_a_character_holding_two_stroke_groups_is_read_in_parts_when_they_score_clearly_higher(whole_sure, parts):
-    # Never judged joined (bias -50), the character is still cut between its stroke groups, and the parts kept when
-    # they score STROKE_CUT_MARGIN higher than the whole: a whole read at 0.2 is cut (parts 0.95 each: 2 log 0.95 =
-    # -0.10 against log 0.2 = -1.61), a whole read at 0.5 (-0.69) is not. Without the groups: whole, as before.
-    crop = np.zeros((20, 40))
-    crop[2:18, 5:15] = crop[2:18, 25:35] = 1.0
-    crop[9:11, 15:25] = 1.0  # the pen's bridge across the paper between them
-    groups = [(2.0, 17.0, 5.0, 14.0), (2.0, 17.0, 25.0, 34.0)]
-    rule = joined.Joined(weights=(0.0, 0.0, 0.0), bias=-50.0, threshold=0.9, depth=1)
-
-    def look(crops):
-        probabilities = np.full((len(crops), 10), 0.005)
-        probabilities[:, 3] = [whole_sure if crop.shape[1] > 30 else 0.95 for crop in crops]
-        return np.zeros((len(crops), 1)), probabilities
-
-    assert joined.STROKE_CUT_MARGIN == 1.0
-    assert len(joined.read_crops([((0, 0, 19, 39), crop)], look, rule, CONFIG.inkThreshold, groups)) == parts
-    assert len(joined.read_crops([((0, 0, 19, 39), crop)], look, rule, CONFIG.inkThreshold)) == 1
-
-
 def test_a_segment_covering_two_written_digits_is_labelled_joined():
     spans = [(10.0, 40.0), (45.0, 75.0)]
     assert joined.covers_two((0, 12, 50, 73), spans)
@@ -148,7 +114,7 @@ def test_the_page_reads_joined_digits_as_python_does():
     from convert import dequantised
     from training.drawing import to_rgba
     from training.preprocess import load_config
-    from training.strokes import draw_page, stroke_groups
+    from training.strokes import draw_page
     from training.webruntime import run_page_read
 
     web = joined.ROOT / "site" / "models" / "digits"
@@ -165,11 +131,6 @@ def test_the_page_reads_joined_digits_as_python_does():
     assert page == python
     assert sum(a != b for a, b in zip(python, uncut)) >= 5  # 7 of these 100
     assert sum(text == digits for text, (_, digits) in zip(page, numbers)) > sum(text == digits for text, (_, digits) in zip(uncut, numbers))
-    # With the strokes' groups, as the pad gives them: cut where the strokes say one digit ends, the same in both.
-    groups = [stroke_groups(strokes) for strokes, _ in numbers]
-    page_grouped = run_page_read(web, canvases, groups=groups)
-    assert page_grouped == [joined.read_text(canvas, look, rule, config, refusal, drawn) for canvas, drawn in zip(canvases, groups)]
-    assert sum(text == digits for text, (_, digits) in zip(page_grouped, numbers)) > sum(text == digits for text, (_, digits) in zip(page, numbers))
 
 
 @pytest.mark.slow

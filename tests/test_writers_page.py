@@ -114,15 +114,6 @@ def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed,
         expect(page.locator("#prediction")).to_have_text(number)
 
 
-# Two more validation writers' numbers written close, where the judge left the joined digits whole (8065 read 865,
-# 54347 read 5447): the pad's stroke groups, apart on paper, say where one digit ends (joined.js strokeCut).
-@pytest.mark.browser
-@pytest.mark.parametrize(("writer", "seed", "number"), [(27, 29, "8065"), (5, 37, "54347")])
-def test_digits_whose_strokes_lie_apart_are_read_apart_where_the_pen_joined_them(chromium, site_url, writer, seed, number):
-    with written_on_a_phone(chromium, site_url, writers_number("validation", writer, number, seed, CLOSE_GAP)) as page:
-        expect(page.locator("#prediction")).to_have_text(number)
-
-
 # Review 8: a child who runs out of room on a phone writes the rest of the number under the first line, in the same
 # columns; the page read 0612 over 3456 as 883 (each column merged into one character). Review 9: written just under
 # it (0.15 of the line's height apart, stroke to stroke), the lines were still merged.

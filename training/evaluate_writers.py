@@ -30,7 +30,7 @@ import numpy as np
 
 from training.drawing import to_rgba
 from training.files import write_atomic
-from training.strokes import draw_page, page_drawing, stroke_groups
+from training.strokes import draw_page, page_drawing
 from training.writers import CLOSE_GAP, LENGTHS, LINE_GAP, NUMBER_GAP, SEED, writer_digits, writer_numbers, writer_wrapped_numbers
 
 # Result key: what the reports call it, and the paper between digits (x their height).
@@ -84,7 +84,7 @@ def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, dra
         if callable(predict):
             characters += segment_in_javascript(canvases)
         else:
-            read += run_page_read(Path(predict), canvases, groups=[stroke_groups(strokes) for strokes in drawings[start : start + CHUNK]])
+            read += run_page_read(Path(predict), canvases)
     return read_characters(characters, predict) if callable(predict) else read
 
 

@@ -44,10 +44,6 @@ FIT_L2 = 100.0  # the penalty on the standardised weights (chosen on validation,
 JOINED_LEVELS = 999  # the weights' integers run from -999 to 999 (`quantised`)
 
 FIT_CHUNK = 250  # numbers drawn by one process at a time
-# A character holding two groups of strokes apart on paper (training/strokes.py stroke_groups) is cut between them,
-# judged joined or not, when its parts score this much higher (log) than the whole: where the pen bridged the paper
-# between two digits written close, the strokes still say where one ends. Twin: site/js/joined.js.
-STROKE_CUT_MARGIN = 1.0
 CACHE_DIR = ROOT / "runs" / "cache"
 
 # crops -> (features (n, d), probabilities (n, labels)): the model run on each crop as the page would.
@@ -109,42 +105,27 @@ def trimmed(crop: np.ndarray, ink_threshold: float) -> tuple[int, int, np.ndarra
     return int(rows[0]), int(columns[0]), crop[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
-def cut(crop: np.ndarray, rule: Joined, ink_threshold: float, column: int | None = None) -> list[tuple[int, int, np.ndarray]] | None:
-    """The crop's two parts at `column`, by default the column of least ink between cutFrom and cutTo of its width
-    (the leftmost of equals), each trimmed to its ink with its offset in the crop; None when a part holds no ink."""
-    if column is None:
-        width = crop.shape[1]
-        low, high = int(width * rule.cutFrom), int(np.ceil(width * rule.cutTo))
-        column = low + int(np.argmin(crop[:, low:high].sum(axis=0)))
+def cut(crop: np.ndarray, rule: Joined, ink_threshold: float) -> list[tuple[int, int, np.ndarray]] | None:
+    """The crop's two parts at the column of least ink between cutFrom and cutTo of its width (the leftmost of
+    equals), each trimmed to its ink with its offset in the crop; None when a part holds no ink."""
+    width = crop.shape[1]
+    low, high = int(width * rule.cutFrom), int(np.ceil(width * rule.cutTo))
+    column = low + int(np.argmin(crop[:, low:high].sum(axis=0)))
     left, right = trimmed(crop[:, :column], ink_threshold), trimmed(crop[:, column:], ink_threshold)
     if left is None or right is None:
         return None
     return [left, (right[0], right[1] + column, right[2])]
 
 
-def stroke_cut(box: tuple[int, int, int, int], width: int, groups: list[tuple[float, float, float, int]]) -> int | None:
-    """The crop column between two stroke groups apart on paper (boxes (top, bottom, left, right) in canvas pixels,
-    left to right) whose centres lie in the character's box, the one nearest its middle (ties: the leftmost); None
-    when there is none at least 2 pixels inside the crop."""
-    top, left, bottom, right = box
-    inside = [g for g in groups if top <= (g[0] + g[1]) / 2 <= bottom and left <= (g[2] + g[3]) / 2 <= right]
-    columns = [math.floor((a[3] + b[2]) / 2 - left + 0.5) for a, b in zip(inside, inside[1:]) if a[3] < b[2]]
-    columns = [column for column in columns if 2 <= column <= width - 3]
-    return min(columns, key=lambda column: abs(2 * column - width)) if columns else None
-
-
-def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float, groups: list = ()) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:
-    """Each character (box, crop), left to right, read whole or, where judged joined (or where it holds stroke
-    `groups` apart on paper: `stroke_cut`) and the parts score higher, as its parts: [(box, probabilities,
-    features)], boxes in canvas pixels (inclusive)."""
+def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:
+    """Each character (box, crop), left to right, read whole or, where judged joined and the parts score
+    higher, as its parts: [(box, probabilities, features)], boxes in canvas pixels (inclusive)."""
 
     def read(box, crop, features, probabilities, depth):
         aspect = np.array([crop.shape[1] / crop.shape[0]])
         joined = float(judge(rule, features[None], probabilities[None], aspect)[0])
         whole = [(box, probabilities, features)], score(probabilities, joined)
-        fires = depth > 0 and joined > rule.threshold and crop.shape[1] >= 8
-        column = stroke_cut(box, crop.shape[1], groups) if depth > 0 else None
-        parts = cut(crop, rule, ink_threshold, column) if column is not None or fires else None
+        parts = cut(crop, rule, ink_threshold) if depth > 0 and joined > rule.threshold and crop.shape[1] >= 8 else None
         if parts is None:
             return whole
         part_features, part_probabilities = look([part for _, _, part in parts])
@@ -154,7 +135,7 @@ def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: 
             characters, part_score = read(part_box, part, part_feature, part_probability, depth - 1)
             read_parts += characters
             total += part_score
-        return (read_parts, total) if total > whole[1] + (STROKE_CUT_MARGIN if column is not None and not fires else 0.0) else whole
+        return (read_parts, total) if total > whole[1] else whole
 
     if not crops:
         return []
@@ -195,10 +176,9 @@ def keras_look(model, config) -> Look:
     return lambda crops: features_of(np.stack([fit_and_centre(crop, config) for crop in crops]))
 
 
-def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=None, groups: list = ()) -> str:
+def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=None) -> str:
     """The digits the page reads in a drawing, a line break between lines, with the judge's cuts (rule None:
-    without); with `other` (training/other.py's judge), ink it judges no digit is its label, "?"; `groups`: the
-    drawing's stroke groups (training/strokes.py stroke_groups; none for a drawing without strokes)."""
+    without); with `other` (training/other.py's judge), ink it judges no digit is its label, "?"."""
 
     def label(box, probabilities, features):
         aspect = np.array([(box[3] - box[1] + 1) / (box[2] - box[0] + 1)])
@@ -210,7 +190,7 @@ def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=N
         if rule is None:
             features, probabilities = look([crop for _, crop in crops])
             return "".join(label(box, p, f) for (box, _), p, f in zip(crops, probabilities, features))
-        return "".join(label(*character) for character in read_crops(crops, look, rule, config.inkThreshold, groups))
+        return "".join(label(*character) for character in read_crops(crops, look, rule, config.inkThreshold))
 
     return "\n".join(line_text(crops) for crops in segmented(rgba, config))
 

@@ -106,15 +106,6 @@ def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list
     return pens
 
 
-def stroke_groups(strokes: list[Stroke]) -> list[tuple[float, float, float, float]]:
-    """The strokes' merged boxes (`merged_boxes`: strokes whose boxes meet, a character's), (top, bottom, left,
-    right) in the strokes' pixels, left to right: where one written character ends and the next begins on paper,
-    whatever ink the pen lays between them. Twin: pad.js strokeGroups."""
-    points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
-    boxes, _ = merged_boxes([(*(float(f(p[:, 1])) for f in (np.min, np.max)), *(float(f(p[:, 0])) for f in (np.min, np.max))) for p in points if len(p)])
-    return sorted(boxes, key=lambda box: box[2])
-
-
 def draw_page(strokes: list[Stroke], drawing: dict | None = None) -> np.ndarray:
     """The recognition canvas pad.js gives the model for these strokes (canvas pixels); ink float64 in [0, 1]."""
     drawing = page_drawing() if drawing is None else drawing

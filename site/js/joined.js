@@ -27,40 +27,25 @@ function inked({ values, height, width }, from, to, threshold) {
   return part;
 }
 
-/** The crop's column of least ink from cutFrom to cutTo of its width (the leftmost of equals). */
-function leastInk({ values, height, width }, rule) {
+/** The crop cut at its column of least ink from cutFrom to cutTo of its width; null if a part is empty. */
+export function cut(crop, rule, threshold) {
+  const { values, height, width } = crop;
   let [column, least] = [0, Infinity];
   for (let x = Math.floor(width * rule.cutFrom); x < Math.ceil(width * rule.cutTo); x++) {
     let sum = 0;
     for (let y = 0; y < height; y++) sum += values[y * width + x];
     if (sum < least) [column, least] = [x, sum];
   }
-  return column;
-}
-
-/** The crop cut at `column` (its column of least ink, `leastInk`, by default); null if a part is empty. */
-export function cut(crop, rule, threshold, column = leastInk(crop, rule)) {
-  const parts = [inked(crop, 0, column, threshold), inked(crop, column, crop.width, threshold)];
+  const parts = [inked(crop, 0, column, threshold), inked(crop, column, width, threshold)];
   return parts.includes(null) ? null : parts;
 }
 
-const STROKE_CUT_MARGIN = 1; // twin: joined.py
-
-/** The column midway between two stroke groups apart in the box, nearest its middle; null if none. */
-export function strokeCut({ top, left, bottom, right }, width, groups) {
-  const inside = groups.filter(([t, b, l, r]) => top <= (t + b) / 2 && (t + b) / 2 <= bottom && left <= (l + r) / 2 && (l + r) / 2 <= right);
-  const columns = inside.slice(1).flatMap(([, , l], i) => (inside[i][3] < l ? [Math.floor((inside[i][3] + l) / 2 - left + 0.5)] : [])).filter((c) => c > 1 && c < width - 2);
-  return columns.length ? columns.reduce((a, c) => (Math.abs(2 * c - width) < Math.abs(2 * a - width) ? c : a)) : null;
-}
-
-/** Each segment with its read, or its parts if judged joined or cut by `strokeCut` and they score higher. */
-export function readJoined(segments, reads, look, rule, config, groups = []) {
+/** Each segment with its read, or its parts if judged joined and they score higher; `look` reads more inputs. */
+export function readJoined(segments, reads, look, rule, config) {
   const read = (box, crop, input, seen, depth) => {
     const joined = judge(rule, seen.features, seen.probabilities, crop.width / crop.height);
     const whole = { characters: [{ box, input, ...seen }], score: logTop(seen.probabilities) + Math.log(1 - joined + 1e-7) };
-    const fires = depth > 0 && joined > rule.threshold && crop.width >= 8;
-    const column = depth > 0 ? strokeCut(box, crop.width, groups) : null;
-    const parts = column !== null ? cut(crop, rule, config.inkThreshold, column) : fires ? cut(crop, rule, config.inkThreshold) : null;
+    const parts = depth > 0 && joined > rule.threshold && crop.width >= 8 ? cut(crop, rule, config.inkThreshold) : null;
     if (!parts) return whole;
     const inputs = parts.map((part) => fitAndCentre(part.values, part.height, part.width, config));
     const partReads = look(inputs);
@@ -72,7 +57,7 @@ export function readJoined(segments, reads, look, rule, config, groups = []) {
       split.characters.push(...result.characters);
       split.score += result.score;
     });
-    return split.score > whole.score + (column !== null && !fires ? STROKE_CUT_MARGIN : 0) ? split : whole;
+    return split.score > whole.score ? split : whole;
   };
   return segments.flatMap((segment, index) => read(segment.box, segment.crop, segment.input, reads[index], rule.depth).characters);
 }

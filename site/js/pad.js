@@ -30,16 +30,6 @@ function mergedBoxes(boxes) {
   return members;
 }
 
-const strokeBox = (stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]);
-
-/** The strokes' merged boxes [top, bottom, left, right] x `scale`, left to right: where a character ends on
- * paper, whatever ink lies between (joined.js cuts there). Twin: strokes.py stroke_groups. */
-export function strokeGroups(strokes, scale) {
-  const boxes = strokes.map(strokeBox);
-  mergedBoxes(boxes);
-  return boxes.map((box) => box.map((value) => value * scale)).sort((a, b) => a[2] - b[2]);
-}
-
 /**
  * Each stroke's recognition pen: penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1),
  * each line drawn as if written alone. Why, and the twin: training/strokes.py.
@@ -49,7 +39,7 @@ export function strokeGroups(strokes, scale) {
  * @returns {number[]} pen widths in recognition pixels
  */
 export function recognitionPens(strokes, scale, drawing) {
-  const boxes = strokes.map(strokeBox);
+  const boxes = strokes.map((stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]));
   const members = mergedBoxes(boxes);
   const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
   let found = lines(boxes);
@@ -113,7 +103,7 @@ export function drawStrokes(context, strokes, scale, pens, colour) {
  *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
  *   setDrawing: (drawing: typeof DEFAULT_DRAWING) => void, toImageData: () => ImageData,
  *   revision: () => number, canUndo: () => boolean, ranOff: () => boolean,
- * }} toImageData: the recognition canvas, black ink on white, and its strokes' `groups`; revision: changes
+ * }} toImageData: the recognition canvas, black ink on white; revision: changes
  *   whenever what toImageData gives may have
  */
 export function createPad(canvas, { onChange }) {
@@ -282,7 +272,7 @@ export function createPad(canvas, { onChange }) {
       recognitionContext.fillStyle = '#fff';
       recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
       drawStrokes(recognitionContext, strokes, scale, recognitionPens(strokes, scale, drawing), '#000');
-      return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(strokes, scale) });
+      return recognitionContext.getImageData(0, 0, canvasSize, canvasSize);
     },
   };
 }

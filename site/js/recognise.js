@@ -55,13 +55,13 @@ export function isSpeck(segments, canvasSize) {
 /**
  * Recognition's first half (`classify` the second, a task apart): the drawing cut into characters, preprocessed.
  * @param {object} metadata the task's metadata.json
- * @param {ImageData} imageData RGBA, black ink on white; its `groups`: pad.js strokeGroups
- * @returns {{segments: {box: object, input: Float32Array}[], groups?: number[][], preprocessMilliseconds: number}}
+ * @param {ImageData} imageData RGBA, black ink on white
+ * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
  */
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
-  return { segments, groups: imageData.groups, preprocessMilliseconds: performance.now() - startPreprocess };
+  return { segments, preprocessMilliseconds: performance.now() - startPreprocess };
 }
 
 /**
@@ -74,7 +74,7 @@ export function split(metadata, imageData) {
  * @param {Map} [memo] this model's reads, kept across readings (`remember`)
  * @returns {Recognition}
  */
-export function classify(tf, model, metadata, { segments, groups, preprocessMilliseconds }, taught = [], memo = new Map()) {
+export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = [], memo = new Map()) {
   const tooSmall = isSpeck(segments, metadata.drawing.canvasSize);
   if (segments.length === 0 || tooSmall) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds, tooSmall };
 
@@ -89,7 +89,7 @@ export function classify(tf, model, metadata, { segments, groups, preprocessMill
   });
   // Digits the pen joined, cut apart (joined.js).
   const seen = rows.map(([row, reads]) => (metadata.joined
-    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess, groups)
+    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess)
     : row.map(({ box, input }, index) => ({ box, input, ...reads[index] }))));
   const inferenceMilliseconds = performance.now() - startInference;
 
