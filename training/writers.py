@@ -220,6 +220,14 @@ def three_digit_numbers(split: str, count: int, seed: int, kinds: tuple[str, ...
         yield kinds[index % len(kinds)], digits, by_digit, boxes, float(np.median([np.ptp(points[:, 1]) for points in boxes])), rng
 
 
+def on_pad(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """Strokes moved to 10 px from the pad's top-left corner and, when wider or taller than 260 px, shrunk to fit."""
+    points = np.concatenate(strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale = min(1.0, 260 / max(high - low))
+    return [(stroke - low) * scale + 10 for stroke in strokes]
+
+
 def writer_marked_numbers(split: str, count: int = 40, seed: int = MARKED_SEED, path: Path = DATA_FILE) -> list[tuple[list[np.ndarray], str, str]]:
     """Numbers with what people write among digits (review 11: 3.14, 12:30, 06-12, -5), each of one writer of
     `split`: three digits composed with room between them (0.7-1.0 of their height), then, in turn, a point, a dash
@@ -277,10 +285,7 @@ def writer_dashed_numbers(split: str, count: int = 40, seed: int = 13, path: Pat
             y = (top + bottom) / 2 + rng.normal(0.0, 0.05 * height)
             mark = np.array([[x - half, y], [x + half, y]])
         strokes = [stroke for digit in by_digit for stroke in digit] + [mark]
-        points = np.concatenate(strokes)
-        low, high = points.min(axis=0), points.max(axis=0)
-        scale = min(1.0, 260 / max(high - low))
-        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
+        numbers.append((on_pad(strokes), digits, kind))
     return numbers
 
 
@@ -297,10 +302,7 @@ def writer_lined_numbers(split: str, count: int = 40, seed: int = 17, path: Path
         y = bottom + rng.uniform(0.05, 0.3) * height if kind == "under" else top - rng.uniform(0.05, 0.3) * height
         rise = np.tan(np.radians(rng.uniform(-3.0, 3.0))) * (end - start) / 2
         strokes = [stroke for digit in by_digit for stroke in digit] + [np.array([[start, y - rise], [end, y + rise]])]
-        everything = np.concatenate(strokes)
-        low, high = everything.min(axis=0), everything.max(axis=0)
-        scale = min(1.0, 260 / max(high - low))
-        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
+        numbers.append((on_pad(strokes), digits, kind))
     return numbers
 
 
@@ -337,10 +339,7 @@ def writer_slashed_numbers(split: str, count: int = 40, seed: int = 19, path: Pa
             shift = start + wide + rng.uniform(*NUMBER_GAP) * height - after[:, 0].min()
             by_digit[cut:] = [[stroke + (shift, 0.0) for stroke in digit] for digit in by_digit[cut:]]
         strokes = [stroke for digit in by_digit for stroke in digit] + slashes
-        points = np.concatenate(strokes)
-        low, high = points.min(axis=0), points.max(axis=0)
-        scale = min(1.0, 260 / max(high - low))
-        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, kind))
+        numbers.append((on_pad(strokes), digits, kind))
     return numbers
 
 
@@ -387,10 +386,7 @@ def writer_circled_numbers(split: str, count: int = 40, seed: int = 23, path: Pa
         radii = np.sqrt(2) * ((high - low) / 2 + margin / np.sqrt(2))
         loop = hand_loop((low + high) / 2 + rng.normal(0.0, 0.03 * height, 2), radii, rng)
         strokes = [stroke for digit in by_digit for stroke in digit] + [loop]
-        everything = np.concatenate(strokes)
-        low, high = everything.min(axis=0), everything.max(axis=0)
-        scale = min(1.0, 260 / max(high - low))
-        numbers.append(([(stroke - low) * scale + 10 for stroke in strokes], digits, "tight" if tight else str(length)))
+        numbers.append((on_pad(strokes), digits, "tight" if tight else str(length)))
     return numbers
 
 
