@@ -64,6 +64,49 @@ def test_parts_that_score_lower_than_the_whole_leave_it_whole():
     assert len(characters) == 1
 
 
+def test_the_strokes_cut_a_character_midway_between_two_tall_groups_lying_apart():
+    box, width = (10, 100, 60, 159), 60  # (top, left, bottom, right), a crop 51 x 60
+    two = [(12.0, 58.0, 101.0, 126.0), (14.0, 57.0, 132.0, 157.0)]  # (top, bottom, left, right): two digits
+    assert joined.stroke_cut(box, width, two) == 29  # midway between 126 and 132, in the crop's columns
+    # A dash, a point or a 5's flag is no digit: under 0.4 of the character's height.
+    assert joined.stroke_cut(box, width, [two[0], (30.0, 33.0, 132.0, 150.0)]) is None
+    # Not where a stroke runs on: an underline touching both digits.
+    assert joined.stroke_cut(box, width, [*two, (56.0, 59.0, 100.0, 158.0)]) is None
+    # Not at the crop's edge, nor for groups centred outside the box.
+    assert joined.stroke_cut(box, width, [(12.0, 58.0, 101.0, 100.5), (14.0, 57.0, 102.0, 157.0)]) is None
+    assert joined.stroke_cut(box, width, [two[0], (14.0, 57.0, 162.0, 190.0)]) is None
+    # Of three digits, the cut nearest the middle.
+    three = [(12.0, 58.0, 101.0, 115.0), (12.0, 58.0, 120.0, 140.0), (12.0, 58.0, 145.0, 158.0)]
+    assert joined.stroke_cut(box, width, three) == 42
+
+
+def test_the_page_cuts_at_the_strokes_with_python_s_guard():
+    import re
+
+    script = (joined.ROOT / "site" / "js" / "joined.js").read_text()
+    assert float(re.search(r"const GROUP_HEIGHT = ([\d.]+);", script).group(1)) == joined.GROUP_HEIGHT
+
+
+def test_a_character_the_strokes_say_is_two_is_cut_though_not_judged_joined():
+    crop = np.zeros((10, 20))
+    crop[:, 1:9] = 1.0
+    crop[:, 11:19] = 1.0
+    crop[4, 9:11] = 1.0
+    rule = joined.Joined(weights=(0.0, 0.0, 0.0), bias=-50.0, threshold=0.9, depth=1)  # P(joined) 0: never judged joined
+
+    def unsure_of_wholes(crops):  # sure of a narrow crop's 1, unsure of a wide crop's 8
+        features, probabilities = fake_look(crops)
+        probabilities[features[:, 0] > 1.2] = 0.1
+        return features, probabilities
+
+    box = (5, 50, 14, 69)
+    groups = [(5.0, 14.0, 51.0, 58.0), (5.0, 14.0, 61.0, 68.0)]
+    read = lambda groups: "".join(str(int(p.argmax())) for _, p, _ in joined.read_crops([(box, crop)], unsure_of_wholes, rule, CONFIG.inkThreshold, groups))
+    assert read(None) == "0"  # whole: the unsure 8's probabilities are all 0.1, argmax 0
+    assert read(groups) == "11"
+    assert read(groups[:1]) == "0"
+
+
 def test_the_logistic_fit_separates_what_it_can_and_folds_in_its_standardisation():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 3)) * [1.0, 10.0, 0.1] + [0.0, 50.0, 0.0]
@@ -107,14 +150,15 @@ def test_the_committed_judge_was_fitted_to_the_committed_digits_model_and_ships_
 @pytest.mark.slow
 def test_the_page_reads_joined_digits_as_python_does():
     # The same 100 validation writers' numbers written close, read by the page's code in Node (TF.js, the shipped
-    # uint8 model, recognise.js with joined.js) and by training/joined.py (Keras, the same weights dequantised):
-    # the same texts, and the judge's cuts change many of them (a page that never cut would fail here).
+    # uint8 model, recognise.js with joined.js, given the strokes' groups as pad.js gives them, and without) and
+    # by training/joined.py (Keras, the same weights dequantised): the same texts, and the judge's cuts and the
+    # strokes' cuts each change many of them (a page that never cut would fail here).
     import tf_keras as keras
 
     from convert import dequantised
     from training.drawing import to_rgba
     from training.preprocess import load_config
-    from training.strokes import draw_page
+    from training.strokes import draw_page, stroke_groups
     from training.webruntime import run_page_read
 
     web = joined.ROOT / "site" / "models" / "digits"
@@ -125,12 +169,18 @@ def test_the_page_reads_joined_digits_as_python_does():
     canvases = np.stack([to_rgba(draw_page(strokes, metadata["drawing"])) for strokes, _ in numbers])
     model = dequantised(keras.models.load_model(joined.ROOT / "models" / "digits" / "model.h5", compile=False), metadata["quantization"])
     look = joined.keras_look(model, config)
-    page = run_page_read(web, canvases)
-    python = [joined.read_text(canvas, look, rule, config, refusal) for canvas in canvases]
+    groups = [stroke_groups(strokes) for strokes, _ in numbers]
+    page = run_page_read(web, canvases, groups=groups)
+    python = [joined.read_text(canvas, look, rule, config, refusal, strokes) for canvas, strokes in zip(canvases, groups)]
+    by_ink = [joined.read_text(canvas, look, rule, config, refusal) for canvas in canvases]
     uncut = [joined.read_text(canvas, look, None, config, refusal) for canvas in canvases]
+    print("cut by the judge:", sum(a != b for a, b in zip(by_ink, uncut)), "by the strokes:", sum(a != b for a, b in zip(python, by_ink)), "of", len(numbers))
     assert page == python
-    assert sum(a != b for a, b in zip(python, uncut)) >= 5  # 7 of these 100
-    assert sum(text == digits for text, (_, digits) in zip(page, numbers)) > sum(text == digits for text, (_, digits) in zip(uncut, numbers))
+    assert run_page_read(web, canvases) == by_ink
+    assert sum(a != b for a, b in zip(by_ink, uncut)) >= 5  # 7 of these 100: the judge's cuts
+    assert sum(a != b for a, b in zip(python, by_ink)) >= 3  # 7 of these 100: the strokes' cuts
+    right = lambda texts: sum(text == digits for text, (_, digits) in zip(texts, numbers))
+    assert right(page) > right(by_ink) > right(uncut)
 
 
 @pytest.mark.slow

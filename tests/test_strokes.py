@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.test_site import READY_TIMEOUT_MS, wait_for_value
-from training.strokes import draw_page, draw_strokes, page_drawing, recognition_pens
+from training.strokes import draw_page, draw_strokes, page_drawing, recognition_pens, stroke_groups
 from training.writers import writer_digits, writer_numbers
 
 pytestmark = pytest.mark.browser
@@ -106,8 +106,9 @@ def test_a_line_of_words_reaching_up_keeps_its_own_pen_and_a_dropped_stroke_join
     assert len(set(recognition_pens(dropped))) == 1 and recognition_pens(dropped)[0] > recognition_pens(upper)[0]
 
 
-def test_python_and_javascript_give_each_stroke_the_same_pen(tmp_path):
-    # pad.js recognitionPens and its twin, on 300 random drawings of 1-12 strokes (many of them several lines).
+def test_python_and_javascript_give_each_stroke_the_same_pen_and_the_same_groups(tmp_path):
+    # pad.js recognitionPens and strokeGroups and their twins, on 300 random drawings of 1-12 strokes (many of them
+    # several lines), the groups at a scale of 2 as from a 140-px pad.
     import json
     import subprocess
 
@@ -123,11 +124,13 @@ def test_python_and_javascript_give_each_stroke_the_same_pen(tmp_path):
     cases = [[stroke() for _ in range(rng.integers(1, 13))] for _ in range(300)]
     points = [[[{"x": x, "y": y} for x, y in s.tolist()] for s in strokes] for strokes in cases]
     (tmp_path / "strokes.json").write_text(json.dumps(points))
-    script = "import('./site/js/pad.js').then((p) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map((s) => p.recognitionPens(s, 1, p.DEFAULT_DRAWING)))))"
+    script = "import('./site/js/pad.js').then((p) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map((s) => [p.recognitionPens(s, 1, p.DEFAULT_DRAWING), p.strokeGroups(s.map((t) => t.map(({ x, y }) => ({ x: x / 2, y: y / 2 }))), 2)]))))"
     output = subprocess.run(["node", "-e", script, str(tmp_path / "strokes.json")], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     theirs = json.loads(output)
-    assert all(np.allclose(recognition_pens(strokes), pens, rtol=0, atol=1e-9) for strokes, pens in zip(cases, theirs))
-    assert sum(len(set(pens)) > 1 for pens in theirs) > 30  # drawings whose lines got pens of their own
+    assert all(np.allclose(recognition_pens(strokes), pens, rtol=0, atol=1e-9) for strokes, (pens, _) in zip(cases, theirs))
+    assert sum(len(set(pens)) > 1 for pens, _ in theirs) > 30  # drawings whose lines got pens of their own
+    assert all(np.allclose(stroke_groups(strokes), groups, rtol=0, atol=1e-9) for strokes, (_, groups) in zip(cases, theirs))
+    assert sum(1 < len(groups) < len(strokes) for strokes, (_, groups) in zip(cases, theirs)) > 30  # strokes merged, groups apart
 
 
 def test_on_the_page_a_bigger_second_line_leaves_the_first_lines_ink_alone(page, site_url):

@@ -9,7 +9,8 @@
 //                   trimmed to the shipped models' layers and kernels (tools/build_tfjs.mjs).
 // Inputs: raw little-endian float32, n x 784 (0 = paper, 1 = ink). Output: raw float32 n x 10
 // probabilities. Or --canvases (raw RGBA, n x --height x --width x 4): each read as the page reads a drawing
-// (recognise.js split and classify: segmentation, the model, joined digits cut, the line rules); output a
+// (recognise.js split and classify: segmentation, the model, joined digits cut, the line rules), with --groups
+// (JSON: per canvas, its strokes' groups as pad.js strokeGroups gives them) where the strokes are known; output a
 // JSON list of the texts. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
 
 import { readFile, writeFile } from 'node:fs/promises';
@@ -58,6 +59,7 @@ async function main() {
       out: { type: 'string' },
       batch: { type: 'string', default: '1000' },
       canvases: { type: 'string' },
+      groups: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
     },
@@ -102,6 +104,8 @@ async function main() {
   }
   if (values.canvases) {
     const canvases = await readCanvases(values.canvases, Number(values.width), Number(values.height));
+    // Each drawing's stroke groups, as pad.js strokeGroups attaches them to its ImageData.
+    if (values.groups) JSON.parse(await readFile(values.groups, 'utf8')).forEach((groups, index) => (canvases[index].groups = groups));
     const texts = canvases.map((canvas) => classify(tf, model, metadata, split(metadata, canvas)).text);
     summary.count = texts.length;
     await writeFile(values.out, JSON.stringify(texts));

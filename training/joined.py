@@ -12,6 +12,10 @@ A character judged joined (P above `threshold`) is cut at the column of least in
 (`cutFrom` to `cutTo`), and each part is read and judged again, `depth` cuts deep. The cut stands when the parts
 score higher than the whole, a character scoring log(its top probability) + log(1 - P(joined)).
 
+The page also knows the strokes: a character holding two stroke groups that lie apart (strokes.stroke_groups, each
+at least GROUP_HEIGHT of its height, no group running across between them) is cut midway between them whatever the
+judge says (`stroke_cut`), and kept cut on the same terms.
+
 A release (convert.py) fits the judge to the digits model it ships, unless the run's joined.json was fitted to it.
 
   python -m training.joined --fit --run runs/default/latest   # fit it again to a run's model -> <run>/joined.json
@@ -42,6 +46,10 @@ FIT_NUMBERS_PER_GAP = 1500
 FIT_SEED = 11
 FIT_L2 = 100.0  # the penalty on the standardised weights (chosen on validation, with the threshold: --choose)
 JOINED_LEVELS = 999  # the weights' integers run from -999 to 999 (`quantised`)
+
+# The strokes' cut (`stroke_cut`): a stroke group shorter than this x the character's height is no digit to cut at
+# (chosen on validation among 0.4, 0.5, 0.6: docs/EXPERIMENTS.md). Twin: site/js/joined.js.
+GROUP_HEIGHT = 0.4
 
 FIT_CHUNK = 250  # numbers drawn by one process at a time
 CACHE_DIR = ROOT / "runs" / "cache"
@@ -105,27 +113,44 @@ def trimmed(crop: np.ndarray, ink_threshold: float) -> tuple[int, int, np.ndarra
     return int(rows[0]), int(columns[0]), crop[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
-def cut(crop: np.ndarray, rule: Joined, ink_threshold: float) -> list[tuple[int, int, np.ndarray]] | None:
-    """The crop's two parts at the column of least ink between cutFrom and cutTo of its width (the leftmost of
-    equals), each trimmed to its ink with its offset in the crop; None when a part holds no ink."""
-    width = crop.shape[1]
-    low, high = int(width * rule.cutFrom), int(np.ceil(width * rule.cutTo))
-    column = low + int(np.argmin(crop[:, low:high].sum(axis=0)))
+def cut(crop: np.ndarray, rule: Joined, ink_threshold: float, column: int | None = None) -> list[tuple[int, int, np.ndarray]] | None:
+    """The crop's two parts at `column`, or else at the column of least ink between cutFrom and cutTo of its width
+    (the leftmost of equals), each trimmed to its ink with its offset in the crop; None when a part holds no ink."""
+    if column is None:
+        width = crop.shape[1]
+        low, high = int(width * rule.cutFrom), int(np.ceil(width * rule.cutTo))
+        column = low + int(np.argmin(crop[:, low:high].sum(axis=0)))
     left, right = trimmed(crop[:, :column], ink_threshold), trimmed(crop[:, column:], ink_threshold)
     if left is None or right is None:
         return None
     return [left, (right[0], right[1] + column, right[2])]
 
 
-def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:
-    """Each character (box, crop), left to right, read whole or, where judged joined and the parts score
-    higher, as its parts: [(box, probabilities, features)], boxes in canvas pixels (inclusive)."""
+def stroke_cut(box: tuple[int, int, int, int], width: int, groups: list[tuple[float, float, float, float]]) -> int | None:
+    """Where the strokes say a character of `width` columns holds two digits: the crop's column midway between two
+    stroke groups (strokes.stroke_groups) that lie apart, their centres inside the box and each at least
+    GROUP_HEIGHT of its height (a dash, a point, a 5's flag is no digit), not where a stroke group centred in
+    the box runs across (an underline touching the digits); of several, the one nearest the middle; None when none
+    lies at least 2 columns inside the crop."""
+    top, left, bottom, right = box
+    inside = [g for g in groups if top <= (g[0] + g[1]) / 2 <= bottom and left <= (g[2] + g[3]) / 2 <= right]
+    tall = [g for g in inside if g[1] - g[0] >= GROUP_HEIGHT * (bottom - top + 1)]
+    middles = [(a[3] + b[2]) / 2 for a, b in zip(tall, tall[1:]) if a[3] < b[2]]
+    columns = [math.floor(m) - left for m in middles if not any(g[2] < m < g[3] for g in inside)]  # no stroke runs on there
+    return min((c for c in columns if 2 <= c <= width - 3), key=lambda c: abs(c - width / 2), default=None)
+
+
+def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float, groups: list | None = None) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:
+    """Each character (box, crop), left to right, read whole or, where judged joined (or cut where the strokes'
+    `groups` say two digits lie apart: `stroke_cut`) and the parts score higher, as its parts: [(box,
+    probabilities, features)], boxes in canvas pixels (inclusive)."""
 
     def read(box, crop, features, probabilities, depth):
         aspect = np.array([crop.shape[1] / crop.shape[0]])
         joined = float(judge(rule, features[None], probabilities[None], aspect)[0])
         whole = [(box, probabilities, features)], score(probabilities, joined)
-        parts = cut(crop, rule, ink_threshold) if depth > 0 and joined > rule.threshold and crop.shape[1] >= 8 else None
+        column = stroke_cut(box, crop.shape[1], groups) if groups and depth > 0 else None
+        parts = cut(crop, rule, ink_threshold, column) if depth > 0 and (column is not None or (joined > rule.threshold and crop.shape[1] >= 8)) else None
         if parts is None:
             return whole
         part_features, part_probabilities = look([part for _, _, part in parts])
@@ -176,9 +201,10 @@ def keras_look(model, config) -> Look:
     return lambda crops: features_of(np.stack([fit_and_centre(crop, config) for crop in crops]))
 
 
-def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=None) -> str:
+def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=None, groups: list | None = None) -> str:
     """The digits the page reads in a drawing, a line break between lines, with the judge's cuts (rule None:
-    without); with `other` (training/other.py's judge), ink it judges no digit is its label, "?"."""
+    without) and, given the drawing's stroke `groups` (strokes.stroke_groups), the strokes' cuts; with `other`
+    (training/other.py's judge), ink it judges no digit is its label, "?"."""
 
     def label(box, probabilities, features):
         aspect = np.array([(box[3] - box[1] + 1) / (box[2] - box[0] + 1)])
@@ -190,7 +216,7 @@ def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=N
         if rule is None:
             features, probabilities = look([crop for _, crop in crops])
             return "".join(label(box, p, f) for (box, _), p, f in zip(crops, probabilities, features))
-        return "".join(label(*character) for character in read_crops(crops, look, rule, config.inkThreshold))
+        return "".join(label(*character) for character in read_crops(crops, look, rule, config.inkThreshold, groups))
 
     return "\n".join(line_text(crops) for crops in segmented(rgba, config))
 

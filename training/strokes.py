@@ -74,6 +74,15 @@ def merged_boxes(boxes: list[tuple[float, float, float, float]]) -> tuple[list[t
     return boxes, members
 
 
+def stroke_groups(strokes: list[Stroke]) -> list[tuple[float, float, float, float]]:
+    """The strokes' merged boxes (`merged_boxes`: roughly the characters as the pen drew them), (top, bottom, left,
+    right) in canvas pixels, by their left edge: where the ink of two digits written close touches, their strokes
+    still lie apart (training/joined.py `stroke_cut`). Twin: pad.js `strokeGroups`."""
+    points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
+    boxes, _ = merged_boxes([(float(p[:, 1].min()), float(p[:, 1].max()), float(p[:, 0].min()), float(p[:, 0].max())) for p in points if len(p)])
+    return sorted(boxes, key=lambda box: box[2])
+
+
 def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list[float]:
     """The pen width pad.js draws each of these strokes (canvas pixels) with on the recognition canvas.
 

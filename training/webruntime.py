@@ -79,11 +79,15 @@ def canvas_arguments(canvases: np.ndarray, scratch: Path) -> list[str]:
     return ["--canvases", str(scratch / "canvases.rgba"), "--width", str(width), "--height", str(height)]
 
 
-def run_page_read(model_dir: Path, canvases: np.ndarray, backend: str = "wasm") -> list[str]:
+def run_page_read(model_dir: Path, canvases: np.ndarray, backend: str = "wasm", groups: list | None = None) -> list[str]:
     """What the page reads in each RGBA canvas (n, H, W, 4) uint8: site/js/recognise.js's split and classify
-    (segmentation, the model in TF.js, joined digits cut, the line rules), with the model of `model_dir`."""
+    (segmentation, the model in TF.js, joined digits cut, the line rules), with the model of `model_dir`; `groups`:
+    each canvas's stroke groups (training/strokes.py `stroke_groups`), as the pad gives them, where strokes drew it."""
     with tempfile.TemporaryDirectory() as scratch:
         arguments = ["--model", f"{model_dir}/", "--backend", backend, *canvas_arguments(canvases, Path(scratch))]
+        if groups is not None:
+            (Path(scratch) / "groups.json").write_text(json.dumps([[list(box) for box in canvas] for canvas in groups]))
+            arguments += ["--groups", str(Path(scratch) / "groups.json")]
         arguments += ["--out", str(Path(scratch) / "texts.json")]
         run_node(TFJS_PREDICT, arguments, f"the page cannot read with {model_dir}")
         return json.loads((Path(scratch) / "texts.json").read_text())

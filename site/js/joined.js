@@ -27,25 +27,49 @@ function inked({ values, height, width }, from, to, threshold) {
   return part;
 }
 
-/** The crop cut at its column of least ink from cutFrom to cutTo of its width; null if a part is empty. */
-export function cut(crop, rule, threshold) {
-  const { values, height, width } = crop;
+// A stroke group under this x the character's height is no digit to cut at. Twin: joined.py.
+const GROUP_HEIGHT = 0.4;
+
+/** The crop's column midway between two tall stroke groups (pad.js strokeGroups) apart, centred in the box, where
+ * no stroke runs on (an underline), 2 columns in, nearest the middle. Twin: joined.py stroke_cut. */
+export function strokeCut({ top, left, bottom, right }, width, groups) {
+  const inside = groups.filter(([t, b, l, r]) => top <= (t + b) / 2 && (t + b) / 2 <= bottom && left <= (l + r) / 2 && (l + r) / 2 <= right);
+  const tall = inside.filter(([t, b]) => b - t >= GROUP_HEIGHT * (bottom - top + 1));
+  let best;
+  for (let i = 1; i < tall.length; i++) {
+    const middle = (tall[i - 1][3] + tall[i][2]) / 2;
+    const column = Math.floor(middle) - left;
+    const free = tall[i - 1][3] < tall[i][2] && !inside.some(([, , l, r]) => l < middle && middle < r);
+    if (free && column > 1 && column < width - 2 && (best === undefined || Math.abs(column - width / 2) < Math.abs(best - width / 2))) best = column;
+  }
+  return best;
+}
+
+/** The crop's column of least ink from cutFrom to cutTo of its width. */
+function leastInk({ values, height, width }, rule) {
   let [column, least] = [0, Infinity];
   for (let x = Math.floor(width * rule.cutFrom); x < Math.ceil(width * rule.cutTo); x++) {
     let sum = 0;
     for (let y = 0; y < height; y++) sum += values[y * width + x];
     if (sum < least) [column, least] = [x, sum];
   }
-  const parts = [inked(crop, 0, column, threshold), inked(crop, column, width, threshold)];
+  return column;
+}
+
+/** The crop cut at `column`; null if a part is empty. */
+export function cut(crop, rule, threshold, column = leastInk(crop, rule)) {
+  const parts = [inked(crop, 0, column, threshold), inked(crop, column, crop.width, threshold)];
   return parts.includes(null) ? null : parts;
 }
 
-/** Each segment with its read, or its parts if judged joined and they score higher; `look` reads more inputs. */
-export function readJoined(segments, reads, look, rule, config) {
+/** Each segment with its read, or its parts if judged joined (or cut by strokeCut) and they score higher; `look`
+ * reads more inputs. */
+export function readJoined(segments, reads, look, rule, config, groups = []) {
   const read = (box, crop, input, seen, depth) => {
     const joined = judge(rule, seen.features, seen.probabilities, crop.width / crop.height);
     const whole = { characters: [{ box, input, ...seen }], score: logTop(seen.probabilities) + Math.log(1 - joined + 1e-7) };
-    const parts = depth > 0 && joined > rule.threshold && crop.width >= 8 ? cut(crop, rule, config.inkThreshold) : null;
+    const column = depth > 0 ? strokeCut(box, crop.width, groups) : undefined;
+    const parts = depth > 0 && (column !== undefined || (joined > rule.threshold && crop.width >= 8)) ? cut(crop, rule, config.inkThreshold, column) : null;
     if (!parts) return whole;
     const inputs = parts.map((part) => fitAndCentre(part.values, part.height, part.width, config));
     const partReads = look(inputs);

@@ -3,12 +3,8 @@
 
 import { lines } from './preprocess.js';
 
-/**
- * The recognition canvas and pen the model was trained for: metadata.json's `drawing` (training/strokes.py
- * `page_drawing`), used until `setDrawing`.
- * @type {{canvasSize: number, penWidth: number, fullPenHeight: number, thinnestPen: number}} canvas side
- *   and pen width in recognition pixels; how the pen thins: `recognitionPens`
- */
+/** The recognition canvas and pen until `setDrawing` gives metadata.json's `drawing` (strokes.py page_drawing):
+ * side and pen in recognition pixels; how the pen thins: `recognitionPens`. */
 export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fullPenHeight: 0.5, thinnestPen: 0.25 });
 
 /** Merges (nearly) overlapping strokes' boxes in place; returns each box's strokes. Twin: strokes.py. */
@@ -30,6 +26,16 @@ function mergedBoxes(boxes) {
   return members;
 }
 
+/** A stroke's [top, bottom, left, right]. */
+const strokeBox = (stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]);
+
+/** The strokes' merged boxes times `scale`, by left edge (joined.js strokeCut). Twin: strokes.py stroke_groups. */
+export function strokeGroups(strokes, scale) {
+  const boxes = strokes.map(strokeBox);
+  mergedBoxes(boxes);
+  return boxes.map((box) => box.map((value) => value * scale)).sort((a, b) => a[2] - b[2]);
+}
+
 /**
  * Each stroke's recognition pen: penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1),
  * each line drawn as if written alone. Why, and the twin: training/strokes.py.
@@ -39,7 +45,7 @@ function mergedBoxes(boxes) {
  * @returns {number[]} pen widths in recognition pixels
  */
 export function recognitionPens(strokes, scale, drawing) {
-  const boxes = strokes.map((stroke) => ['y', 'x'].flatMap((axis) => [Math.min(...stroke.map((p) => p[axis])), Math.max(...stroke.map((p) => p[axis]))]));
+  const boxes = strokes.map(strokeBox);
   const members = mergedBoxes(boxes);
   const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
   let found = lines(boxes);
@@ -96,14 +102,10 @@ export function drawStrokes(context, strokes, scale, pens, colour) {
 }
 
 /**
- * Make a square canvas drawable. The canvas's CSS size is set by the stylesheet; its `color` is the ink.
+ * Make a square canvas drawable; the stylesheet sets its size, its `color` is the ink.
  * @param {HTMLCanvasElement} canvas
  * @param {{onChange: (reason: ChangeReason) => void}} options called after the drawing changes
- * @returns {{
- *   clear: () => void, undo: () => void, isEmpty: () => boolean, isDrawing: () => boolean,
- *   setDrawing: (drawing: typeof DEFAULT_DRAWING) => void, toImageData: () => ImageData,
- *   revision: () => number, canUndo: () => boolean, ranOff: () => boolean,
- * }} toImageData: the recognition canvas, black ink on white; revision: changes
+ * @returns toImageData: the recognition canvas, black on white, with `groups` (strokeGroups); revision: changes
  *   whenever what toImageData gives may have
  */
 export function createPad(canvas, { onChange }) {
@@ -272,7 +274,7 @@ export function createPad(canvas, { onChange }) {
       recognitionContext.fillStyle = '#fff';
       recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
       drawStrokes(recognitionContext, strokes, scale, recognitionPens(strokes, scale, drawing), '#000');
-      return recognitionContext.getImageData(0, 0, canvasSize, canvasSize);
+      return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(strokes, scale) });
     },
   };
 }

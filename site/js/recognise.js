@@ -8,25 +8,23 @@ import { segment } from './preprocess.js';
 /**
  * @typedef {object} Character one drawn character, left to right, line by line
  * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
- * @property {Float32Array} input what the model sees: imageSize * imageSize values, 0 = paper, 1 = ink
- * @property {Float32Array} probabilities one per label, in [0, 1], summing to 1 (after `blend`)
+ * @property {Float32Array} input the model's input, imageSize^2 values, 1 = ink
+ * @property {Float32Array} probabilities one per label, summing to 1 (after `blend`)
  * @property {Float32Array} modelProbabilities the model's own, before `blend`
  * @property {Float32Array} features the last layer's input, by which taught drawings are compared
  * @property {number} row its line, 0 = the top
  * @property {string} label the most probable label, as the line rules leave it (`name`)
- * @property {number} confidence its probability, in [0, 1] (a bar, I or l: the pair's together)
- * @property {string} runnerUp the second most probable label (a lookalike: the other of its pair)
+ * @property {number} confidence its probability (a bar, I or l: the pair's together)
+ * @property {string} runnerUp the second most probable label
  * @property {boolean} unsure confidence < metadata.display.confidenceThreshold, or a doubtful bar (`caseByHeight`)
  *
- * @typedef {object} Taught a drawing the user taught: label index and features (as above)
- * @property {number} label
- * @property {Float32Array} features
+ * @typedef {{label: number, features: Float32Array}} Taught a drawing the user taught
  *
  * @typedef {object} Recognition
- * @property {Character[]} characters empty for an empty drawing
- * @property {string} text the labels joined, e.g. "2026", a line break between lines; "" for an empty drawing
- * @property {number} inferenceMilliseconds time spent in the model
- * @property {number} preprocessMilliseconds time spent in preprocess.js
+ * @property {Character[]} characters
+ * @property {string} text the labels joined, a line break between lines
+ * @property {number} inferenceMilliseconds
+ * @property {number} preprocessMilliseconds
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
  * @property {number} [ignored] marks dropped as specks, bigger than a dot (preprocess.js `segment`)
  * @property {number} [marks] points, dashes and signs left out (`segment`'s markHeight)
@@ -55,13 +53,13 @@ export function isSpeck(segments, canvasSize) {
 /**
  * Recognition's first half (`classify` the second, a task apart): the drawing cut into characters, preprocessed.
  * @param {object} metadata the task's metadata.json
- * @param {ImageData} imageData RGBA, black ink on white
- * @returns {{segments: {box: object, input: Float32Array}[], preprocessMilliseconds: number}}
+ * @param {ImageData} imageData RGBA, black ink on white, with pad.js's `groups`
+ * @returns {{segments: {box: object, input: Float32Array}[], groups?: number[][], preprocessMilliseconds: number}}
  */
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
-  return { segments, preprocessMilliseconds: performance.now() - startPreprocess };
+  return { segments, groups: imageData.groups, preprocessMilliseconds: performance.now() - startPreprocess };
 }
 
 /**
@@ -74,7 +72,7 @@ export function split(metadata, imageData) {
  * @param {Map} [memo] this model's reads, kept across readings (`remember`)
  * @returns {Recognition}
  */
-export function classify(tf, model, metadata, { segments, preprocessMilliseconds }, taught = [], memo = new Map()) {
+export function classify(tf, model, metadata, { segments, groups, preprocessMilliseconds }, taught = [], memo = new Map()) {
   const tooSmall = isSpeck(segments, metadata.drawing.canvasSize);
   if (segments.length === 0 || tooSmall) return { characters: [], text: '', inferenceMilliseconds: 0, preprocessMilliseconds, tooSmall };
 
@@ -89,7 +87,7 @@ export function classify(tf, model, metadata, { segments, preprocessMilliseconds
   });
   // Digits the pen joined, cut apart (joined.js).
   const seen = rows.map(([row, reads]) => (metadata.joined
-    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess)
+    ? readJoined(row, reads, look, metadata.joined, metadata.preprocess, groups)
     : row.map(({ box, input }, index) => ({ box, input, ...reads[index] }))));
   const inferenceMilliseconds = performance.now() - startInference;
 
