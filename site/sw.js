@@ -2,7 +2,7 @@
 // once a new version takes over. VERSION hashes every precached file (site_version.py): any change makes a new
 // worker. A model file must match its metadata.json SHA-256, else the version is not installed. A new version
 // takes over at the next page load (or Reload) before it loads anything: no page mixes two versions' files.
-const VERSION = 'a48e07b28c0b';
+const VERSION = '4a1b86ef8c4f';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each

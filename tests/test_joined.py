@@ -80,11 +80,45 @@ def test_the_strokes_cut_a_character_midway_between_two_tall_groups_lying_apart(
     assert joined.stroke_cut(box, width, three) == 42
 
 
-def test_the_page_cuts_at_the_strokes_with_python_s_guard():
+def test_the_page_s_stroke_rules_have_python_s_settings():
     import re
 
     script = (joined.ROOT / "site" / "js" / "joined.js").read_text()
     assert float(re.search(r"const GROUP_HEIGHT = ([\d.]+);", script).group(1)) == joined.GROUP_HEIGHT
+    assert float(re.search(r"const MARK_HEIGHT = ([\d.]+);", script).group(1)) == joined.MARK_HEIGHT
+
+
+def test_a_short_stroke_group_beside_a_digit_below_its_top_third_is_a_glued_mark():
+    box = (10, 100, 60, 140)  # (top, left, bottom, right)
+    digit = (12.0, 58.0, 101.0, 126.0)  # (top, bottom, left, right): 46 tall
+    assert joined.glued_marks([box], [digit, (55.0, 57.0, 131.0, 133.0)]) == 1  # a point on its foot
+    assert joined.glued_marks([box], [digit, (34.0, 36.0, 128.0, 138.0)]) == 1  # a dash at its middle
+    assert joined.glued_marks([box], [digit, (13.0, 15.0, 128.0, 138.0)]) == 0  # a 5's flag drawn apart, on top
+    assert joined.glued_marks([box], [digit, (34.0, 36.0, 110.0, 130.0)]) == 0  # a bar across it
+    assert joined.glued_marks([box], [digit, (30.0, 45.0, 128.0, 138.0)]) == 0  # 15 tall: a third of the digit
+    assert joined.glued_marks([box], [(55.0, 57.0, 131.0, 133.0)]) == 0  # no digit in the box
+    assert joined.glued_marks([box, (10, 150, 60, 190)], [digit, (55.0, 57.0, 131.0, 133.0), (20.0, 58.0, 151.0, 170.0), (40.0, 42.0, 175.0, 185.0)]) == 2
+
+
+def test_the_page_counts_glued_marks_as_python_does(tmp_path):
+    # joined.js gluedMarks and its twin on the validation writers' numbers with a point, comma or dash (the
+    # characters' boxes as preprocess finds them, the strokes' groups): the same counts, and many of them not 0.
+    import subprocess
+
+    from training.drawing import to_rgba
+    from training.strokes import draw_page, stroke_groups
+
+    drawings = [item[0] for function in (writers.writer_pointed_numbers, writers.writer_dashed_numbers) for item in function("validation", 40)]
+    cases = []
+    for strokes in drawings:
+        boxes = [box for line in joined.segmented(to_rgba(draw_page(strokes)), CONFIG) for box, _ in line]
+        cases.append((boxes, stroke_groups(strokes)))
+    (tmp_path / "cases.json").write_text(json.dumps([[[dict(zip(("top", "left", "bottom", "right"), box)) for box in boxes], groups] for boxes, groups in cases]))
+    script = "import('./site/js/joined.js').then((j) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map(([boxes, groups]) => j.gluedMarks(boxes, groups)))))"
+    theirs = json.loads(subprocess.run(["node", "-e", script, str(tmp_path / "cases.json")], cwd=joined.ROOT, capture_output=True, text=True, check=True).stdout)
+    ours = [joined.glued_marks(boxes, groups) for boxes, groups in cases]
+    assert theirs == ours
+    assert sum(count > 0 for count in ours) >= 10, ours
 
 
 def test_a_character_the_strokes_say_is_two_is_cut_though_not_judged_joined():

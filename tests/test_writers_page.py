@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.test_site import mouse_strokes, open_page, pad_box
 from training.evaluate_writers import measure_writers
-from training.writers import CLOSE_GAP, NUMBER_GAP, compose_writer_number, split_samples, wrap_lines
+from training.writers import CLOSE_GAP, NUMBER_GAP, compose_writer_number, split_samples, wrap_lines, writer_dashed_numbers, writer_pointed_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "site" / "models" / "digits"
@@ -121,6 +121,18 @@ def test_digits_the_pen_joined_are_read_as_two(chromium, site_url, writer, seed,
 def test_digits_whose_strokes_lie_apart_are_read_apart_though_their_ink_touches(chromium, site_url, writer, seed, number):
     with written_on_a_phone(chromium, site_url, writers_number("validation", writer, number, seed, CLOSE_GAP)) as page:
         expect(page.locator("#prediction")).to_have_text(number)
+
+
+# A point and a dash whose ink the pen joined to a validation writer's digit: read with it, and nothing was said until
+# the page counted stroke groups short beside a digit (joined.js gluedMarks).
+@pytest.mark.browser
+@pytest.mark.parametrize(("numbers", "index", "number"), [(writer_pointed_numbers, 22, "218"), (writer_dashed_numbers, 9, "921")], ids=["point", "dash"])
+def test_a_mark_the_pen_joined_to_a_digit_is_said(chromium, site_url, numbers, index, number):
+    strokes, digits, _ = numbers("validation", 40)[index]
+    assert digits == number
+    with written_on_a_phone(chromium, site_url, strokes) as page:
+        expect(page.locator("#prediction")).to_have_text(number)
+        expect(page.locator("#verdict")).to_contain_text("a dot, dash or sign was not read: digits only")
 
 
 # Review 8: a child who runs out of room on a phone writes the rest of the number under the first line, in the same

@@ -50,6 +50,9 @@ JOINED_LEVELS = 999  # the weights' integers run from -999 to 999 (`quantised`)
 # The strokes' cut (`stroke_cut`): a stroke group shorter than this x the character's height is no digit to cut at
 # (chosen on validation among 0.4, 0.5, 0.6: docs/EXPERIMENTS.md). Twin: site/js/joined.js.
 GROUP_HEIGHT = 0.4
+# A mark glued to a digit (`glued_marks`) is under this x the digit's stroke group's height (chosen on validation
+# among 0.3, 0.4: docs/EXPERIMENTS.md). Twin: site/js/joined.js.
+MARK_HEIGHT = 0.3
 
 FIT_CHUNK = 250  # numbers drawn by one process at a time
 CACHE_DIR = ROOT / "runs" / "cache"
@@ -126,18 +129,38 @@ def cut(crop: np.ndarray, rule: Joined, ink_threshold: float, column: int | None
     return [left, (right[0], right[1] + column, right[2])]
 
 
-def stroke_cut(box: tuple[int, int, int, int], width: int, groups: list[tuple[float, float, float, float]]) -> int | None:
-    """Where the strokes say a character of `width` columns holds two digits: the crop's column midway between two
-    stroke groups (strokes.stroke_groups) that lie apart, their centres inside the box and each at least
-    GROUP_HEIGHT of its height (a dash, a point, a 5's flag is no digit), not where a stroke group centred in
-    the box runs across (an underline touching the digits); of several, the one nearest the middle; None when none
-    lies at least 2 columns inside the crop."""
+def groups_in(box: tuple[int, int, int, int], groups: list[tuple[float, float, float, float]]) -> tuple[list, list]:
+    """The stroke groups (strokes.stroke_groups) centred in the box, and those of them at least GROUP_HEIGHT of its
+    height (a dash, a point, a 5's flag is none)."""
     top, left, bottom, right = box
     inside = [g for g in groups if top <= (g[0] + g[1]) / 2 <= bottom and left <= (g[2] + g[3]) / 2 <= right]
-    tall = [g for g in inside if g[1] - g[0] >= GROUP_HEIGHT * (bottom - top + 1)]
+    return inside, [g for g in inside if g[1] - g[0] >= GROUP_HEIGHT * (bottom - top + 1)]
+
+
+def stroke_cut(box: tuple[int, int, int, int], width: int, groups: list[tuple[float, float, float, float]]) -> int | None:
+    """Where the strokes say a character of `width` columns holds two digits: the crop's column midway between two
+    tall stroke groups (`groups_in`) that lie apart, not where a stroke group centred in the box runs across (an
+    underline touching the digits); of several, the one nearest the middle; None when none lies at least 2 columns
+    inside the crop."""
+    inside, tall = groups_in(box, groups)
     middles = [(a[3] + b[2]) / 2 for a, b in zip(tall, tall[1:]) if a[3] < b[2]]
-    columns = [math.floor(m) - left for m in middles if not any(g[2] < m < g[3] for g in inside)]  # no stroke runs on there
+    columns = [math.floor(m) - box[1] for m in middles if not any(g[2] < m < g[3] for g in inside)]  # no stroke runs on there
     return min((c for c in columns if 2 <= c <= width - 3), key=lambda c: abs(c - width / 2), default=None)
+
+
+def glued_marks(boxes: list[tuple[int, int, int, int]], groups: list[tuple[float, float, float, float]]) -> int:
+    """How many marks the pen joined to a digit lie in these characters' boxes (top, left, bottom, right): stroke
+    groups under MARK_HEIGHT x the tallest group's height (the digit's), centred below the box's top third (a 5's
+    flag drawn apart sits on top) and beside every tall group (`groups_in`), not over it. The page reads them with
+    the digit and says that a mark was not read. Twin: site/js/joined.js `gluedMarks`."""
+    count = 0
+    for box in boxes:
+        inside, tall = groups_in(box, groups)
+        if not tall:
+            continue
+        digit = max(g[1] - g[0] for g in tall)
+        count += sum(g[1] - g[0] < MARK_HEIGHT * digit and (g[0] + g[1]) / 2 > box[0] + (box[2] - box[0] + 1) / 3 and all(g[3] < t[2] or g[2] > t[3] for t in tall) for g in inside)
+    return count
 
 
 def read_crops(crops: list[tuple[tuple[int, int, int, int], np.ndarray]], look: Look, rule: Joined, ink_threshold: float, groups: list | None = None) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:

@@ -30,19 +30,37 @@ function inked({ values, height, width }, from, to, threshold) {
 // A stroke group under this x the character's height is no digit to cut at. Twin: joined.py.
 const GROUP_HEIGHT = 0.4;
 
+/** The stroke groups centred in the box, and those of them at least GROUP_HEIGHT of its height. */
+function groupsIn({ top, left, bottom, right }, groups) {
+  const inside = groups.filter(([t, b, l, r]) => top <= (t + b) / 2 && (t + b) / 2 <= bottom && left <= (l + r) / 2 && (l + r) / 2 <= right);
+  return [inside, inside.filter(([t, b]) => b - t >= GROUP_HEIGHT * (bottom - top + 1))];
+}
+
 /** The crop's column midway between two tall stroke groups (pad.js strokeGroups) apart, centred in the box, where
  * no stroke runs on (an underline), 2 columns in, nearest the middle. Twin: joined.py stroke_cut. */
-export function strokeCut({ top, left, bottom, right }, width, groups) {
-  const inside = groups.filter(([t, b, l, r]) => top <= (t + b) / 2 && (t + b) / 2 <= bottom && left <= (l + r) / 2 && (l + r) / 2 <= right);
-  const tall = inside.filter(([t, b]) => b - t >= GROUP_HEIGHT * (bottom - top + 1));
+export function strokeCut(box, width, groups) {
+  const [inside, tall] = groupsIn(box, groups);
   let best;
   for (let i = 1; i < tall.length; i++) {
     const middle = (tall[i - 1][3] + tall[i][2]) / 2;
-    const column = Math.floor(middle) - left;
+    const column = Math.floor(middle) - box.left;
     const free = tall[i - 1][3] < tall[i][2] && !inside.some(([, , l, r]) => l < middle && middle < r);
     if (free && column > 1 && column < width - 2 && (best === undefined || Math.abs(column - width / 2) < Math.abs(best - width / 2))) best = column;
   }
   return best;
+}
+
+// A mark glued to a digit is under this x the digit's stroke group's height. Twin: joined.py.
+const MARK_HEIGHT = 0.3;
+
+/** Marks whose ink the pen joined to a digit, in these characters' boxes: stroke groups short beside its tall ones,
+ * below the box's top third (a 5's flag sits on top). Twin: joined.py glued_marks. */
+export function gluedMarks(boxes, groups) {
+  return boxes.reduce((count, box) => {
+    const [inside, tall] = groupsIn(box, groups);
+    const digit = Math.max(...tall.map(([t, b]) => b - t));
+    return count + inside.filter(([t, b, l, r]) => b - t < MARK_HEIGHT * digit && (t + b) / 2 > box.top + (box.bottom - box.top + 1) / 3 && tall.every(([, , tl, tr]) => r < tl || l > tr)).length;
+  }, 0);
 }
 
 /** The crop's column of least ink from cutFrom to cutTo of its width. */

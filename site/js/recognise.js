@@ -1,7 +1,7 @@
 // From a drawing to an answer: the ink split into characters, read by the model, moved towards what the user
 // taught (`blend`) and ranked. No DOM; every setting from metadata.json, so a retrained model needs no change.
 
-import { judge, readJoined } from './joined.js';
+import { gluedMarks, judge, readJoined } from './joined.js';
 import { predictWithFeatures } from './model.js';
 import { segment } from './preprocess.js';
 
@@ -27,16 +27,11 @@ import { segment } from './preprocess.js';
  * @property {number} preprocessMilliseconds
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
  * @property {number} [ignored] marks dropped as specks, bigger than a dot (preprocess.js `segment`)
- * @property {number} [marks] points, dashes and signs left out (`segment`'s markHeight)
+ * @property {number} [marks] points, dashes and signs left out (`segment`'s markHeight) or glued to a digit
  */
 
-/**
- * Name the best two labels of one character.
- * @param {Float32Array} probabilities one per label
- * @param {string[]} labels metadata.labels
- * @param {number} threshold metadata.display.confidenceThreshold, in [0, 1]
- * @returns {{label: string, confidence: number, runnerUp: string, unsure: boolean}}
- */
+/** The best two of metadata.labels for one character's probabilities; unsure under metadata.display's
+ * confidenceThreshold. */
 export function rank(probabilities, labels, threshold) {
   const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
   const confidence = probabilities[order[0]];
@@ -50,12 +45,8 @@ export function isSpeck(segments, canvasSize) {
   return segments.length > 0 && Math.max(extent('left', 'right'), extent('top', 'bottom')) < 0.05 * canvasSize - 1;
 }
 
-/**
- * Recognition's first half (`classify` the second, a task apart): the drawing cut into characters, preprocessed.
- * @param {object} metadata the task's metadata.json
- * @param {ImageData} imageData RGBA, black ink on white, with pad.js's `groups`
- * @returns {{segments: {box: object, input: Float32Array}[], groups?: number[][], preprocessMilliseconds: number}}
- */
+/** Recognition's first half (`classify` the second, a task apart): the drawing (ImageData, black on white, with
+ * pad.js's `groups`) cut into characters, preprocessed as the task's metadata.json says. */
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
@@ -64,9 +55,6 @@ export function split(metadata, imageData) {
 
 /**
  * Recognition's second half: characters not read before (`remember`) through the model in one batch, then ranked.
- * @param {object} tf the TensorFlow.js namespace
- * @param {object} model a tf.LayersModel
- * @param {object} metadata the task's metadata.json
  * @param {object} prepared from `split`
  * @param {Taught[]} [taught] what the user taught, for this model
  * @param {Map} [memo] this model's reads, kept across readings (`remember`)
@@ -94,7 +82,9 @@ export function classify(tf, model, metadata, { segments, groups, preprocessMill
   // Each line named alone: the line rules read its heights.
   const named = seen.map((line, row) => name(line, metadata, taught).map((character) => ({ ...character, row })));
   const text = named.map((line) => line.map((character) => character.label).join('')).join('\n');
-  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored, marks: segments.marks };
+  // Marks the pen joined to a digit, read with it: said too (joined.js).
+  const marks = segments.marks + (metadata.preprocess.markHeight && groups ? gluedMarks(named.flat().map(({ box }) => box), groups) : 0);
+  return { characters: named.flat(), text, inferenceMilliseconds, preprocessMilliseconds, ignored: segments.ignored, marks };
 }
 
 /**

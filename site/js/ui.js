@@ -9,13 +9,8 @@ const tagged = ({ label, unsure, other }) => (unsure && !other ? `${label}?` : l
 
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
-/**
- * One line: how sure the model is, and whether characters may touch.
- * @param {import('./recognise.js').Character[]} characters left to right, at least one
- * @param {string} noun what a character is, from metadata.task.noun: 'digit', 'letter'
- * @param {number} [touching] metadata.display.touchingAspect: this many times as wide as tall, likely two (0: never)
- * @returns {string} e.g. "98% sure", "not sure about the 3rd — maybe 4 or 9"
- */
+/** One line: how sure the model is of the characters ("98% sure", "not sure about the 3rd — maybe 4 or 9"), and
+ * whether they may touch (`touching`: metadata.display.touchingAspect, 0: never). `noun`: metadata.task.noun. */
 export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
   return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
@@ -59,14 +54,8 @@ function paintInput(canvas, input) {
   context.putImageData(image, 0, 0);
 }
 
-/**
- * Outline each character on the overlay, scaled from recognition pixels to the displayed canvas.
- * @param {HTMLCanvasElement} overlay the same CSS size as the drawing canvas
- * @param {number} size the overlay's CSS side in pixels, from a ResizeObserver (clientWidth would force a layout)
- * @param {import('./recognise.js').Character[]} characters boxes in recognition pixels
- * @param {number} recognitionSize side of the recognition canvas in pixels
- * @param {number} selected index of the highlighted character
- */
+/** Outline each character (boxes in recognition pixels, `recognitionSize` a side) on the overlay, `size` CSS pixels
+ * a side (from a ResizeObserver: clientWidth would force a layout); `selected` highlighted. */
 function paintBoxes(overlay, size, characters, recognitionSize, selected) {
   const pixelRatio = window.devicePixelRatio || 1;
   const backing = Math.round(size * pixelRatio);
@@ -200,10 +189,7 @@ export function createView(root) {
       });
     },
 
-    /**
-     * Teaching: a tap on a bar says the selected character is that label; Forget drops this task's teaching.
-     * @param {{teach: (character: object, label: string) => void, forget: () => void}} handlers
-     */
+    /** Teaching: a tap on a bar says the selected character is that label; Forget drops this task's teaching. */
     bindTeaching({ teach, forget }) {
       bars.addEventListener('click', (event) => {
         const row = event.target.closest('li');
@@ -222,12 +208,7 @@ export function createView(root) {
         : label ? `Taught: ${which} is ${label}. Not that? Tap the right one.` : '';
     },
 
-    /**
-     * The tasks to choose from (a switch, shown only when there are several).
-     * @param {import('./tasks.js').TaskEntry[]} tasks
-     * @param {string} selected the task opened first
-     * @param {(name: string) => void} onSelect called when another task is chosen
-     */
+    /** The tasks (tasks.js TaskEntry) to choose from, a switch shown only when there are several; `onSelect(name)`. */
     showTasks(tasks, selected, onSelect) {
       const nav = byId('tasks');
       nav.replaceChildren(...(tasks.length > 1 ? tasks : []).map(({ name, title }) => {
