@@ -48,9 +48,9 @@ def cached_look(model, config):
         if new:
             batch = np.stack(list(new.values()))[..., None]
             padded = 1 << (len(batch) - 1).bit_length()  # a few shapes only: tf.function traces each once
-            features, probabilities = call(tf.constant(np.concatenate([batch, np.zeros((padded - len(batch), 28, 28, 1), np.float32)])))
+            features, probabilities = (array.numpy() for array in call(tf.constant(np.concatenate([batch, np.zeros((padded - len(batch), 28, 28, 1), np.float32)]))))
             for index, key in enumerate(new):
-                memo[key] = (features.numpy()[index].reshape(-1), probabilities.numpy()[index])
+                memo[key] = (features[index].reshape(-1), probabilities[index])
         return np.stack([memo[key][0] for key in keys]), np.stack([memo[key][1] for key in keys])
 
     return look
@@ -61,17 +61,19 @@ def writer_sets(split: str) -> dict[str, list[tuple[list, str]]]:
     from training import writers
     from training.evaluate_writers import SPACINGS, WRAPPINGS
 
-    marked = {name: [(item[0], item[1]) for item in getattr(writers, f"writer_{name}_numbers")(split, 200)] for name in ("marked", "pointed", "dashed", "lined", "slashed", "circled")}
-    if split == "validation":
+    def marked(name: str) -> list[tuple[list, str]]:
+        return [(item[0], item[1]) for item in getattr(writers, f"writer_{name}_numbers")(split, 200)]
+
+    if split == "validation":  # digit_sets holds the other sets with marks
         from tools.linepen import digit_sets
 
-        return {**digit_sets(True), "circled numbers": marked["circled"]}
+        return {**digit_sets(True), "circled numbers": marked("circled")}
     sets = {"single digits": [(strokes, str(label)) for strokes, label in writers.writer_digits(split, writers.SEED)]}
     for name, gap in SPACINGS.values():
         sets[f"numbers {name}"] = writers.writer_numbers(split, writers.LENGTHS, 100, writers.SEED, gap=gap)
     for name, gap, rounds in WRAPPINGS.values():
         sets[f"wrapped {name}"] = writers.writer_wrapped_numbers(split, rounds, gap=gap)
-    return sets | {f"{name} numbers": items for name, items in marked.items()}
+    return sets | {f"{name} numbers": marked(name) for name in ("marked", "pointed", "dashed", "lined", "slashed", "circled")}
 
 
 def marks_today(rgba: np.ndarray, config) -> int:
