@@ -1,8 +1,8 @@
 // Offline and installable: precache the site and every task's model, serve them cache-first, drop older caches
 // once a new version takes over. VERSION hashes every precached file (site_version.py): any change makes a new
-// worker. A model file must match its metadata.json SHA-256, else the version is not installed. A new version
-// takes over at the next page load (or Reload) before it loads anything: no page mixes two versions' files.
-const VERSION = '4a1b86ef8c4f';
+// worker. A new version takes over at the next page load (or Reload) before it loads anything: no page mixes
+// two versions' files.
+const VERSION = '29d5482a2143';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each
@@ -25,12 +25,12 @@ const APP_FILES = [
   'icons/icon.svg',
   'icons/icon-192.png',
 ];
-// Not precached: the 512-px icons, which only the manifest names (see site_version.py).
+// Not precached: the 512-px icons (see site_version.py).
 const MODELS_INDEX = 'models/index.json';
 
-// Plus the one runtime file this browser runs, chosen as TF.js chooses: the SIMD binary where TF.js's SIMD
-// probe validates, else the plain one; without WebAssembly (Lockdown Mode) or the .wasm (a proxy blocking it), the
-// CPU build, as the page. Never the threaded binary: it needs cross-origin isolation.
+// Plus the one runtime file this browser runs, as TF.js picks: the SIMD binary where its SIMD probe validates, else
+// the plain one; without WebAssembly (Lockdown Mode) or the .wasm (a proxy blocking it), the CPU build, as the page.
+// Never the threaded binary: it needs cross-origin isolation.
 const RUNTIME_FILES = { simd: 'vendor/tfjs-backend-wasm-simd.wasm', plain: 'vendor/tfjs-backend-wasm.wasm', cpu: 'vendor/tfjs-cpu.js' };
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
 const runtimeFile = () => {
@@ -64,7 +64,7 @@ async function fetchVerified(path, sha256) {
   throw new Error(`${path}: SHA-256 ${actual.slice(0, 12)}… is not the ${sha256.slice(0, 12)}… of its metadata.json; not installing this version`);
 }
 
-/** Cache one model folder (e.g. 'models/digits/'): each file metadata.json lists, verified; metadata.json last. */
+/** Cache one model folder: each file metadata.json lists, verified; metadata.json last. */
 async function precacheModel(cache, folder) {
   const metadataResponse = await fetch(fresh(`${folder}metadata.json`));
   if (!metadataResponse.ok) throw new Error(`${folder}metadata.json: HTTP ${metadataResponse.status}`);
@@ -108,7 +108,7 @@ async function dropOldCaches() {
  * A page load that finds a new version waiting and leaves no page on the old one switches: the new worker takes
  * over, and a blank stand-in page reloads once it claims the page (`controllerchange`), or at once if none waits
  * (Chromium activates a worker only when the old one is idle; the 10-s refresh is a last resort). Other tabs
- * open: the switch waits for them, or for the notice's Reload button.
+ * open: it waits for them, or the notice's Reload button.
  */
 const STAND_IN_SCRIPT = `const worker = navigator.serviceWorker;
 let leaving = false;

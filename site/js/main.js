@@ -8,10 +8,10 @@ import { createView } from './ui.js';
 import { registerWorker } from './update.js';
 
 const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
-// The CPU build reads once the pen has rested this long: a reading can take 0.4 s on a phone (review 10).
+// CPU build: read once the pen rests this long (a reading can take 0.4 s on a phone; review 10).
 const REST_MS = 300;
-// TF.js built for this page (tools/build_tfjs.mjs), one ES module per backend (CPU: no WebAssembly, as in
-// Lockdown Mode); only one is imported: two copies would share one engine.
+// TF.js built by tools/build_tfjs.mjs, a module per backend (cpu: no WebAssembly, as in Lockdown Mode); only
+// one is imported: two copies would share one engine.
 const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
@@ -19,10 +19,10 @@ let storage = null; // the task chosen last, and what the user taught
 try {
   storage = globalThis.localStorage ?? null;
 } catch {
-  // Site data blocked: localStorage throws. The page works, remembering nothing.
+  // Site data blocked (it throws): remember nothing.
 }
 const loaded = new Map(); // task name -> Promise of {model, metadata}, loaded on first use
-let read = null; // `reader` for the current task, once its model and the backend are ready
+let read = null; // the task's `reader`, once model and backend are ready
 let generation = 0; // recognitions started: a live one in progress yields to any later one
 let onScreen = null; // {reader, revision}: what the answer on screen was read from
 let backendTimed = null; // the backend's warm-up and timing, once
@@ -58,7 +58,7 @@ function update() {
     if (performance.getEntriesByName('inkwell: recognise').length > 99) performance.clearMeasures('inkwell: recognise');
     performance.measure('inkwell: recognise', { start: started });
   } catch (error) {
-    // A model that loaded yet cannot read (a mismatch loadModel did not foresee): say so once.
+    // A model that loaded yet cannot read (a mismatch loadModel missed): say so once.
     fail(error);
     return;
   }
@@ -69,8 +69,8 @@ function update() {
 const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
 
 /**
- * The live answer while the pen moves, cut into three tasks (draw the recognition canvas, preprocess, classify
- * and show): a pointer-up meanwhile waits for one piece, and its own recognition replaces this one, which stops.
+ * The live answer while the pen moves, in three tasks (draw the recognition canvas, preprocess, classify and
+ * show): a pointer-up waits for one piece at most, and its own recognition replaces this one.
  */
 async function updateLive() {
   const ticket = ++generation;
@@ -121,13 +121,13 @@ view.bindTeaching({
   forget: () => read && retaught(read.forget()),
 });
 
-/** True when this page may compile WebAssembly (an empty module): the wasm backend can start. */
+/** True if this page may compile WebAssembly (an empty module). */
 async function webAssemblyRuns() {
   try {
     await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
     return true;
   } catch {
-    return false; // no WebAssembly object at all, or compiling refused
+    return false; // no WebAssembly, or compiling refused
   }
 }
 
@@ -151,7 +151,7 @@ async function loadTensorFlow(forced) {
   }
   const tf = await import(TENSORFLOW[backend]);
   tf.enableProdMode(); // skips per-op debug checks; the model is already verified
-  if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative, so the .wasm file loads from any sub-path
+  if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative: works from any sub-path
   if (await tf.setBackend(backend)) return tf;
   if (!forced) {
     cpuSince(Date.now());
@@ -165,7 +165,7 @@ async function loadTensorFlow(forced) {
 
 /**
  * recognise.js for one task's model, with what the user taught it: `taught` holds features for `blend`, `items`
- * what storage keeps (the inputs, so a new model reads them afresh).
+ * the inputs storage keeps.
  */
 function reader(tf, model, metadata, task) {
   const items = loadTaught(storage, task, metadata);
@@ -193,7 +193,7 @@ function reader(tf, model, metadata, task) {
   };
 }
 
-/** Show the task's model, loading it first if this is its first use; true once it is shown. */
+/** Show the task's model, loading it on first use; true once shown. */
 async function open(tf, name) {
   const ticket = ++opening;
   read = null;

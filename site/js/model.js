@@ -4,8 +4,8 @@
 import { DEFAULT_DRAWING } from './pad.js';
 import { DEFAULT_CONFIG } from './preprocess.js';
 
-/** A model missing, corrupt or not matching metadata.json; `message`: one line for the user; `retry`: whether
- * loading again may help (a failed or corrupt download). */
+/** A model missing, corrupt or not matching metadata.json; `message`: one line for the user; `retry`: loading
+ * again may help (a failed or corrupt download). */
 export class ModelError extends Error {
   constructor(message, { retry = false } = {}) {
     super(message);
@@ -61,7 +61,7 @@ export function checkMetadata(metadata, url) {
   ];
   const missing = fields.find(([, present]) => !present);
   if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`);
-  // Each field is valid alone; now they must fit together and fit the page (one grey channel, imageSize square).
+  // Each field is valid alone; now they must fit each other and the page (one grey channel, imageSize square).
   const { imageSize, boxSize } = metadata.preprocess;
   const shape = metadata.input.shape;
   const disagreements = [
@@ -76,7 +76,7 @@ export function checkMetadata(metadata, url) {
   if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);
 }
 
-/** model.json (parsed; `url` for the message) is a TensorFlow.js layers model with a weights manifest. */
+/** model.json (parsed) is a TensorFlow.js layers model with a weights manifest. */
 function checkModelJson(modelJson, url) {
   const groups = modelJson?.weightsManifest;
   const valid = typeof modelJson?.modelTopology === 'object' && modelJson.modelTopology !== null &&
@@ -84,7 +84,7 @@ function checkModelJson(modelJson, url) {
   if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`);
 }
 
-/** The tf.LayersModel takes metadata.json's input and gives one probability per label (`baseUrl`: the message). */
+/** The tf.LayersModel takes metadata.json's input and gives one probability per label. */
 function checkModelAgainstMetadata(model, metadata, baseUrl) {
   const show = (shape) => (shape ? `[${shape.map((size) => size ?? 'any').join(', ')}]` : 'several tensors');
   const expectedInput = [null, ...metadata.input.shape];
@@ -102,8 +102,8 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
  * Fetch metadata.json, model.json and the weights, check each SHA-256, build the model from the verified bytes.
  * A failure is tried once more past the HTTP cache (a stale or truncated copy mid-deploy; a worker handing over
  * serves the second pass from the new version alone).
- * @param {object|Promise<object>} tf the TensorFlow.js namespace, or its promise
- * @param {string} [baseUrl] directory of the model, relative to the page, ending in '/'
+ * @param {object|Promise<object>} tf TF.js, or its promise
+ * @param {string} [baseUrl] the model's folder, relative to the page, ending in '/'
  * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
  * @returns {Promise<{model: object, metadata: object, bytes: number}>}
  */
@@ -159,7 +159,7 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
   try {
     checkModelAgainstMetadata(model, metadata, baseUrl);
   } catch (error) {
-    model.dispose(); // free its weight tensors before the second pass loads another copy
+    model.dispose(); // free its weights before the second pass loads another copy
     throw error;
   }
   return { model, metadata, bytes };
@@ -167,10 +167,9 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
 
 /**
  * Predict a batch in one call.
- * @param {object} tf
  * @param {object} model a tf.LayersModel taking [n, size, size, 1]
  * @param {Float32Array} inputs n * size * size values, 0 = paper, 1 = ink
- * @param {number[]} shape metadata.input.shape, e.g. [28, 28, 1]
+ * @param {number[]} shape metadata.input.shape
  * @returns {Float32Array} n * labels.length probabilities
  */
 export function predictBatch(tf, model, inputs, shape) {
@@ -180,8 +179,8 @@ export function predictBatch(tf, model, inputs, shape) {
 }
 
 /**
- * Several inputs in one run: each one's probabilities and the last layer's input (taught drawings are compared by it).
- * @param {Float32Array[]} inputs at least one, each size * size values, 0 = paper, 1 = ink
+ * Each input's probabilities and the last layer's input (taught drawings are compared by it), in one run.
+ * @param {Float32Array[]} inputs at least one, each size * size values as predictBatch's
  * @returns {{probabilities: Float32Array, features: Float32Array}[]} one per input
  */
 export function predictWithFeatures(tf, model, inputs, shape) {

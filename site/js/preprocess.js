@@ -1,10 +1,9 @@
-// Preprocessing, implemented twice on purpose: here and in training/preprocess.py (to simulate drawings); the
-// parity test tests/test_preprocess.py feeds both the same canvases. Pure: runs in Node too. Parameters: the
-// task's metadata.json "preprocess". The spec, steps 1-8 (cited by number), is training/preprocess.py's docstring.
+// Preprocessing. Twin: training/preprocess.py (to simulate drawings), whose docstring is the spec, steps 1-8
+// (cited by number); tests/test_preprocess.py checks parity. Pure: runs in Node. Parameters: metadata.json "preprocess".
 // 1 ink, 2 components, 3 specks, 4 lines and characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
 // 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink.
 
-/** The digits' values; the page passes its task's metadata.json "preprocess" instead. */
+/** The digits' values; the page passes its metadata.json "preprocess". */
 export const DEFAULT_CONFIG = Object.freeze({
   imageSize: 28,
   boxSize: 20,
@@ -96,7 +95,7 @@ const side = (c) => Math.max(c.bottom - c.top + 1, c.right - c.left + 1);
 
 const boxGap = (a, b) => pieceGap(a, b, { verticalGapWeight: 1 });
 
-/** The longer box side of the component with most pixels (ties: first in raster order; marks on, of those not bars). */
+/** The longer box side of the component with most pixels (ties: the first; marks on: of those not bars). */
 function referenceSide(components, config) {
   const upright = components.filter((c) => !(config.markHeight && isBar([c], config)));
   return side((upright[0] ? upright : components).reduce((biggest, c) => (c.pixels > biggest.pixels ? c : biggest)));
@@ -112,7 +111,7 @@ export function dropSpecks(components, config) {
   );
 }
 
-/** Left, right, top and bottom of a group of components. */
+/** A group's [left, right, top, bottom]. */
 function extent(group) {
   let left = Infinity;
   let right = -Infinity;
@@ -154,7 +153,7 @@ function isBar(group, config) {
   return group.length === 1 && right - left + 1 >= config.barAspect * (bottom - top + 1);
 }
 
-/** Distance from a piece's box to a stroke's box: max(horizontal gap, verticalGapWeight * vertical gap). */
+/** Box distance: max(horizontal gap, verticalGapWeight * vertical gap). */
 function pieceGap(piece, stroke, config) {
   const dy = Math.max(0, Math.max(piece.top, stroke.top) - Math.min(piece.bottom, stroke.bottom) - 1);
   const dx = Math.max(0, Math.max(piece.left, stroke.left) - Math.min(piece.right, stroke.right) - 1);
@@ -171,7 +170,7 @@ function nearestGroup(piece, groups, config) {
 
 const byLeftEdge = (a, b) => extent(a)[0] - extent(b)[0];
 
-/** A lone flat stroke joins the nearest character close enough to own it (see the spec, step 4). */
+/** A lone flat stroke joins the nearest character close enough (spec, step 4). */
 function attachBars(groups, config) {
   const characters = groups.filter((group) => !isBar(group, config));
   for (const bar of groups.filter((group) => isBar(group, config))) {
@@ -206,9 +205,9 @@ export function groupCharacters(components, config) {
   const slashes = strokes.filter((c, _, all, tall = c.bottom - c.top + 1, near = strokes.filter((s) => s !== c && s.left - tall <= c.right && c.left - tall <= s.right)) =>
     config.markHeight && c.slash && c.right - c.left + 1 >= 0.3 * tall && near.every((s) => (s.right < c.left || s.left > c.right) && s.bottom - s.top < tall) && near.some((s) => s.right < c.left) && near.some((s) => s.left > c.right));
   [components, strokes] = [components, strokes].map((found) => found.filter((c) => !slashes.includes(c)));
-  // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (centre right
-  // of its columns, on its foot) or a flat dash before it (centre left of them, in its middle half) stands alone, as
-  // does a bar over half of two strokes apart, each not a bar (a line under or over digits).
+  // Marks on: under markHeight x a stroke's height and in no stroke's columns, a point or comma after it (on its
+  // foot) or a flat dash before it (in its middle half) stands alone, as does a bar over half of two strokes apart,
+  // each not a bar (a line under or over digits).
   const middle = (c) => (c.left + c.right) / 2;
   const linesUp = (c, spanned = strokes.filter((s) => !isBar([s], config) && Math.min(c.right, s.right) - Math.max(c.left, s.left) + 1 >= config.mergeOverlap * (s.right - s.left + 1) && c.bottom - c.top + 1 < config.barHeight * (s.bottom - s.top + 1))) =>
     isBar([c], config) && Math.min(...spanned.map((s) => s.right)) < Math.max(...spanned.map((s) => s.left));
@@ -384,7 +383,7 @@ function cutTouchingLines(labels, width, kept, next) {
   });
 }
 
-// Marks on: a loop round a character (a circled answer) is a mark; see the spec, step 3.
+// Marks on: a loop round a character (a circled answer) is a mark (spec, step 3).
 const isCircle = (c, all, labels, width, ink = (from, to, step) => {
   for (; from < to; from += step) if (labels[from] === c.label) return 1;
 }) => all.some((o, _, __, x = (o.left + o.right) >> 1, y = ((o.top + o.bottom) >> 1) * width) =>
@@ -405,12 +404,12 @@ function keptComponents(imageData, config) {
 }
 
 /**
- * Split a drawing into characters, line by line, left to right, each preprocessed like a single digit.
+ * Split a drawing into characters, by line, left to right, each preprocessed like one digit.
  * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
  * @param {object} [config] metadata.json "preprocess"
  * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object, row: number}[]}
- *   boxes in canvas pixels (inclusive); inputs Float32Array(imageSize * imageSize), 0 = paper, 1 = ink; crop: the ink in the box;
- *   row: its line, 0 = the top; the array's `ignored`: marks step 3 dropped, at least 0.08 of the width
+ *   box in canvas pixels (inclusive); input as step 8; crop: the ink in the box; row: its line, 0 = the top;
+ *   the array's `ignored`: marks step 3 dropped, at least 0.08 of the width
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
   const { ink, labels, kept, ignored, marks } = keptComponents(imageData, config);

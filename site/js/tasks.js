@@ -1,7 +1,7 @@
 // Which task the page reads (digits, letters, ...): listed in models/index.json (convert.py writes it), the
 // choice kept across visits. No DOM: runs in Node tests.
 
-/** @typedef {{name: string, title: string}} TaskEntry one entry of models/index.json, e.g. {name: 'digits', title: 'Digits'} */
+/** @typedef {{name: string, title: string}} TaskEntry one entry of models/index.json */
 
 const STORAGE_KEY = 'inkwell.task';
 
@@ -30,8 +30,7 @@ export async function loadTasks(fetchFile = (url) => fetch(url)) {
  * The task to open: ?task=<name> if it is listed, else the one chosen on an earlier visit, else the first.
  * @param {TaskEntry[]} tasks
  * @param {string} search location.search
- * @param {Storage|null} storage localStorage, or null where it is unavailable
- * @returns {string} a task name from `tasks`
+ * @param {Storage|null} storage localStorage, or null
  */
 export function chooseTask(tasks, search, storage) {
   const names = tasks.map((task) => task.name);
@@ -46,11 +45,7 @@ export function chooseTask(tasks, search, storage) {
   return names.includes(remembered) ? remembered : names[0];
 }
 
-/**
- * Remember the chosen task for the next visit (skipped where storage is refused).
- * @param {Storage|null} storage
- * @param {string} name
- */
+/** Remember task `name` for the next visit (not where storage is refused). */
 export function rememberTask(storage, name) {
   try {
     storage?.setItem(STORAGE_KEY, name);

@@ -1,7 +1,7 @@
 // Everything the page shows, and the buttons and keys. DOM only: numbers from recognise.js, labels and
 // thresholds from metadata.json.
 
-/** Whole percent, rounded down so that 99.7% never reads as a certain "100%". */
+/** Whole percent, rounded down: 99.7% never reads as a certain "100%". */
 export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}%`;
 
 /** A label, "?" after it if unsure (ink judged no label is "?" already). */
@@ -9,8 +9,8 @@ const tagged = ({ label, unsure, other }) => (unsure && !other ? `${label}?` : l
 
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
-/** One line: how sure the model is of the characters ("98% sure", "not sure about the 3rd — maybe 4 or 9"), and
- * whether they may touch (`touching`: metadata.display.touchingAspect, 0: never). `noun`: metadata.task.noun. */
+/** One line: how sure the model is of the characters, and whether they may touch (`touching`:
+ * metadata.display.touchingAspect, 0: never). `noun`: metadata.task.noun. */
 export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
   return sureness(characters, noun) + (characters.some(wide) ? ` · ${noun}s touching? Leave a little space` : '');
@@ -34,7 +34,7 @@ function sureness(characters, noun) {
   return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)`;
 }
 
-/** Paint a model input (size * size values, 0 = paper, 1 = ink) as the model sees it: bright = ink, as in MNIST. */
+/** Paint a model input as the model sees it: bright = ink, as in MNIST. */
 function paintInput(canvas, input) {
   const size = Math.round(Math.sqrt(input.length));
   if (canvas.width !== size || canvas.height !== size) {
@@ -103,16 +103,16 @@ export function createView(root) {
   prompt.firstChild.textContent = 'Draw here';
   let shown = []; // the characters on screen
   let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
-  let ranOff = false; // a stroke ran off the pad (pad.js ranOff): that part was not read
+  let ranOff = false; // a stroke ran off the pad (pad.js ranOff): unread
   let ignored = 0; // marks dropped as specks (recognise.js Recognition.ignored)
   let marks = 0; // points, dashes, signs left out (Recognition.marks)
   let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
   let settling = 0; // timer: aria-busy ends a second after the pen lifts
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
-  let noun = 'digit'; // what one character is, from the task's metadata
-  let touching = 0; // metadata.display.touchingAspect (0: the task has none)
-  let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver below (-1: not yet observed)
+  let noun = 'digit'; // metadata.task.noun
+  let touching = 0; // metadata.display.touchingAspect (0: none)
+  let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver (-1: not yet)
   const overlaySide = () => (overlaySize >= 0 ? overlaySize : (overlaySize = overlay.clientWidth));
   new ResizeObserver(([entry]) => {
     overlaySize = entry.contentBoxSize?.[0]?.inlineSize ?? entry.contentRect.width;
@@ -157,7 +157,7 @@ export function createView(root) {
     return item;
   }
 
-  /** The latest inference time and its backend, for the curious. */
+  /** The latest inference time and its backend. */
   const showTiming = (milliseconds) => {
     const element = byId('backend');
     element.textContent = `· read in ${milliseconds.toFixed(1)} ms on this device (${element.dataset.backend})`;
@@ -198,8 +198,7 @@ export function createView(root) {
       onClick(forgetButton, forget);
     },
 
-    /** How many drawings this task was taught, whether the last change was kept on this device, and what this
-     * drawing was just taught to be (`label`). */
+    /** `count` drawings taught for this task; `kept`: the last change was stored; `label`: what this drawing was just taught. */
     showTaught(count, kept = true, label = '') {
       forgetButton.hidden = count === 0;
       forgetButton.textContent = `Forget what I taught (${count})`;
@@ -208,7 +207,7 @@ export function createView(root) {
         : label ? `Taught: ${which} is ${label}. Not that? Tap the right one.` : '';
     },
 
-    /** The tasks (tasks.js TaskEntry) to choose from, a switch shown only when there are several; `onSelect(name)`. */
+    /** The tasks (tasks.js TaskEntry): a switch, shown only for several; `onSelect(name)`. */
     showTasks(tasks, selected, onSelect) {
       const nav = byId('tasks');
       nav.replaceChildren(...(tasks.length > 1 ? tasks : []).map(({ name, title }) => {
@@ -278,7 +277,7 @@ export function createView(root) {
       }));
     },
 
-    /** The backend TF.js runs on, and one prediction's time after warming it up. */
+    /** The backend, and one prediction's time once warmed up. */
     showBackend({ backend, milliseconds }) {
       const element = byId('backend');
       element.dataset.backend = backend;
@@ -299,18 +298,17 @@ export function createView(root) {
       byId('model-info').textContent = 'No model loaded';
     },
 
-    /** A new version is ready: a notice whose button switches to it (the page reloads). */
+    /** A new version is ready: a notice whose button reloads into it. */
     showUpdate(reload) {
       const notice = byId('update');
       byId('update-reload').onclick = reload;
       notice.hidden = false;
     },
 
-    /** While a stroke is in progress, screen readers wait before announcing the answer. */
+    /** A stroke in progress (`now`): screen readers hear the answer once the writer pauses a second. */
     setBusy(now) {
       if (busy === now) return; // not on every move
       busy = now;
-      // A screen reader hears the answer once the writer pauses a second, not after each stroke.
       clearTimeout(settling);
       if (busy) answer.setAttribute('aria-busy', 'true');
       else settling = setTimeout(() => answer.setAttribute('aria-busy', 'false'), 1000);
@@ -326,7 +324,7 @@ export function createView(root) {
       pad.classList.toggle('has-ink', !empty);
     },
 
-    /** Show a recognition (recognise.js); an empty one clears the answer. `offPad`: some ink went past the pad (pad.js ranOff). */
+    /** Show a recognition (recognise.js); an empty one clears the answer. `offPad`: pad.js ranOff. */
     showResult({ characters, text, tooSmall: speck, ignored: dropped, marks: signs }, offPad = false) {
       ranOff = offPad;
       ignored = dropped;

@@ -1,5 +1,4 @@
-// Offline use and updates: register sw.js and say when a new version is ready (how it waits and takes over:
-// sw.js). No DOM: the page decides how to show the offer.
+// Offline use and updates (how a version waits and takes over: sw.js). No DOM: the page shows the offer.
 
 /**
  * Register sw.js; call `onNewVersion(reload)` when a new version is ready (waiting, or taken over by another tab);
