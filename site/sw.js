@@ -2,7 +2,7 @@
 // once a new version takes over. VERSION hashes every precached file (site_version.py): any change makes a new
 // worker. A new version takes over at the next page load (or Reload) before it loads anything: no page mixes
 // two versions' files.
-const VERSION = '29d5482a2143';
+const VERSION = '10240d486a7e';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each

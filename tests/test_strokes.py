@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.test_site import READY_TIMEOUT_MS, wait_for_value
-from training.strokes import draw_page, draw_strokes, page_drawing, recognition_pens, stroke_groups
+from training.strokes import draw_page, draw_strokes, left_out, page_drawing, recognition_pens, stroke_groups
 from training.writers import writer_digits, writer_numbers
 
 pytestmark = pytest.mark.browser
@@ -131,6 +131,29 @@ def test_python_and_javascript_give_each_stroke_the_same_pen_and_the_same_groups
     assert sum(len(set(pens)) > 1 for pens, _ in theirs) > 30  # drawings whose lines got pens of their own
     assert all(np.allclose(stroke_groups(strokes), groups, rtol=0, atol=1e-9) for strokes, (_, groups) in zip(cases, theirs))
     assert sum(1 < len(groups) < len(strokes) for strokes, (_, groups) in zip(cases, theirs)) > 30  # strokes merged, groups apart
+
+
+def test_python_and_javascript_leave_out_the_same_lines_and_loops(tmp_path):
+    # pad.js leftOut and strokes.py left_out on validation writers' numbers with a line under or over them, with a loop
+    # round them, and without either (close, wrapped just under, sloping: strokes level or round that are digits').
+    import json
+    import subprocess
+
+    from tools.linepen import sloped
+    from training.webruntime import ROOT
+    from training.writers import CLOSE_GAP, writer_circled_numbers, writer_lined_numbers, writer_wrapped_numbers
+
+    marked = [item[0] for item in writer_lined_numbers("validation", 60) + writer_circled_numbers("validation", 60)]
+    plain = [strokes for strokes, _ in writer_numbers("validation", (3, 5), 30, 3, gap=CLOSE_GAP) + writer_wrapped_numbers("validation", 5, gap=(0.1, 0.1))]
+    cases = marked + plain + [sloped(strokes, 20) for strokes in marked[:30]]
+    points = [[[{"x": float(x), "y": float(y)} for x, y in np.asarray(s).reshape(-1, 2).tolist()] for s in strokes] for strokes in cases]
+    (tmp_path / "strokes.json").write_text(json.dumps(points))
+    script = "import('./site/js/pad.js').then((p) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map(p.leftOut))))"
+    theirs = json.loads(subprocess.run(["node", "-e", script, str(tmp_path / "strokes.json")], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    ours = [left_out(strokes) for strokes in cases]
+    assert ours == theirs
+    assert sum(found == [len(strokes) - 1] for strokes, found in zip(marked, ours)) >= 100  # the line or loop, alone
+    assert not any(ours[len(marked) : len(marked) + len(plain)])
 
 
 def test_on_the_page_a_bigger_second_line_leaves_the_first_lines_ink_alone(page, site_url):

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.test_site import mouse_strokes, open_page, pad_box
 from training.evaluate_writers import measure_writers
-from training.writers import CLOSE_GAP, NUMBER_GAP, compose_writer_number, split_samples, wrap_lines, writer_dashed_numbers, writer_pointed_numbers
+from training.writers import CLOSE_GAP, NUMBER_GAP, compose_writer_number, split_samples, wrap_lines, writer_circled_numbers, writer_dashed_numbers, writer_lined_numbers, writer_pointed_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "site" / "models" / "digits"
@@ -128,6 +128,18 @@ def test_digits_whose_strokes_lie_apart_are_read_apart_though_their_ink_touches(
 @pytest.mark.browser
 @pytest.mark.parametrize(("numbers", "index", "number"), [(writer_pointed_numbers, 22, "218"), (writer_dashed_numbers, 9, "921")], ids=["point", "dash"])
 def test_a_mark_the_pen_joined_to_a_digit_is_said(chromium, site_url, numbers, index, number):
+    strokes, digits, _ = numbers("validation", 40)[index]
+    assert digits == number
+    with written_on_a_phone(chromium, site_url, strokes) as page:
+        expect(page.locator("#prediction")).to_have_text(number)
+        expect(page.locator("#verdict")).to_contain_text("a dot, dash or sign was not read: digits only")
+
+
+# An answer underlined, the line touching a digit, and an answer circled tight (validation writers): one component with
+# the digits, read 46 and ?? until the pad left the line and the loop out by their strokes (pad.js leftOut).
+@pytest.mark.browser
+@pytest.mark.parametrize(("numbers", "index", "number"), [(writer_lined_numbers, 1, "406"), (writer_circled_numbers, 7, "0362")], ids=["underlined", "circled"])
+def test_a_line_under_or_a_loop_round_the_answer_is_left_out_by_its_strokes(chromium, site_url, numbers, index, number):
     strokes, digits, _ = numbers("validation", 40)[index]
     assert digits == number
     with written_on_a_phone(chromium, site_url, strokes) as page:

@@ -1,11 +1,14 @@
-"""nice -n 10 .venv/bin/python -m tools.strokes_eval {cut,marks} [--split test]  — the page's rules that read the strokes, measured.
+"""nice -n 10 .venv/bin/python -m tools.strokes_eval {cut,marks,leave} [--split test]  — the page's rules that read the strokes, measured.
 
-The pad knows the strokes, not only the pixels (pad.js `strokeGroups`, training/strokes.py `stroke_groups`). Two rules
-read them (training/joined.py, twins in site/js/joined.js), each chosen on the validation writers with its criteria
-written first (docs/criteria-strokecut.md, docs/criteria-glued.md; the runs: docs/EXPERIMENTS.md):
+The pad knows the strokes, not only the pixels (pad.js `strokeGroups`, training/strokes.py `stroke_groups`). Three rules
+read them (training/joined.py and strokes.py, twins in site/js/joined.js and pad.js), each chosen on the validation writers with its criteria
+written first (docs/criteria-strokecut.md, docs/criteria-glued.md, docs/criteria-leftout.md; the runs: docs/EXPERIMENTS.md):
 
   cut    the strokes' cut (`stroke_cut`): each set read without the stroke groups (the page before) and with them at
          GROUP_HEIGHT 0.4 (shipped), 0.5 and 0.6: texts right, and how many moved wrong -> right and right -> wrong;
+  leave  a line under or over the answer and a loop round it, left out by their strokes (strokes.py `left_out`, pad.js
+         `leftOut`): each set read as drawn and without the strokes left out: texts right before and after, drawings
+         where a stroke is left out (on sets without lines or loops every one a false alarm), gained and lost;
   marks  a mark the pen joined to a digit (`glued_marks`): drawings where the page says no mark today, and where the
          rule fires, at MARK_HEIGHT 0.3 (shipped) and 0.4 (on the sets without marks every firing is a false alarm).
 
@@ -100,7 +103,7 @@ def measure(rule_name: str, split: str) -> dict:
 
     from training import joined, other
     from training.drawing import to_rgba
-    from training.strokes import draw_page, stroke_groups
+    from training.strokes import draw_page, left_out, stroke_groups
     from training.tasks import TASKS
 
     drawing, config = TASKS["digits"].drawing(), TASKS["digits"].load_preprocess()
@@ -111,7 +114,7 @@ def measure(rule_name: str, split: str) -> dict:
     try:
         for name, items in writer_sets(split).items():
             row = {"count": len(items)}
-            for strokes, truth in items:
+            for position, (strokes, truth) in enumerate(items):
                 rgba, groups = to_rgba(draw_page(strokes, drawing)), stroke_groups(strokes)
                 if rule_name == "cut":
                     before = joined.read_text(rgba, look, rule, config, refusal) == truth
@@ -122,6 +125,15 @@ def measure(rule_name: str, split: str) -> dict:
                         right, gained, lost = row.get(f"G {height}", (0, 0, 0))
                         row[f"G {height}"] = (right + after, gained + (after and not before), lost + (before and not after))
                     joined.GROUP_HEIGHT = shipped[0]
+                elif rule_name == "leave":
+                    before = joined.read_text(rgba, look, rule, config, refusal, groups) == truth
+                    left = left_out(strokes)
+                    kept = [stroke for index, stroke in enumerate(strokes) if index not in left]
+                    after = before if not left else joined.read_text(to_rgba(draw_page(kept, drawing)), look, rule, config, refusal, stroke_groups(kept)) == truth
+                    counts = row.get("before, after, fired, gained, lost", (0, 0, 0, 0, 0))
+                    row["before, after, fired, gained, lost"] = tuple(a + b for a, b in zip(counts, (before, after, bool(left), after and not before, before and not after)))
+                    if left and (before != after or name not in ("lined numbers", "circled numbers")):
+                        row.setdefault("moved or fired", []).append({"index": position, "truth": truth, "left": left, "before": before, "after": after})
                 else:
                     silent = marks_today(rgba, config) == 0
                     row["silent today"] = row.get("silent today", 0) + silent
@@ -141,7 +153,7 @@ def measure(rule_name: str, split: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("rule", choices=["cut", "marks"])
+    parser.add_argument("rule", choices=["cut", "marks", "leave"])
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
     args = parser.parse_args(argv)
     result = measure(args.rule, args.split)

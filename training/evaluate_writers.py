@@ -30,7 +30,7 @@ import numpy as np
 
 from training.drawing import to_rgba
 from training.files import write_atomic
-from training.strokes import draw_page, page_drawing, stroke_groups
+from training.strokes import draw_page, kept, page_drawing, stroke_groups
 from training.writers import CLOSE_GAP, LENGTHS, LINE_GAP, NUMBER_GAP, SEED, writer_digits, writer_numbers, writer_wrapped_numbers
 
 # Result key: what the reports call it, and the paper between digits (x their height).
@@ -81,7 +81,7 @@ def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, dra
 
     read, characters = [], []
     for start in range(0, len(drawings), CHUNK):
-        chunk = drawings[start : start + CHUNK]
+        chunk = [kept(strokes) for strokes in drawings[start : start + CHUNK]]  # as the digits page draws them
         canvases = np.stack([to_rgba(draw_page(strokes, drawing)) for strokes in chunk])
         if callable(predict):
             characters += segment_in_javascript(canvases)

@@ -83,6 +83,78 @@ def stroke_groups(strokes: list[Stroke]) -> list[tuple[float, float, float, floa
     return sorted(boxes, key=lambda box: box[2])
 
 
+# A stroke under or over the answer, or round it (`left_out`): "straight" within this share of its chord; a line within
+# LINE_SLANT of level, the groups it spans each LINE_CLEAR x the tallest other group's height above it (or below);
+# a loop turning LOOP_TURN round the centre of a group at least LOOP_HOLDS of its height tall, not one straight
+# stroke slanting more than UPRIGHT from vertical (a 0's slash). Chosen: docs/EXPERIMENTS.md, "A line under or a loop
+# round the answer: left out by its strokes".
+STRAIGHT = 0.1
+LINE_SLANT = 15.0
+LINE_CLEAR = 0.25
+LOOP_TURN = 300.0
+LOOP_HOLDS = 0.3
+UPRIGHT = 20.0
+
+
+def straight(stroke: np.ndarray) -> float | None:
+    """The slant of a stroke whose every point lies within STRAIGHT x its chord of it, in degrees from level (0 to
+    90), or None (a curve, or a dot)."""
+    (x0, y0), (x1, y1) = stroke[0], stroke[-1]
+    chord = np.hypot(x1 - x0, y1 - y0)
+    if len(stroke) < 2 or chord == 0 or np.abs((stroke[:, 0] - x0) * (y1 - y0) - (stroke[:, 1] - y0) * (x1 - x0)).max() > STRAIGHT * chord * chord:
+        return None
+    return float(np.degrees(np.arctan2(abs(y1 - y0), abs(x1 - x0))))
+
+
+def turning(stroke: np.ndarray, x: float, y: float) -> float:
+    """How far a stroke's polyline turns round the point (x, y), in degrees (signed: the sum of its steps)."""
+    angles = np.arctan2(stroke[:, 1] - y, stroke[:, 0] - x)
+    steps = np.diff(angles)
+    return float(np.degrees(((steps + np.pi) % (2 * np.pi) - np.pi).sum()))
+
+
+def left_out(strokes: list[Stroke]) -> list[int]:
+    """The strokes the page leaves out of a digits drawing (pad.js `leftOut`): a line under or over the answer and a
+    loop round it, whose ink, touching a digit, no rule over components can part (training/preprocess.py reads
+    components). A line: straight, within LINE_SLANT of level, spanning the x-centres of two or more of the other
+    strokes' groups (`merged_boxes`), each LINE_CLEAR x the tallest's height above it, or each below it. A loop: 3+
+    points turning LOOP_TURN or more round the centre of another group at least LOOP_HOLDS of its height tall, not a
+    single straight stroke more than UPRIGHT from vertical. Indices, ascending."""
+    points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
+    found = []
+    for index, stroke in enumerate(points):
+        others = [i for i in range(len(points)) if i != index and len(points[i])]
+        if not len(stroke) or not others:
+            continue
+        boxes, members = merged_boxes([(points[i][:, 1].min(), points[i][:, 1].max(), points[i][:, 0].min(), points[i][:, 0].max()) for i in others])
+        tallest = max(bottom - top for top, bottom, _, _ in boxes)
+        slant = straight(stroke)
+        if slant is not None and slant <= LINE_SLANT:
+            y = (stroke[0, 1] + stroke[-1, 1]) / 2
+            row = sorted((box for box in boxes if stroke[:, 0].min() <= (box[2] + box[3]) / 2 <= stroke[:, 0].max()), key=lambda box: box[2])
+            spanned = [(top + bottom) / 2 - y for top, bottom, _, _ in row]
+            one_row = len(row) >= 2 and all(a[3] < b[2] for a, b in zip(row, row[1:])) and max(box[0] for box in row) < min(box[1] for box in row)
+            if one_row and (max(spanned) <= -LINE_CLEAR * tallest or min(spanned) >= LINE_CLEAR * tallest):
+                found.append(index)
+                continue
+        height = np.ptp(stroke[:, 1])
+        for (top, bottom, left, right), member in zip(boxes, members):
+            lone = straight(points[others[member[0]]]) if len(member) == 1 else None
+            (x0, y0), (x1, y1), slack = stroke.min(axis=0), stroke.max(axis=0), height / 20
+            inside = y0 - slack <= top and bottom <= y1 + slack and x0 - slack <= left and right <= x1 + slack
+            if len(stroke) >= 3 and inside and bottom - top >= LOOP_HOLDS * height and (lone is None or lone >= 90 - UPRIGHT) and abs(turning(stroke, (left + right) / 2, (top + bottom) / 2)) >= LOOP_TURN:
+                found.append(index)
+                break
+    return found
+
+
+def kept(strokes: list[Stroke]) -> list[Stroke]:
+    """The strokes a digits drawing's recognition canvas is drawn from: all but those `left_out` (pad.js toImageData
+    with the digits' drawing)."""
+    out = left_out(strokes)
+    return [stroke for index, stroke in enumerate(strokes) if index not in out]
+
+
 def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list[float]:
     """The pen width pad.js draws each of these strokes (canvas pixels) with on the recognition canvas.
 

@@ -209,7 +209,7 @@ async function open(tf, name) {
     return;
   }
   if (ticket !== opening) return;
-  pad.setDrawing(metadata.drawing);
+  pad.setDrawing({ ...metadata.drawing, leave: metadata.preprocess.markHeight });
   view.showModel(metadata);
   // Once, with the first model.
   backendTimed ??= warmUp(tf, model, metadata.input.shape);

@@ -3,8 +3,7 @@
 
 import { lines } from './preprocess.js';
 
-/** The recognition canvas and pen until `setDrawing` gives metadata.json's `drawing` (strokes.py page_drawing):
- * side and pen in recognition pixels; how the pen thins: `recognitionPens`. */
+/** Until `setDrawing` gives metadata.json's `drawing` (strokes.py page_drawing): recognition pixels. */
 export const DEFAULT_DRAWING = Object.freeze({ canvasSize: 280, penWidth: 16, fullPenHeight: 0.5, thinnestPen: 0.25 });
 
 /** Merges (nearly) overlapping strokes' boxes in place; returns each box's strokes. Twin: strokes.py. */
@@ -36,20 +35,33 @@ export function strokeGroups(strokes, scale) {
   return boxes.map((box) => box.map((value) => value * scale)).sort((a, b) => a[2] - b[2]);
 }
 
-/**
- * Each stroke's recognition pen: penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1),
- * each line drawn as if written alone. Why, and the twin: training/strokes.py.
- * @param {Stroke[]} strokes
- * @param {number} scale from stroke coordinates to recognition pixels
- * @param {typeof DEFAULT_DRAWING} drawing
- * @returns {number[]} pen widths in recognition pixels
- */
+/** A straight stroke's slant, in degrees. Twin: strokes.py. */
+function straight(s, a = s[0], b = s.at(-1), c = Math.hypot(b.x - a.x, b.y - a.y)) {
+  if (c && s.every((p) => Math.abs((p.x - a.x) * (b.y - a.y) - (p.y - a.y) * (b.x - a.x)) <= 0.1 * c * c)) return (Math.atan2(Math.abs(b.y - a.y), Math.abs(b.x - a.x)) * 180) / Math.PI;
+}
+
+/** A line under or over the answer, a loop round it: left out of digits. Twin: strokes.py left_out. */
+export const leftOut = (strokes) => strokes.flatMap((s, index) => {
+  const others = strokes.filter((_, i) => i !== index);
+  const boxes = others.map(strokeBox);
+  const members = mergedBoxes(boxes);
+  const [top, bottom, left, right] = strokeBox(s);
+  const h = bottom - top;
+  const row = boxes.filter(([, , l, r]) => left <= (l + r) / 2 && (l + r) / 2 <= right).sort((a, b) => a[2] - b[2]);
+  const spanned = row.map(([t, b]) => (t + b) / 2 - (s[0].y + s.at(-1).y) / 2);
+  const tall = Math.max(...boxes.map(([t, b]) => b - t)) / 4;
+  return straight(s) <= 15 && row[1] && row.every((b, i) => !i || row[i - 1][3] < b[2]) && Math.max(...row.map((b) => b[0])) < Math.min(...row.map((b) => b[1])) && (Math.max(...spanned) <= -tall || Math.min(...spanned) >= tall)
+    || s[2] && boxes.some(([t, b, l, r], i, _, x = (l + r) / 2, y = (t + b) / 2) => top - h / 20 <= t && b <= bottom + h / 20 && left - h / 20 <= l && r <= right + h / 20 && b - t >= 0.3 * h && (members[i][1] || !(straight(others[members[i][0]]) < 70))
+      && Math.abs(s.reduce((turn, p, j) => (j ? turn + ((Math.atan2(p.y - y, p.x - x) - Math.atan2(s[j - 1].y - y, s[j - 1].x - x) + 3 * Math.PI) % (2 * Math.PI)) - Math.PI : 0), 0)) >= (300 * Math.PI) / 180) ? [index] : [];
+});
+
+/** Each stroke's recognition pen, each line's as if written alone. Twin: strokes.py. `scale`: to recognition pixels. */
 export function recognitionPens(strokes, scale, drawing) {
   const boxes = strokes.map(strokeBox);
   const members = mergedBoxes(boxes);
   const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
   let found = lines(boxes);
-  // One line when each holds one character (an 8's loops, a 7's stem) or a lone box reaches up into the line above.
+  // One line when each holds one character (an 8's loops) or a lone box reaches up into the line above.
   if (found.every((line) => line.length === 1) || found.some((line, i) => i && line.length < 2 && edge(line, 0) <= edge(found[i - 1], 1))) found = [boxes.map((_, i) => i)];
   const pens = [];
   for (const line of found) {
@@ -66,8 +78,7 @@ export function recognitionPens(strokes, scale, drawing) {
  * @typedef {'start'|'move'|'end'|'clear'|'undo'|'resize'} ChangeReason
  */
 
-/** Add one stroke, its coordinates times `scale`, to the context's path: quadratic curves from midpoint to
- * midpoint, each sample the control point (smooth corners without a moving average's lag). */
+/** Trace a stroke times `scale`: quadratic curves from midpoint to midpoint, each sample the control point. */
 export function traceStroke(context, stroke, scale) {
   const [first] = stroke;
   context.moveTo(first.x * scale, first.y * scale);
@@ -82,7 +93,7 @@ export function traceStroke(context, stroke, scale) {
   context.lineTo(last.x * scale, last.y * scale);
 }
 
-/** Draw strokes (times `scale`) with a round pen per stroke, `pens` wide in context units (one point: a dot). */
+/** Draw strokes times `scale`, each with its round pen (`pens`, context units; one point: a dot). */
 export function drawStrokes(context, strokes, scale, pens, colour) {
   context.strokeStyle = colour;
   context.fillStyle = colour;
@@ -105,8 +116,8 @@ export function drawStrokes(context, strokes, scale, pens, colour) {
  * Make a square canvas drawable; the stylesheet sets its size, its `color` is the ink.
  * @param {HTMLCanvasElement} canvas
  * @param {{onChange: (reason: ChangeReason) => void}} options called after the drawing changes
- * @returns toImageData: the recognition canvas, black on white, with `groups` (strokeGroups); revision: changes
- *   whenever what toImageData gives may have
+ * @returns toImageData: the recognition canvas, black on white, with `groups` and the strokes `left` out;
+ *   revision: changes whenever what toImageData gives may have
  */
 export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */
@@ -273,8 +284,10 @@ export function createPad(canvas, { onChange }) {
       if (recognition.width !== canvasSize) recognition.width = recognition.height = canvasSize;
       recognitionContext.fillStyle = '#fff';
       recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
-      drawStrokes(recognitionContext, strokes, scale, recognitionPens(strokes, scale, drawing), '#000');
-      return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(strokes, scale) });
+      const out = drawing.leave ? leftOut(strokes) : [];
+      const kept = strokes.filter((_, i) => !out.includes(i));
+      drawStrokes(recognitionContext, kept, scale, recognitionPens(kept, scale, drawing), '#000');
+      return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(kept, scale), left: out.length });
     },
   };
 }

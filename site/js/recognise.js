@@ -50,6 +50,7 @@ export function isSpeck(segments, canvasSize) {
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
   const segments = segment(imageData, metadata.preprocess);
+  segments.marks += imageData.left | 0; // a line or loop the pad left out
   return { segments, groups: imageData.groups, preprocessMilliseconds: performance.now() - startPreprocess };
 }
 
