@@ -1,14 +1,13 @@
 // Offline and installable: precache the site and every task's model, serve them cache-first, drop older caches
-// once a new version takes over. VERSION hashes every precached file (site_version.py): any change makes a new
-// worker. A new version takes over at the next page load (or Reload) before it loads anything: no page mixes
-// two versions' files.
-const VERSION = '10240d486a7e';
+// once a new version takes over. VERSION hashes every precached file (site_version.py): any change, a new worker.
+// It takes over at the next page load (or Reload), before the page loads anything: no page mixes two versions.
+const VERSION = '5b1b650e8dea';
 const CACHE = `inkwell-${VERSION}`;
 
-// Every file the page loads, relative to this worker (any sub-path works). Models: models/index.json and each
-// task's metadata.json list them.
+// Every file the page loads, relative to this worker (any sub-path works); models/index.json and each task's
+// metadata.json list the models.
 const APP_FILES = [
-  './', // index.html at the address the page was opened at: a 304, not a second download
+  './', // index.html at the address opened: a 304, not a second download
   'manifest.webmanifest',
   'css/style.css',
   'js/main.js',
@@ -25,11 +24,11 @@ const APP_FILES = [
   'icons/icon.svg',
   'icons/icon-192.png',
 ];
-// Not precached: the 512-px icons (see site_version.py).
+// Not precached: 512-px icons (site_version.py).
 const MODELS_INDEX = 'models/index.json';
 
-// Plus the one runtime file this browser runs, as TF.js picks: the SIMD binary where its SIMD probe validates, else
-// the plain one; without WebAssembly (Lockdown Mode) or the .wasm (a proxy blocking it), the CPU build, as the page.
+// Plus the runtime file this browser runs, as TF.js picks: the SIMD binary if its probe validates, else the
+// plain one; without WebAssembly (Lockdown Mode) or the .wasm (a proxy blocks it), the CPU build, as the page.
 // Never the threaded binary: it needs cross-origin isolation.
 const RUNTIME_FILES = { simd: 'vendor/tfjs-backend-wasm-simd.wasm', plain: 'vendor/tfjs-backend-wasm.wasm', cpu: 'vendor/tfjs-cpu.js' };
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
@@ -38,7 +37,7 @@ const runtimeFile = () => {
   return WebAssembly.validate(SIMD_PROBE) ? RUNTIME_FILES.simd : RUNTIME_FILES.plain;
 };
 
-// 'no-cache' revalidates: a new version never precaches a stale file, yet one the page just downloaded is a 304.
+// 'no-cache' revalidates: a new version never precaches a stale file, yet one the page just got is a 304.
 const fresh = (path) => new Request(path, { cache: 'no-cache' });
 
 /** As js/model.js sha256Hex (a classic worker cannot import it). */
@@ -47,11 +46,8 @@ async function sha256Hex(buffer) {
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/**
- * One model file, only if it has the SHA-256 metadata.json gives. A mismatch is fetched once more past the HTTP
- * cache, which may hold a truncated copy (sent mid-deploy) under the same validators; a second mismatch fails
- * the install.
- */
+/** One model file, only with the SHA-256 metadata.json gives. A mismatch is fetched once more past the HTTP
+ * cache, which may hold a truncated copy (sent mid-deploy) under the same validators; a second fails the install. */
 async function fetchVerified(path, sha256) {
   let actual = '';
   for (const cache of ['no-cache', 'reload']) {
@@ -78,18 +74,16 @@ async function precache() {
   const cache = await caches.open(CACHE);
   await cache.addAll([...APP_FILES, MODELS_INDEX].map(fresh));
   await cache.add(fresh(runtimeFile())).catch(() => cache.add(fresh(RUNTIME_FILES.cpu)));
-  // Plus the CPU build for a page that runs it though WebAssembly works (main.js keeps to it a week after a .wasm
-  // fails): at ?backend=cpu, or cached by the version before (respond).
+  // Plus the CPU build for a page on it though WebAssembly works (main.js keeps it a week after a .wasm fails):
+  // at ?backend=cpu, or cached by the version before (respond).
   const pages = await self.clients.matchAll({ includeUncontrolled: true });
   if (pages.some((page) => page.url.includes('backend=cpu')) || (await caches.match(RUNTIME_FILES.cpu))) await cache.add(fresh(RUNTIME_FILES.cpu));
   const { tasks } = await (await cache.match(MODELS_INDEX)).json();
   for (const { name } of tasks) await precacheModel(cache, `models/${name}/`);
 }
 
-/**
- * False for an old active worker, whose cache lacks js/update.js: its pages cannot offer the new version (it
- * skipped waiting), so it is replaced at once.
- */
+/** False for an old active worker whose cache lacks js/update.js: its pages cannot offer the new version (it
+ * skipped waiting), so it is replaced at once. */
 async function activeWorkerCanHandOver() {
   if (!self.registration.active) return true;
   const names = (await caches.keys()).filter((name) => name.startsWith('inkwell-') && name !== CACHE);
@@ -104,12 +98,10 @@ async function dropOldCaches() {
   await Promise.all(names.filter((name) => name.startsWith('inkwell-') && name !== CACHE).map((name) => caches.delete(name)));
 }
 
-/**
- * A page load that finds a new version waiting and leaves no page on the old one switches: the new worker takes
- * over, and a blank stand-in page reloads once it claims the page (`controllerchange`), or at once if none waits
+/** A page load finding a new version waiting and no page left on the old one switches: the new worker takes
+ * over; a blank stand-in page reloads once it claims the page (`controllerchange`), or at once if none waits
  * (Chromium activates a worker only when the old one is idle; the 10-s refresh is a last resort). Other tabs
- * open: it waits for them, or the notice's Reload button.
- */
+ * open: it waits for them or the notice's Reload button. */
 const STAND_IN_SCRIPT = `const worker = navigator.serviceWorker;
 let leaving = false;
 const reload = () => { if (!leaving) { leaving = true; location.reload(); } };
@@ -118,10 +110,8 @@ worker.getRegistration().then((registration) => registration?.waiting || reload(
 const STAND_IN = `<!doctype html><title>Inkwell</title><meta http-equiv="refresh" content="10"><link rel="icon" href="data:,"><script>${STAND_IN_SCRIPT}</script>`;
 let standInPolicy = null; // its Content-Security-Policy: the inline script, by hash
 
-/**
- * True when no page is left on the old version: none open, or the one open is reloading (a new tab sees one
- * open too). Firefox has no isReloadNavigation; its reloads revalidate ('no-cache').
- */
+/** True if no page is left on the old version: none open, or the one open reloads (a new tab sees one open
+ * too). Firefox has no isReloadNavigation; its reloads revalidate ('no-cache'). */
 async function leavesNoPageBehind(request) {
   const pages = await self.clients.matchAll({ includeUncontrolled: true });
   if (pages.length === 0) return true;
@@ -159,10 +149,10 @@ async function respond(request) {
 }
 
 self.addEventListener('install', (event) => {
-  // The first version, or one replacing a worker that cannot hand over, takes over at once; any other waits
-  // for handOver or the Reload button.
+  // The first version, or one replacing a worker that cannot hand over, takes over at once; others wait for
+  // handOver or the Reload button.
   const installed = precache().catch(async (error) => {
-    await caches.delete(CACHE); // a version that cannot be installed leaves nothing behind
+    await caches.delete(CACHE); // an uninstallable version leaves nothing behind
     throw error;
   });
   event.waitUntil(installed.then(activeWorkerCanHandOver).then((canWait) => canWait || self.skipWaiting()));

@@ -1,15 +1,13 @@
-// What the user taught: misread drawings with their right labels, per task in localStorage, sent nowhere.
-// Kept as the model's input, a byte a pixel, so a new model reads them afresh.
+// What the user taught: misread drawings and right labels, per task in localStorage, sent nowhere. Kept as
+// the model's input, a byte a pixel, so a new model reads them afresh.
 
 import { predictWithFeatures } from './model.js';
 
 export const TAUGHT_LIMIT = 50; // per task, oldest dropped first: each costs start-up time
 const key = (task) => `inkwell.taught.${task}`;
 
-/**
- * The last TAUGHT_LIMIT drawings taught for `task` that fit this model (its labels, its input size).
- * @returns {{label: string, input: Float32Array}[]} none if storage is off or holds something else
- */
+/** The last TAUGHT_LIMIT taught for `task` that fit this model's labels and input size.
+ * @returns {{label: string, input: Float32Array}[]} none if storage is off or holds something else */
 export function loadTaught(storage, task, metadata) {
   let stored;
   try {
@@ -24,7 +22,7 @@ export function loadTaught(storage, task, metadata) {
     .slice(-TAUGHT_LIMIT);
 }
 
-/** Keep `items` for `task` (none: forget). False when the browser refuses (storage off or full). */
+/** Keep `items` for `task` (none: forget); false if the browser refuses (storage off or full). */
 export function saveTaught(storage, task, items) {
   try {
     if (items.length === 0) storage.removeItem(key(task));
@@ -35,10 +33,8 @@ export function saveTaught(storage, task, items) {
   }
 }
 
-/**
- * What recognise.js `blend` compares with: each taught drawing's label index and features (one batch).
- * @returns {import('./recognise.js').Taught[]}
- */
+/** For recognise.js `blend`: each taught drawing's label index and features, in one batch.
+ * @returns {import('./recognise.js').Taught[]} */
 export function featuresOf(tf, model, metadata, items) {
   if (items.length === 0) return [];
   const read = predictWithFeatures(tf, model, items.map(({ input }) => input), metadata.input.shape);
@@ -51,6 +47,6 @@ const decode = (text) => {
   try {
     return Float32Array.from(atob(text), (character) => character.charCodeAt(0) / 255);
   } catch {
-    return null; // not base64, or not a string
+    return null; // not base64 or not a string
   }
 };

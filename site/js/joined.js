@@ -1,18 +1,17 @@
-// Two digits the pen joined, read as two. Twin: training/joined.py (tests/test_joined.py); its judge:
-// metadata.json "joined". No DOM.
+// Two digits the pen joined, read as two. Twin: training/joined.py; its judge: metadata.json "joined". No DOM.
 
 import { fitAndCentre } from './preprocess.js';
 
 const logTop = (probabilities) => Math.log(Math.max(...probabilities) + 1e-7);
 
-/** P(joined): a logistic regression on the features, log top probability and log width/height. */
+/** P(joined): logistic regression on the features, log top probability, log width/height. */
 export function judge({ weights, bias, scale = 1 }, features, probabilities, aspect) {
   const n = features.length;
   const sum = features.reduce((total, value, index) => total + weights[index] * value, bias);
   return 1 / (1 + Math.exp(-scale * (sum + weights[n] * logTop(probabilities) + weights[n + 1] * Math.log(aspect))));
 }
 
-/** The crop's ink between columns `from` and `to`, with its offset; null if none. */
+/** The crop's ink in columns [from, to) with its offset; null if none. */
 function inked({ values, height, width }, from, to, threshold) {
   let [top, bottom, left, right] = [height, -1, to, -1];
   for (let y = 0; y < height; y++) {
@@ -27,10 +26,10 @@ function inked({ values, height, width }, from, to, threshold) {
   return part;
 }
 
-// A stroke group under this x the character's height is no digit to cut at. Twin: joined.py.
+// A stroke group under this x the character's height is no digit to cut at. Twin: joined.py
 const GROUP_HEIGHT = 0.4;
 
-/** The stroke groups centred in the box, and those of them at least GROUP_HEIGHT of its height. */
+/** Stroke groups centred in the box, and those at least GROUP_HEIGHT of its height. */
 function groupsIn({ top, left, bottom, right }, groups) {
   const inside = groups.filter(([t, b, l, r]) => top <= (t + b) / 2 && (t + b) / 2 <= bottom && left <= (l + r) / 2 && (l + r) / 2 <= right);
   return [inside, inside.filter(([t, b]) => b - t >= GROUP_HEIGHT * (bottom - top + 1))];
@@ -50,11 +49,11 @@ export function strokeCut(box, width, groups) {
   return best;
 }
 
-// A mark glued to a digit is under this x the digit's stroke group's height. Twin: joined.py.
+// A glued mark is under this x its digit's stroke group's height. Twin: joined.py
 const MARK_HEIGHT = 0.3;
 
-/** Marks whose ink the pen joined to a digit, in these characters' boxes: stroke groups short beside its tall ones,
- * below the box's top third (a 5's flag sits on top). Twin: joined.py glued_marks. */
+/** Marks the pen joined to a digit in these boxes: short stroke groups beside tall ones, below the box's top third
+ * (a 5's flag sits on top). Twin: joined.py glued_marks. */
 export function gluedMarks(boxes, groups) {
   return boxes.reduce((count, box) => {
     const [inside, tall] = groupsIn(box, groups);
@@ -63,7 +62,7 @@ export function gluedMarks(boxes, groups) {
   }, 0);
 }
 
-/** The crop's column of least ink from cutFrom to cutTo of its width. */
+/** The crop's column of least ink, cutFrom to cutTo of its width. */
 function leastInk({ values, height, width }, rule) {
   let [column, least] = [0, Infinity];
   for (let x = Math.floor(width * rule.cutFrom); x < Math.ceil(width * rule.cutTo); x++) {
@@ -80,8 +79,7 @@ export function cut(crop, rule, threshold, column = leastInk(crop, rule)) {
   return parts.includes(null) ? null : parts;
 }
 
-/** Each segment with its read, or its parts if judged joined (or cut by strokeCut) and they score higher; `look`
- * reads more inputs. */
+/** Each segment's read, or its parts' (`look` reads them) if judged joined or cut by strokeCut and they score higher. */
 export function readJoined(segments, reads, look, rule, config, groups = []) {
   const read = (box, crop, input, seen, depth) => {
     const joined = judge(rule, seen.features, seen.probabilities, crop.width / crop.height);

@@ -1,4 +1,4 @@
-// Inkwell's wiring: a pad to draw on, a model per task to read it, a view to show the answer, a worker for offline.
+// Inkwell's wiring: a pad, a model per task to read it, a view for the answer, a worker for offline.
 import { featuresOf, loadTaught, saveTaught, TAUGHT_LIMIT } from './corrections.js';
 import { loadModel, ModelError, warmUp } from './model.js';
 import { createPad } from './pad.js';
@@ -7,33 +7,33 @@ import { chooseTask, loadTasks, rememberTask } from './tasks.js';
 import { createView } from './ui.js';
 import { registerWorker } from './update.js';
 
-const LIVE_INTERVAL_MS = 80; // live enough to follow the pen, sparse enough to leave frames for drawing
-// CPU build: read once the pen rests this long (a reading can take 0.4 s on a phone; review 10).
+const LIVE_INTERVAL_MS = 80; // follows the pen, leaves frames for drawing
+// CPU build: read once the pen rests this long (a read can take 0.4 s on a phone; review 10).
 const REST_MS = 300;
-// TF.js built by tools/build_tfjs.mjs, a module per backend (cpu: no WebAssembly, as in Lockdown Mode); only
-// one is imported: two copies would share one engine.
+// TF.js from tools/build_tfjs.mjs, a module per backend (cpu: no WebAssembly, as in Lockdown Mode); one is
+// imported: two would share one engine.
 const TENSORFLOW = { wasm: '../vendor/tfjs.js', cpu: '../vendor/tfjs-cpu.js' }; // ?backend=cpu forces one
 
 const view = createView(document);
-let storage = null; // the task chosen last, and what the user taught
+let storage = null; // the last task chosen, what the user taught
 try {
   storage = globalThis.localStorage ?? null;
 } catch {
   // Site data blocked (it throws): remember nothing.
 }
-const loaded = new Map(); // task name -> Promise of {model, metadata}, loaded on first use
+const loaded = new Map(); // task name -> Promise of {model, metadata}, on first use
 let read = null; // the task's `reader`, once model and backend are ready
-let generation = 0; // recognitions started: a live one in progress yields to any later one
-let onScreen = null; // {reader, revision}: what the answer on screen was read from
+let generation = 0; // recognitions started: a live one yields to any later one
+let onScreen = null; // {reader, revision} the answer on screen was read from
 let backendTimed = null; // the backend's warm-up and timing, once
-let opening = 0; // the latest task asked for: a slower, earlier load must not replace it
+let opening = 0; // the latest task asked for: a slower earlier load must not replace it
 
 /** Say why the recogniser stopped; drawing works without a model. */
 function fail(error) {
   read = null;
   view.showError(error instanceof ModelError ? error.message : `unexpected error: ${error.message}`, error.retry ?? true);
   document.body.dataset.ready = 'false';
-  if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it visible in the console
+  if (!(error instanceof ModelError)) throw error; // a bug, not a bad model: keep it in the console
 }
 
 function show(recognition, reader, revision) {
@@ -42,12 +42,12 @@ function show(recognition, reader, revision) {
   if (recognition.characters.length > 0) view.showTiming(recognition.inferenceMilliseconds);
 }
 
-/** The answer for the drawing as it is, at once: pointer-up, clear, undo, a model just loaded. */
+/** The answer for the drawing now, at once: pointer-up, clear, undo, a model just loaded. */
 function update() {
   generation++;
   view.showDrawing(pad.isEmpty(), pad.canUndo());
   if (!read) return;
-  // A pointer-up right after a live answer for the same drawing: that answer stands.
+  // A pointer-up after a live answer for the same drawing: it stands.
   const revision = pad.revision();
   if (onScreen && onScreen.reader === read && onScreen.revision === revision) return;
   let recognition;
@@ -68,10 +68,8 @@ function update() {
 /** Yield to the browser: pending input (a pointer-up) and frames go first. */
 const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
 
-/**
- * The live answer while the pen moves, in three tasks (draw the recognition canvas, preprocess, classify and
- * show): a pointer-up waits for one piece at most, and its own recognition replaces this one.
- */
+/** The live answer while the pen moves, in three tasks (draw the recognition canvas, preprocess, classify and
+ * show): a pointer-up waits for one at most, and its own recognition replaces this one. */
 async function updateLive() {
   const ticket = ++generation;
   view.showDrawing(pad.isEmpty(), pad.canUndo());
@@ -99,7 +97,7 @@ const pad = createPad(document.getElementById('pad'), {
     if (read && reason !== 'move' && reason !== 'end') view.showTaught(read.taughtCount()); // a new drawing: no "Taught: …"
     rested.cancel();
     if (reason === 'move' || reason === 'start') {
-      // A pen-down adds a dot at most: not worth a reading of its own.
+      // A pen-down adds a dot at most: not worth its own reading.
       if (read?.slow) view.showDrawing(pad.isEmpty(), pad.canUndo());
       else live.request();
     } else {
@@ -110,7 +108,7 @@ const pad = createPad(document.getElementById('pad'), {
   },
 });
 view.bindControls({ clear: () => pad.clear(), undo: () => pad.undo() });
-/** What was taught changed: say so, and read again at once (the same revision now reads differently). */
+/** What was taught changed: say so, read again (the same revision now reads differently). */
 const retaught = (kept, label) => {
   view.showTaught(read.taughtCount(), kept, label);
   onScreen = null;
@@ -137,20 +135,18 @@ const cpuSince = (now) => {
   } catch {} // storage refused: as above
 };
 
-/**
- * The TF.js module for `forced` or this browser, its backend started. If wasm fails though WebAssembly runs (its
- * .wasm blocked), the page reloads on the CPU build, which later visits use for a week, and this never resolves.
- */
+/** The TF.js module for `forced` or this browser, backend started. If wasm fails though WebAssembly runs (.wasm
+ * blocked), the page reloads on the CPU build, used by later visits for a week, and this never resolves. */
 async function loadTensorFlow(forced) {
   const backend = forced || (Date.now() - cpuSince() < 7 * 864e5 || !(await webAssemblyRuns()) ? 'cpu' : 'wasm');
   if (!Object.keys(TENSORFLOW).includes(backend)) throw new ModelError(`?backend=${backend}: choose ${Object.keys(TENSORFLOW).join(' or ')}`);
   if (backend === 'wasm') {
-    // Fetched now, not once tfjs.js runs: the binary its SIMD probe picks (sw.js SIMD_PROBE, a test keeps them equal).
+    // Fetched now, not once tfjs.js runs: the binary its SIMD probe picks (twin: sw.js SIMD_PROBE, tested equal).
     const simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]));
     document.head.insertAdjacentHTML('beforeend', `<link rel=preload as=fetch crossorigin href=vendor/tfjs-backend-wasm${simd ? '-simd' : ''}.wasm>`);
   }
   const tf = await import(TENSORFLOW[backend]);
-  tf.enableProdMode(); // skips per-op debug checks; the model is already verified
+  tf.enableProdMode(); // no per-op debug checks; the model is verified
   if (backend === 'wasm') tf.setWasmPaths('./vendor/'); // relative: works from any sub-path
   if (await tf.setBackend(backend)) return tf;
   if (!forced) {
@@ -163,10 +159,8 @@ async function loadTensorFlow(forced) {
   throw new ModelError(`TensorFlow.js could not start its ${backend} backend (a file it needs did not load, or this browser blocks it)`, { retry: true });
 }
 
-/**
- * recognise.js for one task's model, with what the user taught it: `taught` holds features for `blend`, `items`
- * the inputs storage keeps.
- */
+/** recognise.js for one task's model and what the user taught it: `taught` holds features for `blend`, `items`
+ * the inputs storage keeps. */
 function reader(tf, model, metadata, task) {
   const items = loadTaught(storage, task, metadata);
   const taught = featuresOf(tf, model, metadata, items);
@@ -237,8 +231,8 @@ async function start() {
   loaded.set(first, loadModel(tensorFlow, `./models/${first}/`)).get(first).catch(() => {});
   const tf = await tensorFlow;
   view.showTasks(tasks, first, (name) => {
-    // What is drawn stays: a word begun in the wrong mode is read by the right one. Remembered once open: a
-    // model that failed to download must not open the next visit, nor end the task on screen.
+    // The drawing stays: a word begun in the wrong mode is read by the right one. Remembered once open: a model
+    // that failed to download must not open next visit, nor end the task on screen.
     const back = read ? document.body.dataset.task : null;
     const title = (task) => tasks.find((entry) => entry.name === task).title;
     open(tf, name).then((opened) => opened && rememberTask(storage, name), (error) => {

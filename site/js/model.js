@@ -1,5 +1,5 @@
-// Load a model the page ships (site/models/<task>/), verify it, predict. No DOM: runs in Node too
-// (tools/tfjs_predict.mjs). All the page knows of the model comes from metadata.json.
+// Load a shipped model (site/models/<task>/), verify it, predict. No DOM: runs in Node too
+// (tools/tfjs_predict.mjs). All the page knows of the model is in metadata.json.
 
 import { DEFAULT_DRAWING } from './pad.js';
 import { DEFAULT_CONFIG } from './preprocess.js';
@@ -13,7 +13,7 @@ export class ModelError extends Error {
   }
 }
 
-/** SHA-256 of an ArrayBuffer as lowercase hex (Web Crypto: browsers on https or localhost, and Node 20). */
+/** SHA-256 of an ArrayBuffer, lowercase hex (Web Crypto: https or localhost, Node 20). */
 export async function sha256Hex(buffer) {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', buffer);
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -38,8 +38,8 @@ function parseJson(buffer, url) {
   }
 }
 
-/** metadata.json (parsed) holds every field the page reads, consistent: a stale or hand-edited one is named, not
- * found out mid-drawing. */
+/** metadata.json (parsed) has every field the page reads, consistent: a stale or hand-edited one is named, not
+ * found mid-drawing. */
 export function checkMetadata(metadata, url) {
   const positive = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0;
   const rebuild = 'rebuild it with make convert';
@@ -61,7 +61,7 @@ export function checkMetadata(metadata, url) {
   ];
   const missing = fields.find(([, present]) => !present);
   if (missing) throw new ModelError(`${url} lacks a valid ${missing[0]}; ${rebuild}`);
-  // Each field is valid alone; now they must fit each other and the page (one grey channel, imageSize square).
+  // Each field valid alone; now they must fit each other and the page (one grey channel, imageSize square).
   const { imageSize, boxSize } = metadata.preprocess;
   const shape = metadata.input.shape;
   const disagreements = [
@@ -76,7 +76,7 @@ export function checkMetadata(metadata, url) {
   if (disagreement) throw new ModelError(`${url}: ${disagreement[1]}; ${rebuild}`);
 }
 
-/** model.json (parsed) is a TensorFlow.js layers model with a weights manifest. */
+/** model.json (parsed) is a TF.js layers model with a weights manifest. */
 function checkModelJson(modelJson, url) {
   const groups = modelJson?.weightsManifest;
   const valid = typeof modelJson?.modelTopology === 'object' && modelJson.modelTopology !== null &&
@@ -84,7 +84,7 @@ function checkModelJson(modelJson, url) {
   if (!valid) throw new ModelError(`${url} is not a TensorFlow.js layers model (modelTopology and weightsManifest); rebuild it with make convert`);
 }
 
-/** The tf.LayersModel takes metadata.json's input and gives one probability per label. */
+/** The model takes metadata.json's input and gives a probability per label. */
 function checkModelAgainstMetadata(model, metadata, baseUrl) {
   const show = (shape) => (shape ? `[${shape.map((size) => size ?? 'any').join(', ')}]` : 'several tensors');
   const expectedInput = [null, ...metadata.input.shape];
@@ -98,12 +98,11 @@ function checkModelAgainstMetadata(model, metadata, baseUrl) {
   }
 }
 
-/**
- * Fetch metadata.json, model.json and the weights, check each SHA-256, build the model from the verified bytes.
- * A failure is tried once more past the HTTP cache (a stale or truncated copy mid-deploy; a worker handing over
+/** Fetch metadata.json, model.json and weights, check each SHA-256, build the model from the verified bytes. A
+ * failure is tried once more past the HTTP cache (a stale or truncated copy mid-deploy; a worker handing over
  * serves the second pass from the new version alone).
- * @param {object|Promise<object>} tf TF.js, or its promise
- * @param {string} [baseUrl] the model's folder, relative to the page, ending in '/'
+ * @param {object|Promise<object>} tf TF.js or its promise
+ * @param {string} [baseUrl] the model's folder, page-relative, ending in '/'
  * @param {(url: string, init?: RequestInit) => Promise<Response>} [fetchFile]
  * @returns {Promise<{model: object, metadata: object, bytes: number}>}
  */
@@ -159,14 +158,13 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
   try {
     checkModelAgainstMetadata(model, metadata, baseUrl);
   } catch (error) {
-    model.dispose(); // free its weights before the second pass loads another copy
+    model.dispose(); // free its weights before the second pass loads another
     throw error;
   }
   return { model, metadata, bytes };
 }
 
-/**
- * Predict a batch in one call.
+/** Predict a batch in one call.
  * @param {object} model a tf.LayersModel taking [n, size, size, 1]
  * @param {Float32Array} inputs n * size * size values, 0 = paper, 1 = ink
  * @param {number[]} shape metadata.input.shape
@@ -174,12 +172,11 @@ async function loadModelOnce(tf, baseUrl, fetchFile, init) {
  */
 export function predictBatch(tf, model, inputs, shape) {
   const count = inputs.length / (shape[0] * shape[1] * shape[2]);
-  // tidy frees the input and intermediate tensors; dataSync copies the result out first.
+  // tidy frees the input and intermediates; dataSync copies the result first.
   return tf.tidy(() => model.predict(tf.tensor4d(inputs, [count, ...shape])).dataSync());
 }
 
-/**
- * Each input's probabilities and the last layer's input (taught drawings are compared by it), in one run.
+/** Each input's probabilities and the last layer's input (taught drawings are compared by it), in one run.
  * @param {Float32Array[]} inputs at least one, each size * size values as predictBatch's
  * @returns {{probabilities: Float32Array, features: Float32Array}[]} one per input
  */
@@ -193,9 +190,8 @@ export function predictWithFeatures(tf, model, inputs, shape) {
   return inputs.map((_, index) => ({ probabilities: row(probabilities, index), features: row(features, index) }));
 }
 
-/**
- * Warm up the backend (the first prediction sets up its kernels), then time one for the footer. A kernel this
- * TF.js build lacks (tools/build_tfjs.mjs) fails here, and says so.
+/** Warm up the backend (the first prediction sets up its kernels), then time one for the footer. A kernel this
+ * TF.js build (tools/build_tfjs.mjs) lacks fails here, saying so.
  * @returns {Promise<{backend: string, milliseconds: number}>}
  */
 export async function warmUp(tf, model, shape) {

@@ -1,9 +1,9 @@
-// Preprocessing. Twin: training/preprocess.py (to simulate drawings), whose docstring is the spec, steps 1-8
-// (cited by number); tests/test_preprocess.py checks parity. Pure: runs in Node. Parameters: metadata.json "preprocess".
+// Preprocessing. Twin: training/preprocess.py, whose docstring is the spec, steps 1-8 (cited by number);
+// tests/test_preprocess.py checks parity. Pure: runs in Node. Parameters: metadata.json "preprocess".
 // 1 ink, 2 components, 3 specks, 4 lines and characters (segment only), 5 crop, 6 fit into boxSize, 7 centre by mass,
 // 8 output: Float32Array(imageSize * imageSize), row-major, 0 = paper, 1 = ink.
 
-/** The digits' values; the page passes its metadata.json "preprocess". */
+/** The digits' values; the page passes metadata.json "preprocess". */
 export const DEFAULT_CONFIG = Object.freeze({
   imageSize: 28,
   boxSize: 20,
@@ -23,8 +23,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   markHeight: 0.4, // 0: off (letters)
 });
 
-/**
- * Step 1: ink per pixel.
+/** Step 1: ink per pixel.
  * @param {{width: number, height: number, data: Uint8ClampedArray|Uint8Array}} imageData RGBA
  * @returns {Float64Array} width * height values in [0, 1], 0 = paper
  */
@@ -80,7 +79,7 @@ export function findComponents(ink, width, height, config) {
         }
       }
     }
-    // A slash: one straight line of ink rising to the right (integer moments: exact).
+    // A slash: a straight line of ink rising rightwards (integer moments: exact).
     const n = component.pixels;
     const [a, b, c] = [n * sxx - sx * sx, n * syy - sy * sy, n * sxy - sx * sy];
     const straight = c < 0 ? (a - b) * (a - b) + 4 * c * c : -1;
@@ -95,13 +94,13 @@ const side = (c) => Math.max(c.bottom - c.top + 1, c.right - c.left + 1);
 
 const boxGap = (a, b) => pieceGap(a, b, { verticalGapWeight: 1 });
 
-/** The longer box side of the component with most pixels (ties: the first; marks on: of those not bars). */
+/** The longer box side of the component with most pixels (ties: first; marks on: of those not bars). */
 function referenceSide(components, config) {
   const upright = components.filter((c) => !(config.markHeight && isBar([c], config)));
   return side((upright[0] ? upright : components).reduce((biggest, c) => (c.pixels > biggest.pixels ? c : biggest)));
 }
 
-/** Step 3: keep strokes and the small components near them; drop specks. */
+/** Step 3: keep strokes and small components near them; drop specks. */
 export function dropSpecks(components, config) {
   if (components.length === 0) return [];
   const reference = referenceSide(components, config);
@@ -141,7 +140,7 @@ function shouldMerge(first, second, config) {
   const mergedHeight = Math.max(bottomA, bottomB) - Math.min(topA, topB) + 1;
   const oneCharacterWide = mergedWidth <= config.maxAspect * mergedHeight;
   const piece = shorter < config.pieceHeight * taller && boxDistance <= config.pieceGap * taller;
-  // A one-stroke piece over part of the taller group's columns is its bar, however far it reaches out.
+  // A one-stroke piece over part of the taller group's columns is its bar, however far it reaches.
   const barOverBody = overlap > 0 && (heightA < heightB ? first : second).length === 1;
   const sideBySide = config.apartHeight > 0 && shorter >= config.apartHeight * mergedHeight;
   const penLift = -overlap <= config.mergeGap * taller && !sideBySide;
@@ -162,7 +161,7 @@ function pieceGap(piece, stroke, config) {
 
 const groupGap = (piece, group, config) => Math.min(...group.map((stroke) => pieceGap(piece, stroke, config)));
 
-/** Index of the group nearest to `piece` (pieceGap; ties: the earlier group). */
+/** Index of the group nearest `piece` (pieceGap; ties: the earlier). */
 function nearestGroup(piece, groups, config) {
   const gaps = groups.map((group) => groupGap(piece, group, config));
   return gaps.indexOf(Math.min(...gaps));
@@ -270,7 +269,7 @@ export function fitAndCentre(crop, height, width, config) {
   const newWidth = Math.min(config.boxSize, Math.max(1, Math.floor(width * scale + 0.5)));
   const rowWeights = areaMatrix(height, newHeight);
   const colWeights = areaMatrix(width, newWidth);
-  // Resample columns first (height x newWidth), then rows, as the Python's R_y @ crop @ R_x^T.
+  // Columns first (height x newWidth), then rows, as Python's R_y @ crop @ R_x^T.
   const partial = new Float64Array(height * newWidth);
   for (let y = 0; y < height; y++) {
     for (let j = 0; j < newWidth; j++) {
@@ -330,7 +329,7 @@ function characterInput(ink, labels, width, group, config) {
   return { box: { top, left, bottom, right }, input: fitAndCentre(crop, cropHeight, cropWidth, config), crop: { values: crop, height: cropHeight, width: cropWidth } };
 }
 
-/** Step 4's lines of [top, bottom, left, right] boxes: per line, top to bottom, the boxes' indices (pad.js's pen too). */
+/** Step 4's lines of [top, bottom, left, right] boxes: per line, top down, its boxes' indices (pad.js's pen too). */
 export function lines(boxes) {
   const height = ([top, bottom]) => bottom - top;
   const tallest = Math.max(...boxes.map(height));
@@ -396,19 +395,18 @@ function keptComponents(imageData, config) {
   const circles = found.filter((c) => config.markHeight && isCircle(c, found, labels, imageData.width));
   const components = found.filter((c) => !circles.includes(c));
   const kept = dropSpecks(components, config);
-  // Dropped, and bigger than the widest pen's dot: a mark the writer meant; smaller, amid the writing: a point.
+  // Dropped and bigger than the widest pen's dot: a mark the writer meant; smaller, amid the writing: a point.
   const dropped = components.filter((c) => !kept.includes(c));
   const big = (c) => side(c) >= 0.08 * imageData.width;
   const amid = (c) => config.markHeight && !big(c) && kept.some((k) => k.left < c.left) && kept.some((k) => k.right > c.right);
   return { ink, labels, kept: cutTouchingLines(labels, imageData.width, kept, components.length + 1), ignored: dropped.filter(big).length, marks: dropped.filter(amid).length + circles.length };
 }
 
-/**
- * Split a drawing into characters, by line, left to right, each preprocessed like one digit.
+/** A drawing's characters, by line, left to right, each preprocessed like one digit.
  * @param {{width: number, height: number, data: Uint8ClampedArray}} imageData RGBA, dark ink on light
  * @param {object} [config] metadata.json "preprocess"
  * @returns {{box: {top: number, left: number, bottom: number, right: number}, input: Float32Array, crop: object, row: number}[]}
- *   box in canvas pixels (inclusive); input as step 8; crop: the ink in the box; row: its line, 0 = the top;
+ *   box in canvas pixels (inclusive); input as step 8; crop: the ink in the box; row: its line, 0 = top;
  *   the array's `ignored`: marks step 3 dropped, at least 0.08 of the width
  */
 export function segment(imageData, config = DEFAULT_CONFIG) {
@@ -421,7 +419,7 @@ export function segment(imageData, config = DEFAULT_CONFIG) {
   return Object.assign(characters, { ignored, marks: marks + kept.length - grouped.flat(2).length });
 }
 
-// Groups under markHeight x their line's median height (the upper middle one) are marks: left out.
+// Groups under markHeight x their line's median height (the upper middle) are marks: left out.
 function withoutMarks(line, config) {
   const heights = line.map((group) => extent(group)[3] - extent(group)[2]);
   const median = [...heights].sort((a, b) => a - b)[line.length >> 1];

@@ -1,15 +1,15 @@
-// Everything the page shows, and the buttons and keys. DOM only: numbers from recognise.js, labels and
-// thresholds from metadata.json.
+// What the page shows, its buttons and keys. DOM only: numbers from recognise.js, labels and thresholds from
+// metadata.json.
 
 /** Whole percent, rounded down: 99.7% never reads as a certain "100%". */
 export const percent = (probability) => `${Math.floor(probability * 100 + 1e-6)}%`;
 
-/** A label, "?" after it if unsure (ink judged no label is "?" already). */
+/** A label, "?" after if unsure (ink judged no label is "?" already). */
 const tagged = ({ label, unsure, other }) => (unsure && !other ? `${label}?` : label);
 
 const ordinal = (n) => `${n}${['th', 'st', 'nd', 'rd'][n % 100 > 10 && n % 100 < 14 ? 0 : n % 10] || 'th'}`;
 
-/** One line: how sure the model is of the characters, and whether they may touch (`touching`:
+/** How sure the model is of the characters, and if they may touch (`touching`:
  * metadata.display.touchingAspect, 0: never). `noun`: metadata.task.noun. */
 export function describe(characters, noun = 'digit', touching = 0) {
   const wide = ({ box }) => touching > 0 && box.right - box.left + 1 >= touching * (box.bottom - box.top + 1);
@@ -34,7 +34,7 @@ function sureness(characters, noun) {
   return `not sure about ${unsure.length} of ${characters.length} ${noun}s (marked ?)`;
 }
 
-/** Paint a model input as the model sees it: bright = ink, as in MNIST. */
+/** A model input as the model sees it: bright = ink, as in MNIST. */
 function paintInput(canvas, input) {
   const size = Math.round(Math.sqrt(input.length));
   if (canvas.width !== size || canvas.height !== size) {
@@ -54,8 +54,8 @@ function paintInput(canvas, input) {
   context.putImageData(image, 0, 0);
 }
 
-/** Outline each character (boxes in recognition pixels, `recognitionSize` a side) on the overlay, `size` CSS pixels
- * a side (from a ResizeObserver: clientWidth would force a layout); `selected` highlighted. */
+/** Outline the characters (boxes in recognition pixels, `recognitionSize` a side) on the overlay, `size` CSS px a
+ * side (from a ResizeObserver: clientWidth forces a layout); `selected` highlighted. */
 function paintBoxes(overlay, size, characters, recognitionSize, selected) {
   const pixelRatio = window.devicePixelRatio || 1;
   const backing = Math.round(size * pixelRatio);
@@ -68,14 +68,14 @@ function paintBoxes(overlay, size, characters, recognitionSize, selected) {
     context.clearRect(0, 0, backing, backing);
   }
   context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
-  // One confident character needs no box: boxes show how a drawing was split, or flag doubt.
+  // One sure character needs no box: boxes show how a drawing was split, or doubt.
   if (characters.length < 2 && !characters.some((character) => character.unsure)) return;
   const style = getComputedStyle(overlay);
   const scale = size / recognitionSize;
   const margin = 4;
   context.font = `600 ${Math.max(12, Math.round(size / 24))}px system-ui, sans-serif`;
   context.textBaseline = 'bottom';
-  // No room above the top line: every tag goes under its box, so two lines' tags do not meet.
+  // No room above the top line: all tags go under their boxes, so two lines' tags do not meet.
   const under = characters.some(({ box }) => box.top * scale - margin <= 18);
   characters.forEach((character, index) => {
     const { top, left, bottom, right } = character.box;
@@ -99,20 +99,20 @@ export function createView(root) {
   const [pad, overlay, prompt, undoButton, clearButton] = ['pad', 'overlay', 'prompt', 'undo', 'clear'].map(byId);
   const [status, error, answer, prediction, verdict] = ['status', 'error', 'answer', 'prediction', 'verdict'].map(byId);
   const [characterList, bars, barsHeading, forgetButton, teachNote] = ['characters', 'bars', 'bars-heading', 'forget', 'teach-note'].map(byId);
-  // index.html says "not ready" (ink drawn before main.js runs is lost); the pad listens from main.js's next line.
+  // index.html says "not ready" (ink before main.js runs is lost); the pad listens from main.js's next line.
   prompt.firstChild.textContent = 'Draw here';
-  let shown = []; // the characters on screen
-  let tooSmall = false; // what is drawn is a speck (recognise.js isSpeck)
+  let shown = []; // characters on screen
+  let tooSmall = false; // a speck drawn (recognise.js isSpeck)
   let ranOff = false; // a stroke ran off the pad (pad.js ranOff): unread
   let ignored = 0; // marks dropped as specks (recognise.js Recognition.ignored)
   let marks = 0; // points, dashes, signs left out (Recognition.marks)
-  let busy = false; // a stroke in progress: "too small" and "touching?" wait for the pen to lift
-  let settling = 0; // timer: aria-busy ends a second after the pen lifts
+  let busy = false; // a stroke in progress: "too small", "touching?" wait for the pen to lift
+  let settling = 0; // timer: aria-busy ends 1 s after the pen lifts
   let selected = -1; // whose probabilities the bars show
   let recognitionSize = 0;
   let noun = 'digit'; // metadata.task.noun
   let touching = 0; // metadata.display.touchingAspect (0: none)
-  let overlaySize = -1; // the overlay's CSS side, from the ResizeObserver (-1: not yet)
+  let overlaySize = -1; // the overlay's CSS side, from ResizeObserver (-1: not yet)
   const overlaySide = () => (overlaySize >= 0 ? overlaySize : (overlaySize = overlay.clientWidth));
   new ResizeObserver(([entry]) => {
     overlaySize = entry.contentBoxSize?.[0]?.inlineSize ?? entry.contentRect.width;
@@ -132,14 +132,14 @@ export function createView(root) {
       const probability = character ? character.probabilities[index] : 0;
       row.querySelector('.bar-fill').style.transform = `scaleX(${probability})`;
       row.querySelector('.bar-value').textContent = character ? percent(probability) : '';
-      row.firstChild.disabled = !character; // nothing drawn, nothing to teach: no tab stop either
+      row.firstChild.disabled = !character; // nothing to teach: no tab stop either
       row.classList.toggle('top', Boolean(character) && row.dataset.label === character.label);
     });
     barsHeading.textContent = shown.length > 1 ? `Probabilities — ${noun} ${selected + 1} of ${shown.length}` : 'Probabilities';
     Array.from(characterList.querySelectorAll('button')).forEach((button, index) => {
       button.setAttribute('aria-pressed', String(index === selected));
     });
-    // Not while the pen moves: painted for each live answer, they cost a slow phone most (review 10).
+    // Not mid-stroke: painted for each live answer, they cost a slow phone most (review 10).
     if (!busy) paintBoxes(overlay, overlaySide(), shown, recognitionSize, selected);
   }
 
@@ -163,23 +163,23 @@ export function createView(root) {
     element.textContent = `· read in ${milliseconds.toFixed(1)} ms on this device (${element.dataset.backend})`;
   };
 
-  /** The task switch shows `name` as the one chosen. */
+  /** The task switch shows `name` chosen. */
   const pressTask = (name) => byId('tasks').querySelectorAll('button').forEach((button) => button.setAttribute('aria-pressed', String(button.dataset.task === name)));
 
-  /** A button that disables or hides itself would drop focus to the page's start: give it to the pad. */
+  /** A button disabling or hiding itself drops focus to the page's start: give it to the pad. */
   const onClick = (button, action) => button.addEventListener('click', () => {
     action();
     if (button.disabled || button.hidden) pad.focus({ preventScroll: true });
   });
 
   return {
-    /** Buttons, and the keys Esc (clear) and Ctrl/Cmd+Z (undo). */
+    /** Buttons, and keys Esc (clear) and Ctrl/Cmd+Z (undo). */
     bindControls({ clear, undo }) {
       if (/Mac|iPhone|iPad/.test(navigator.platform)) undoButton.querySelector('kbd').textContent = '⌘ Z';
       onClick(clearButton, clear);
       onClick(undoButton, undo);
       root.addEventListener('keydown', (event) => {
-        // Esc clears from the drawing's side (or nowhere in particular), not from a switch or bar.
+        // Esc clears from the drawing's side (or the body), not from a switch or bar.
         if (event.key === 'Escape' && (event.target === root.body || event.target.closest?.('.drawing'))) {
           clear();
         } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
@@ -189,7 +189,7 @@ export function createView(root) {
       });
     },
 
-    /** Teaching: a tap on a bar says the selected character is that label; Forget drops this task's teaching. */
+    /** A tap on a bar teaches that the selected character is its label; Forget drops this task's teaching. */
     bindTeaching({ teach, forget }) {
       bars.addEventListener('click', (event) => {
         const row = event.target.closest('li');
@@ -198,7 +198,7 @@ export function createView(root) {
       onClick(forgetButton, forget);
     },
 
-    /** `count` drawings taught for this task; `kept`: the last change was stored; `label`: what this drawing was just taught. */
+    /** `count` taught for this task; `kept`: the last change was stored; `label`: just taught this drawing. */
     showTaught(count, kept = true, label = '') {
       forgetButton.hidden = count === 0;
       forgetButton.textContent = `Forget what I taught (${count})`;
@@ -233,7 +233,7 @@ export function createView(root) {
       status.hidden = false;
     },
 
-    /** A task's model is loading: no answer until it is ready. */
+    /** A task's model is loading: no answer till ready. */
     showLoading() {
       status.textContent = 'Loading the recogniser…';
       status.hidden = false;
@@ -245,7 +245,7 @@ export function createView(root) {
       byId('probabilities').hidden = true;
     },
 
-    /** The task's words, footer facts and one probability bar per label, from metadata.json. */
+    /** From metadata.json: the task's words, footer facts, a probability bar per label. */
     showModel(metadata) {
       recognitionSize = metadata.drawing.canvasSize;
       noun = metadata.task?.noun ?? 'digit';
@@ -294,18 +294,18 @@ export function createView(root) {
       error.textContent = `The recogniser could not start: ${message}. You can still draw${retry ? '; reload to try again' : ''}.`;
       error.hidden = false;
       verdict.textContent = '';
-      recognitionSize = 0; // and nothing more is said of a drawing
+      recognitionSize = 0; // nothing more said of a drawing
       byId('model-info').textContent = 'No model loaded';
     },
 
-    /** A new version is ready: a notice whose button reloads into it. */
+    /** A new version is ready: a notice whose button reloads. */
     showUpdate(reload) {
       const notice = byId('update');
       byId('update-reload').onclick = reload;
       notice.hidden = false;
     },
 
-    /** A stroke in progress (`now`): screen readers hear the answer once the writer pauses a second. */
+    /** A stroke in progress (`now`): screen readers hear the answer once the writer pauses 1 s. */
     setBusy(now) {
       if (busy === now) return; // not on every move
       busy = now;
