@@ -3,7 +3,7 @@
 Writes bench/writers.md and bench/writers.json (`make bench` runs it).
 
 What is measured is training/evaluate_writers.py's: real people's pen strokes (UJI Pen Characters, split by writer) replayed as
-site/js/pad.js draws them, read by the page's own code in TF.js (site/js/recognise.js: preprocess.js's segmentation, the
+site/js/pad.js draws them on the digits page (lines stacked as a number wrapped under itself drawn apart), read by the page's own code in TF.js (site/js/recognise.js: preprocess.js's segmentation, the
 model, two digits joined by ink cut apart where the model has a judge, training/joined.py). Single digits: every sample of
 the split drawn alone on the pad. Numbers: 2-5 digits of one writer written across the pad, spaced (0.3-0.7
 of their height of paper between digits) and written close (0.1-0.3, where the pen may bridge the paper: the

@@ -1,7 +1,7 @@
 // Offline and installable: precache the site and every task's model, serve them cache-first, drop older caches
 // once a new version takes over. VERSION hashes every precached file (site_version.py): any change, a new worker.
 // It takes over at the next page load (or Reload), before the page loads anything: no page mixes two versions.
-const VERSION = '5b1b650e8dea';
+const VERSION = '2774321495b9';
 const CACHE = `inkwell-${VERSION}`;
 
 // Every file the page loads, relative to this worker (any sub-path works); models/index.json and each task's

@@ -267,3 +267,36 @@ def test_a_release_of_a_digits_model_fits_the_judge_to_it_and_ships_it(tmp_path,
     assert "fitting the judge" in capsys.readouterr().out
     convert.convert(run, tmp_path / "web", quantize="float32", min_accuracy=0, force=True)
     assert "fitting the judge" not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_page_reads_lines_drawn_apart_as_python_does():
+    # Validation writers' numbers wrapped under themselves 0.1 of their height apart, where one line's ink often touches
+    # the other's: read by the page's code in Node given each line drawn apart (strokes.digits_page, as pad.js
+    # toImageData draws them) and by training/joined.py read_strokes: the same texts; and many of them other than
+    # what the whole canvas reads (a page that ignored the lines would fail here).
+    import tf_keras as keras
+
+    from convert import dequantised
+    from training.drawing import to_rgba
+    from training.preprocess import load_config
+    from training.strokes import digits_page
+    from training.webruntime import run_page_read
+
+    web = joined.ROOT / "site" / "models" / "digits"
+    metadata = json.loads((web / "metadata.json").read_text())
+    rule, config = joined.Joined.from_metadata(metadata["joined"]), load_config(web / "metadata.json")
+    refusal = other.Other.from_metadata(metadata["other"])
+    numbers = writers.writer_wrapped_numbers("validation", 10, seed=101, gap=(0.1, 0.1))
+    pages = [digits_page(strokes, metadata["drawing"]) for strokes, _ in numbers]
+    assert all(lines is not None for _, lines in pages)
+    canvases = np.stack([to_rgba(whole) for (whole, _), _ in pages])
+    groups = [groups for (_, groups), _ in pages]
+    page = run_page_read(web, canvases, groups=groups, lines=[[to_rgba(ink) for ink, _ in lines] for _, lines in pages])
+    model = dequantised(keras.models.load_model(joined.ROOT / "models" / "digits" / "model.h5", compile=False), metadata["quantization"])
+    look = joined.keras_look(model, config)
+    python = [joined.read_strokes(strokes, look, rule, config, metadata["drawing"], refusal) for strokes, _ in numbers]
+    whole = run_page_read(web, canvases, groups=groups)
+    print("read otherwise than the whole canvas:", sum(a != b for a, b in zip(page, whole)), "of", len(numbers))
+    assert page == python
+    assert sum(a != b for a, b in zip(page, whole)) >= 3

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.test_site import READY_TIMEOUT_MS, wait_for_value
-from training.strokes import draw_page, draw_strokes, left_out, page_drawing, recognition_pens, stroke_groups
+from training.strokes import draw_page, draw_strokes, left_out, lines_apart, page_drawing, recognition_pens, stroke_groups
 from training.writers import writer_digits, writer_numbers
 
 pytestmark = pytest.mark.browser
@@ -133,9 +133,10 @@ def test_python_and_javascript_give_each_stroke_the_same_pen_and_the_same_groups
     assert sum(1 < len(groups) < len(strokes) for strokes, (_, groups) in zip(cases, theirs)) > 30  # strokes merged, groups apart
 
 
-def test_python_and_javascript_leave_out_the_same_lines_and_loops(tmp_path):
+def test_python_and_javascript_leave_out_the_same_lines_and_loops_and_read_the_same_lines_apart(tmp_path):
     # pad.js leftOut and strokes.py left_out on validation writers' numbers with a line under or over them, with a loop
-    # round them, and without either (close, wrapped just under, sloping: strokes level or round that are digits').
+    # round them, and without either (close, wrapped just under, sloping: strokes level or round that are digits'); and
+    # pad.js linesApart and strokes.py lines_apart on the same drawings.
     import json
     import subprocess
 
@@ -145,13 +146,16 @@ def test_python_and_javascript_leave_out_the_same_lines_and_loops(tmp_path):
 
     marked = [item[0] for item in writer_lined_numbers("validation", 60) + writer_circled_numbers("validation", 60)]
     plain = [strokes for strokes, _ in writer_numbers("validation", (3, 5), 30, 3, gap=CLOSE_GAP) + writer_wrapped_numbers("validation", 5, gap=(0.1, 0.1))]
-    cases = marked + plain + [sloped(strokes, 20) for strokes in marked[:30]]
+    cases = marked + plain + [sloped(strokes, angle) for strokes in marked[:30] + plain[-20:] for angle in (20, 35)]
     points = [[[{"x": float(x), "y": float(y)} for x, y in np.asarray(s).reshape(-1, 2).tolist()] for s in strokes] for strokes in cases]
     (tmp_path / "strokes.json").write_text(json.dumps(points))
-    script = "import('./site/js/pad.js').then((p) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map(p.leftOut))))"
+    script = "import('./site/js/pad.js').then((p) => console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(process.argv[1])).map((s) => [p.leftOut(s), p.linesApart(s) || null]))))"
     theirs = json.loads(subprocess.run(["node", "-e", script, str(tmp_path / "strokes.json")], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     ours = [left_out(strokes) for strokes in cases]
-    assert ours == theirs
+    assert ours == [out for out, _ in theirs]
+    apart = [lines_apart(strokes) for strokes in cases]
+    assert [found and [sorted(line) for line in found] for found in apart] == [found and [sorted(line) for line in found] for _, found in theirs]
+    assert sum(found is not None for found in apart) >= 20  # the wrapped numbers; sloping ones make lines that are not stacked
     assert sum(found == [len(strokes) - 1] for strokes, found in zip(marked, ours)) >= 100  # the line or loop, alone
     assert not any(ours[len(marked) : len(marked) + len(plain)])
 

@@ -1,14 +1,18 @@
-"""nice -n 10 .venv/bin/python -m tools.strokes_eval {cut,marks,leave} [--split test]  — the page's rules that read the strokes, measured.
+"""nice -n 10 .venv/bin/python -m tools.strokes_eval {cut,marks,leave,apart} [--split test]  — the page's rules that read the strokes, measured.
 
-The pad knows the strokes, not only the pixels (pad.js `strokeGroups`, training/strokes.py `stroke_groups`). Three rules
+The pad knows the strokes, not only the pixels (pad.js `strokeGroups`, training/strokes.py `stroke_groups`). Four rules
 read them (training/joined.py and strokes.py, twins in site/js/joined.js and pad.js), each chosen on the validation writers with its criteria
-written first (docs/criteria-strokecut.md, docs/criteria-glued.md, docs/criteria-leftout.md; the runs: docs/EXPERIMENTS.md):
+written first (docs/criteria-strokecut.md, docs/criteria-glued.md, docs/criteria-leftout.md, docs/criteria-apart.md; the runs: docs/EXPERIMENTS.md):
 
   cut    the strokes' cut (`stroke_cut`): each set read without the stroke groups (the page before) and with them at
          GROUP_HEIGHT 0.4 (shipped), 0.5 and 0.6: texts right, and how many moved wrong -> right and right -> wrong;
   leave  a line under or over the answer and a loop round it, left out by their strokes (strokes.py `left_out`, pad.js
          `leftOut`): each set read as drawn and without the strokes left out: texts right before and after, drawings
          where a stroke is left out (on sets without lines or loops every one a false alarm), gained and lost;
+  apart  lines of strokes stacked as a number wrapped under itself, drawn and read apart (strokes.py `lines_apart`,
+         joined.py `read_strokes`): each set read on the whole canvas (lines and loops round the answer left out, as
+         before) and as the page reads it now: texts right before and after, drawings where lines are read apart,
+         gained and lost;
   marks  a mark the pen joined to a digit (`glued_marks`): drawings where the page says no mark today, and where the
          rule fires, at MARK_HEIGHT 0.3 (shipped) and 0.4 (on the sets without marks every firing is a false alarm).
 
@@ -103,7 +107,7 @@ def measure(rule_name: str, split: str) -> dict:
 
     from training import joined, other
     from training.drawing import to_rgba
-    from training.strokes import draw_page, left_out, stroke_groups
+    from training.strokes import draw_page, kept, left_out, lines_apart, stroke_groups
     from training.tasks import TASKS
 
     drawing, config = TASKS["digits"].drawing(), TASKS["digits"].load_preprocess()
@@ -134,6 +138,15 @@ def measure(rule_name: str, split: str) -> dict:
                     row["before, after, fired, gained, lost"] = tuple(a + b for a, b in zip(counts, (before, after, bool(left), after and not before, before and not after)))
                     if left and (before != after or name not in ("lined numbers", "circled numbers")):
                         row.setdefault("moved or fired", []).append({"index": position, "truth": truth, "left": left, "before": before, "after": after})
+                elif rule_name == "apart":
+                    page = kept(strokes)
+                    before = joined.read_text(to_rgba(draw_page(page, drawing)), look, rule, config, refusal, stroke_groups(page)) == truth
+                    fired = lines_apart(page) is not None
+                    after = joined.read_strokes(strokes, look, rule, config, drawing, refusal) == truth if fired else before
+                    counts = row.get("before, after, fired, gained, lost", (0, 0, 0, 0, 0))
+                    row["before, after, fired, gained, lost"] = tuple(a + b for a, b in zip(counts, (before, after, fired, after and not before, before and not after)))
+                    if before != after:
+                        row.setdefault("moved", []).append({"index": position, "truth": truth, "before": before, "after": after})
                 else:
                     silent = marks_today(rgba, config) == 0
                     row["silent today"] = row.get("silent today", 0) + silent
@@ -153,7 +166,7 @@ def measure(rule_name: str, split: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("rule", choices=["cut", "marks", "leave"])
+    parser.add_argument("rule", choices=["cut", "marks", "leave", "apart"])
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
     args = parser.parse_args(argv)
     result = measure(args.rule, args.split)

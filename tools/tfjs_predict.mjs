@@ -10,8 +10,9 @@
 // Inputs: raw little-endian float32, n x 784 (0 = paper, 1 = ink). Output: raw float32 n x 10
 // probabilities. Or --canvases (raw RGBA, n x --height x --width x 4): each read as the page reads a drawing
 // (recognise.js split and classify: segmentation, the model, joined digits cut, the line rules), with --groups
-// (JSON: per canvas, its strokes' groups as pad.js strokeGroups gives them) where the strokes are known; output a
-// JSON list of the texts. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
+// (JSON: per canvas, its strokes' groups as pad.js strokeGroups gives them) where the strokes are known, and --lines
+// (JSON: per drawing, null or the indices of the canvases holding its lines, drawn apart as pad.js draws them; only
+// these first drawings are read); output a JSON list of the texts. The last stdout line is a JSON summary; errors are one line on stderr, exit 1.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -60,6 +61,7 @@ async function main() {
       batch: { type: 'string', default: '1000' },
       canvases: { type: 'string' },
       groups: { type: 'string' },
+      lines: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
     },
@@ -106,7 +108,9 @@ async function main() {
     const canvases = await readCanvases(values.canvases, Number(values.width), Number(values.height));
     // Each drawing's stroke groups, as pad.js strokeGroups attaches them to its ImageData.
     if (values.groups) JSON.parse(await readFile(values.groups, 'utf8')).forEach((groups, index) => (canvases[index].groups = groups));
-    const texts = canvases.map((canvas) => classify(tf, model, metadata, split(metadata, canvas)).text);
+    // With --lines, the first drawings' lines drawn apart (pad.js toImageData's `lines`): canvases further on.
+    const drawings = values.lines ? JSON.parse(await readFile(values.lines, 'utf8')).map((lines, index) => Object.assign(canvases[index], lines && { lines: lines.map((line) => canvases[line]) })) : canvases;
+    const texts = drawings.map((canvas) => classify(tf, model, metadata, split(metadata, canvas)).text);
     summary.count = texts.length;
     await writeFile(values.out, JSON.stringify(texts));
   }

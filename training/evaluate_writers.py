@@ -30,7 +30,7 @@ import numpy as np
 
 from training.drawing import to_rgba
 from training.files import write_atomic
-from training.strokes import draw_page, kept, page_drawing, stroke_groups
+from training.strokes import digits_page, page_drawing
 from training.writers import CLOSE_GAP, LENGTHS, LINE_GAP, NUMBER_GAP, SEED, writer_digits, writer_numbers, writer_wrapped_numbers
 
 # Result key: what the reports call it, and the paper between digits (x their height).
@@ -72,21 +72,22 @@ def read_characters(characters: list[list[np.ndarray]], predict) -> list[str]:
 
 
 def read_drawings(drawings: list[list[np.ndarray]], predict: Predict | Path, drawing: dict | None = None) -> list[str]:
-    """What the page reads in each drawing (strokes in canvas pixels): drawn as pad.js draws them, then, with a
-    model folder, read by the page's own code in TF.js (recognise.js: preprocess.js's segmentation, the model,
-    two digits joined by ink cut apart where the model's metadata.json has a judge, given the strokes' groups as
-    the pad gives them); with a function, segmented by preprocess.js and each character classified by it, left to
-    right."""
+    """What the page reads in each drawing (strokes in canvas pixels): drawn as the digits page's pad draws them
+    (training/strokes.py `digits_page`: a line under or a loop round the answer left out, lines stacked as a number
+    wrapped under itself drawn apart), then, with a model folder, read by the page's own code in TF.js (recognise.js:
+    preprocess.js's segmentation, the model, two digits joined by ink cut apart where the model's metadata.json has a
+    judge, given the strokes' groups as the pad gives them); with a function, the whole canvas segmented by
+    preprocess.js and each character classified by it, left to right."""
     from training.webruntime import run_page_read
 
     read, characters = [], []
     for start in range(0, len(drawings), CHUNK):
-        chunk = [kept(strokes) for strokes in drawings[start : start + CHUNK]]  # as the digits page draws them
-        canvases = np.stack([to_rgba(draw_page(strokes, drawing)) for strokes in chunk])
-        if callable(predict):
+        pages = [digits_page(strokes, drawing) for strokes in drawings[start : start + CHUNK]]  # as the digits page draws them
+        canvases = np.stack([to_rgba(whole) for (whole, _), _ in pages])
+        if callable(predict):  # the whole canvas: one line of writing
             characters += segment_in_javascript(canvases)
         else:
-            read += run_page_read(Path(predict), canvases, groups=[stroke_groups(strokes) for strokes in chunk])
+            read += run_page_read(Path(predict), canvases, groups=[groups for (_, groups), _ in pages], lines=[lines and [to_rgba(ink) for ink, _ in lines] for _, lines in pages])
     return read_characters(characters, predict) if callable(predict) else read
 
 

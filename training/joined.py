@@ -244,6 +244,19 @@ def read_text(rgba: np.ndarray, look: Look, rule: Joined | None, config, other=N
     return "\n".join(line_text(crops) for crops in segmented(rgba, config))
 
 
+def read_strokes(strokes: list, look: Look, rule: Joined | None, config, drawing: dict, other=None) -> str:
+    """What the digits page reads in a drawing of strokes (canvas pixels): the canvas its pad gives recognition
+    (training/strokes.py `digits_page`: lines and loops round the answer left out), or its lines drawn apart, each read
+    by `read_text` with the whole drawing's stroke groups, top to bottom (recognise.js split)."""
+    from training.drawing import to_rgba
+    from training.strokes import digits_page
+
+    (whole, groups), lines = digits_page(strokes, drawing)
+    if lines is None:
+        return read_text(to_rgba(whole), look, rule, config, other, groups)
+    return "\n".join(text for text in (read_text(to_rgba(ink), look, rule, config, other, groups) for ink, _ in lines) if text)
+
+
 def covers_two(box: tuple[int, int, int, int], spans: list[tuple[float, float]]) -> bool:
     """True when the box covers more than half the width of two or more written digits."""
     covered = 0

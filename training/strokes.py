@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from training.files import atomic_path
-from training.preprocess import lines
+from training.preprocess import ROW_SHARE, lines
 
 Stroke = np.ndarray  # float (n, 2): x, y in canvas pixels, n >= 1
 
@@ -155,18 +155,13 @@ def kept(strokes: list[Stroke]) -> list[Stroke]:
     return [stroke for index, stroke in enumerate(strokes) if index not in out]
 
 
-def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list[float]:
-    """The pen width pad.js draws each of these strokes (canvas pixels) with on the recognition canvas.
-
-    penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1), lineHeight the vertical extent of
-    the stroke's line (`training.preprocess.lines` of the strokes' merged boxes): a line is drawn as if it were
-    written alone, so a line written under another, of any size, leaves the first one's pen alone. The lines are
-    one when every line holds one box (an 8's two loops, a 7 whose stem a pen lift cut) or when a line of one box
-    reaches up into the line above it (a stroke dropped below its number); a line of several boxes reaching up (a
-    word's ascenders under the descenders of the word above) keeps its own pen. A drawing with thinnestPen 1 keeps
-    one pen whatever its size.
-    """
-    drawing = page_drawing() if drawing is None else drawing
+def stroke_lines(strokes: list[Stroke]) -> list[list[int]]:
+    """The lines of writing the strokes make, as the pen rule finds them (`recognition_pens`): per line, top to bottom,
+    its strokes' indices (`training.preprocess.lines` of the strokes' merged boxes). The lines are one when every line
+    holds one box (an 8's two loops, a 7 whose stem a pen lift cut) or when a line of one box reaches up into the line
+    above it (a stroke dropped below its number); a line of several boxes reaching up (a word's ascenders under the
+    descenders of the word above) stays a line of its own. Strokes without points belong to none. Twin: pad.js
+    `strokeLines`."""
     points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
     drawn = [index for index, stroke in enumerate(points) if len(stroke)]
     boxes, members = merged_boxes([(*(float(f(points[index][:, 1])) for f in (np.min, np.max)), *(float(f(points[index][:, 0])) for f in (np.min, np.max))) for index in drawn])
@@ -177,14 +172,73 @@ def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list
     found = lines(boxes)
     if all(len(line) == 1 for line in found) or any(len(line) < 2 and edge(line, 0) <= edge(above, 1) for above, line in zip(found, found[1:])):
         found = [list(range(len(boxes)))]
-    pens = [drawing["penWidth"]] * len(points)
-    for line in found:
-        height = edge(line, 1) - edge(line, 0)
-        share = height / (drawing["fullPenHeight"] * drawing["canvasSize"])
+    return [sorted(drawn[member] for index in line for member in members[index]) for line in found if line]
+
+
+def stroke_box(strokes: list[Stroke]) -> tuple[float, float, float, float]:
+    """The (top, bottom, left, right) of these strokes' points."""
+    points = np.concatenate([np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes])
+    return float(points[:, 1].min()), float(points[:, 1].max()), float(points[:, 0].min()), float(points[:, 0].max())
+
+
+def recognition_pens(strokes: list[Stroke], drawing: dict | None = None) -> list[float]:
+    """The pen width pad.js draws each of these strokes (canvas pixels) with on the recognition canvas.
+
+    penWidth x clamp(lineHeight / (fullPenHeight x canvasSize), thinnestPen, 1), lineHeight the vertical extent of
+    the stroke's line (`stroke_lines`): a line is drawn as if it were written alone, so a line written under
+    another, of any size, leaves the first one's pen alone. A drawing with thinnestPen 1 keeps one pen whatever its
+    size.
+    """
+    drawing = page_drawing() if drawing is None else drawing
+    pens = [drawing["penWidth"]] * len(strokes)
+    for line in stroke_lines(strokes):
+        top, bottom, _, _ = stroke_box([strokes[index] for index in line])
+        share = (bottom - top) / (drawing["fullPenHeight"] * drawing["canvasSize"])
         for index in line:
-            for member in members[index]:
-                pens[drawn[member]] = drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
+            pens[index] = drawing["penWidth"] * min(max(share, drawing["thinnestPen"]), 1.0)
     return pens
+
+
+# Lines of strokes read apart (`lines_apart`): stacked, each two consecutive ones overlapping in x by at least
+# APART_OVERLAP of the narrower's width, their centres at least APART_PITCH x the unit (the lower median height of the
+# merged stroke boxes at least ROW_SHARE of the tallest, as `lines`) apart. Chosen: docs/EXPERIMENTS.md, "Lines the
+# strokes say, read apart".
+APART_OVERLAP = 0.5
+APART_PITCH = 0.8
+
+
+def lines_apart(strokes: list[Stroke]) -> list[list[int]] | None:
+    """The digits page's lines of strokes, each drawn on a recognition canvas of its own and read alone (pad.js
+    toImageData's `lines`), so lines whose ink touches are not one component: `stroke_lines` when there are two or
+    more and they are stacked as a number wrapped under itself (APART_OVERLAP, APART_PITCH), else None."""
+    found = stroke_lines(strokes)
+    if len(found) < 2:
+        return None
+    heights = [bottom - top for top, bottom, _, _ in merged_boxes([stroke_box([stroke]) for stroke in strokes if len(stroke)])[0]]
+    tall = sorted(height for height in heights if height >= ROW_SHARE * max(heights))
+    unit = tall[(len(tall) - 1) // 2]
+    boxes = [stroke_box([strokes[index] for index in line]) for line in found]
+    for (top, bottom, left, right), (t, b, l, r) in zip(boxes, boxes[1:]):
+        if (t + b) / 2 - (top + bottom) / 2 < APART_PITCH * unit or min(right, r) - max(left, l) < APART_OVERLAP * min(right - left, r - l):
+            return None
+    return found
+
+
+def digits_page(strokes: list[Stroke], drawing: dict | None = None) -> tuple[tuple[np.ndarray, list], list[tuple[np.ndarray, list]] | None]:
+    """What the digits page's pad gives recognition for these strokes (pad.js toImageData, the digits' drawing): the
+    recognition canvas (ink in [0, 1]) and stroke groups of the strokes it keeps (`kept`), and, where `lines_apart`
+    finds lines, each line's canvas and groups (the line's strokes alone, with the pens they get in the whole), else
+    None. recognise.js reads those lines apart, each with the whole drawing's groups."""
+    drawing = page_drawing() if drawing is None else drawing
+    strokes = kept(strokes)
+    pens = recognition_pens(strokes, drawing)
+
+    def image(line):
+        some = [strokes[index] for index in line]
+        return draw_strokes(some, drawing["canvasSize"], pen_width=[pens[index] for index in line]), stroke_groups(some)
+
+    found = lines_apart(strokes)
+    return image(range(len(strokes))), None if found is None else [image(line) for line in found]
 
 
 def draw_page(strokes: list[Stroke], drawing: dict | None = None) -> np.ndarray:

@@ -79,12 +79,22 @@ def canvas_arguments(canvases: np.ndarray, scratch: Path) -> list[str]:
     return ["--canvases", str(scratch / "canvases.rgba"), "--width", str(width), "--height", str(height)]
 
 
-def run_page_read(model_dir: Path, canvases: np.ndarray, backend: str = "wasm", groups: list | None = None) -> list[str]:
+def run_page_read(model_dir: Path, canvases: np.ndarray, backend: str = "wasm", groups: list | None = None, lines: list | None = None) -> list[str]:
     """What the page reads in each RGBA canvas (n, H, W, 4) uint8: site/js/recognise.js's split and classify
     (segmentation, the model in TF.js, joined digits cut, the line rules), with the model of `model_dir`; `groups`:
-    each canvas's stroke groups (training/strokes.py `stroke_groups`), as the pad gives them, where strokes drew it."""
+    each canvas's stroke groups (training/strokes.py `stroke_groups`), as the pad gives them, where strokes drew it;
+    `lines`: each canvas's lines drawn apart (RGBA canvases, strokes.py `digits_page`), or None."""
+    if lines is not None:
+        extra = [line for found in lines for line in found or ()]
+        at = iter(range(len(canvases), len(canvases) + len(extra)))
+        indices = [None if found is None else [next(at) for _ in found] for found in lines]
+        canvases = np.concatenate([np.asarray(canvases), np.asarray(extra).reshape(-1, *np.shape(canvases)[1:])]) if extra else canvases
+        groups = None if groups is None else list(groups) + [[]] * len(extra)
     with tempfile.TemporaryDirectory() as scratch:
         arguments = ["--model", f"{model_dir}/", "--backend", backend, *canvas_arguments(canvases, Path(scratch))]
+        if lines is not None:
+            (Path(scratch) / "lines.json").write_text(json.dumps(indices))
+            arguments += ["--lines", str(Path(scratch) / "lines.json")]
         if groups is not None:
             (Path(scratch) / "groups.json").write_text(json.dumps([[list(box) for box in canvas] for canvas in groups]))
             arguments += ["--groups", str(Path(scratch) / "groups.json")]

@@ -55,21 +55,35 @@ export const leftOut = (strokes) => strokes.flatMap((s, index) => {
       && Math.abs(s.reduce((turn, p, j) => (j ? turn + ((Math.atan2(p.y - y, p.x - x) - Math.atan2(s[j - 1].y - y, s[j - 1].x - x) + 3 * Math.PI) % (2 * Math.PI)) - Math.PI : 0), 0)) >= (300 * Math.PI) / 180) ? [index] : [];
 });
 
-/** Each stroke's recognition pen, each line's as if written alone. Twin: strokes.py. `scale`: to recognition pixels. */
-export function recognitionPens(strokes, scale, drawing) {
+/** The strokes' lines (their indices, top to bottom), as the pen rule finds them. Twin: strokes.py stroke_lines. */
+function strokeLines(strokes) {
   const boxes = strokes.map(strokeBox);
   const members = mergedBoxes(boxes);
   const edge = (line, side) => Math[side ? 'max' : 'min'](...line.map((i) => boxes[i][side]));
-  let found = lines(boxes);
+  const found = lines(boxes);
   // One line when each holds one character (an 8's loops) or a lone box reaches up into the line above.
-  if (found.every((line) => line.length === 1) || found.some((line, i) => i && line.length < 2 && edge(line, 0) <= edge(found[i - 1], 1))) found = [boxes.map((_, i) => i)];
+  return (found.every((line) => line.length === 1) || found.some((line, i) => i && line.length < 2 && edge(line, 0) <= edge(found[i - 1], 1)) ? [boxes.map((_, i) => i)] : found)
+    .map((line) => line.flatMap((i) => members[i]));
+}
+
+/** Each stroke's recognition pen, each line's as if written alone. Twin: strokes.py. `scale`: to recognition pixels. */
+export function recognitionPens(strokes, scale, drawing) {
   const pens = [];
-  for (const line of found) {
-    const height = (edge(line, 1) - edge(line, 0)) * scale;
-    const pen = drawing.penWidth * Math.min(Math.max(height / (drawing.fullPenHeight * drawing.canvasSize), drawing.thinnestPen), 1);
-    for (const i of line) for (const stroke of members[i]) pens[stroke] = pen;
+  for (const line of strokeLines(strokes)) {
+    const [top, bottom] = strokeBox(line.flatMap((i) => strokes[i]));
+    const pen = drawing.penWidth * Math.min(Math.max(((bottom - top) * scale) / (drawing.fullPenHeight * drawing.canvasSize), drawing.thinnestPen), 1);
+    for (const i of line) pens[i] = pen;
   }
   return pens;
+}
+
+/** Lines of strokes stacked as a number wrapped under itself, to be read apart. Twin: strokes.py lines_apart. */
+export function linesApart(strokes) {
+  const found = strokeLines(strokes);
+  const heights = strokeGroups(strokes, 1).map(([t, b]) => b - t);
+  const tall = heights.filter((h) => h >= 0.4 * Math.max(...heights)).sort((a, b) => a - b);
+  const boxes = found.map((line) => strokeBox(line.flatMap((i) => strokes[i])));
+  if (found[1] && boxes.every(([t, b, l, r], i, _, [top, bottom, left, right] = boxes[i - 1] || []) => !i || ((t + b - top - bottom) / 2 >= 0.8 * tall[(tall.length - 1) >> 1] && Math.min(right, r) - Math.max(left, l) >= 0.5 * Math.min(right - left, r - l)))) return found;
 }
 
 /**
@@ -116,8 +130,8 @@ export function drawStrokes(context, strokes, scale, pens, colour) {
  * Make a square canvas drawable; the stylesheet sets its size, its `color` is the ink.
  * @param {HTMLCanvasElement} canvas
  * @param {{onChange: (reason: ChangeReason) => void}} options called after the drawing changes
- * @returns toImageData: the recognition canvas, black on white, with `groups` and the strokes `left` out;
- *   revision: changes whenever what toImageData gives may have
+ * @returns toImageData: the recognition canvas, black on white, with `groups`, the strokes `left` out and the
+ *   `lines` drawn apart; revision: changes whenever what toImageData gives may have
  */
 export function createPad(canvas, { onChange }) {
   /** @type {Stroke[]} */
@@ -282,12 +296,18 @@ export function createPad(canvas, { onChange }) {
       const { canvasSize } = drawing;
       const scale = canvasSize / Math.max(size, 1);
       if (recognition.width !== canvasSize) recognition.width = recognition.height = canvasSize;
-      recognitionContext.fillStyle = '#fff';
-      recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
       const out = drawing.leave ? leftOut(strokes) : [];
       const kept = strokes.filter((_, i) => !out.includes(i));
-      drawStrokes(recognitionContext, kept, scale, recognitionPens(kept, scale, drawing), '#000');
-      return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(kept, scale), left: out.length });
+      const pens = recognitionPens(kept, scale, drawing);
+      const image = (line) => {
+        recognitionContext.fillStyle = '#fff';
+        recognitionContext.fillRect(0, 0, canvasSize, canvasSize);
+        const some = line.map((i) => kept[i]);
+        drawStrokes(recognitionContext, some, scale, line.map((i) => pens[i]), '#000');
+        return Object.assign(recognitionContext.getImageData(0, 0, canvasSize, canvasSize), { groups: strokeGroups(some, scale) });
+      };
+      // Digits: lines stacked as a number wrapped under itself are each read alone, though their ink touches.
+      return Object.assign(image(kept.map((_, i) => i)), { left: out.length, lines: drawing.leave && linesApart(kept)?.map(image) });
     },
   };
 }

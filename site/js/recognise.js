@@ -6,12 +6,12 @@ import { predictWithFeatures } from './model.js';
 import { segment } from './preprocess.js';
 
 /**
- * @typedef {object} Character one drawn character, left to right, line by line
+ * @typedef {object} Character left to right, line by line
  * @property {{top: number, left: number, bottom: number, right: number}} box recognition-canvas pixels, inclusive
  * @property {Float32Array} input the model's input, imageSize^2 values, 1 = ink
  * @property {Float32Array} probabilities one per label, summing to 1 (after `blend`)
  * @property {Float32Array} modelProbabilities the model's own, before `blend`
- * @property {Float32Array} features the last layer's input, by which taught drawings are compared
+ * @property {Float32Array} features the last layer's input (taught drawings are compared by it)
  * @property {number} row its line, 0 = the top
  * @property {string} label the most probable label, as the line rules leave it (`name`)
  * @property {number} confidence its probability (a bar, I or l: the pair's together)
@@ -27,7 +27,7 @@ import { segment } from './preprocess.js';
  * @property {number} preprocessMilliseconds
  * @property {boolean} [tooSmall] the ink is a speck (`isSpeck`): nothing read
  * @property {number} [ignored] marks dropped as specks, bigger than a dot (preprocess.js `segment`)
- * @property {number} [marks] points, dashes and signs left out (`segment`'s markHeight) or glued to a digit
+ * @property {number} [marks] points, dashes, signs, lines and loops left out, or glued to a digit
  */
 
 /** The best two of metadata.labels for one character's probabilities; unsure under metadata.display's
@@ -45,12 +45,19 @@ export function isSpeck(segments, canvasSize) {
   return segments.length > 0 && Math.max(extent('left', 'right'), extent('top', 'bottom')) < 0.05 * canvasSize - 1;
 }
 
-/** Recognition's first half (`classify` the second, a task apart): the drawing (ImageData, black on white, with
- * pad.js's `groups`) cut into characters, preprocessed as the task's metadata.json says. */
+/** Recognition's first half (`classify` the second, a task apart): the drawing (pad.js toImageData) cut into
+ * characters, preprocessed as metadata.json says. */
 export function split(metadata, imageData) {
   const startPreprocess = performance.now();
-  const segments = segment(imageData, metadata.preprocess);
-  segments.marks += imageData.left | 0; // a line or loop the pad left out
+  // Lines the pad drew apart (pad.js linesApart), each segmented alone; `left`: strokes it left out.
+  const segments = Object.assign([], { marks: imageData.left | 0, ignored: 0 });
+  for (const image of imageData.lines || [imageData]) {
+    const part = segment(image, metadata.preprocess);
+    const rows = segments.length && segments.at(-1).row + 1;
+    segments.push(...part.map((character) => ({ ...character, row: character.row + rows })));
+    segments.marks += part.marks;
+    segments.ignored += part.ignored;
+  }
   return { segments, groups: imageData.groups, preprocessMilliseconds: performance.now() - startPreprocess };
 }
 
@@ -247,14 +254,8 @@ export function byDescent(characters, metadata) {
   });
 }
 
-/**
- * Run `task` at most once per `interval` ms, on an animation frame: live recognition must not starve the drawing
- * of frames.
- * @param {() => void} task
- * @param {number} interval milliseconds
- * @returns {{request: () => void, cancel: () => void}} cancel drops a pending run and counts as one (the caller
- *   has just done the work)
- */
+/** Run `task` at most once per `interval` ms, on an animation frame (live recognition must not starve the drawing
+ * of frames); `cancel` drops a pending run and counts as one (the caller has just done the work). */
 export function throttle(task, interval) {
   let last = -Infinity;
   let timer = 0;
