@@ -143,7 +143,7 @@ def test_a_mark_the_pen_joined_to_a_digit_is_said(chromium, site_url, numbers, i
 
 
 # An answer underlined, the line touching a digit, and an answer circled tight (validation writers): one component with
-# the digits, read 46 and ?? until the pad left the line and the loop out by their strokes (pad.js leftOut).
+# the digits, read 5?6 and 6 until the pad left the line and the loop out by their strokes (pad.js leftOut).
 @pytest.mark.browser
 @pytest.mark.parametrize(("numbers", "index", "number"), [(writer_lined_numbers, 1, "406"), (writer_circled_numbers, 7, "0362")], ids=["underlined", "circled"])
 def test_a_line_under_or_a_loop_round_the_answer_is_left_out_by_its_strokes(chromium, site_url, numbers, index, number):
